@@ -1,0 +1,124 @@
+"""Rebuild ruled tables from a page's edges: edges -> snapped -> intersections -> cells -> spans.
+
+The cell finding is pdfplumber's own chain of pure functions, run on plain edge dicts; what
+is added here is the slot grid (so merged cells know their row and column spans) and the
+assignment of each glyph to exactly one cell or to the page's free text.
+"""
+
+from __future__ import annotations
+
+from pdfplumber.table import (
+    cells_to_tables,
+    edges_to_intersections,
+    intersections_to_cells,
+    merge_edges,
+)
+
+from extract.read import RawPage, text_layer_problem
+from extract.settings import ExtractSettings
+from extract.text import cell_text, group_lines
+from schemas.grid import BBox, Cell, Char, PageGrid, Table
+
+_MIN_CELLS = 2
+_MAX_PADDING = 6.0
+_DEFAULT_PADDING = 1.5
+
+
+def build_grid(page: RawPage, settings: ExtractSettings | None = None) -> PageGrid:
+    """Turn one page's glyphs and edges into tables of cells plus free text lines."""
+    settings = settings or ExtractSettings()
+    if page.too_many_objects:
+        return PageGrid(page.page_no, page.width, page.height, [], [], "too many objects on the page")
+    tables = [_table(boxes, settings) for boxes in find_cell_boxes(page.edges, settings)]
+    tables.sort(key=lambda t: (t.bbox.top, t.bbox.x0))
+    free = _assign_chars(page.chars, tables)
+    return PageGrid(
+        page_no=page.page_no,
+        width=page.width,
+        height=page.height,
+        tables=tables,
+        free_lines=group_lines(free, split_gaps=True),
+        unreadable=text_layer_problem(page.chars),
+    )
+
+
+def find_cell_boxes(
+    edges: list[dict], settings: ExtractSettings
+) -> list[list[tuple[float, float, float, float]]]:
+    """Cell boxes of each table on the page, as pdfplumber's table finder would see them."""
+    tol = settings.snap_tolerance
+    merged = merge_edges(edges, tol, tol, settings.join_tolerance, settings.join_tolerance)
+    points = edges_to_intersections(merged, tol, tol)
+    boxes = intersections_to_cells(points)
+    return [t for t in cells_to_tables(boxes) if len(t) >= _MIN_CELLS]
+
+
+def _cluster(values: list[float], tol: float) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if out and v - out[-1] <= tol:
+            continue
+        out.append(v)
+    return out
+
+
+def _index(rules: list[float], value: float) -> int:
+    return min(range(len(rules)), key=lambda i: abs(rules[i] - value))
+
+
+def _table(boxes: list[tuple[float, float, float, float]], settings: ExtractSettings) -> Table:
+    tol = settings.snap_tolerance
+    xs = _cluster([b[0] for b in boxes] + [b[2] for b in boxes], tol)
+    ys = _cluster([b[1] for b in boxes] + [b[3] for b in boxes], tol)
+    cells = []
+    for x0, top, x1, bottom in boxes:
+        row, col = _index(ys, top), _index(xs, x0)
+        row_end, col_end = _index(ys, bottom), _index(xs, x1)
+        cells.append(
+            Cell(
+                row=row,
+                col=col,
+                row_span=max(1, row_end - row),
+                col_span=max(1, col_end - col),
+                bbox=BBox(x0, top, x1, bottom),
+            )
+        )
+    cells.sort(key=lambda c: (c.row, c.col))
+    bbox = BBox(xs[0], ys[0], xs[-1], ys[-1])
+    return Table(bbox=bbox, xs=xs, ys=ys, cells=cells)
+
+
+def _assign_chars(chars: list[Char], tables: list[Table]) -> list[Char]:
+    """Give each glyph to the cell holding its centre; return the glyphs outside every table."""
+    buckets: dict[int, list[Char]] = {}
+    cells = [cell for table in tables for cell in table.cells]
+    free: list[Char] = []
+    for ch in chars:
+        home = _cell_of(ch, cells)
+        if home is None:
+            free.append(ch)
+        else:
+            buckets.setdefault(home, []).append(ch)
+    for i, cell in enumerate(cells):
+        cell.lines = group_lines(buckets.get(i, []))
+    for table in tables:
+        pad = _padding(table)
+        for cell in table.cells:
+            cell.text = cell_text(cell.lines, cell.bbox, pad)
+    return free
+
+
+def _padding(table: Table) -> float:
+    """The cell padding of a table: the smallest gap between a cell's left rule and its text."""
+    gaps = [ln.x0 - c.bbox.x0 for c in table.cells for ln in c.lines if ln.x0 >= c.bbox.x0]
+    return min(min(gaps), _MAX_PADDING) if gaps else _DEFAULT_PADDING
+
+
+def _cell_of(ch: Char, cells: list[Cell]) -> int | None:
+    best, best_area = None, float("inf")
+    for i, cell in enumerate(cells):
+        if cell.bbox.contains_point(ch.cx, ch.cy):
+            area = cell.bbox.width * cell.bbox.height
+            if area < best_area:
+                best, best_area = i, area
+    return best

@@ -1,0 +1,186 @@
+"""Pure string rules: numbering, ratings, markers, era dates and look-alike kanji.
+
+Each function takes printed text and never raises on odd input except where a caller must
+know that a value could not be read (``parse_rating``). Numbering is parsed before any width
+folding: NFKC would turn ① into 1 and merge the two levels of numbering.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}  # ①..⑳
+_CIRCLED.update({chr(0x3251 + i): i + 21 for i in range(15)})  # ㉑..㉟
+_CIRCLED.update({chr(0x32B1 + i): i + 36 for i in range(15)})  # ㊱..㊿
+_CIRCLED_CLASS = "".join(_CIRCLED)
+
+_NUMBERING = re.compile(rf"^\s*(?:[(（]\s*([0-9０-９]+)\s*[)）])?\s*([{_CIRCLED_CLASS}])?\s*(.*)$", re.DOTALL)
+_LEADING_CIRCLED = re.compile(rf"^\s*([{_CIRCLED_CLASS}])")
+_NO_RATING = {"", "—", "―", "－", "-", "‐", "‑", "–", "ー", "─", "━", "ｰ", "なし", "無"}
+_ERA_START = {"令和": 2019, "平成": 1989, "昭和": 1926}
+_ERA = r"(令和|平成|昭和)\s*(元|[0-9０-９]{1,2})\s*"
+_FISCAL = re.compile(_ERA + r"年度")
+_MONTH = re.compile(_ERA + r"年\s*([0-9０-９]{1,2})\s*月")
+_LEADING_NUMBER = re.compile(r"^\s*([0-9０-９]+)[\s.．、:：]*(.*)$", re.DOTALL)
+
+# CJK Radicals Supplement look-alikes (NFKC leaves these alone) -> the standard kanji.
+_RADICALS_SUPPLEMENT = {
+    "⺁": "厂",
+    "⺆": "冂",
+    "⺇": "几",
+    "⺊": "卜",
+    "⺎": "兀",
+    "⺐": "尢",
+    "⺒": "巳",
+    "⺓": "幺",
+    "⺔": "彑",
+    "⺕": "彐",
+    "⺛": "旡",
+    "⺜": "日",
+    "⺝": "月",
+    "⺞": "歺",
+    "⺟": "母",
+    "⺠": "民",
+    "⺢": "氺",
+    "⺩": "王",
+    "⺬": "示",
+    "⺯": "糸",
+    "⺶": "羊",
+    "⺷": "羊",
+    "⺺": "聿",
+    "⺻": "聿",
+    "⺼": "月",
+    "⺽": "臼",
+    "⻁": "虎",
+    "⻄": "西",
+    "⻆": "角",
+    "⻇": "角",
+    "⻑": "長",
+    "⻗": "雨",
+    "⻘": "青",
+    "⻝": "食",
+    "⻣": "骨",
+    "⻤": "鬼",
+    "⻨": "麦",
+    "⻩": "黄",
+    "⻫": "斉",
+    "⻭": "歯",
+    "⻯": "竜",
+    "⻲": "亀",
+    "⻅": "見",
+    "⻉": "貝",
+    "⻋": "車",
+    "⻔": "門",
+    "⻢": "馬",
+    "⻦": "鳥",
+    "⻥": "魚",
+}
+
+
+def fold_kangxi(text: str) -> str:
+    """Replace Kangxi radicals (U+2F00-2FD5) and radical look-alikes with standard kanji.
+
+    Only those two blocks change: compatibility ideographs such as 﨑 are proper-noun
+    variants and stay as printed.
+    """
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0x2F00 <= code <= 0x2FD5:
+            out.append(unicodedata.normalize("NFKC", ch))
+        elif 0x2E80 <= code <= 0x2EFF:
+            out.append(_RADICALS_SUPPLEMENT.get(ch, unicodedata.normalize("NFKC", ch)))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def circled_number(text: str) -> int | None:
+    """① -> 1 … ㊿ -> 50; None for anything else."""
+    return _CIRCLED.get(text.strip()) if len(text.strip()) == 1 else None
+
+
+def leading_circled(text: str) -> int | None:
+    """The circled number a text opens with, e.g. '② 「講座…' -> 2."""
+    match = _LEADING_CIRCLED.match(text)
+    return _CIRCLED[match.group(1)] if match else None
+
+
+def parse_numbering(text: str) -> tuple[int | None, int | None, str]:
+    """'(2) ① title' -> (2, 1, 'title'); '（１）' -> (1, None, ''); '① t' -> (None, 1, 't')."""
+    match = _NUMBERING.match(text)
+    if match is None:  # pragma: no cover - the pattern matches every string
+        return None, None, text.strip()
+    measure = int(match.group(1)) if match.group(1) else None
+    initiative = _CIRCLED[match.group(2)] if match.group(2) else None
+    return measure, initiative, match.group(3).strip()
+
+
+def parse_rating(text: str) -> str | None:
+    """'A'/'Ａ'/' b ' -> 'A'/'A'/'B'; '—', '－', '-', '' -> None; anything else raises ValueError."""
+    folded = unicodedata.normalize("NFKC", text).strip().upper()
+    if folded in _NO_RATING or text.strip() in _NO_RATING:
+        return None
+    if folded in {"A", "B", "C", "D"}:
+        return folded
+    raise ValueError(f"not a rating: {text!r}")
+
+
+def split_marker(text: str, marker: str) -> tuple[bool, str]:
+    """Remove a tag such as 【新規】 wherever it stands; say whether it was there."""
+    if marker and marker in text:
+        return True, " ".join(part.strip() for part in text.split(marker) if part.strip())
+    return False, text.strip()
+
+
+def split_after(text: str | None, marker: str) -> tuple[str | None, str | None]:
+    """Split a cell at a tag such as 【感染症対応】: (text before or None, text after or None)."""
+    if not text or marker not in text:
+        return (text.strip() or None) if text else None, None
+    before, _, after = text.partition(marker)
+    return before.strip() or None, after.strip() or None
+
+
+def era_year(era: str, year: str) -> int:
+    """令和2 -> 2020, 令和元 -> 2019, 平成31 -> 2019."""
+    number = 1 if year == "元" else int(year)
+    return _ERA_START[era] + number - 1
+
+
+def fiscal_year(text: str) -> tuple[str, int] | None:
+    """'(令和2年度実績報告)' -> ('令和2年度', 2020)."""
+    match = _FISCAL.search(text)
+    if match is None:
+        return None
+    return match.group(0).replace(" ", ""), era_year(match.group(1), match.group(2))
+
+
+def era_month(text: str) -> str | None:
+    """'令和3年9月' -> '2021-09'."""
+    match = _MONTH.search(text)
+    if match is None:
+        return None
+    month = int(match.group(3))
+    if not 1 <= month <= 12:
+        return None
+    return f"{era_year(match.group(1), match.group(2)):04d}-{month:02d}"
+
+
+def leading_number(text: str) -> tuple[int | None, str]:
+    """'1 福祉のまちづくり' -> (1, '福祉のまちづくり'); text without a number -> (None, text)."""
+    match = _LEADING_NUMBER.match(text)
+    if match is None:
+        return None, text.strip()
+    return int(match.group(1)), match.group(2).strip()
+
+
+def to_int(text: str) -> int | None:
+    """'8' or '８' -> 8; anything that is not a whole number -> None."""
+    folded = unicodedata.normalize("NFKC", text).strip()
+    return int(folded) if folded.isdigit() else None
+
+
+def squash(text: str) -> str:
+    """Header text for matching: NFKC, no whitespace at all."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))

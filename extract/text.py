@@ -1,0 +1,135 @@
+"""Glyphs -> lines -> cell text: tell a wrapped line from a paragraph break by geometry.
+
+A spreadsheet wraps a cell's text greedily: a line ends early only when the next word does
+not fit. So if the first word of the next line would have fitted in the room left on this
+line, the break was typed by the author (a paragraph); otherwise it is a wrap and the lines
+are joined, without a space between Japanese characters and with one between Latin words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from schemas.grid import BBox, Char, TextLine
+
+# Characters a Japanese line may not start with (行頭禁則): a line starting with one is a wrap.
+NO_LINE_START = set(
+    "、。，．,.）)］]｝}」』】〕〉》・：:；;！!？?ー～ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々"
+)
+_WORDISH = re.compile(r"[A-Za-z0-9０-９Ａ-Ｚａ-ｚ.,:;/%&+\-_'\"()#@]")
+_LATIN = re.compile(r"[A-Za-z0-9]")
+_LINE_TOLERANCE = 0.45  # fraction of the glyph size two glyphs' centres may differ and share a line
+_COLUMN_GAP = 2.5  # free text: a gap this many glyph sizes wide separates two columns
+_SPACE_GAP = 0.3  # a gap this many glyph sizes wide with no space glyph reads as a space
+_FIT_TOLERANCE = 0.0  # points: a spreadsheet wraps as soon as the glyph would touch the padding
+
+
+def group_lines(chars: list[Char], split_gaps: bool = False) -> list[TextLine]:
+    """Cluster glyphs into lines (top to bottom, left to right), dropping fake-bold doubles."""
+    lines: list[list[Char]] = []
+    for ch in sorted(_dedupe(chars), key=lambda c: (c.cy, c.x0)):
+        if lines:
+            last = lines[-1]
+            ref = sum(c.cy for c in last) / len(last)
+            if abs(ch.cy - ref) <= _LINE_TOLERANCE * max(ch.size, last[0].size, 1.0):
+                last.append(ch)
+                continue
+        lines.append([ch])
+    out: list[TextLine] = []
+    for line in lines:
+        line.sort(key=lambda c: c.x0)
+        for part in _split_columns(line) if split_gaps else [line]:
+            kept = tuple(c for c in part)
+            if "".join(c.text for c in kept).strip():
+                out.append(TextLine(kept))
+    out.sort(key=lambda ln: (round(ln.top, 0), ln.x0))
+    return out
+
+
+def _dedupe(chars: list[Char]) -> list[Char]:
+    seen: set[tuple[str, int, int]] = set()
+    out = []
+    for ch in chars:
+        key = (ch.text, round(ch.x0 * 2), round(ch.top * 2))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(ch)
+    return out
+
+
+def _split_columns(line: list[Char]) -> list[list[Char]]:
+    parts = [[line[0]]]
+    for prev, ch in zip(line, line[1:]):
+        if ch.x0 - prev.x1 > _COLUMN_GAP * max(ch.size, 1.0):
+            parts.append([ch])
+        else:
+            parts[-1].append(ch)
+    return parts
+
+
+def line_text(line: TextLine) -> str:
+    """A line's text, with a space where glyphs stand apart and no space glyph was printed."""
+    out: list[str] = []
+    prev: Char | None = None
+    for ch in line.chars:
+        if (
+            prev is not None
+            and ch.x0 - prev.x1 > _SPACE_GAP * max(ch.size, 1.0)
+            and not prev.text.isspace()
+            and not ch.text.isspace()
+        ):
+            out.append(" ")
+        out.append(ch.text)
+        prev = ch
+    return "".join(out).strip(" ")
+
+
+def cell_text(lines: list[TextLine], bbox: BBox, pad: float) -> str:
+    """The text of a cell: wrapped lines joined, paragraph breaks kept as newlines."""
+    if not lines:
+        return ""
+    inner = bbox.width - 2 * pad
+    paragraphs: list[str] = [line_text(lines[0])]
+    for prev, nxt in zip(lines, lines[1:]):
+        text = line_text(nxt)
+        if is_paragraph_break(prev, nxt, inner):
+            paragraphs.append(text)
+        else:
+            paragraphs[-1] = join_wrapped(paragraphs[-1], text)
+    return "\n".join(p for p in paragraphs if p)
+
+
+def join_wrapped(left: str, right: str) -> str:
+    """Join a wrapped line to the one before it: a space only between two Latin words."""
+    if left and right and _LATIN.match(left[-1]) and _LATIN.match(right[0]):
+        return f"{left} {right}"
+    return left + right
+
+
+def is_paragraph_break(prev: TextLine, nxt: TextLine, inner_width: float) -> bool:
+    """True when the next line's first word would have fitted on ``prev``: a typed break."""
+    chars = [c for c in nxt.chars if not c.text.isspace()]
+    if not chars:
+        return True
+    first = chars[0]
+    if first.text in NO_LINE_START:
+        return False
+    width = _first_word_width(chars)
+    tail = [c for c in prev.chars if not c.text.isspace()]
+    if tail and _WORDISH.match(tail[-1].text) and _WORDISH.match(first.text):
+        width += 0.25 * first.size  # the space the wrap swallowed
+    used = (tail[-1].x1 if tail else prev.x1) - prev.x0
+    return used + width <= inner_width + _FIT_TOLERANCE
+
+
+def _first_word_width(chars: list[Char]) -> float:
+    """Width of what must move as one unit: a Latin word, or a glyph with the punctuation
+    that may not start a line after it (て、 wraps together)."""
+    end = 0
+    if _WORDISH.match(chars[0].text):
+        while end + 1 < len(chars) and _WORDISH.match(chars[end + 1].text):
+            end += 1
+    while end + 1 < len(chars) and chars[end + 1].text in NO_LINE_START:
+        end += 1
+    return chars[end].x1 - chars[0].x0

@@ -1,0 +1,133 @@
+"""Plain geometry and grid objects that the reading and grid stages hand on.
+
+Coordinates are PDF points with the origin at the page's top-left corner (as pdfplumber
+reports them): ``x`` grows to the right and ``top`` grows downwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class BBox:
+    """A box in PDF points, top-left origin."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    def contains_point(self, x: float, y: float, tol: float = 0.0) -> bool:
+        return self.x0 - tol <= x <= self.x1 + tol and self.top - tol <= y <= self.bottom + tol
+
+
+@dataclass(frozen=True)
+class Char:
+    """One glyph as printed: its text and its box."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    size: float
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """Glyphs that share a baseline inside one cell (or outside every table)."""
+
+    chars: tuple[Char, ...]
+
+    @property
+    def x0(self) -> float:
+        return min(c.x0 for c in self.chars)
+
+    @property
+    def x1(self) -> float:
+        return max(c.x1 for c in self.chars)
+
+    @property
+    def top(self) -> float:
+        return min(c.top for c in self.chars)
+
+    @property
+    def bottom(self) -> float:
+        return max(c.bottom for c in self.chars)
+
+    @property
+    def size(self) -> float:
+        return max(c.size for c in self.chars)
+
+    @property
+    def text(self) -> str:
+        return "".join(c.text for c in self.chars)
+
+
+@dataclass
+class Cell:
+    """A ruled cell after merging: it spans ``row_span`` x ``col_span`` grid slots."""
+
+    row: int
+    col: int
+    row_span: int
+    col_span: int
+    bbox: BBox
+    text: str = ""
+    lines: list[TextLine] = field(default_factory=list)
+
+    @property
+    def last_row(self) -> int:
+        return self.row + self.row_span - 1
+
+
+@dataclass
+class Table:
+    """The cells of one ruled table, with the x and y rules that bound its slots."""
+
+    bbox: BBox
+    xs: list[float]
+    ys: list[float]
+    cells: list[Cell]
+
+    def rows(self) -> list[list[Cell]]:
+        """Cells grouped by the slot row they start in, left to right."""
+        out: list[list[Cell]] = [[] for _ in range(len(self.ys) - 1)]
+        for cell in self.cells:
+            out[cell.row].append(cell)
+        for row in out:
+            row.sort(key=lambda c: c.col)
+        return out
+
+
+@dataclass
+class PageGrid:
+    """Everything one page holds, as tables plus the text lines outside any table."""
+
+    page_no: int
+    width: float
+    height: float
+    tables: list[Table]
+    free_lines: list[TextLine]
+    unreadable: str | None = None
+
+    @property
+    def free_text(self) -> list[str]:
+        return [line.text for line in self.free_lines]
