@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from extract.classify import COMMENT_REQUIRED
 from extract.columns import body_cells, map_columns, overlapping, text_of
 from extract.normalise import leading_circled, parse_numbering, to_int
-from schemas.grid import PageGrid
+from schemas.grid import Cell, PageGrid
 from schemas.layout import Layout
 from schemas.report import Comment
 
@@ -28,34 +28,36 @@ class CommentReader:
             columns = {name: body_cells(table, cmap, name) for name in cmap.spans}
             opinions = sorted(columns["opinion"], key=lambda c: c.row)
             for index, cell in enumerate(opinions):
+                self._read_row(cell, columns, index == 0, grid.page_no)
 
-                def texts(name: str, sep: str = "\n") -> str:
-                    return text_of(overlapping(columns.get(name, []), cell.row, cell.last_row), sep)
+    def _read_row(self, cell: Cell, columns: dict[str, list[Cell]], first: bool, page: int) -> None:
+        def texts(name: str, sep: str = "\n") -> str:
+            return text_of(overlapping(columns.get(name, []), cell.row, cell.last_row), sep)
 
-                sheet, policy, number = texts("sheet", " "), texts("policy", ""), texts("number", " ")
-                opinion, response = text_of([cell]), texts("response")
-                if index == 0 and self._comments and not (sheet or policy or number):
-                    last = self._comments[-1]  # the comment runs on from the previous page
-                    last["opinion"] = "\n".join(t for t in (last["opinion"], opinion) if t)
-                    last["response"] = "\n".join(t for t in (last["response"], response) if t) or None
-                    continue
-                if not opinion:
-                    continue
-                sheet_no = to_int(sheet)
-                measure, initiative, _ = parse_numbering(number)
-                if initiative is None and measure is not None:
-                    initiative = leading_circled(opinion)
-                self._comments.append(
-                    {
-                        "sheet_no": sheet_no,
-                        "policy_title": policy if sheet_no is not None and policy else None,
-                        "measure_no": measure,
-                        "initiative_no": initiative,
-                        "opinion": opinion,
-                        "response": response or None,
-                        "page": grid.page_no,
-                    }
-                )
+        sheet, policy, number = texts("sheet", " "), texts("policy", ""), texts("number", " ")
+        opinion, response = text_of([cell]), texts("response")
+        if first and self._comments and not (sheet or policy or number):
+            last = self._comments[-1]  # the comment runs on from the previous page
+            last["opinion"] = "\n".join(t for t in (last["opinion"], opinion) if t)
+            last["response"] = "\n".join(t for t in (last["response"], response) if t) or None
+            return
+        if not opinion:
+            return
+        sheet_no = to_int(sheet)
+        measure, initiative, _ = parse_numbering(number)
+        if initiative is None and measure is not None:
+            initiative = leading_circled(opinion)
+        self._comments.append(
+            {
+                "sheet_no": sheet_no,
+                "policy_title": policy if sheet_no is not None and policy else None,
+                "measure_no": measure,
+                "initiative_no": initiative,
+                "opinion": opinion,
+                "response": response or None,
+                "page": page,
+            }
+        )
 
     def comments(self) -> list[Comment]:
         return [Comment(**c) for c in self._comments]

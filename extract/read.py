@@ -130,9 +130,10 @@ def _open(path: Path) -> Any:
 
 
 def _why(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    raw = str(exc).strip()
+    text = "".join(ch if ch.isprintable() else "?" for ch in raw.splitlines()[0]) if raw else ""
     name = type(exc).__name__
-    return f"{name}: {text[:120]}" if text else name
+    return f"{name}: {text[:100]}" if text else name
 
 
 def _read_page(page: Any, settings: ExtractSettings) -> RawPage:

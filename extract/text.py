@@ -60,7 +60,7 @@ def _dedupe(chars: list[Char]) -> list[Char]:
 
 def _split_columns(line: list[Char]) -> list[list[Char]]:
     parts = [[line[0]]]
-    for prev, ch in zip(line, line[1:]):
+    for prev, ch in zip(line, line[1:], strict=False):
         if ch.x0 - prev.x1 > _COLUMN_GAP * max(ch.size, 1.0):
             parts.append([ch])
         else:
@@ -91,7 +91,7 @@ def cell_text(lines: list[TextLine], bbox: BBox, pad: float) -> str:
         return ""
     inner = bbox.width - 2 * pad
     paragraphs: list[str] = [line_text(lines[0])]
-    for prev, nxt in zip(lines, lines[1:]):
+    for prev, nxt in zip(lines, lines[1:], strict=False):
         text = line_text(nxt)
         if is_paragraph_break(prev, nxt, inner):
             paragraphs.append(text)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class PageKind(str, Enum):
+class PageKind(StrEnum):
     COVER = "cover"
     SCALE = "scale"
     COMMENTS = "comments"

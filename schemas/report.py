@@ -5,12 +5,12 @@ Every description is written once here; the README and the Datasette metadata re
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class Rating(str, Enum):
+class Rating(StrEnum):
     """The four grades of the rating scale; "no rating" is ``None``."""
 
     A = "A"

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Debian packages the tests need: Japanese TrueType fonts to render test PDFs, qpdf to make an
+# encrypted one, poppler-utils for looking at pages, Chromium for the browser test.
+set -euo pipefail
+packages=(fonts-ipafont-mincho fonts-ipafont-gothic fonts-ipaexfont-mincho fonts-ipaexfont-gothic qpdf poppler-utils chromium)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

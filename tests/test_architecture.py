@@ -1,0 +1,81 @@
+"""Imports follow the data, each library stays at its edge, and no expected text is in the code."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+from conftest import EXPECTED, ROOT
+
+# Each stage may import only the stages before it (and schemas/).
+ORDER = [
+    "errors",
+    "settings",
+    "layout",
+    "normalise",
+    "read",
+    "text",
+    "grid",
+    "columns",
+    "classify",
+    "front",
+    "sheets",
+    "comments",
+    "records",
+    "pipeline",
+    "cli",
+    "__main__",
+]
+EDGES = {"pdfplumber": {"read", "grid"}, "pdfminer": {"read"}, "click": {"cli"}}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_stages_import_only_earlier_stages() -> None:
+    for path in sorted((ROOT / "extract").glob("*.py")):
+        if path.stem == "__init__":
+            continue
+        assert path.stem in ORDER, f"{path.name}: place the new module in ORDER"
+        mine = ORDER.index(path.stem)
+        for name in _imports(path):
+            if name.startswith("extract."):
+                other = name.split(".")[1]
+                assert ORDER.index(other) < mine, f"{path.name} imports the later stage {other}"
+
+
+def test_libraries_stay_at_their_edge() -> None:
+    for path in sorted((ROOT / "extract").glob("*.py")):
+        for name in _imports(path):
+            root = name.split(".")[0]
+            if root in EDGES:
+                assert path.stem in EDGES[root], f"{path.name} imports {root}"
+    for path in sorted((ROOT / "schemas").glob("*.py")):
+        assert not {n.split(".")[0] for n in _imports(path)} & {"pdfplumber", "click", "extract"}
+
+
+def test_code_does_not_know_the_answer() -> None:
+    expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    needles = {
+        line[:12]
+        for row in expected["evaluations"]
+        for field in ("initiative_title", "results", "outlook")
+        for line in (row[field] or "").splitlines()
+        if len(line) >= 12
+    }
+    needles |= {p["policy_title"] for p in expected["policies"]}
+    for folder in ("extract", "schemas"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.suffix in {".py", ".toml", ".json"}:
+                text = path.read_text(encoding="utf-8")
+                hits = [n for n in needles if n in text]
+                assert not hits, f"{path} contains expected text: {hits[:3]}"

@@ -1,0 +1,52 @@
+"""Wrapped lines versus typed paragraph breaks, on hand-made glyph rows."""
+
+from __future__ import annotations
+
+from extract.text import cell_text, group_lines, join_wrapped
+from schemas.grid import BBox, Char
+
+SIZE = 10.0
+
+
+def row(text: str, top: float, x0: float = 2.0, width: float = SIZE) -> list[Char]:
+    out, x = [], x0
+    for ch in text:
+        w = width / 2 if ch.isascii() else width
+        out.append(Char(ch, x, top, x + w, top + SIZE, SIZE))
+        x += w
+    return out
+
+
+BOX = BBox(0, 0, 104, 100)  # 2pt padding: 10 full-width glyphs per line
+
+
+def text_of(*rows: list[Char]) -> str:
+    chars = [c for r in rows for c in r]
+    return cell_text(group_lines(chars), BOX, 2.0)
+
+
+def test_full_line_is_a_wrap() -> None:
+    assert text_of(row("あいうえおかきくけこ", 0), row("さしす", 12)) == "あいうえおかきくけこさしす"
+
+
+def test_short_line_is_a_paragraph() -> None:
+    assert text_of(row("あいうえお。", 0), row("さしす", 12)) == "あいうえお。\nさしす"
+
+
+def test_line_starting_with_closing_punctuation_is_a_wrap() -> None:
+    assert text_of(row("あいうえおかきく", 0), row("」さしす", 12)) == "あいうえおかきく」さしす"
+
+
+def test_latin_word_that_did_not_fit_keeps_its_space() -> None:
+    assert text_of(row("abc defghijklmn", 0), row("opqrst", 12)) == "abc defghijklmn opqrst"
+
+
+def test_join_wrapped() -> None:
+    assert join_wrapped("令和2年度", "実績") == "令和2年度実績"
+    assert join_wrapped("NPO", "法人") == "NPO法人"
+    assert join_wrapped("the", "city") == "the city"
+
+
+def test_fake_bold_doubles_are_dropped() -> None:
+    once = row("森と湖", 0)
+    assert text_of(once + once + once) == "森と湖"
