@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
+from extract.build import StrictBuildFailed, build_database
 from extract.errors import HyokaError
+from extract.export import EXPORTABLE, export_table
 from extract.pipeline import extract_pdf
+from extract.serve import datasette_args, write_metadata
 from extract.settings import ExtractSettings
 
 
@@ -43,3 +47,77 @@ def extract(pdf: Path, output: Path | None, layout: str) -> None:
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text + "\n", encoding="utf-8")
+
+
+DEFAULT_DB = Path("build/hyoka.db")
+DEFAULT_RAW = Path("raw")
+
+
+@cli.command()
+@click.argument("pdfs", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB, show_default=True)
+@click.option("--prune", is_flag=True, help="Remove reports whose PDF is no longer given")
+@click.option("--strict", is_flag=True, help="Stop at the first bad file and change nothing")
+@click.option("--silent", is_flag=True, help="No progress bar")
+def build(pdfs: tuple[Path, ...], db: Path, prune: bool, strict: bool, silent: bool) -> None:
+    """Extract PDFs (default: every PDF in raw/) and load them into SQLite.
+
+    Example: hyoka build --db build/hyoka.db raw/koganei-fy2020.pdf
+    """
+    files = list(pdfs) or sorted(DEFAULT_RAW.glob("*.pdf"))
+    if not files:
+        raise click.ClickException(f"no PDF given and none in {DEFAULT_RAW}/")
+    show = not silent and sys.stderr.isatty()
+    with click.progressbar(length=len(files), label="extracting", file=sys.stderr, hidden=not show) as bar:
+        try:
+            result = build_database(files, db, prune=prune, strict=strict, on_file=lambda _: bar.update(1))
+        except StrictBuildFailed as exc:
+            raise click.ClickException(f"{exc} (--strict: nothing was changed)") from None
+    click.echo(
+        f"{db}: {len(result.loaded)} loaded, {len(result.unchanged)} unchanged, "
+        f"{len(result.removed)} removed, {len(result.failed)} failed",
+        err=True,
+    )
+    for name, reason in result.failed:
+        click.echo(f"  failed: {name}: {reason}", err=True)
+    if result.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option(
+    "--raw", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_RAW, show_default=True
+)
+def serve(db: Path, host: str, port: int, raw: Path) -> None:
+    """Serve the database read-only with Datasette, the PDFs of raw/ at /pdfs/.
+
+    Example: hyoka serve --db build/hyoka.db --port 8001
+    """
+    if not db.is_file():
+        raise click.ClickException(f"{db}: no database (run `hyoka build` first)")
+    args = datasette_args(db, write_metadata(db.with_name("metadata.json")), raw.resolve(), host, port)
+    click.echo(f"serving {db} on http://{host}:{port}/", err=True)
+    os.execv(args[0], args)
+
+
+@cli.command()
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB, show_default=True)
+@click.option("--table", default="evaluation_rows", show_default=True, type=click.Choice(EXPORTABLE))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write CSV here")
+def export(db: Path, table: str, output: Path | None) -> None:
+    """Export a table as CSV for Excel (UTF-8 with BOM).
+
+    Example: hyoka export --table evaluation_rows -o build/evaluation_rows.csv
+    """
+    try:
+        text = export_table(db, table)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if output is None:
+        sys.stdout.buffer.write(text.encode("utf-8"))
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(text.encode("utf-8"))

@@ -38,3 +38,22 @@ def run_hyoka(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         timeout=timeout,
         cwd=ROOT,
     )
+
+
+@pytest.fixture(scope="session")
+def built_db(tmp_path_factory) -> Path:
+    """The sample report built into a fresh database, as `hyoka build` does."""
+    from extract.build import build_database
+
+    db = tmp_path_factory.mktemp("db") / "hyoka.db"
+    result = build_database([SAMPLE_PDF], db)
+    assert result.loaded == [SAMPLE_PDF.name]
+    return db
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

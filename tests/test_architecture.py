@@ -24,10 +24,21 @@ ORDER = [
     "comments",
     "records",
     "pipeline",
+    "search",
+    "load",
+    "build",
+    "export",
+    "serve",
     "cli",
     "__main__",
 ]
-EDGES = {"pdfplumber": {"read", "grid"}, "pdfminer": {"read"}, "click": {"cli"}}
+EDGES = {
+    "pdfplumber": {"read", "grid"},
+    "pdfminer": {"read"},
+    "sqlite_utils": {"load"},
+    "datasette": {"serve"},
+    "click": {"cli"},
+}
 
 
 def _imports(path: Path) -> set[str]:

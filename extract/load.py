@@ -1,0 +1,238 @@
+"""Load validated reports into SQLite with sqlite-utils. The only module that writes the database.
+
+The schema is data (TABLES, VIEWS, FTS) applied idempotently by ``ensure_db_shape``; a report
+is loaded in one transaction and keyed by the SHA-256 of its PDF.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from extract.search import index_terms
+from schemas.report import Report
+
+REPORT_KEY = ("municipality", "fiscal_year", "title")
+PDF_MOUNT = "pdfs"  # where Datasette serves raw/: the views link each row to its page there
+
+# table -> (columns, primary key, foreign keys as (column, other table, other column))
+TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
+    "reports": (
+        {
+            "id": str, "file": str, "municipality": str, "title": str, "fiscal_year": int,
+            "fiscal_year_label": str, "published": str, "issuer": str, "pages": int,
+        },
+        "id",
+        [],
+    ),
+    "rating_scale": (
+        {"id": str, "report_id": str, "code": str, "description": str},
+        "id",
+        [("report_id", "reports", "id")],
+    ),
+    "policies": (
+        {
+            "id": str, "report_id": str, "sheet_no": int, "goal_no": int, "goal_title": str,
+            "policy_title": str, "page": int,
+        },
+        "id",
+        [("report_id", "reports", "id")],
+    ),
+    "measures": (
+        {"id": str, "report_id": str, "policy_id": str, "measure_no": int, "measure_title": str},
+        "id",
+        [("report_id", "reports", "id"), ("policy_id", "policies", "id")],
+    ),
+    "initiatives": (
+        {
+            "id": str, "report_id": str, "policy_id": str, "measure_id": str, "initiative_no": int,
+            "initiative_title": str, "is_new": int,
+        },
+        "id",
+        [("report_id", "reports", "id"), ("policy_id", "policies", "id"), ("measure_id", "measures", "id")],
+    ),
+    "evaluations": (
+        {
+            "id": int, "report_id": str, "initiative_id": str, "department": str, "results": str,
+            "results_covid": str, "prev_rating": str, "rating": str, "outlook": str,
+            "outlook_covid": str, "page": int, "source_file": str,
+        },
+        "id",
+        [("report_id", "reports", "id"), ("initiative_id", "initiatives", "id")],
+    ),
+    "comments": (
+        {
+            "id": int, "report_id": str, "policy_id": str, "sheet_no": int, "policy_title": str,
+            "measure_no": int, "initiative_no": int, "opinion": str, "response": str, "page": int,
+            "source_file": str,
+        },
+        "id",
+        [("report_id", "reports", "id"), ("policy_id", "policies", "id")],
+    ),
+    "issues": (
+        {"id": int, "report_id": str, "page": int, "kind": str, "detail": str},
+        "id",
+        [("report_id", "reports", "id")],
+    ),
+}  # fmt: skip
+
+CHANGE_SQL = """CASE
+    WHEN e.rating IS NULL THEN 'no rating'
+    WHEN e.prev_rating IS NULL THEN 'new rating'
+    WHEN e.rating < e.prev_rating THEN 'up'
+    WHEN e.rating > e.prev_rating THEN 'down'
+    ELSE 'same' END"""
+
+VIEWS = {
+    "evaluation_rows": f"""
+SELECT e.id, r.fiscal_year, r.municipality, p.sheet_no, p.goal_no, p.goal_title, p.policy_title,
+    m.measure_no, m.measure_title, i.initiative_no, i.initiative_title, i.is_new, e.department,
+    e.prev_rating, e.rating, {CHANGE_SQL} AS change,
+    e.results, e.results_covid, e.outlook, e.outlook_covid, e.page, e.source_file,
+    '/{PDF_MOUNT}/' || e.source_file || '#page=' || e.page AS pdf_url, e.report_id, e.initiative_id
+FROM evaluations e
+JOIN reports r ON r.id = e.report_id
+JOIN initiatives i ON i.id = e.initiative_id
+JOIN policies p ON p.id = i.policy_id
+LEFT JOIN measures m ON m.id = i.measure_id
+ORDER BY r.fiscal_year, r.id, e.id""",
+}
+
+# FTS table -> SQL giving (rowid, texts...) to index as bigrams
+FTS = {
+    "evaluation_rows_fts": """SELECT e.id, i.initiative_title, e.department, e.results, e.results_covid,
+        e.outlook, e.outlook_covid FROM evaluations e JOIN initiatives i ON i.id = e.initiative_id""",
+    "comments_fts": "SELECT id, policy_title, opinion, response FROM comments",
+}
+
+_CHILDREN = ("issues", "comments", "evaluations", "initiatives", "measures", "policies", "rating_scale")
+
+
+def open_database(path: Path) -> Database:
+    return Database(path)
+
+
+def ensure_tables(db: Database) -> None:
+    for name, (columns, pk, fks) in TABLES.items():
+        if not db[name].exists():
+            db[name].create(columns, pk=pk, foreign_keys=fks)
+
+
+def ensure_db_shape(db: Database) -> None:
+    """Tables, indexes on every foreign key, views and a fresh search index: idempotent."""
+    ensure_tables(db)
+    db.index_foreign_keys()
+    for column in ("rating", "prev_rating", "department"):
+        db["evaluations"].create_index([column], if_not_exists=True)
+    db["reports"].create_index(list(REPORT_KEY), if_not_exists=True)
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql, replace=True)
+    with db.atomic():
+        for name, sql in FTS.items():
+            db.execute(f"DROP TABLE IF EXISTS [{name}]")
+            db.execute(
+                f"CREATE VIRTUAL TABLE [{name}] USING fts5(terms, tokenize='unicode61 remove_diacritics 0')"
+            )
+            rows = [(row[0], index_terms(*row[1:])) for row in db.execute(sql).fetchall()]
+            db.conn.executemany(f"INSERT INTO [{name}] (rowid, terms) VALUES (?, ?)", rows)
+
+
+def loaded_reports(db: Database) -> dict[str, dict[str, Any]]:
+    """The reports already in the database, by SHA-256."""
+    if not db["reports"].exists():
+        return {}
+    return {row["id"]: row for row in db["reports"].rows}
+
+
+def delete_report(db: Database, report_id: str) -> None:
+    with db.atomic():
+        for table in _CHILDREN:
+            db[table].delete_where("report_id = ?", [report_id])
+        db["reports"].delete_where("id = ?", [report_id])
+
+
+def load_report(db: Database, report: Report) -> None:
+    """Insert one report and everything in it, in one transaction."""
+    ensure_tables(db)
+    info = report.report
+    rid = info.source.sha256
+    with db.atomic():
+        db["reports"].insert(
+            {
+                "id": rid, "file": info.source.file, "municipality": info.municipality,
+                "title": info.title, "fiscal_year": info.fiscal_year,
+                "fiscal_year_label": info.fiscal_year_label, "published": info.published,
+                "issuer": info.issuer, "pages": info.source.pages,
+            }
+        )  # fmt: skip
+        db["rating_scale"].insert_all(
+            {"id": f"{rid}:{code}", "report_id": rid, "code": code, "description": text}
+            for code, text in report.rating_scale.items()
+        )
+        _load_policies(db, report, rid)
+        _load_evaluations(db, report, rid)
+        _load_comments(db, report, rid)
+        db["issues"].insert_all(
+            {"report_id": rid, "page": p.page, "kind": p.code, "detail": p.message} for p in report.problems
+        )
+
+
+def _load_policies(db: Database, report: Report, rid: str) -> None:
+    for policy in report.policies:
+        pid = f"{rid}:{policy.sheet_no}"
+        db["policies"].insert(
+            {
+                "id": pid, "report_id": rid, "sheet_no": policy.sheet_no, "goal_no": policy.goal_no,
+                "goal_title": policy.goal_title, "policy_title": policy.policy_title, "page": policy.page,
+            }
+        )  # fmt: skip
+        db["measures"].insert_all(
+            {
+                "id": f"{pid}:{m.measure_no}", "report_id": rid, "policy_id": pid,
+                "measure_no": m.measure_no, "measure_title": m.measure_title,
+            }
+            for m in policy.measures
+        )  # fmt: skip
+
+
+def _load_evaluations(db: Database, report: Report, rid: str) -> None:
+    rows = []
+    for e in report.evaluations:
+        pid = f"{rid}:{e.sheet_no}"
+        mid = f"{pid}:{e.measure_no}" if e.measure_no is not None else None
+        if mid and not db["measures"].count_where("id = ?", [mid]):
+            db["measures"].insert({"id": mid, "report_id": rid, "policy_id": pid, "measure_no": e.measure_no})
+        iid = f"{mid or pid}:{e.initiative_no}:{e.initiative_title}"
+        db["initiatives"].insert(
+            {
+                "id": iid, "report_id": rid, "policy_id": pid, "measure_id": mid,
+                "initiative_no": e.initiative_no, "initiative_title": e.initiative_title,
+                "is_new": int(e.is_new),
+            },
+            ignore=True,
+        )  # fmt: skip
+        rows.append(
+            {
+                "report_id": rid, "initiative_id": iid, "department": e.department,
+                "results": e.results, "results_covid": e.results_covid, "prev_rating": e.prev_rating,
+                "rating": e.rating, "outlook": e.outlook, "outlook_covid": e.outlook_covid,
+                "page": e.page, "source_file": report.report.source.file,
+            }
+        )  # fmt: skip
+    db["evaluations"].insert_all(rows)
+
+
+def _load_comments(db: Database, report: Report, rid: str) -> None:
+    sheets = {p.sheet_no for p in report.policies}
+    db["comments"].insert_all(
+        {
+            "report_id": rid,
+            "policy_id": f"{rid}:{c.sheet_no}" if c.sheet_no in sheets else None,
+            "sheet_no": c.sheet_no, "policy_title": c.policy_title, "measure_no": c.measure_no,
+            "initiative_no": c.initiative_no, "opinion": c.opinion, "response": c.response,
+            "page": c.page, "source_file": report.report.source.file,
+        }
+        for c in report.comments
+    )  # fmt: skip

@@ -1,0 +1,286 @@
+"""Serve the database with Datasette: metadata, canned queries and a small plugin.
+
+The plugin (registered as the `hyoka` Datasette entry point) makes Datasette's own search
+box understand Japanese by cutting queries into the bigrams the index holds, turns every
+row's page number into a link that opens the PDF at that page, and serves the flat view as
+Excel-ready CSV. Datasette is pinned to 0.65: the 1.0 alphas move canned queries and
+configuration out of metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
+
+from extract.export import EXPORTABLE, excel_csv
+from extract.load import PDF_MOUNT
+from extract.search import match_query
+from schemas.report import Comment, Evaluation, Measure, Policy, ReportInfo, SourceFile
+
+DB_NAME = "hyoka"
+LINKED_TABLES = {"evaluation_rows", "evaluations", "comments"}
+
+_EXTRA_COLUMNS = {
+    "id": "ID: row identifier in this database",
+    "report_id": "報告書ID: SHA-256 of the report's PDF",
+    "policy_id": "基本施策ID: report and sheet number",
+    "measure_id": "施策ID: report, sheet and measure number",
+    "initiative_id": "個別事業ID: report, sheet, measure, number and title",
+    "source_file": "PDFファイル: file the row was read from (in raw/)",
+    "pdf_url": "PDFのページ: link that opens the PDF at the row's page",
+    "change": "評価の変化: up / down / same / new rating / no rating, from 前年度 to 今年度 (A > B > C > D)",
+    "file": "PDFファイル: file name of the report in raw/",
+    "pages": "ページ数: pages in the PDF",
+    "code": "評価: rating code (A-D)",
+    "description": "評価基準: what the rating means, as printed",
+    "kind": "種類: kind of problem found while reading",
+    "detail": "内容: what could not be read, for a person",
+}
+
+
+def column_docs() -> dict[str, str]:
+    """Every column's description, written once in schemas/ (plus the database-only columns)."""
+    docs: dict[str, str] = {}
+    for model in (SourceFile, ReportInfo, Policy, Measure, Evaluation, Comment):
+        for name, info in model.model_fields.items():
+            docs.setdefault(name, info.description or name)
+    docs.update(_EXTRA_COLUMNS)
+    return docs
+
+
+def _columns(names: list[str]) -> dict[str, str]:
+    docs = column_docs()
+    return {n: docs[n] for n in names}
+
+
+_ROW_COLUMNS = [
+    "id", "fiscal_year", "municipality", "sheet_no", "goal_no", "goal_title", "policy_title",
+    "measure_no", "measure_title", "initiative_no", "initiative_title", "is_new", "department",
+    "prev_rating", "rating", "change", "results", "results_covid", "outlook", "outlook_covid",
+    "page", "source_file", "pdf_url", "report_id", "initiative_id",
+]  # fmt: skip
+
+_ROWS_SELECT = (
+    "select fiscal_year, policy_title, measure_no, initiative_no, initiative_title, department, "
+    "prev_rating, rating, change, page, pdf_url from evaluation_rows"
+)
+
+QUERIES = {
+    "downgrades": {
+        "title": "評価が下がった事業 (downgrades)",
+        "description": "Initiatives whose rating this year is worse than last year's (e.g. A → B).",
+        "sql": _ROWS_SELECT
+        + " where change = 'down' order by fiscal_year, sheet_no, measure_no, initiative_no",
+    },
+    "d_ratings": {
+        "title": "D評価 (not carried out)",
+        "description": "Rows rated D (未実施: not carried out) this year.",
+        "sql": _ROWS_SELECT + " where rating = 'D' order by fiscal_year, sheet_no, measure_no, initiative_no",
+    },
+    "covid_effects": {
+        "title": "感染症の影響 (COVID-19 effects)",
+        "description": "Rows whose 【感染症対応】 text says more than 影響なし (no effect).",
+        "sql": (
+            "select fiscal_year, initiative_title, department, rating, results_covid, outlook_covid, page, pdf_url "
+            "from evaluation_rows where "
+            "(results_covid is not null and trim(results_covid) not in ('', '影響なし')) or "
+            "(outlook_covid is not null and trim(outlook_covid) not in ('', '影響なし')) "
+            "order by fiscal_year, sheet_no, measure_no, initiative_no"
+        ),
+    },
+    "initiative_history": {
+        "title": "事業の評価履歴 (one initiative across reports)",
+        "description": "Ratings of the initiatives whose title contains the words given, report by report.",
+        "sql": (
+            "select fiscal_year, initiative_title, department, prev_rating, rating, change, page, pdf_url "
+            "from evaluation_rows where initiative_title like '%' || :title || '%' "
+            "order by initiative_title, department, fiscal_year"
+        ),
+    },
+    "ratings_by_department": {
+        "title": "担当課別の評価分布 (ratings per department)",
+        "description": "How many rows each department has at each rating, per report year.",
+        "sql": (
+            "select fiscal_year, department, count(*) as rows, "
+            "sum(rating = 'A') as A, sum(rating = 'B') as B, sum(rating = 'C') as C, "
+            "sum(rating = 'D') as D, sum(rating is null) as no_rating "
+            "from evaluation_rows group by fiscal_year, department order by fiscal_year, rows desc"
+        ),
+    },
+}
+
+
+def metadata() -> dict:
+    """Datasette metadata: descriptions of every table, view and column, facets, queries."""
+    excel = f"/-/{DB_NAME}/evaluation_rows.excel.csv"
+    return {
+        "title": "hyoka 評価: 施策評価報告書データベース",
+        "description": "Japanese municipal policy-evaluation reports (PDF tables), one row per "
+        "initiative and department, each traceable to its PDF page.",
+        "databases": {
+            DB_NAME: {
+                "description": "Evaluation reports extracted by hyoka from the PDFs in raw/.",
+                "queries": QUERIES,
+                "tables": {
+                    "evaluation_rows": {
+                        "title": "評価一覧 (evaluation rows)",
+                        "description_html": (
+                            "One row per initiative × department, with the report year, the rating "
+                            "change and a link to the PDF page. Search finds Japanese words such as "
+                            f'防災 or 避難所. <a href="{excel}">Excel用CSV (UTF-8 BOM付き)</a>'
+                        ),
+                        "fts_table": "evaluation_rows_fts",
+                        "fts_pk": "id",
+                        "facets": ["department", "rating", "prev_rating", "change", "fiscal_year"],
+                        "columns": _columns(_ROW_COLUMNS),
+                    },
+                    "evaluations": {
+                        "description": "事業評価: one row per initiative × department as printed.",
+                        "facets": ["department", "rating", "prev_rating"],
+                        "columns": _columns(
+                            [
+                                "id",
+                                "report_id",
+                                "initiative_id",
+                                "department",
+                                "results",
+                                "results_covid",
+                                "prev_rating",
+                                "rating",
+                                "outlook",
+                                "outlook_covid",
+                                "page",
+                                "source_file",
+                            ]
+                        ),  # fmt: skip
+                    },
+                    "comments": {
+                        "description": "委員会の意見と市の回答: the committee's comments and the city's answers.",
+                        "fts_table": "comments_fts",
+                        "fts_pk": "id",
+                        "columns": _columns(
+                            [
+                                "id",
+                                "report_id",
+                                "policy_id",
+                                "sheet_no",
+                                "policy_title",
+                                "measure_no",
+                                "initiative_no",
+                                "opinion",
+                                "response",
+                                "page",
+                                "source_file",
+                            ]
+                        ),  # fmt: skip
+                    },
+                    "reports": {
+                        "description": "報告書: one row per PDF, keyed by its SHA-256.",
+                        "columns": _columns(
+                            [
+                                "id",
+                                "file",
+                                "municipality",
+                                "title",
+                                "fiscal_year",
+                                "fiscal_year_label",
+                                "published",
+                                "issuer",
+                                "pages",
+                            ]
+                        ),  # fmt: skip
+                    },
+                    "rating_scale": {
+                        "description": "評価基準: the rating scale printed in each report.",
+                        "columns": _columns(["id", "report_id", "code", "description"]),
+                    },
+                    "policies": {
+                        "description": "基本施策: one row per evaluation sheet.",
+                        "columns": _columns(
+                            ["id", "report_id", "sheet_no", "goal_no", "goal_title", "policy_title", "page"]
+                        ),
+                    },
+                    "measures": {
+                        "description": "施策: the measures listed in each sheet's 【基本施策】 box.",
+                        "columns": _columns(["id", "report_id", "policy_id", "measure_no", "measure_title"]),
+                    },
+                    "initiatives": {
+                        "description": "個別事業: the initiatives of each measure.",
+                        "columns": _columns(
+                            [
+                                "id",
+                                "report_id",
+                                "policy_id",
+                                "measure_id",
+                                "initiative_no",
+                                "initiative_title",
+                                "is_new",
+                            ]
+                        ),  # fmt: skip
+                    },
+                    "issues": {
+                        "description": "読み取りの問題: what could not be read cleanly, by report and page.",
+                        "columns": _columns(["id", "report_id", "page", "kind", "detail"]),
+                    },
+                },
+            }
+        },
+    }
+
+
+def datasette_args(db: Path, metadata_path: Path, raw: Path, host: str, port: int) -> list[str]:
+    """The `datasette serve` command line for a read-only (immutable) database."""
+    return [
+        sys.executable, "-m", "datasette", "serve", "-i", str(db), "--metadata", str(metadata_path),
+        "--static", f"{PDF_MOUNT}:{raw}", "--host", host, "--port", str(port),
+        "--setting", "default_page_size", "100", "--setting", "sql_time_limit_ms", "3000",
+    ]  # fmt: skip
+
+
+def write_metadata(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(metadata(), ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
+
+
+# -- the Datasette plugin ---------------------------------------------------------------
+@hookimpl(trylast=True)
+def prepare_connection(conn) -> None:
+    """Run after Datasette's own, so the search box's escape_fts cuts queries into bigrams."""
+    conn.create_function("escape_fts", 1, match_query)
+    conn.create_function("hyoka_match", 1, match_query)
+
+
+@hookimpl
+def render_cell(value, column, table, row):
+    if table not in LINKED_TABLES or column != "page" or value is None:
+        return None
+    try:
+        source = row["source_file"]
+    except (KeyError, IndexError):
+        return None
+    href = f"/{PDF_MOUNT}/{quote(str(source))}#page={int(value)}"
+    return Markup(f'<a class="hyoka-page" href="{escape(href)}">p.{int(value)}</a>')
+
+
+@hookimpl
+def register_routes():
+    return [(rf"^/-/{DB_NAME}/(?P<table>{'|'.join(EXPORTABLE)})\.excel\.csv$", _excel_csv)]
+
+
+async def _excel_csv(datasette, request):
+    table = request.url_vars["table"]
+    db = datasette.get_database(DB_NAME)
+    result = await db.execute(f"select * from [{table}]", custom_time_limit=10_000)
+    body = excel_csv(list(result.columns), [tuple(r) for r in result.rows])
+    return Response(
+        body,
+        content_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{table}.csv"'},
+    )

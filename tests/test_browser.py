@@ -1,0 +1,108 @@
+"""A real browser against `hyoka serve`: search 福祉, facet by rating, follow a page link.
+
+The test starts the server itself on a free loopback port and drives Debian's Chromium
+through Playwright. Without the browser it fails: CI installs it (scripts/system-deps.sh).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, free_port
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def server(built_db):
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "extract",
+            "serve",
+            "--db",
+            str(built_db),
+            "--port",
+            str(port),
+            "--raw",
+            str(ROOT / "raw"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"hyoka serve did not start: {proc.stderr.read().decode()[-500:]}")
+            time.sleep(0.2)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM.exists(), "Chromium is missing: run scripts/system-deps.sh"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield b
+        b.close()
+
+
+def _rows(page) -> list[dict[str, str]]:
+    headers = [h.get_attribute("data-column") for h in page.locator("table.rows-and-columns thead th").all()]
+    out = []
+    for tr in page.locator("table.rows-and-columns tbody tr").all():
+        cells = tr.locator("td").all()
+        out.append({h: c.inner_text() for h, c in zip(headers, cells, strict=True)})
+    return out
+
+
+def test_search_facet_and_follow_page_link(server, browser, expected) -> None:
+    fields = ("initiative_title", "department", "results", "results_covid", "outlook", "outlook_covid")
+    want = [e for e in expected["evaluations"] if any("福祉" in (e[f] or "") for f in fields)]
+    want_d = [e for e in want if e["rating"] == "D"]
+    assert want_d, "the sample has D-rated rows mentioning 福祉"
+
+    page = browser.new_page()
+    page.goto(server + "/hyoka/evaluation_rows")
+    assert "評価一覧" in page.content()
+    page.fill("input[name=_search]", "福祉")
+    page.press("input[name=_search]", "Enter")
+    page.wait_for_url("**_search=*")
+    assert f"{len(want)} rows" in page.inner_text("h3")
+
+    page.locator(".facet-info[data-column=rating] a", has_text="D").first.click()
+    page.wait_for_url("**rating=D*")
+    rows = _rows(page)
+    assert sorted(r["initiative_title"] for r in rows) == sorted(e["initiative_title"] for e in want_d)
+    assert {r["rating"] for r in rows} == {"D"}
+
+    link = page.locator("a.hyoka-page").first
+    href = link.get_attribute("href")
+    assert href.startswith("/pdfs/koganei-fy2020.pdf#page=")
+    with page.expect_response("**/pdfs/koganei-fy2020.pdf") as response:
+        link.click()
+    assert response.value.status == 200
+    assert response.value.url.endswith("/pdfs/koganei-fy2020.pdf")
+    page.wait_for_url("**/pdfs/koganei-fy2020.pdf#page=*")
+    assert page.url == server + href
+    page.close()
