@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extract.errors import HyokaError
+from extract.history import link_reports, load_overrides, overrides_digest
 from extract.load import (
     REPORT_KEY,
     Database,
@@ -22,6 +23,8 @@ from extract.load import (
     load_report,
     loaded_reports,
     open_database,
+    store_setting,
+    stored_setting,
 )
 from extract.pipeline import extract_pdf
 from extract.read import sha256_of
@@ -47,6 +50,8 @@ def build_database(
     *,
     prune: bool = False,
     strict: bool = False,
+    replace: bool = False,
+    identity: Path | None = None,
     settings: ExtractSettings | None = None,
     on_file: Callable[[Path], None] | None = None,
 ) -> BuildResult:
@@ -66,7 +71,7 @@ def build_database(
         for pdf in pdfs:
             if on_file:
                 on_file(pdf)
-            reason = _add(db, pdf, known, by_file, seen, result, settings)
+            reason = _add(db, pdf, known, by_file, seen, result, settings, replace)
             if reason:
                 result.failed.append((pdf.name, reason))
                 if strict:
@@ -77,9 +82,13 @@ def build_database(
                 if row["file"] not in names and sha not in seen:
                     delete_report(db, sha)
                     result.removed.append(row["file"])
-        changed = result.loaded or result.removed or not db_path.exists()
+        digest = overrides_digest(identity)
+        changed = bool(result.loaded or result.removed or not db_path.exists())
+        changed = changed or stored_setting(db, "identity_digest") != digest
         if changed:
             ensure_db_shape(db)
+            link_reports(db, load_overrides(identity))
+            store_setting(db, "identity_digest", digest)
         db.close()
         if changed:
             os.replace(tmp, db_path)
@@ -101,6 +110,7 @@ def _add(
     seen: set[str],
     result: BuildResult,
     settings: ExtractSettings | None,
+    replace: bool,
 ) -> str | None:
     """Load one PDF unless it is already there; the reason it could not be loaded, or None."""
     try:
@@ -122,14 +132,19 @@ def _add(
     key = tuple(getattr(report.report, k) for k in REPORT_KEY)
     clash = next(
         (
-            row["file"]
-            for row in known.values()
+            sha
+            for sha, row in known.items()
             if row["file"] != pdf.name and tuple(row[k] for k in REPORT_KEY) == key
         ),
         None,
     )
+    if clash and not replace:
+        label = " / ".join(str(k) for k in key)
+        return f"same report as {known[clash]['file']} ({label}): remove one, or rebuild with --replace"
     if clash:
-        return f"same report as {clash} ({' / '.join(str(k) for k in key)}): remove one of them"
+        delete_report(db, clash)
+        by_file.pop(known[clash]["file"], None)
+        result.removed.append(known.pop(clash)["file"])
     if pdf.name in by_file:  # the PDF changed: its new content replaces the old report
         delete_report(db, by_file[pdf.name])
         known.pop(by_file[pdf.name], None)

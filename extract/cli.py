@@ -10,7 +10,8 @@ import click
 
 from extract.build import StrictBuildFailed, build_database
 from extract.errors import HyokaError
-from extract.export import EXPORTABLE, export_table
+from extract.export import EXPORTABLE, export_table, format_rows
+from extract.history import prev_rating_audit, year_changes
 from extract.pipeline import extract_pdf
 from extract.serve import datasette_args, write_metadata
 from extract.settings import ExtractSettings
@@ -58,8 +59,20 @@ DEFAULT_RAW = Path("raw")
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB, show_default=True)
 @click.option("--prune", is_flag=True, help="Remove reports whose PDF is no longer given")
 @click.option("--strict", is_flag=True, help="Stop at the first bad file and change nothing")
+@click.option(
+    "--replace", is_flag=True, help="A PDF with the same municipality/year/title replaces the old one"
+)
+@click.option(
+    "--identity",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=DEFAULT_RAW / "identity.toml",
+    show_default=True,
+    help="Hand-made initiative matches across years",
+)
 @click.option("--silent", is_flag=True, help="No progress bar")
-def build(pdfs: tuple[Path, ...], db: Path, prune: bool, strict: bool, silent: bool) -> None:
+def build(
+    pdfs: tuple[Path, ...], db: Path, prune: bool, strict: bool, replace: bool, identity: Path, silent: bool
+) -> None:
     """Extract PDFs (default: every PDF in raw/) and load them into SQLite.
 
     Example: hyoka build --db build/hyoka.db raw/koganei-fy2020.pdf
@@ -70,7 +83,10 @@ def build(pdfs: tuple[Path, ...], db: Path, prune: bool, strict: bool, silent: b
     show = not silent and sys.stderr.isatty()
     with click.progressbar(length=len(files), label="extracting", file=sys.stderr, hidden=not show) as bar:
         try:
-            result = build_database(files, db, prune=prune, strict=strict, on_file=lambda _: bar.update(1))
+            result = build_database(
+                files, db, prune=prune, strict=strict, replace=replace, identity=identity,
+                on_file=lambda _: bar.update(1),
+            )  # fmt: skip
         except StrictBuildFailed as exc:
             raise click.ClickException(f"{exc} (--strict: nothing was changed)") from None
     click.echo(
@@ -121,3 +137,48 @@ def export(db: Path, table: str, output: Path | None) -> None:
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_bytes(text.encode("utf-8"))
+
+
+_FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+CHANGES_COLUMNS = [
+    "sheet_no", "measure_no", "initiative_no", "initiative_title", "department", "from_rating",
+    "to_rating", "change", "match_method", "match_score", "printed_prev_rating", "stable_id",
+]  # fmt: skip
+AUDIT_COLUMNS = [
+    "fiscal_year", "sheet_no", "measure_no", "initiative_no", "initiative_title", "department",
+    "printed_prev_rating", "previous_report_rating", "previous_fiscal_year",
+]  # fmt: skip
+
+
+@cli.command()
+@click.option("--from", "from_year", type=int, required=True, help="Earlier fiscal year")
+@click.option("--to", "to_year", type=int, required=True, help="Later fiscal year")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB, show_default=True)
+@_FORMAT
+def changes(from_year: int, to_year: int, db: Path, fmt: str) -> None:
+    """Rating changes between two reports: up / down / same / added / dropped.
+
+    Example: hyoka changes --from 2020 --to 2021 --format json
+    """
+    try:
+        rows = year_changes(db, from_year, to_year)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(format_rows(rows, CHANGES_COLUMNS, fmt), nl=False)
+
+
+@cli.command()
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB, show_default=True)
+@_FORMAT
+def audit(db: Path, fmt: str) -> None:
+    """Rows whose printed 前年度事業評価 differs from the previous report's 事業評価.
+
+    Example: hyoka audit --format json
+    """
+    try:
+        rows = prev_rating_audit(db)
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(format_rows(rows, AUDIT_COLUMNS, fmt), nl=False)

@@ -139,6 +139,18 @@ def ensure_db_shape(db: Database) -> None:
             db.conn.executemany(f"INSERT INTO [{name}] (rowid, terms) VALUES (?, ?)", rows)
 
 
+def stored_setting(db: Database, name: str) -> str | None:
+    """A value remembered between builds (e.g. the digest of the identity overrides)."""
+    if not db["build_info"].exists():
+        return None
+    rows = list(db["build_info"].rows_where("name = ?", [name]))
+    return rows[0]["value"] if rows else None
+
+
+def store_setting(db: Database, name: str, value: str) -> None:
+    db["build_info"].upsert({"name": name, "value": value}, pk="name")
+
+
 def loaded_reports(db: Database) -> dict[str, dict[str, Any]]:
     """The reports already in the database, by SHA-256."""
     if not db["reports"].exists():

@@ -19,6 +19,7 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from extract.export import EXPORTABLE, excel_csv
+from extract.history import CHANGE_COLUMNS
 from extract.load import PDF_MOUNT
 from extract.search import match_query
 from schemas.report import Comment, Evaluation, Measure, Policy, ReportInfo, SourceFile
@@ -41,6 +42,25 @@ _EXTRA_COLUMNS = {
     "description": "評価基準: what the rating means, as printed",
     "kind": "種類: kind of problem found while reading",
     "detail": "内容: what could not be read, for a person",
+    "stable_id": "事業の同一性ID: the same initiative keeps this id across reports",
+    "previous_initiative_id": "前年度の事業: the initiative of the previous report it continues",
+    "match_method": "照合方法: exact / fuzzy (title lightly edited) / numbered (same place) / override / new",
+    "match_score": "照合スコア: title similarity 0-1 for fuzzy and numbered matches",
+    "evaluation_id": "評価ID: the evaluations row",
+    "department_key": "担当課の同一性: department name as first seen (renames keep it)",
+    "department_match": "担当課の照合: same / renamed / added / new",
+    "plan_title": "計画名: title of the report series",
+    "from_year": "比較元年度: earlier fiscal year",
+    "to_year": "比較先年度: later fiscal year",
+    "from_rating": "比較元の事業評価: rating in the earlier report",
+    "to_rating": "比較先の事業評価: rating in the later report",
+    "printed_prev_rating": "記載された前年度評価: 前年度事業評価 as printed in the later report",
+    "previous_report_rating": "前年度報告書の評価: 事業評価 printed in the previous report",
+    "previous_fiscal_year": "前年度: fiscal year of the previous report",
+    "from_evaluation_id": "比較元の評価ID: evaluations row of the earlier report",
+    "to_evaluation_id": "比較先の評価ID: evaluations row of the later report",
+    "name": "設定名: build setting",
+    "value": "値: its value",
 }
 
 
@@ -96,12 +116,28 @@ QUERIES = {
     },
     "initiative_history": {
         "title": "事業の評価履歴 (one initiative across reports)",
-        "description": "Ratings of the initiatives whose title contains the words given, report by report.",
+        "description": "Ratings, year by year, of the initiatives whose title contains the words given "
+        "(renamed initiatives included: they keep their stable_id).",
         "sql": (
-            "select fiscal_year, initiative_title, department, prev_rating, rating, change, page, pdf_url "
-            "from evaluation_rows where initiative_title like '%' || :title || '%' "
-            "order by initiative_title, department, fiscal_year"
+            "select stable_id, fiscal_year, initiative_title, department, prev_rating, rating, "
+            "match_method, page from initiative_history where stable_id in "
+            "(select stable_id from initiative_history where initiative_title like '%' || :title || '%') "
+            "order by stable_id, department_key, fiscal_year"
         ),
+    },
+    "rating_changes_between": {
+        "title": "年度間の評価の変化 (rating changes between two reports)",
+        "description": "One row per initiative × department present in either year: up / down / same / added / dropped.",
+        "sql": (
+            "select sheet_no, measure_no, initiative_no, initiative_title, department, from_rating, "
+            "to_rating, change, match_method, match_score from rating_changes "
+            "where from_year = :from_year and to_year = :to_year"
+        ),
+    },
+    "prev_rating_audit": {
+        "title": "前年度評価の不一致 (audit of printed previous ratings)",
+        "description": "Rows whose printed 前年度事業評価 differs from the rating the previous report printed.",
+        "sql": "select * from rating_audit order by fiscal_year, sheet_no, measure_no, initiative_no",
     },
     "ratings_by_department": {
         "title": "担当課別の評価分布 (ratings per department)",
@@ -223,6 +259,73 @@ def metadata() -> dict:
                                 "is_new",
                             ]
                         ),  # fmt: skip
+                    },
+                    "rating_changes": {
+                        "description": "年度間の評価の変化: consecutive reports of a series, row by row.",
+                        "facets": ["change", "match_method", "to_year"],
+                        "columns": _columns(list(CHANGE_COLUMNS)),
+                    },
+                    "rating_audit": {
+                        "description": "前年度評価の監査: printed previous ratings that differ from the previous report.",
+                        "columns": _columns(
+                            [
+                                "fiscal_year",
+                                "municipality",
+                                "plan_title",
+                                "sheet_no",
+                                "measure_no",
+                                "initiative_no",
+                                "initiative_title",
+                                "department",
+                                "printed_prev_rating",
+                                "previous_report_rating",
+                                "previous_fiscal_year",
+                                "match_method",
+                                "to_evaluation_id",
+                                "from_evaluation_id",
+                            ]
+                        ),  # fmt: skip
+                    },
+                    "initiative_history": {
+                        "description": "事業の評価履歴: every rating of every initiative and department, by year.",
+                        "columns": _columns(
+                            [
+                                "stable_id",
+                                "fiscal_year",
+                                "initiative_title",
+                                "department",
+                                "department_key",
+                                "prev_rating",
+                                "rating",
+                                "page",
+                                "source_file",
+                                "match_method",
+                                "match_score",
+                                "evaluation_id",
+                            ]
+                        ),  # fmt: skip
+                    },
+                    "initiative_links": {
+                        "description": "事業の照合: how each initiative was matched to the previous report.",
+                        "columns": _columns(
+                            [
+                                "initiative_id",
+                                "stable_id",
+                                "previous_initiative_id",
+                                "match_method",
+                                "match_score",
+                            ]
+                        ),
+                    },
+                    "evaluation_links": {
+                        "description": "評価の照合: the stable initiative and department of each row.",
+                        "columns": _columns(
+                            ["evaluation_id", "stable_id", "department_key", "department_match"]
+                        ),
+                    },
+                    "build_info": {
+                        "description": "ビルド情報: values remembered between builds.",
+                        "columns": _columns(["name", "value"]),
                     },
                     "issues": {
                         "description": "読み取りの問題: what could not be read cleanly, by report and page.",

@@ -125,3 +125,15 @@ def test_excel_csv_from_the_site(ds) -> None:
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert len(rows) == 59 and rows[0][0] == "id"
     assert "防災" in text
+
+
+def test_every_column_of_every_table_and_view_is_described(ds) -> None:
+    tables = metadata()["databases"]["hyoka"]["tables"]
+    names = get(ds, "/hyoka.json").json()
+    listed = [t["name"] for t in names["tables"] if not t["hidden"]] + [v["name"] for v in names["views"]]
+    assert listed
+    for name in listed:
+        columns = get(ds, f"/hyoka/{name}.json", _size=0).json()["columns"]
+        described = tables.get(name, {}).get("columns", {})
+        missing = [c for c in columns if c not in described and c != "rowid"]
+        assert not missing, (name, missing)

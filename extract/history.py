@@ -1,0 +1,229 @@
+"""Reports side by side: stable initiative ids, rating changes between years, the audit.
+
+Runs after the reports are loaded (``link_reports``) and answers the year-over-year
+questions (``changes_between``, ``audit_rows``). Reports form a series when they share
+municipality and plan title; within a series consecutive years are matched with
+``identity.match_initiatives``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from extract.identity import Item, Overrides, change, key, match_departments, match_initiatives
+
+LINK_TABLES = {
+    "initiative_links": (
+        {
+            "initiative_id": str,
+            "stable_id": str,
+            "previous_initiative_id": str,
+            "match_method": str,
+            "match_score": float,
+        },
+        "initiative_id",
+        [("initiative_id", "initiatives", "id"), ("previous_initiative_id", "initiatives", "id")],
+    ),
+    "evaluation_links": (
+        {"evaluation_id": int, "stable_id": str, "department_key": str, "department_match": str},
+        "evaluation_id",
+        [("evaluation_id", "evaluations", "id")],
+    ),
+}
+
+CHANGE_COLUMNS = [
+    "municipality", "plan_title", "from_year", "to_year", "stable_id", "sheet_no", "measure_no",
+    "initiative_no", "initiative_title", "department", "from_rating", "to_rating", "change",
+    "printed_prev_rating", "match_method", "match_score", "from_evaluation_id", "to_evaluation_id",
+]  # fmt: skip
+
+_CHANGE_TYPES = {
+    "from_year": int, "to_year": int, "sheet_no": int, "measure_no": int, "initiative_no": int,
+    "match_score": float, "from_evaluation_id": int, "to_evaluation_id": int,
+}  # fmt: skip
+
+AUDIT_SQL = """
+SELECT to_year AS fiscal_year, municipality, plan_title, sheet_no, measure_no, initiative_no,
+    initiative_title, department, printed_prev_rating, from_rating AS previous_report_rating,
+    from_year AS previous_fiscal_year, match_method, to_evaluation_id, from_evaluation_id
+FROM rating_changes
+WHERE change NOT IN ('added', 'dropped') AND printed_prev_rating IS NOT from_rating"""
+
+HISTORY_SQL = """
+SELECT l.stable_id, r.fiscal_year, i.initiative_title, e.department, l.department_key,
+    e.prev_rating, e.rating, e.page, e.source_file, il.match_method, il.match_score, e.id AS evaluation_id
+FROM evaluation_links l
+JOIN evaluations e ON e.id = l.evaluation_id
+JOIN initiatives i ON i.id = e.initiative_id
+JOIN initiative_links il ON il.initiative_id = i.id
+JOIN reports r ON r.id = e.report_id
+ORDER BY l.stable_id, l.department_key, r.fiscal_year"""
+
+
+def load_overrides(path: Path | None) -> Overrides:
+    """identity.toml: [[same]] fiscal_year/title/previous_title and [[distinct]] fiscal_year/title."""
+    if path is None or not path.is_file():
+        return Overrides({}, set())
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    same = {(int(e["fiscal_year"]), key(e["title"])): e["previous_title"] for e in data.get("same", [])}
+    distinct = {(int(e["fiscal_year"]), key(e["title"])) for e in data.get("distinct", [])}
+    return Overrides(same, distinct)
+
+
+def overrides_digest(path: Path | None) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path and path.is_file() else ""
+
+
+def link_reports(db: Database, overrides: Overrides) -> None:
+    """Give every initiative and department row a stable identity; record rating changes."""
+    for name, (columns, pk, fks) in LINK_TABLES.items():
+        db[name].drop(ignore=True)
+        db[name].create(columns, pk=pk, foreign_keys=fks)
+    db["rating_changes"].drop(ignore=True)
+    db["rating_changes"].create({c: _CHANGE_TYPES.get(c, str) for c in CHANGE_COLUMNS})
+    for reports in _series(db).values():
+        previous = None
+        for report in reports:
+            _link_report(db, report, previous, overrides)
+            if previous:
+                db["rating_changes"].insert_all(
+                    changes_between(db, previous["fiscal_year"], report["fiscal_year"], report)
+                )
+            previous = report
+    db.create_view("rating_audit", AUDIT_SQL, replace=True)
+    db.create_view("initiative_history", HISTORY_SQL, replace=True)
+
+
+def _series(db: Database) -> dict[tuple, list[dict]]:
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in db.query("select * from reports order by fiscal_year, id"):
+        groups[(row["municipality"], row["title"])].append(row)
+    return groups
+
+
+def _items(db: Database, report_id: str) -> list[Item]:
+    sql = """select i.id, i.initiative_title, p.policy_title, m.measure_no, i.initiative_no
+        from initiatives i join policies p on p.id = i.policy_id left join measures m on m.id = i.measure_id
+        where i.report_id = ? order by p.sheet_no, m.measure_no, i.initiative_no, i.id"""
+    return [Item(*row) for row in db.execute(sql, [report_id]).fetchall()]
+
+
+def _departments(db: Database, report_id: str) -> dict[str, list[tuple[str, int]]]:
+    """Per initiative: (department label, evaluation id); a repeated department gets '#2'."""
+    out: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    seen: Counter = Counter()
+    for eid, iid, dept in db.execute(
+        "select id, initiative_id, coalesce(department, '') from evaluations where report_id = ? order by id",
+        [report_id],
+    ).fetchall():
+        seen[(iid, dept)] += 1
+        label = dept if seen[(iid, dept)] == 1 else f"{dept}#{seen[(iid, dept)]}"
+        out[iid].append((label, eid))
+    return out
+
+
+def _link_report(db: Database, report: dict, previous: dict | None, overrides: Overrides) -> None:
+    items = _items(db, report["id"])
+    depts = _departments(db, report["id"])
+    if previous is None:
+        matches = {i.id: (None, "new", None) for i in items}
+        earlier_depts: dict[str, list[tuple[str, int]]] = {}
+    else:
+        found = match_initiatives(_items(db, previous["id"]), items, report["fiscal_year"], overrides)
+        matches = {m.later: (m.earlier, m.method, m.score) for m in found}
+        earlier_depts = _departments(db, previous["id"])
+    stable_of = {r["initiative_id"]: r["stable_id"] for r in db["initiative_links"].rows}
+    dept_key_of = {r["evaluation_id"]: r["department_key"] for r in db["evaluation_links"].rows}
+    links, eval_links = [], []
+    for item in items:
+        earlier, method, score = matches[item.id]
+        stable = stable_of.get(earlier) if earlier else None
+        stable = stable or hashlib.sha1(item.id.encode()).hexdigest()[:12]
+        links.append(
+            {"initiative_id": item.id, "stable_id": stable, "previous_initiative_id": earlier,
+             "match_method": method, "match_score": score}
+        )  # fmt: skip
+        old = dict(earlier_depts.get(earlier, [])) if earlier else {}
+        new = dict(depts.get(item.id, []))
+        for before, after, how in match_departments(list(old), list(new)):
+            if after is None:
+                continue
+            dept_key = dept_key_of.get(old[before], before) if before else after
+            eval_links.append(
+                {"evaluation_id": new[after], "stable_id": stable, "department_key": dept_key,
+                 "department_match": how if earlier else "new"}
+            )  # fmt: skip
+    db["initiative_links"].insert_all(links)
+    db["evaluation_links"].insert_all(eval_links)
+
+
+def _rows_of_year(db: Database, year: int, series: dict | None) -> dict[tuple[str, str], dict[str, Any]]:
+    sql = """select l.stable_id, l.department_key, l.department_match, e.*, i.initiative_title, i.initiative_no,
+            m.measure_no, p.sheet_no, r.municipality, r.title as plan_title, il.match_method, il.match_score
+        from evaluation_links l join evaluations e on e.id = l.evaluation_id
+        join initiatives i on i.id = e.initiative_id join initiative_links il on il.initiative_id = i.id
+        join policies p on p.id = i.policy_id left join measures m on m.id = i.measure_id
+        join reports r on r.id = e.report_id where r.fiscal_year = ?"""
+    params: list[Any] = [year]
+    if series:
+        sql += " and r.municipality is ? and r.title = ?"
+        params += [series["municipality"], series["title"]]
+    return {(r["stable_id"], r["department_key"]): r for r in db.query(sql + " order by e.id", params)}
+
+
+def changes_between(db: Database, from_year: int, to_year: int, series: dict | None = None) -> list[dict]:
+    """One entry per initiative x department present in either year, in the later report's order."""
+    before = _rows_of_year(db, from_year, series)
+    after = _rows_of_year(db, to_year, series)
+    out = []
+    for k in list(after) + [k for k in before if k not in after]:
+        b, a = before.get(k), after.get(k)
+        shown = a or b
+        out.append(
+            {
+                "municipality": shown["municipality"], "plan_title": shown["plan_title"],
+                "from_year": from_year, "to_year": to_year, "stable_id": k[0],
+                "sheet_no": shown["sheet_no"], "measure_no": shown["measure_no"],
+                "initiative_no": shown["initiative_no"], "initiative_title": shown["initiative_title"],
+                "department": shown["department"],
+                "from_rating": b["rating"] if b else None, "to_rating": a["rating"] if a else None,
+                "change": change(b and b["rating"], a and a["rating"], before_present=b is not None, after_present=a is not None),
+                "printed_prev_rating": a["prev_rating"] if a else None,
+                "match_method": a["match_method"] if a else None,
+                "match_score": a["match_score"] if a else None,
+                "from_evaluation_id": b["id"] if b else None, "to_evaluation_id": a["id"] if a else None,
+            }
+        )  # fmt: skip
+    return out
+
+
+def _existing(db_path: Path) -> Database:
+    if not db_path.is_file():
+        raise FileNotFoundError(f"{db_path}: no database (run `hyoka build` first)")
+    return Database(db_path)
+
+
+def year_changes(db_path: Path, from_year: int, to_year: int) -> list[dict]:
+    """`hyoka changes`: every initiative x department of either year, with its change."""
+    db = _existing(db_path)
+    years = {r[0] for r in db.execute("select distinct fiscal_year from reports")}
+    for year in (from_year, to_year):
+        if year not in years:
+            raise ValueError(f"no report for fiscal year {year} in {db_path} (have: {sorted(years)})")
+    return changes_between(db, from_year, to_year)
+
+
+def prev_rating_audit(db_path: Path) -> list[dict]:
+    """`hyoka audit`: rows whose printed previous rating is not what the previous report said."""
+    db = _existing(db_path)
+    if not db["rating_changes"].exists():
+        return []
+    return list(
+        db.query("select * from rating_audit order by fiscal_year, sheet_no, measure_no, initiative_no")
+    )

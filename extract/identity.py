@@ -1,0 +1,135 @@
+"""Initiative identity across yearly reports: which row of this year is which row of last year.
+
+Pure functions on plain records. An initiative keeps its identity when its number shifts,
+its title is lightly edited or its department is renamed; a match is always explained
+(exact / fuzzy with a score / numbered / override) and a low-similarity pair is never merged.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+FUZZY = 0.75  # title similarity at or above which two initiatives are the same (lightly edited)
+NUMBERED = 0.5  # same sheet, measure and number: this similarity suffices
+_RANK_BONUS = 0.02  # prefer the candidate in the same place when titles tie
+
+
+@dataclass(frozen=True)
+class Item:
+    """One initiative of one report, as the matcher sees it."""
+
+    id: str
+    title: str
+    policy_title: str
+    measure_no: int | None
+    initiative_no: int | None
+
+
+@dataclass(frozen=True)
+class Match:
+    later: str
+    earlier: str | None
+    method: str  # exact | fuzzy | numbered | override | new
+    score: float | None
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Hand-made decisions, by the later report's year and title (see identity.toml)."""
+
+    same: dict[tuple[int, str], str]  # (year, title) -> previous title
+    distinct: set[tuple[int, str]]
+
+
+def key(title: str) -> str:
+    """Titles compared without width or spacing differences."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", title))
+
+
+def similarity(a: str, b: str) -> float:
+    return SequenceMatcher(None, key(a), key(b)).ratio()
+
+
+def _place(a: Item, b: Item) -> bool:
+    return (key(a.policy_title), a.measure_no, a.initiative_no) == (
+        key(b.policy_title),
+        b.measure_no,
+        b.initiative_no,
+    )
+
+
+def match_initiatives(
+    earlier: list[Item], later: list[Item], year: int, overrides: Overrides | None = None
+) -> list[Match]:
+    """One-to-one matches, best pairs first; everything unmatched in ``later`` is new."""
+    overrides = overrides or Overrides({}, set())
+    matches: dict[str, Match] = {}
+    taken: set[str] = set()
+    for item in later:
+        previous = overrides.same.get((year, key(item.title)))
+        target = next((e for e in earlier if previous and key(e.title) == key(previous)), None)
+        if target and target.id not in taken:
+            matches[item.id] = Match(item.id, target.id, "override", None)
+            taken.add(target.id)
+    candidates = []
+    for item in later:
+        if item.id in matches or (year, key(item.title)) in overrides.distinct:
+            continue
+        for old in earlier:
+            score = similarity(item.title, old.title)
+            same_place = _place(item, old)
+            method = _method(score, same_place)
+            if method:
+                rank = (
+                    score
+                    + (_RANK_BONUS if same_place else 0)
+                    + (_RANK_BONUS if item.policy_title == old.policy_title else 0)
+                )
+                candidates.append((rank, score, method, item.id, old.id))
+    for _, score, method, new_id, old_id in sorted(candidates, key=lambda c: (-c[0], c[3], c[4])):
+        if new_id in matches or old_id in taken:
+            continue
+        matches[new_id] = Match(new_id, old_id, method, None if method == "exact" else round(score, 3))
+        taken.add(old_id)
+    return [matches.get(item.id, Match(item.id, None, "new", None)) for item in later]
+
+
+def _method(score: float, same_place: bool) -> str | None:
+    if score == 1.0:
+        return "exact"
+    if score >= FUZZY:
+        return "fuzzy"
+    if same_place and score >= NUMBERED:
+        return "numbered"
+    return None
+
+
+def match_departments(earlier: list[str], later: list[str]) -> list[tuple[str | None, str | None, str]]:
+    """Pairs (earlier, later, how): same name first; one left on each side is a rename."""
+    left = [d for d in earlier if d not in later]
+    right = [d for d in later if d not in earlier]
+    pairs = [(d, d, "same") for d in later if d in earlier]
+    if len(left) == 1 and len(right) == 1:
+        pairs.append((left[0], right[0], "renamed"))
+    else:
+        pairs += [(None, d, "added") for d in right]
+        pairs += [(d, None, "dropped") for d in left]
+    return pairs
+
+
+def change(before: str | None, after: str | None, *, before_present: bool, after_present: bool) -> str:
+    """up / down / same between two ratings (A best); added / dropped when a side is absent."""
+    if not before_present:
+        return "added"
+    if not after_present:
+        return "dropped"
+    if before == after:
+        return "same"
+    if before is None:
+        return "new rating"
+    if after is None:
+        return "no rating"
+    return "up" if after < before else "down"
