@@ -25,7 +25,9 @@ ORDER = [
     "records",
     "pipeline",
     "search",
+    "identity",
     "load",
+    "history",
     "build",
     "export",
     "serve",
@@ -35,7 +37,7 @@ ORDER = [
 EDGES = {
     "pdfplumber": {"read", "grid"},
     "pdfminer": {"read"},
-    "sqlite_utils": {"load"},
+    "sqlite_utils": {"load", "history"},
     "datasette": {"serve"},
     "click": {"cli"},
 }

@@ -9,6 +9,7 @@ from extract.cli import cli
 
 def test_every_command_is_documented() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    headings = [line for line in readme.splitlines() if line.startswith("### ")]
     for name, command in cli.commands.items():
         assert "Example: hyoka " + name in (command.help or ""), name
-        assert f"### `hyoka {name}`" in readme, name
+        assert any(f"`hyoka {name}`" in h for h in headings), name
