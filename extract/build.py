@@ -37,6 +37,7 @@ class BuildResult:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    partial: list[tuple[str, list[str]]] = field(default_factory=list)  # loaded, with problems
     written: bool = False
 
 
@@ -149,6 +150,8 @@ def _add(
         delete_report(db, by_file[pdf.name])
         known.pop(by_file[pdf.name], None)
     load_report(db, report)
+    if report.problems:
+        result.partial.append((pdf.name, [f"p.{p.page}: {p.message}" for p in report.problems]))
     known[sha] = {"file": pdf.name, **dict(zip(REPORT_KEY, key, strict=True))}
     by_file[pdf.name] = sha
     seen.add(sha)

@@ -55,7 +55,7 @@ DEFAULT_RAW = Path("raw")
 
 
 @cli.command()
-@click.argument("pdfs", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("pdfs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB, show_default=True)
 @click.option("--prune", is_flag=True, help="Remove reports whose PDF is no longer given")
 @click.option("--strict", is_flag=True, help="Stop at the first bad file and change nothing")
@@ -73,11 +73,12 @@ DEFAULT_RAW = Path("raw")
 def build(
     pdfs: tuple[Path, ...], db: Path, prune: bool, strict: bool, replace: bool, identity: Path, silent: bool
 ) -> None:
-    """Extract PDFs (default: every PDF in raw/) and load them into SQLite.
+    """Extract PDFs or folders of PDFs (default: every PDF in raw/) and load them into SQLite.
 
     Example: hyoka build --db build/hyoka.db raw/koganei-fy2020.pdf
     """
-    files = list(pdfs) or sorted(DEFAULT_RAW.glob("*.pdf"))
+    files = [f for p in pdfs for f in (sorted(p.glob("*.pdf")) if p.is_dir() else [p])]
+    files = files or sorted(DEFAULT_RAW.glob("*.pdf"))
     if not files:
         raise click.ClickException(f"no PDF given and none in {DEFAULT_RAW}/")
     show = not silent and sys.stderr.isatty()
@@ -94,6 +95,10 @@ def build(
         f"{len(result.removed)} removed, {len(result.failed)} failed",
         err=True,
     )
+    for name, problems in result.partial:
+        click.echo(
+            f"  partial: {name}: {len(problems)} problem(s), see the issues table; {problems[0]}", err=True
+        )
     for name, reason in result.failed:
         click.echo(f"  failed: {name}: {reason}", err=True)
     if result.failed:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFPasswordIncorrect
+from pdfminer.pdftypes import resolve1
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extract.errors import PdfUnreadable
@@ -136,7 +137,14 @@ def _why(exc: BaseException) -> str:
     return f"{name}: {text[:100]}" if text else name
 
 
+def _content_bytes(page: Any) -> int:
+    """Decoded size of the page's content streams: known before any layout work is done."""
+    return sum(len(resolve1(stream).get_data()) for stream in page.page_obj.contents)
+
+
 def _read_page(page: Any, settings: ExtractSettings) -> RawPage:
+    if _content_bytes(page) > settings.max_content_bytes_per_page:
+        return RawPage(page.page_number, float(page.width), float(page.height), [], [], True)
     objects = page.objects
     count = sum(len(v) for v in objects.values())
     if count > settings.max_objects_per_page:

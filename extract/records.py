@@ -31,5 +31,5 @@ def to_report(
         policies=sheets.policies(),
         evaluations=sheets.evaluations(),
         comments=comments.comments(),
-        problems=problems + sheets.problems,
+        problems=problems + sheets.problems + sheets.check(),
     )

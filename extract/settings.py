@@ -10,6 +10,7 @@ DEFAULT_JOIN_TOLERANCE = 3.0
 DEFAULT_MIN_EDGE_LENGTH = 3.0
 DEFAULT_MAX_PAGES = 1000
 DEFAULT_MAX_OBJECTS_PER_PAGE = 200_000
+DEFAULT_MAX_CONTENT_BYTES_PER_PAGE = 8 * 1024 * 1024
 DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
@@ -24,4 +25,5 @@ class ExtractSettings(BaseModel):
     min_edge_length: float = Field(default=DEFAULT_MIN_EDGE_LENGTH, ge=0)
     max_pages: int = Field(default=DEFAULT_MAX_PAGES, ge=1)
     max_objects_per_page: int = Field(default=DEFAULT_MAX_OBJECTS_PER_PAGE, ge=1)
+    max_content_bytes_per_page: int = Field(default=DEFAULT_MAX_CONTENT_BYTES_PER_PAGE, ge=1)
     max_file_bytes: int = Field(default=DEFAULT_MAX_FILE_BYTES, ge=1)

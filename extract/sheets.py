@@ -244,6 +244,29 @@ class SheetReader:
                     )
                 )
 
+    def check(self) -> list[Problem]:
+        """Structure that should be there and is not: a sign of a missing or unreadable page."""
+        found: list[Problem] = []
+        for sheet in self._sheets:
+            rows = [r for r in self._rows if r.sheet is sheet]
+            numbers: dict[int | None, set[int]] = {}
+            for r in rows:
+                if r.initiative.number is not None:
+                    numbers.setdefault(r.initiative.measure_no, set()).add(r.initiative.number)
+            for measure in sorted(set(sheet.measures) - set(numbers)):
+                found.append(
+                    Problem(code="measure_without_rows", message=f"sheet {sheet.sheet_no}: 施策({measure}) "
+                            "is listed in the box but has no rows", page=sheet.page)
+                )  # fmt: skip
+            for measure, seen in numbers.items():
+                missing = sorted(set(range(1, max(seen) + 1)) - seen)
+                if missing:
+                    found.append(
+                        Problem(code="numbering_gap", message=f"sheet {sheet.sheet_no} 施策({measure}): "
+                                f"initiatives {missing} are missing", page=sheet.page)
+                    )  # fmt: skip
+        return found
+
     # -- results ------------------------------------------------------------------------
     def policies(self) -> list[Policy]:
         return [

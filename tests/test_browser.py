@@ -6,15 +6,20 @@ through Playwright. Without the browser it fails: CI installs it (scripts/system
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port
+from conftest import SAMPLE_PDF, free_port
 from playwright.sync_api import sync_playwright
+from render import Variant, render_report
+
+from extract.build import build_database
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -23,8 +28,9 @@ FLAGS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def server(built_db):
+@contextmanager
+def serving(db: Path):
+    """`hyoka serve` on a free loopback port, until the block ends."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -33,11 +39,11 @@ def server(built_db):
             "extract",
             "serve",
             "--db",
-            str(built_db),
+            str(db),
             "--port",
             str(port),
             "--raw",
-            str(ROOT / "raw"),
+            str(db.parent),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -53,9 +59,20 @@ def server(built_db):
                 proc.kill()
                 pytest.fail(f"hyoka serve did not start: {proc.stderr.read().decode()[-500:]}")
             time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("site")
+    shutil.copy(SAMPLE_PDF, raw / SAMPLE_PDF.name)
+    assert build_database([raw / SAMPLE_PDF.name], raw / "hyoka.db").loaded
+    with serving(raw / "hyoka.db") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +123,26 @@ def test_search_facet_and_follow_page_link(server, browser, expected) -> None:
     page.wait_for_url("**/pdfs/koganei-fy2020.pdf#page=*")
     assert page.url == server + href
     page.close()
+
+
+SCRIPT = "<script>alert(1)</script>"
+IMAGE = "<img src=x onerror=alert(2)>"
+
+
+def test_html_in_a_cell_is_shown_as_text_not_run(tmp_path, browser, expected) -> None:
+    records = {**expected, "evaluations": [dict(e) for e in expected["evaluations"]]}
+    records["evaluations"][0]["results"] = f"実績 {SCRIPT} と {IMAGE} を記載した。"
+    render_report(records, tmp_path / "hostile.pdf", Variant())
+    assert build_database([tmp_path / "hostile.pdf"], tmp_path / "hyoka.db").loaded
+    dialogs: list[str] = []
+    with serving(tmp_path / "hyoka.db") as base:
+        page = browser.new_page()
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        for path in ("/hyoka/evaluation_rows", "/hyoka/evaluations/1", "/hyoka/evaluation_rows?_search=実績"):
+            page.goto(base + path)
+            page.wait_for_load_state("networkidle")
+            text = page.inner_text("body")
+            assert SCRIPT in text and IMAGE in text, path
+        assert page.locator("img[src=x]").count() == 0
+        page.close()
+    assert dialogs == []

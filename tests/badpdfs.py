@@ -1,0 +1,114 @@
+"""Bad and hostile PDFs, made in the tests from the sample (nothing binary is committed)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+
+from PIL import Image
+from render import FONTS
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_PDF = ROOT / "raw" / "koganei-fy2020.pdf"
+
+
+def not_a_pdf(path: Path) -> Path:
+    path.write_text("これはPDFではありません\n", encoding="utf-8")
+    return path
+
+
+def empty(path: Path) -> Path:
+    path.write_bytes(b"")
+    return path
+
+
+def truncated(path: Path, at: int = 3000) -> Path:
+    path.write_bytes(SAMPLE_PDF.read_bytes()[:at])
+    return path
+
+
+def corrupt(path: Path) -> Path:
+    data = bytearray(SAMPLE_PDF.read_bytes())
+    for i in range(200, len(data), 97):  # damage every stream and table, keep the header
+        data[i] = 0x00
+    path.write_bytes(bytes(data))
+    return path
+
+
+def corrupt_xref(path: Path) -> Path:
+    """Break the cross-reference table and the pointer to it; the objects stay readable."""
+    data = SAMPLE_PDF.read_bytes()
+    tail = data.rfind(b"startxref")
+    data = data[:tail] + b"startxref\n99999999\n%%EOF\n"
+    data = data.replace(b"\nxref", b"\nxzef")
+    path.write_bytes(data)
+    return path
+
+
+def encrypted(path: Path, user_password: str = "secret-user", source: Path = SAMPLE_PDF) -> Path:
+    """user_password='' gives an owner-password-only PDF, which opens without a password."""
+    subprocess.run(
+        ["qpdf", "--encrypt", user_password, "secret-owner", "256", "--", str(source), str(path)], check=True
+    )
+    return path
+
+
+def without_page(path: Path, page: int, source: Path = SAMPLE_PDF) -> Path:
+    subprocess.run(
+        ["qpdf", str(source), "--pages", str(source), f"1-{page - 1},{page + 1}-z", "--", str(path)],
+        check=True,
+    )
+    return path
+
+
+def image_only(path: Path) -> Path:
+    img = Image.new("RGB", (400, 300), "white")
+    for x in range(50, 350):
+        img.putpixel((x, 150), (0, 0, 0))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    c = Canvas(str(path))
+    c.drawImage(ImageReader(io.BytesIO(buf.getvalue())), 50, 400, 400, 300)
+    c.save()
+    return path
+
+
+def _font() -> str:
+    if "IPAM" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("IPAM", FONTS["ipam"]))
+    return "IPAM"
+
+
+def not_a_report(path: Path) -> Path:
+    c = Canvas(str(path))
+    c.setFont(_font(), 12)
+    c.drawString(72, 700, "令和3年9月 お知らせ:市民の皆様へ。施策と担当課のご案内です。")
+    c.save()
+    return path
+
+
+def many_pages(path: Path, pages: int) -> Path:
+    c = Canvas(str(path))
+    for i in range(pages):
+        c.setFont(_font(), 10)
+        c.drawString(72, 700, f"第{i + 1}頁")
+        c.showPage()
+    c.save()
+    return path
+
+
+def huge_page(path: Path, lines: int) -> Path:
+    """One page whose content stream draws ``lines`` tiny rules: a page no table has."""
+    c = Canvas(str(path), pageCompression=1)
+    c.setLineWidth(0.1)
+    for i in range(lines):
+        x = (i % 500) * 1.1
+        y = (i // 500) % 700
+        c.line(x, y, x + 0.5, y)
+    c.save()
+    return path
