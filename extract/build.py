@@ -1,5 +1,7 @@
 """Build the database from PDFs: extract and load each new or changed PDF, then swap atomically.
 
+A rerun with nothing new is answered from the manifest before the heavy stages are imported.
+
 The build works on a copy of the database and renames it over the old one only at the end,
 so a reader (or a crash, or a kill) never sees a half-written file and a failed file never
 costs what was loaded before. A PDF already loaded (same SHA-256) is not parsed again.
@@ -9,26 +11,21 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from extract.errors import HyokaError
-from extract.history import link_reports, load_overrides, overrides_digest
-from extract.load import (
-    REPORT_KEY,
-    Database,
-    delete_report,
-    ensure_db_shape,
-    load_report,
-    loaded_reports,
-    open_database,
-    store_setting,
-    stored_setting,
-)
-from extract.pipeline import extract_pdf
-from extract.read import sha256_of
+from extract.manifest import REPORT_KEY, overrides_digest, sha256_of, up_to_date
 from extract.settings import ExtractSettings
+
+if TYPE_CHECKING:
+    from extract.load import Database
+    from schemas.report import Report
 
 
 @dataclass
@@ -54,106 +51,179 @@ def build_database(
     replace: bool = False,
     identity: Path | None = None,
     settings: ExtractSettings | None = None,
+    workers: int = 1,
     on_file: Callable[[Path], None] | None = None,
 ) -> BuildResult:
-    """Bring ``db_path`` up to date with ``pdfs``; bad files are listed, good ones still load."""
+    """Bring ``db_path`` up to date with ``pdfs``; bad files are listed, good ones still load.
+
+    New PDFs are extracted by ``workers`` processes, in order, and loaded one at a time by
+    this one, so memory does not grow with the number of reports.
+    """
+    if up_to_date(pdfs, db_path, identity, prune):
+        for pdf in pdfs:
+            if on_file:
+                on_file(pdf)
+        return BuildResult(unchanged=[p.name for p in pdfs])
+    from extract.history import link_reports, load_overrides
+    from extract.load import ensure_db_shape, store_setting, stored_setting
+
     result = BuildResult()
+    with _working_copy(db_path) as (db, tmp):
+        state = _State(db, result, replace)
+        todo: list[Path] = []
+        for pdf in pdfs:
+            reason = state.check(pdf)
+            if reason == "extract":
+                todo.append(pdf)
+                continue
+            if on_file:
+                on_file(pdf)
+            if reason:
+                state.fail(pdf, reason, strict)
+        for pdf, outcome in _extract_all(todo, settings, workers):
+            if on_file:
+                on_file(pdf)
+            reason = outcome if isinstance(outcome, str) else state.load(pdf, outcome)
+            if reason:
+                state.fail(pdf, reason, strict)
+        if prune:
+            state.prune({p.name for p in pdfs})
+        digest = overrides_digest(identity)
+        changed = bool(result.loaded or result.removed or not db_path.exists())
+        if changed or stored_setting(db, "identity_digest") != digest:
+            ensure_db_shape(db)
+            link_reports(db, load_overrides(identity))
+            store_setting(db, "identity_digest", digest)
+            db.close()
+            os.replace(tmp, db_path)
+            result.written = True
+    return result
+
+
+@contextmanager
+def _working_copy(db_path: Path) -> Iterator[tuple[Database, Path]]:
+    """A copy of the database to build in; whatever happens, no temporary file is left."""
+    from extract.load import open_database
+
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = db_path.with_name(f"{db_path.name}.tmp-{os.getpid()}")
     for stale in db_path.parent.glob(f"{db_path.name}.tmp-*"):
-        stale.unlink()
+        stale.unlink()  # left by a build that was killed
+    tmp = db_path.with_name(f"{db_path.name}.tmp-{os.getpid()}")
     if db_path.exists():
         shutil.copyfile(db_path, tmp)
     db = open_database(tmp)
     try:
-        known = loaded_reports(db)
-        by_file = {row["file"]: sha for sha, row in known.items()}
-        seen: set[str] = set()
-        for pdf in pdfs:
-            if on_file:
-                on_file(pdf)
-            reason = _add(db, pdf, known, by_file, seen, result, settings, replace)
-            if reason:
-                result.failed.append((pdf.name, reason))
-                if strict:
-                    raise StrictBuildFailed(pdf, reason)
-        if prune:
-            names = {p.name for p in pdfs}
-            for sha, row in list(known.items()):
-                if row["file"] not in names and sha not in seen:
-                    delete_report(db, sha)
-                    result.removed.append(row["file"])
-        digest = overrides_digest(identity)
-        changed = bool(result.loaded or result.removed or not db_path.exists())
-        changed = changed or stored_setting(db, "identity_digest") != digest
-        if changed:
-            ensure_db_shape(db)
-            link_reports(db, load_overrides(identity))
-            store_setting(db, "identity_digest", digest)
-        db.close()
-        if changed:
-            os.replace(tmp, db_path)
-            result.written = True
-        else:
-            tmp.unlink()
+        yield db, tmp
     finally:
         db.close()
         if tmp.exists():
             tmp.unlink()
-    return result
 
 
-def _add(
-    db: Database,
-    pdf: Path,
-    known: dict[str, dict],
-    by_file: dict[str, str],
-    seen: set[str],
-    result: BuildResult,
-    settings: ExtractSettings | None,
-    replace: bool,
-) -> str | None:
-    """Load one PDF unless it is already there; the reason it could not be loaded, or None."""
+def _extract_one(job: tuple[Path, ExtractSettings | None]) -> Report | str:
+    """Extract one PDF; a reason string when it is not a report (runs in a worker)."""
+    from extract.pipeline import extract_pdf
+
+    pdf, settings = job
     try:
-        sha = sha256_of(pdf)
-    except OSError as exc:
-        return f"cannot read the file ({exc.strerror})"
-    if sha in known:
-        if known[sha]["file"] != pdf.name:
-            return f"duplicate of {known[sha]['file']} (same SHA-256): not loaded twice"
-        seen.add(sha)
-        result.unchanged.append(pdf.name)
-        return None
-    try:
-        report = extract_pdf(pdf, settings)
+        return extract_pdf(pdf, settings)
     except HyokaError as exc:
         return exc.reason
     except Exception as exc:  # a PDF that breaks the parser must not stop the other files
         return f"cannot extract ({type(exc).__name__}: {exc})"
-    key = tuple(getattr(report.report, k) for k in REPORT_KEY)
-    clash = next(
-        (
-            sha
-            for sha, row in known.items()
-            if row["file"] != pdf.name and tuple(row[k] for k in REPORT_KEY) == key
-        ),
-        None,
-    )
-    if clash and not replace:
-        label = " / ".join(str(k) for k in key)
-        return f"same report as {known[clash]['file']} ({label}): remove one, or rebuild with --replace"
-    if clash:
-        delete_report(db, clash)
-        by_file.pop(known[clash]["file"], None)
-        result.removed.append(known.pop(clash)["file"])
-    if pdf.name in by_file:  # the PDF changed: its new content replaces the old report
-        delete_report(db, by_file[pdf.name])
-        known.pop(by_file[pdf.name], None)
-    load_report(db, report)
-    if report.problems:
-        result.partial.append((pdf.name, [f"p.{p.page}: {p.message}" for p in report.problems]))
-    known[sha] = {"file": pdf.name, **dict(zip(REPORT_KEY, key, strict=True))}
-    by_file[pdf.name] = sha
-    seen.add(sha)
-    result.loaded.append(pdf.name)
-    return None
+
+
+def _extract_all(
+    pdfs: list[Path], settings: ExtractSettings | None, workers: int
+) -> Iterator[tuple[Path, Report | str]]:
+    jobs = [(pdf, settings) for pdf in pdfs]
+    if workers <= 1 or len(jobs) <= 1:
+        yield from zip(pdfs, map(_extract_one, jobs), strict=True)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        yield from zip(pdfs, pool.map(_extract_one, jobs), strict=True)
+
+
+@dataclass
+class _State:
+    """What the database holds while the build goes: reports by SHA-256 and by file name."""
+
+    db: Database
+    result: BuildResult
+    replace: bool
+    known: dict[str, dict] = field(default_factory=dict)
+    by_file: dict[str, str] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        from extract.load import loaded_reports
+
+        self.known = loaded_reports(self.db)
+        self.by_file = {row["file"]: sha for sha, row in self.known.items()}
+
+    def fail(self, pdf: Path, reason: str, strict: bool) -> None:
+        self.result.failed.append((pdf.name, reason))
+        if strict:
+            raise StrictBuildFailed(pdf, reason)
+
+    def check(self, pdf: Path) -> str | None:
+        """None when already loaded, 'extract' when new or changed, else why it is refused."""
+        try:
+            sha = sha256_of(pdf)
+        except OSError as exc:
+            return f"cannot read the file ({exc.strerror})"
+        if sha not in self.known:
+            return "extract"
+        if self.known[sha]["file"] != pdf.name:
+            return f"duplicate of {self.known[sha]['file']} (same SHA-256): not loaded twice"
+        self.seen.add(sha)
+        self.result.unchanged.append(pdf.name)
+        return None
+
+    def load(self, pdf: Path, report: Report) -> str | None:
+        """Load a new report (replacing the file's old one); why not, when it clashes."""
+        sha = report.report.source.sha256
+        if sha in self.known:  # the same bytes under two names, both new in this build
+            return f"duplicate of {self.known[sha]['file']} (same SHA-256): not loaded twice"
+        key = tuple(getattr(report.report, k) for k in REPORT_KEY)
+        clash = next(
+            (
+                s
+                for s, row in self.known.items()
+                if row["file"] != pdf.name and tuple(row[k] for k in REPORT_KEY) == key
+            ),
+            None,
+        )
+        if clash and not self.replace:
+            label = " / ".join(str(k) for k in key)
+            return (
+                f"same report as {self.known[clash]['file']} ({label}): remove one, or rebuild with --replace"
+            )
+        if clash:
+            self._delete(clash)
+        if pdf.name in self.by_file:  # the PDF changed: its new content replaces the old report
+            self._delete(self.by_file[pdf.name], count=False)
+        from extract.load import load_report
+
+        load_report(self.db, report)
+        if report.problems:
+            self.result.partial.append((pdf.name, [f"p.{p.page}: {p.message}" for p in report.problems]))
+        self.known[sha] = {"file": pdf.name, **dict(zip(REPORT_KEY, key, strict=True))}
+        self.by_file[pdf.name] = sha
+        self.seen.add(sha)
+        self.result.loaded.append(pdf.name)
+        return None
+
+    def prune(self, names: set[str]) -> None:
+        for sha, row in list(self.known.items()):
+            if row["file"] not in names and sha not in self.seen:
+                self._delete(sha)
+
+    def _delete(self, sha: str, count: bool = True) -> None:
+        from extract.load import delete_report
+
+        delete_report(self.db, sha)
+        row = self.known.pop(sha)
+        self.by_file.pop(row["file"], None)
+        if count:
+            self.result.removed.append(row["file"])

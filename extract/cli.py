@@ -1,4 +1,8 @@
-"""The `hyoka` command: thin wiring from options to one library call each."""
+"""The `hyoka` command: thin wiring from options to one library call each.
+
+Each command imports its stage when it runs, so `hyoka extract` does not pay for loading
+sqlite-utils or Datasette (a rerun of `hyoka build` is dominated by start-up time).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,8 @@ from pathlib import Path
 
 import click
 
-from extract.build import StrictBuildFailed, build_database
 from extract.errors import HyokaError
 from extract.export import EXPORTABLE, export_table, format_rows
-from extract.history import prev_rating_audit, year_changes
-from extract.pipeline import extract_pdf
-from extract.serve import datasette_args, write_metadata
 from extract.settings import ExtractSettings
 
 
@@ -38,6 +38,8 @@ def extract(pdf: Path, output: Path | None, layout: str) -> None:
 
     Example: hyoka extract raw/koganei-fy2020.pdf -o build/koganei-fy2020.json
     """
+    from extract.pipeline import extract_pdf
+
     try:
         report = extract_pdf(pdf, ExtractSettings(layout=layout))
     except Exception as exc:  # every failure becomes one line naming the file
@@ -69,14 +71,26 @@ DEFAULT_RAW = Path("raw")
     show_default=True,
     help="Hand-made initiative matches across years",
 )
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Extracting processes"
+)
 @click.option("--silent", is_flag=True, help="No progress bar")
 def build(
-    pdfs: tuple[Path, ...], db: Path, prune: bool, strict: bool, replace: bool, identity: Path, silent: bool
+    pdfs: tuple[Path, ...],
+    db: Path,
+    prune: bool,
+    strict: bool,
+    replace: bool,
+    identity: Path,
+    workers: int,
+    silent: bool,
 ) -> None:
     """Extract PDFs or folders of PDFs (default: every PDF in raw/) and load them into SQLite.
 
     Example: hyoka build --db build/hyoka.db raw/koganei-fy2020.pdf
     """
+    from extract.build import StrictBuildFailed, build_database
+
     files = [f for p in pdfs for f in (sorted(p.glob("*.pdf")) if p.is_dir() else [p])]
     files = files or sorted(DEFAULT_RAW.glob("*.pdf"))
     if not files:
@@ -86,7 +100,7 @@ def build(
         try:
             result = build_database(
                 files, db, prune=prune, strict=strict, replace=replace, identity=identity,
-                on_file=lambda _: bar.update(1),
+                workers=workers, on_file=lambda _: bar.update(1),
             )  # fmt: skip
         except StrictBuildFailed as exc:
             raise click.ClickException(f"{exc} (--strict: nothing was changed)") from None
@@ -117,6 +131,8 @@ def serve(db: Path, host: str, port: int, raw: Path) -> None:
 
     Example: hyoka serve --db build/hyoka.db --port 8001
     """
+    from extract.serve import datasette_args, write_metadata
+
     if not db.is_file():
         raise click.ClickException(f"{db}: no database (run `hyoka build` first)")
     args = datasette_args(db, write_metadata(db.with_name("metadata.json")), raw.resolve(), host, port)
@@ -167,6 +183,8 @@ def changes(from_year: int, to_year: int, db: Path, fmt: str) -> None:
 
     Example: hyoka changes --from 2020 --to 2021 --format json
     """
+    from extract.history import year_changes
+
     try:
         rows = year_changes(db, from_year, to_year)
     except (OSError, ValueError) as exc:
@@ -182,6 +200,8 @@ def audit(db: Path, fmt: str) -> None:
 
     Example: hyoka audit --format json
     """
+    from extract.history import prev_rating_audit
+
     try:
         rows = prev_rating_audit(db)
     except OSError as exc:

@@ -7,6 +7,8 @@ assignment of each glyph to exactly one cell or to the page's free text.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from pdfplumber.table import (
     cells_to_tables,
     edges_to_intersections,
@@ -89,36 +91,46 @@ def _table(boxes: list[tuple[float, float, float, float]], settings: ExtractSett
 
 
 def _assign_chars(chars: list[Char], tables: list[Table]) -> list[Char]:
-    """Give each glyph to the cell holding its centre; return the glyphs outside every table."""
+    """Give each glyph to the cell holding its centre; return the glyphs outside every table.
+
+    A glyph's slot is found by bisecting the table's rules, and each slot knows the (merged)
+    cell covering it, so the cost grows with the glyphs, not glyphs x cells.
+    """
+    owners = [_slot_owners(t) for t in tables]
     buckets: dict[int, list[Char]] = {}
-    cells = [cell for table in tables for cell in table.cells]
     free: list[Char] = []
     for ch in chars:
-        home = _cell_of(ch, cells)
-        if home is None:
-            free.append(ch)
+        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+        for table, owner in zip(tables, owners, strict=True):
+            b = table.bbox
+            if b.x0 <= cx <= b.x1 and b.top <= cy <= b.bottom:
+                col = min(max(bisect_right(table.xs, cx) - 1, 0), len(table.xs) - 2)
+                row = min(max(bisect_right(table.ys, cy) - 1, 0), len(table.ys) - 2)
+                cell = owner.get((row, col))
+                if cell is not None:
+                    buckets.setdefault(id(cell), []).append(ch)
+                    break
         else:
-            buckets.setdefault(home, []).append(ch)
-    for i, cell in enumerate(cells):
-        cell.lines = group_lines(buckets.get(i, []))
+            free.append(ch)
     for table in tables:
+        for cell in table.cells:
+            cell.lines = group_lines(buckets.get(id(cell), []))
         pad = _padding(table)
         for cell in table.cells:
             cell.text = cell_text(cell.lines, cell.bbox, pad)
     return free
 
 
+def _slot_owners(table: Table) -> dict[tuple[int, int], Cell]:
+    owner: dict[tuple[int, int], Cell] = {}
+    for cell in sorted(table.cells, key=lambda c: c.row_span * c.col_span, reverse=True):
+        for r in range(cell.row, cell.row + cell.row_span):
+            for c in range(cell.col, cell.col + cell.col_span):
+                owner[(r, c)] = cell  # the smaller cell wins where boxes overlap
+    return owner
+
+
 def _padding(table: Table) -> float:
     """The cell padding of a table: the smallest gap between a cell's left rule and its text."""
     gaps = [ln.x0 - c.bbox.x0 for c in table.cells for ln in c.lines if ln.x0 >= c.bbox.x0]
     return min(min(gaps), _MAX_PADDING) if gaps else _DEFAULT_PADDING
-
-
-def _cell_of(ch: Char, cells: list[Cell]) -> int | None:
-    best, best_area = None, float("inf")
-    for i, cell in enumerate(cells):
-        if cell.bbox.contains_point(ch.cx, ch.cy):
-            area = cell.bbox.width * cell.bbox.height
-            if area < best_area:
-                best, best_area = i, area
-    return best

@@ -76,10 +76,6 @@ def load_overrides(path: Path | None) -> Overrides:
     return Overrides(same, distinct)
 
 
-def overrides_digest(path: Path | None) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path and path.is_file() else ""
-
-
 def link_reports(db: Database, overrides: Overrides) -> None:
     """Give every initiative and department row a stable identity; record rating changes."""
     for name, (columns, pk, fks) in LINK_TABLES.items():

@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from extract.manifest import REPORT_KEY
 from extract.search import index_terms
 from schemas.report import Report
 
-REPORT_KEY = ("municipality", "fiscal_year", "title")
 PDF_MOUNT = "pdfs"  # where Datasette serves raw/: the views link each row to its page there
 
 # table -> (columns, primary key, foreign keys as (column, other table, other column))

@@ -6,7 +6,6 @@ number of pages.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from pdfminer.pdftypes import resolve1
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extract.errors import PdfUnreadable
+from extract.manifest import sha256_of
 from extract.settings import ExtractSettings
 from schemas.grid import Char
 
@@ -63,14 +63,6 @@ class PdfSource:
                     ) from exc
                 page.close()
                 yield raw
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_pdf(path: Path, settings: ExtractSettings | None = None) -> PdfSource:

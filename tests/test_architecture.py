@@ -11,6 +11,7 @@ from conftest import EXPECTED, ROOT
 # Each stage may import only the stages before it (and schemas/).
 ORDER = [
     "errors",
+    "manifest",
     "settings",
     "layout",
     "normalise",

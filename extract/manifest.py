@@ -1,0 +1,50 @@
+"""What a database already holds, read with the standard library only.
+
+A rerun with nothing new must finish in well under a second, so this check runs before
+pdfplumber, sqlite-utils or pydantic are even imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+REPORT_KEY = ("municipality", "fiscal_year", "title")  # one report per key; --replace swaps
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def overrides_digest(path: Path | None) -> str:
+    """Fingerprint of the identity overrides file ('' when there is none)."""
+    return sha256_of(path) if path and path.is_file() else ""
+
+
+def up_to_date(pdfs: list[Path], db_path: Path, identity: Path | None, prune: bool) -> bool:
+    """True when every PDF is loaded under its own name and nothing else would change."""
+    if not db_path.is_file():
+        return False
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            loaded = dict(conn.execute("select id, file from reports").fetchall())
+            stored = conn.execute("select value from build_info where name = 'identity_digest'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    if stored is None or stored[0] != overrides_digest(identity):
+        return False
+    try:
+        wanted = {sha256_of(p): p.name for p in pdfs}
+    except OSError:
+        return False
+    if len(wanted) != len(pdfs) or any(loaded.get(sha) != name for sha, name in wanted.items()):
+        return False
+    return not (prune and set(loaded) - set(wanted))
