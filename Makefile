@@ -29,4 +29,5 @@ test: system-deps lint
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/hyoka
+	$(BIN)/pip install -q -e '.[test,bench]'
 	$(BIN)/python benchmarks/run.py

@@ -135,8 +135,8 @@ def ensure_db_shape(db: Database) -> None:
             db.execute(
                 f"CREATE VIRTUAL TABLE [{name}] USING fts5(terms, tokenize='unicode61 remove_diacritics 0')"
             )
-            rows = [(row[0], index_terms(*row[1:])) for row in db.execute(sql).fetchall()]
-            db.conn.executemany(f"INSERT INTO [{name}] (rowid, terms) VALUES (?, ?)", rows)
+            rows = ((row[0], index_terms(*row[1:])) for row in db.conn.cursor().execute(sql))
+            db.conn.executemany(f"INSERT INTO [{name}] (rowid, terms) VALUES (?, ?)", rows)  # streamed
 
 
 def stored_setting(db: Database, name: str) -> str | None:
