@@ -52,6 +52,26 @@ def extract(pdf: Path, output: Path | None, layout: str) -> None:
         output.write_text(text + "\n", encoding="utf-8")
 
 
+@cli.command(name="debug-page")
+@click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("page", type=int)
+@click.option("--layout", default=ExtractSettings().layout, show_default=True, help="Layout description")
+def debug_page(pdf: Path, page: int, layout: str) -> None:
+    """Show one page as the pipeline sees it: kind, rebuilt cells (row, col, spans, bbox), free text.
+
+    Example: hyoka debug-page raw/koganei-fy2020.pdf 9
+    """
+    import json
+
+    from extract.pipeline import inspect_page
+
+    try:
+        data = inspect_page(pdf, page, ExtractSettings(layout=layout))
+    except (HyokaError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
 DEFAULT_DB = Path("build/hyoka.db")
 DEFAULT_RAW = Path("raw")
 

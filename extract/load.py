@@ -87,10 +87,10 @@ CHANGE_SQL = """CASE
 
 VIEWS = {
     "evaluation_rows": f"""
-SELECT e.id, r.fiscal_year, r.municipality, p.sheet_no, p.goal_no, p.goal_title, p.policy_title,
-    m.measure_no, m.measure_title, i.initiative_no, i.initiative_title, i.is_new, e.department,
-    e.prev_rating, e.rating, {CHANGE_SQL} AS change,
-    e.results, e.results_covid, e.outlook, e.outlook_covid, e.page, e.source_file,
+SELECT e.id, r.fiscal_year, p.policy_title, m.measure_no, i.initiative_no, i.initiative_title,
+    e.department, e.prev_rating, e.rating, {CHANGE_SQL} AS change, e.page, i.is_new,
+    e.results, e.outlook, e.results_covid, e.outlook_covid,
+    r.municipality, p.sheet_no, p.goal_no, p.goal_title, m.measure_title, e.source_file,
     '/{PDF_MOUNT}/' || e.source_file || '#page=' || e.page AS pdf_url, e.report_id, e.initiative_id
 FROM evaluations e
 JOIN reports r ON r.id = e.report_id

@@ -55,3 +55,34 @@ def extract_pdf(path: Path, settings: ExtractSettings | None = None) -> Report:
             path, "not an evaluation report: no page has an evaluation table (担当課 / 事業評価 columns)"
         )
     return to_report(source, front, sheets, comments, problems)
+
+
+def inspect_page(path: Path, page_no: int, settings: ExtractSettings | None = None) -> dict:
+    """One page as the pipeline sees it: its kind, its rebuilt tables and its free text."""
+    settings = settings or ExtractSettings()
+    layout = load_layout(settings.layout)
+    source = read_pdf(path, settings)
+    if not 1 <= page_no <= source.pages:
+        raise ValueError(f"{path.name}: no page {page_no} (it has {source.pages})")
+    for raw in source.iter_pages():
+        if raw.page_no == page_no:
+            grid = build_grid(raw, settings)
+            return {
+                "page": page_no,
+                "kind": classify(grid, layout).value,
+                "unreadable": grid.unreadable,
+                "tables": [
+                    {
+                        "bbox": [t.bbox.x0, t.bbox.top, t.bbox.x1, t.bbox.bottom],
+                        "cells": [
+                            {"row": c.row, "col": c.col, "row_span": c.row_span, "col_span": c.col_span,
+                             "bbox": [round(v, 1) for v in (c.bbox.x0, c.bbox.top, c.bbox.x1, c.bbox.bottom)],
+                             "text": c.text}
+                            for c in t.cells
+                        ],
+                    }
+                    for t in grid.tables
+                ],
+                "free_text": grid.free_text,
+            }  # fmt: skip
+    raise ValueError(f"{path.name}: page {page_no} could not be read")

@@ -80,10 +80,10 @@ def _columns(names: list[str]) -> dict[str, str]:
 
 
 _ROW_COLUMNS = [
-    "id", "fiscal_year", "municipality", "sheet_no", "goal_no", "goal_title", "policy_title",
-    "measure_no", "measure_title", "initiative_no", "initiative_title", "is_new", "department",
-    "prev_rating", "rating", "change", "results", "results_covid", "outlook", "outlook_covid",
-    "page", "source_file", "pdf_url", "report_id", "initiative_id",
+    "id", "fiscal_year", "policy_title", "measure_no", "initiative_no", "initiative_title",
+    "department", "prev_rating", "rating", "change", "page", "is_new", "results", "outlook",
+    "results_covid", "outlook_covid", "municipality", "sheet_no", "goal_no", "goal_title",
+    "measure_title", "source_file", "pdf_url", "report_id", "initiative_id",
 ]  # fmt: skip
 
 _ROWS_SELECT = (
@@ -161,7 +161,11 @@ def metadata() -> dict:
         "initiative and department, each traceable to its PDF page.",
         "databases": {
             DB_NAME: {
-                "description": "Evaluation reports extracted by hyoka from the PDFs in raw/.",
+                "description_html": (
+                    "Evaluation reports extracted by hyoka from the PDFs in raw/. Start with "
+                    '<a href="/hyoka/evaluation_rows">評価一覧 (evaluation rows)</a>: search, facets '
+                    "and a link to every printed page."
+                ),
                 "queries": QUERIES,
                 "tables": {
                     "evaluation_rows": {
@@ -324,6 +328,7 @@ def metadata() -> dict:
                         ),
                     },
                     "build_info": {
+                        "hidden": True,
                         "description": "ビルド情報: values remembered between builds.",
                         "columns": _columns(["name", "value"]),
                     },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -77,3 +78,35 @@ def test_export_writes_excel_csv(tmp_path: Path, built_db: Path) -> None:
 def test_serve_without_database_is_one_line(tmp_path: Path) -> None:
     done = run_hyoka("serve", "--db", str(tmp_path / "none.db"))
     assert done.returncode == 1 and done.stderr.strip().endswith("no database (run `hyoka build` first)")
+
+
+def test_two_workers_build_the_same_database(tmp_path: Path, expected) -> None:
+    import nextyear
+    from render import Variant, render_report
+
+    second = tmp_path / "fy2021.pdf"
+    render_report(nextyear.next_year(expected), second, Variant())
+    dbs = {}
+    for workers in ("1", "2"):
+        dbs[workers] = tmp_path / f"w{workers}.db"
+        done = run_hyoka(
+            "build", "--workers", workers, "--db", str(dbs[workers]), str(SAMPLE_PDF), str(second)
+        )
+        assert done.returncode == 0 and "2 loaded" in done.stderr, done.stderr
+    dump = {}
+    for workers, db in dbs.items():
+        with sqlite3.connect(db) as c:
+            dump[workers] = c.execute(
+                "select fiscal_year, initiative_title, department, rating, change from evaluation_rows order by id"
+            ).fetchall()
+    assert dump["1"] == dump["2"] and len(dump["1"]) == 116
+
+
+def test_debug_page_shows_merged_cells() -> None:
+    done = run_hyoka("debug-page", str(SAMPLE_PDF), "9")
+    assert done.returncode == 0, done.stderr
+    page = json.loads(done.stdout)
+    assert page["kind"] == "sheet" and page["free_text"] == ["【基本施策】"]
+    (dept,) = [c for t in page["tables"] for c in t["cells"] if c["text"].startswith("関係各課")]
+    assert dept["row_span"] == 2 and dept["text"].split("\n") == ["関係各課", "介護福祉課", "広報秘書課"]
+    assert run_hyoka("debug-page", str(SAMPLE_PDF), "99").stderr.strip().endswith("no page 99 (it has 24)")

@@ -50,3 +50,16 @@ def test_join_wrapped() -> None:
 def test_fake_bold_doubles_are_dropped() -> None:
     once = row("森と湖", 0)
     assert text_of(once + once + once) == "森と湖"
+
+
+def test_unreadable_text_layers_are_named() -> None:
+    from extract.read import text_layer_problem
+
+    def chars(text: str) -> list[Char]:
+        return row(text, 0)
+
+    assert text_layer_problem([]).startswith("no text layer")
+    assert "(cid:N)" in text_layer_problem(chars("(cid:12)(cid:34)(cid:56)(cid:78)"))
+    assert "U+FFFD" in text_layer_problem(chars("\ufffd" * 30 + "あ"))
+    assert text_layer_problem(chars("Annual report of the city")) == "no Japanese text on the page"
+    assert text_layer_problem(chars("事業評価の評価基準")) is None
