@@ -80,14 +80,14 @@ def build_database(
                 on_file(pdf)
             if reason:
                 state.fail(pdf, reason, strict)
+        if prune:  # before loading, so a renamed PDF replaces the report of its old name
+            state.prune(pdfs)
         for pdf, outcome in _extract_all(todo, settings, workers):
             if on_file:
                 on_file(pdf)
             reason = outcome if isinstance(outcome, str) else state.load(pdf, outcome)
             if reason:
                 state.fail(pdf, reason, strict)
-        if prune:
-            state.prune({p.name for p in pdfs})
         digest = overrides_digest(identity)
         changed = bool(result.loaded or result.removed or not db_path.exists())
         if changed or stored_setting(db, "identity_digest") != digest:
@@ -214,7 +214,12 @@ class _State:
         self.result.loaded.append(pdf.name)
         return None
 
-    def prune(self, names: set[str]) -> None:
+    def prune(self, pdfs: list[Path]) -> None:
+        """Remove reports whose PDF is no longer given; never when a given path is unreadable."""
+        if any(not p.is_file() for p in pdfs):
+            self.result.failed.append(("--prune", "some given PDFs are missing: nothing was removed"))
+            return
+        names = {p.name for p in pdfs}
         for sha, row in list(self.known.items()):
             if row["file"] not in names and sha not in self.seen:
                 self._delete(sha)

@@ -10,8 +10,6 @@ from extract.normalise import era_month, fiscal_year, fold_kangxi
 from schemas.grid import PageGrid
 from schemas.layout import Layout
 
-_ISSUER = re.compile(r"(部|課|室|局|係|センター|委員会)$")
-
 
 @dataclass
 class FrontReader:
@@ -37,7 +35,7 @@ class FrontReader:
                 self.fiscal_year_label, self.fiscal_year = found
             if self.published is None and (month := era_month(text)):
                 self.published = month
-            elif self.issuer is None and _ISSUER.search(text) and text != self.title:
+            elif self.issuer is None and re.search(self.layout.markers.issuer, text) and text != self.title:
                 self.issuer = text
 
     def read_scale(self, grid: PageGrid) -> None:

@@ -235,7 +235,9 @@ class SheetReader:
     def _report_stray_text(self, grid: PageGrid) -> None:
         box_marker = squash(self.layout.markers.policy_box)
         for line in grid.free_text:
-            if squash(line) != box_marker and not _looks_like_running_head(line):
+            if squash(line) != box_marker and not re.fullmatch(
+                self.layout.markers.running_head, line.strip()
+            ):
                 self.problems.append(
                     Problem(
                         code="stray_text",
@@ -339,9 +341,3 @@ def _label_value_pairs(grid: PageGrid) -> list[tuple[str, str]]:
         if value:
             pairs.append((squash(label), fold_kangxi(value.strip())))
     return pairs
-
-
-def _looks_like_running_head(line: str) -> bool:
-    """A page title or a page number repeated on every page carries no record."""
-    text = line.strip()
-    return bool(re.fullmatch(r"[-－‐ー―\s]*[0-9０-９]+[-－‐ー―\s]*|.*(評価表|報告).*", text))

@@ -14,6 +14,8 @@ class Markers(_Frozen):
     covid: str
     policy_box: str
     scale_heading: str
+    running_head: str
+    issuer: str
     municipality: str
 
 

@@ -6,6 +6,7 @@ through Playwright. Without the browser it fails: CI installs it (scripts/system
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from playwright.sync_api import sync_playwright
 from render import Variant, render_report
 
 from extract.build import build_database
+from extract.serve import QUERIES
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -146,3 +148,25 @@ def test_html_in_a_cell_is_shown_as_text_not_run(tmp_path, browser, expected) ->
         assert page.locator("img[src=x]").count() == 0
         page.close()
     assert dialogs == []
+
+
+# -- the same server over plain HTTP: what scripts and other tools see -------------------
+def _json(url: str):
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return json.load(resp)
+
+
+def test_http_api_rows_queries_and_metadata(server, expected) -> None:
+    rows = _json(server + "/hyoka/evaluation_rows.json?_shape=array&_size=max")
+    assert len(rows) == len(expected["evaluations"]) == 58
+    for name in QUERIES:
+        data = _json(
+            f"{server}/hyoka/{name}.json?_shape=objects&title=%E6%8E%A8%E9%80%B2&from_year=2020&to_year=2021"
+        )
+        assert "rows" in data, name
+    assert len(_json(server + "/hyoka/downgrades.json?_shape=array")) == 6
+    meta = _json(server + "/-/metadata.json")["databases"]["hyoka"]["tables"]
+    assert meta["evaluation_rows"]["columns"]["rating"].startswith("事業評価")
+    with urllib.request.urlopen(server + "/hyoka/evaluation_rows", timeout=10) as resp:
+        html = resp.read().decode("utf-8")
+    assert "評価一覧" in html and "担当課: department responsible for this row" in html

@@ -110,3 +110,32 @@ def test_debug_page_shows_merged_cells() -> None:
     (dept,) = [c for t in page["tables"] for c in t["cells"] if c["text"].startswith("関係各課")]
     assert dept["row_span"] == 2 and dept["text"].split("\n") == ["関係各課", "介護福祉課", "広報秘書課"]
     assert run_hyoka("debug-page", str(SAMPLE_PDF), "99").stderr.strip().endswith("no page 99 (it has 24)")
+
+
+def test_changed_pdf_replaces_its_report_and_prune_removes(tmp_path: Path, expected) -> None:
+    from render import Variant, render_report
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SAMPLE_PDF, raw / "report.pdf")
+    db = tmp_path / "h.db"
+    assert run_hyoka("build", "--db", str(db), str(raw)).returncode == 0
+    with sqlite3.connect(db) as c:
+        old_sha = c.execute("select id from reports").fetchone()[0]
+    render_report(expected, raw / "report.pdf", Variant(font="ipam"))  # a new edition, same name
+    done = run_hyoka("build", "--db", str(db), str(raw))
+    assert done.returncode == 0 and "1 loaded, 0 unchanged, 0 removed" in done.stderr, done.stderr
+    with sqlite3.connect(db) as c:
+        shas = [r[0] for r in c.execute("select id from reports")]
+        assert shas != [old_sha] and len(shas) == 1
+        assert c.execute("select count(*) from evaluations").fetchone()[0] == 58
+    (raw / "report.pdf").unlink()
+    shutil.copy(SAMPLE_PDF, raw / "other.pdf")
+    kept = run_hyoka("build", "--db", str(db), str(raw))
+    assert kept.returncode == 1 and "same report as report.pdf" in kept.stderr  # not removed silently
+    unsafe = run_hyoka("build", "--prune", "--db", str(db), str(raw / "other.pdf"), str(raw / "typo.pdf"))
+    assert "failed: --prune: some given PDFs are missing: nothing was removed" in unsafe.stderr
+    pruned = run_hyoka("build", "--prune", "--db", str(db), str(raw))
+    assert pruned.returncode == 0 and "1 loaded, 0 unchanged, 1 removed, 0 failed" in pruned.stderr
+    with sqlite3.connect(db) as c:
+        assert [r[0] for r in c.execute("select file from reports")] == ["other.pdf"]

@@ -21,7 +21,7 @@ def two_years(tmp_path_factory, expected) -> Path:
     raw = tmp_path_factory.mktemp("raw")
     shutil.copy(SAMPLE_PDF, raw / "koganei-fy2020.pdf")
     render_report(ny.next_year(expected), raw / "koganei-fy2021.pdf", Variant(font="ipaexg"))
-    db = raw.parent / "two.db"
+    db = raw / "two.db"
     done = run_hyoka(
         "build", "--db", str(db), str(raw / "koganei-fy2020.pdf"), str(raw / "koganei-fy2021.pdf")
     )
@@ -148,3 +148,22 @@ def test_department_matching() -> None:
     assert match_departments(["A課", "B課"], ["C課", "D課"]) == [
         (None, "C課", "added"), (None, "D課", "added"), ("A課", None, "dropped"), ("B課", None, "dropped")
     ]  # fmt: skip
+
+
+def test_identity_file_changes_the_links_on_the_next_build(two_years, tmp_path) -> None:
+    db = tmp_path / "linked.db"
+    shutil.copy(two_years, db)
+    identity = tmp_path / "identity.toml"
+    identity.write_text(
+        f'[[same]]\nfiscal_year = 2021\ntitle = "{ny.ADDED["initiative_title"]}"\nprevious_title = "{ny.DROPPED}"\n',
+        encoding="utf-8",
+    )
+    pdfs = sorted(str(p) for p in two_years.parent.glob("*.pdf"))
+    assert len(pdfs) == 2
+    done = run_hyoka("build", "--db", str(db), "--identity", str(identity), *pdfs)
+    assert done.returncode == 0 and "0 loaded, 2 unchanged" in done.stderr, done.stderr
+    out = run_hyoka("changes", "--from", "2020", "--to", "2021", "--db", str(db), "--format", "json")
+    rows = json.loads(out.stdout)
+    assert len(rows) == 58 and not {"added", "dropped"} & {r["change"] for r in rows}
+    (forced,) = _find(rows, ny.ADDED["initiative_title"])
+    assert forced["match_method"] == "override" and forced["from_rating"] == "B"
