@@ -64,9 +64,6 @@ def build_database(
             if on_file:
                 on_file(pdf)
         return BuildResult(unchanged=[p.name for p in pdfs])
-    from extract.history import link_reports, load_overrides
-    from extract.load import ensure_db_shape, store_setting, stored_setting
-
     result = BuildResult()
     with _working_copy(db_path) as (db, tmp):
         state = _State(db, result, replace)
@@ -88,16 +85,25 @@ def build_database(
             reason = outcome if isinstance(outcome, str) else state.load(pdf, outcome)
             if reason:
                 state.fail(pdf, reason, strict)
-        digest = overrides_digest(identity)
         changed = bool(result.loaded or result.removed or not db_path.exists())
-        if changed or stored_setting(db, "identity_digest") != digest:
-            ensure_db_shape(db)
-            link_reports(db, load_overrides(identity))
-            store_setting(db, "identity_digest", digest)
-            db.close()
-            os.replace(tmp, db_path)
-            result.written = True
+        result.written = _finish(db, tmp, db_path, identity, changed)
     return result
+
+
+def _finish(db: Database, tmp: Path, db_path: Path, identity: Path | None, changed: bool) -> bool:
+    """Shape, link and swap the working copy in, if anything changed; whether it was written."""
+    from extract.history import link_reports, load_overrides
+    from extract.load import ensure_db_shape, store_setting, stored_setting
+
+    digest = overrides_digest(identity)
+    if not changed and stored_setting(db, "identity_digest") == digest:
+        return False
+    ensure_db_shape(db)
+    link_reports(db, load_overrides(identity))
+    store_setting(db, "identity_digest", digest)
+    db.close()
+    os.replace(tmp, db_path)
+    return True
 
 
 @contextmanager

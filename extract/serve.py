@@ -19,8 +19,8 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from extract.export import EXPORTABLE, excel_csv
-from extract.history import CHANGE_COLUMNS
-from extract.load import PDF_MOUNT
+from extract.history import CHANGE_COLUMNS, LINK_TABLES
+from extract.load import PDF_MOUNT, TABLES
 from extract.search import match_query
 from schemas.report import Comment, Evaluation, Measure, Policy, ReportInfo, SourceFile
 
@@ -152,9 +152,76 @@ QUERIES = {
 }
 
 
+_EXCEL_URL = f"/-/{DB_NAME}/evaluation_rows.excel.csv"
+_AUDIT_COLUMNS = [
+    "fiscal_year", "municipality", "plan_title", "sheet_no", "measure_no", "initiative_no",
+    "initiative_title", "department", "printed_prev_rating", "previous_report_rating",
+    "previous_fiscal_year", "match_method", "to_evaluation_id", "from_evaluation_id",
+]  # fmt: skip
+_HISTORY_COLUMNS = [
+    "stable_id", "fiscal_year", "initiative_title", "department", "department_key", "prev_rating",
+    "rating", "page", "source_file", "match_method", "match_score", "evaluation_id",
+]  # fmt: skip
+
+# table or view -> its Datasette settings; "columns" lists the columns to describe
+_TABLES: dict[str, dict] = {
+    "evaluation_rows": {
+        "title": "評価一覧 (evaluation rows)",
+        "description_html": (
+            "One row per initiative × department, with the report year, the rating change and a "
+            "link to the PDF page. Search finds Japanese words such as 防災 or 避難所. "
+            f'<a href="{_EXCEL_URL}">Excel用CSV (UTF-8 BOM付き)</a>'
+        ),
+        "fts_table": "evaluation_rows_fts",
+        "fts_pk": "id",
+        "facets": ["department", "rating", "prev_rating", "change", "fiscal_year"],
+        "columns": _ROW_COLUMNS,
+    },
+    "evaluations": {
+        "description": "事業評価: one row per initiative × department as printed.",
+        "facets": ["department", "rating", "prev_rating"],
+    },
+    "comments": {
+        "description": "委員会の意見と市の回答: the committee's comments and the city's answers.",
+        "fts_table": "comments_fts",
+        "fts_pk": "id",
+    },
+    "reports": {"description": "報告書: one row per PDF, keyed by its SHA-256."},
+    "rating_scale": {"description": "評価基準: the rating scale printed in each report."},
+    "policies": {"description": "基本施策: one row per evaluation sheet."},
+    "measures": {"description": "施策: the measures listed in each sheet's 【基本施策】 box."},
+    "initiatives": {"description": "個別事業: the initiatives of each measure."},
+    "issues": {"description": "読み取りの問題: what could not be read cleanly, by report and page."},
+    "rating_changes": {
+        "description": "年度間の評価の変化: consecutive reports of a series, row by row.",
+        "facets": ["change", "match_method", "to_year"],
+        "columns": CHANGE_COLUMNS,
+    },
+    "rating_audit": {
+        "description": "前年度評価の監査: printed previous ratings that differ from the previous report.",
+        "columns": _AUDIT_COLUMNS,
+    },
+    "initiative_history": {
+        "description": "事業の評価履歴: every rating of every initiative and department, by year.",
+        "columns": _HISTORY_COLUMNS,
+    },
+    "initiative_links": {
+        "description": "事業の照合: how each initiative was matched to the previous report."
+    },
+    "evaluation_links": {"description": "評価の照合: the stable initiative and department of each row."},
+    "build_info": {"hidden": True, "description": "ビルド情報: values remembered between builds."},
+}
+
+
+def _table_columns(name: str) -> list[str]:
+    """A table's columns as created by load.py / history.py; a view's as listed above."""
+    defined = {**TABLES, **LINK_TABLES, "build_info": ({"name": str, "value": str}, "name", [])}
+    return list(_TABLES[name].get("columns") or defined[name][0])
+
+
 def metadata() -> dict:
     """Datasette metadata: descriptions of every table, view and column, facets, queries."""
-    excel = f"/-/{DB_NAME}/evaluation_rows.excel.csv"
+    tables = {name: {**conf, "columns": _columns(_table_columns(name))} for name, conf in _TABLES.items()}
     return {
         "title": "hyoka 評価: 施策評価報告書データベース",
         "description": "Japanese municipal policy-evaluation reports (PDF tables), one row per "
@@ -163,180 +230,11 @@ def metadata() -> dict:
             DB_NAME: {
                 "description_html": (
                     "Evaluation reports extracted by hyoka from the PDFs in raw/. Start with "
-                    '<a href="/hyoka/evaluation_rows">評価一覧 (evaluation rows)</a>: search, facets '
-                    "and a link to every printed page."
+                    f'<a href="/{DB_NAME}/evaluation_rows">評価一覧 (evaluation rows)</a>: search, '
+                    "facets and a link to every printed page."
                 ),
                 "queries": QUERIES,
-                "tables": {
-                    "evaluation_rows": {
-                        "title": "評価一覧 (evaluation rows)",
-                        "description_html": (
-                            "One row per initiative × department, with the report year, the rating "
-                            "change and a link to the PDF page. Search finds Japanese words such as "
-                            f'防災 or 避難所. <a href="{excel}">Excel用CSV (UTF-8 BOM付き)</a>'
-                        ),
-                        "fts_table": "evaluation_rows_fts",
-                        "fts_pk": "id",
-                        "facets": ["department", "rating", "prev_rating", "change", "fiscal_year"],
-                        "columns": _columns(_ROW_COLUMNS),
-                    },
-                    "evaluations": {
-                        "description": "事業評価: one row per initiative × department as printed.",
-                        "facets": ["department", "rating", "prev_rating"],
-                        "columns": _columns(
-                            [
-                                "id",
-                                "report_id",
-                                "initiative_id",
-                                "department",
-                                "results",
-                                "results_covid",
-                                "prev_rating",
-                                "rating",
-                                "outlook",
-                                "outlook_covid",
-                                "page",
-                                "source_file",
-                            ]
-                        ),  # fmt: skip
-                    },
-                    "comments": {
-                        "description": "委員会の意見と市の回答: the committee's comments and the city's answers.",
-                        "fts_table": "comments_fts",
-                        "fts_pk": "id",
-                        "columns": _columns(
-                            [
-                                "id",
-                                "report_id",
-                                "policy_id",
-                                "sheet_no",
-                                "policy_title",
-                                "measure_no",
-                                "initiative_no",
-                                "opinion",
-                                "response",
-                                "page",
-                                "source_file",
-                            ]
-                        ),  # fmt: skip
-                    },
-                    "reports": {
-                        "description": "報告書: one row per PDF, keyed by its SHA-256.",
-                        "columns": _columns(
-                            [
-                                "id",
-                                "file",
-                                "municipality",
-                                "title",
-                                "fiscal_year",
-                                "fiscal_year_label",
-                                "published",
-                                "issuer",
-                                "pages",
-                            ]
-                        ),  # fmt: skip
-                    },
-                    "rating_scale": {
-                        "description": "評価基準: the rating scale printed in each report.",
-                        "columns": _columns(["id", "report_id", "code", "description"]),
-                    },
-                    "policies": {
-                        "description": "基本施策: one row per evaluation sheet.",
-                        "columns": _columns(
-                            ["id", "report_id", "sheet_no", "goal_no", "goal_title", "policy_title", "page"]
-                        ),
-                    },
-                    "measures": {
-                        "description": "施策: the measures listed in each sheet's 【基本施策】 box.",
-                        "columns": _columns(["id", "report_id", "policy_id", "measure_no", "measure_title"]),
-                    },
-                    "initiatives": {
-                        "description": "個別事業: the initiatives of each measure.",
-                        "columns": _columns(
-                            [
-                                "id",
-                                "report_id",
-                                "policy_id",
-                                "measure_id",
-                                "initiative_no",
-                                "initiative_title",
-                                "is_new",
-                            ]
-                        ),  # fmt: skip
-                    },
-                    "rating_changes": {
-                        "description": "年度間の評価の変化: consecutive reports of a series, row by row.",
-                        "facets": ["change", "match_method", "to_year"],
-                        "columns": _columns(list(CHANGE_COLUMNS)),
-                    },
-                    "rating_audit": {
-                        "description": "前年度評価の監査: printed previous ratings that differ from the previous report.",
-                        "columns": _columns(
-                            [
-                                "fiscal_year",
-                                "municipality",
-                                "plan_title",
-                                "sheet_no",
-                                "measure_no",
-                                "initiative_no",
-                                "initiative_title",
-                                "department",
-                                "printed_prev_rating",
-                                "previous_report_rating",
-                                "previous_fiscal_year",
-                                "match_method",
-                                "to_evaluation_id",
-                                "from_evaluation_id",
-                            ]
-                        ),  # fmt: skip
-                    },
-                    "initiative_history": {
-                        "description": "事業の評価履歴: every rating of every initiative and department, by year.",
-                        "columns": _columns(
-                            [
-                                "stable_id",
-                                "fiscal_year",
-                                "initiative_title",
-                                "department",
-                                "department_key",
-                                "prev_rating",
-                                "rating",
-                                "page",
-                                "source_file",
-                                "match_method",
-                                "match_score",
-                                "evaluation_id",
-                            ]
-                        ),  # fmt: skip
-                    },
-                    "initiative_links": {
-                        "description": "事業の照合: how each initiative was matched to the previous report.",
-                        "columns": _columns(
-                            [
-                                "initiative_id",
-                                "stable_id",
-                                "previous_initiative_id",
-                                "match_method",
-                                "match_score",
-                            ]
-                        ),
-                    },
-                    "evaluation_links": {
-                        "description": "評価の照合: the stable initiative and department of each row.",
-                        "columns": _columns(
-                            ["evaluation_id", "stable_id", "department_key", "department_match"]
-                        ),
-                    },
-                    "build_info": {
-                        "hidden": True,
-                        "description": "ビルド情報: values remembered between builds.",
-                        "columns": _columns(["name", "value"]),
-                    },
-                    "issues": {
-                        "description": "読み取りの問題: what could not be read cleanly, by report and page.",
-                        "columns": _columns(["id", "report_id", "page", "kind", "detail"]),
-                    },
-                },
+                "tables": tables,
             }
         },
     }
