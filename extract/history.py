@@ -1,7 +1,7 @@
 """Reports side by side: stable initiative ids, rating changes between years, the audit.
 
 Runs after the reports are loaded (``link_reports``) and answers the year-over-year
-questions (``changes_between``, ``audit_rows``). Reports form a series when they share
+questions (``changes_between``, ``prev_rating_audit``). Reports form a series when they share
 municipality and plan title; within a series consecutive years are matched with
 ``identity.match_initiatives``.
 """

@@ -113,7 +113,7 @@ def parse_numbering(text: str) -> tuple[int | None, int | None, str]:
     if match is None:  # pragma: no cover - the pattern matches every string
         return None, None, text.strip()
     measure = int(match.group(1)) if match.group(1) else None
-    initiative = _CIRCLED[match.group(2)] if match.group(2) else None
+    initiative = circled_number(match.group(2)) if match.group(2) else None
     return measure, initiative, match.group(3).strip()
 
 

@@ -28,7 +28,6 @@ logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 _CID = re.compile(r"\(cid:\d+\)")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uf900-\ufaff\u2e80-\u2fdf]")
-_KANA = re.compile(r"[\u3040-\u30ff]")
 
 
 @dataclass
@@ -104,10 +103,6 @@ def text_layer_problem(chars: list[Char]) -> str | None:
     if not _JAPANESE.search(text):
         return "no Japanese text on the page"
     return None
-
-
-def has_kana(chars: list[Char]) -> bool:
-    return any(_KANA.match(c.text) for c in chars)
 
 
 def _open(path: Path) -> Any:

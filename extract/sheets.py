@@ -157,14 +157,14 @@ class SheetReader:
             self._initiative = _Initiative(self._measure, None, "", False)
         self._rows.append(
             _Row(
-                self._sheets[-1],
-                self._initiative,
-                department,
-                texts("results"),
-                prev,
-                now,
-                texts("outlook"),
-                page,
+                sheet=self._sheets[-1],
+                initiative=self._initiative,
+                department=department,
+                results=texts("results"),
+                prev_rating=prev,
+                rating=now,
+                outlook=texts("outlook"),
+                page=page,
             )
         )
 

@@ -39,9 +39,8 @@ def group_lines(chars: list[Char], split_gaps: bool = False) -> list[TextLine]:
     for line in lines:
         line.sort(key=lambda c: c.x0)
         for part in _split_columns(line) if split_gaps else [line]:
-            kept = tuple(c for c in part)
-            if "".join(c.text for c in kept).strip():
-                out.append(TextLine(kept))
+            if "".join(c.text for c in part).strip():
+                out.append(TextLine(tuple(part)))
     out.sort(key=lambda ln: (round(ln.top, 0), ln.x0))
     return out
 

@@ -26,9 +26,6 @@ class BBox:
     def height(self) -> float:
         return self.bottom - self.top
 
-    def contains_point(self, x: float, y: float, tol: float = 0.0) -> bool:
-        return self.x0 - tol <= x <= self.x1 + tol and self.top - tol <= y <= self.bottom + tol
-
 
 @dataclass(frozen=True)
 class Char:
