@@ -7,6 +7,7 @@ import io
 import json
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 from conftest import SAMPLE_PDF, run_hyoka
@@ -139,3 +140,20 @@ def test_changed_pdf_replaces_its_report_and_prune_removes(tmp_path: Path, expec
     assert pruned.returncode == 0 and "1 loaded, 0 unchanged, 1 removed, 0 failed" in pruned.stderr
     with sqlite3.connect(db) as c:
         assert [r[0] for r in c.execute("select file from reports")] == ["other.pdf"]
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    """`script` gives the build a terminal; a pipe (every other test) gets no bar."""
+    import shlex
+    import sys
+
+    db = tmp_path / "h.db"
+    cmd = shlex.join([sys.executable, "-m", "extract", "build", "--db", str(db), str(SAMPLE_PDF)])
+    tty = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, timeout=120)
+    assert "extracting" in tty.stdout and "100%" in tty.stdout
+    db.unlink()
+    piped = run_hyoka("build", "--db", str(db), str(SAMPLE_PDF))
+    assert "extracting" not in piped.stderr and "1 loaded" in piped.stderr
+    silent = subprocess.run(["script", "-qec", cmd.replace(" build ", " build --silent "), "/dev/null"],
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert "extracting" not in silent.stdout
