@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,9 +85,9 @@ def link_reports(db: Database, overrides: Overrides) -> None:
     db["rating_changes"].drop(ignore=True)
     db["rating_changes"].create({c: _CHANGE_TYPES.get(c, str) for c in CHANGE_COLUMNS})
     for reports in _series(db).values():
-        previous = None
+        previous, before = None, None
         for report in reports:
-            _link_report(db, report, previous, overrides)
+            before = _link_report(db, report, before, overrides)
             if previous:
                 db["rating_changes"].insert_all(
                     changes_between(db, previous["fiscal_year"], report["fiscal_year"], report)
@@ -124,39 +125,51 @@ def _departments(db: Database, report_id: str) -> dict[str, list[tuple[str, int]
     return out
 
 
-def _link_report(db: Database, report: dict, previous: dict | None, overrides: Overrides) -> None:
+@dataclass
+class _Linked:
+    """One report after linking: what the next year's report is matched against."""
+
+    items: list[Item]
+    depts: dict[str, list[tuple[str, int]]]
+    stable_of: dict[str, str]  # initiative id -> stable id
+    dept_key_of: dict[int, str]  # evaluation id -> department key
+
+
+def _link_report(db: Database, report: dict, before: _Linked | None, overrides: Overrides) -> _Linked:
+    """Link one report to the one before it (already linked, held in memory)."""
     items = _items(db, report["id"])
     depts = _departments(db, report["id"])
-    if previous is None:
+    if before is None:
         matches = {i.id: (None, "new", None) for i in items}
-        earlier_depts: dict[str, list[tuple[str, int]]] = {}
+        before = _Linked([], {}, {}, {})
     else:
-        found = match_initiatives(_items(db, previous["id"]), items, report["fiscal_year"], overrides)
+        found = match_initiatives(before.items, items, report["fiscal_year"], overrides)
         matches = {m.later: (m.earlier, m.method, m.score) for m in found}
-        earlier_depts = _departments(db, previous["id"])
-    stable_of = {r["initiative_id"]: r["stable_id"] for r in db["initiative_links"].rows}
-    dept_key_of = {r["evaluation_id"]: r["department_key"] for r in db["evaluation_links"].rows}
+    linked = _Linked(items, depts, {}, {})
     links, eval_links = [], []
     for item in items:
         earlier, method, score = matches[item.id]
-        stable = stable_of.get(earlier) if earlier else None
+        stable = before.stable_of.get(earlier) if earlier else None
         stable = stable or hashlib.sha1(item.id.encode()).hexdigest()[:12]
+        linked.stable_of[item.id] = stable
         links.append(
             {"initiative_id": item.id, "stable_id": stable, "previous_initiative_id": earlier,
              "match_method": method, "match_score": score}
         )  # fmt: skip
-        old = dict(earlier_depts.get(earlier, [])) if earlier else {}
+        old = dict(before.depts.get(earlier, [])) if earlier else {}
         new = dict(depts.get(item.id, []))
-        for before, after, how in match_departments(list(old), list(new)):
-            if after is None:
+        for was, now, how in match_departments(list(old), list(new)):
+            if now is None:
                 continue
-            dept_key = dept_key_of.get(old[before], before) if before else after
+            dept_key = before.dept_key_of.get(old[was], was) if was else now
+            linked.dept_key_of[new[now]] = dept_key
             eval_links.append(
-                {"evaluation_id": new[after], "stable_id": stable, "department_key": dept_key,
+                {"evaluation_id": new[now], "stable_id": stable, "department_key": dept_key,
                  "department_match": how if earlier else "new"}
             )  # fmt: skip
     db["initiative_links"].insert_all(links)
     db["evaluation_links"].insert_all(eval_links)
+    return linked
 
 
 def _rows_of_year(db: Database, year: int, series: dict | None) -> dict[tuple[str, str], dict[str, Any]]:

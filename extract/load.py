@@ -210,20 +210,21 @@ def _load_policies(db: Database, report: Report, rid: str) -> None:
 
 
 def _load_evaluations(db: Database, report: Report, rid: str) -> None:
-    rows = []
+    measures = {f"{rid}:{p.sheet_no}:{m.measure_no}" for p in report.policies for m in p.measures}
+    extra_measures, initiatives, rows = {}, {}, []
     for e in report.evaluations:
         pid = f"{rid}:{e.sheet_no}"
         mid = f"{pid}:{e.measure_no}" if e.measure_no is not None else None
-        if mid and not db["measures"].count_where("id = ?", [mid]):
-            db["measures"].insert({"id": mid, "report_id": rid, "policy_id": pid, "measure_no": e.measure_no})
+        if mid and mid not in measures:  # a measure the box did not list
+            extra_measures[mid] = {"id": mid, "report_id": rid, "policy_id": pid, "measure_no": e.measure_no}
         iid = f"{mid or pid}:{e.initiative_no}:{e.initiative_title}"
-        db["initiatives"].insert(
+        initiatives.setdefault(
+            iid,
             {
                 "id": iid, "report_id": rid, "policy_id": pid, "measure_id": mid,
                 "initiative_no": e.initiative_no, "initiative_title": e.initiative_title,
                 "is_new": int(e.is_new),
             },
-            ignore=True,
         )  # fmt: skip
         rows.append(
             {
@@ -233,6 +234,8 @@ def _load_evaluations(db: Database, report: Report, rid: str) -> None:
                 "page": e.page, "source_file": report.report.source.file,
             }
         )  # fmt: skip
+    db["measures"].insert_all(extra_measures.values())
+    db["initiatives"].insert_all(initiatives.values())
     db["evaluations"].insert_all(rows)
 
 
