@@ -4,29 +4,50 @@ from __future__ import annotations
 
 import re
 
-from extract.columns import map_columns
+from extract.comments import find_comment_tables
 from extract.normalise import fiscal_year
+from extract.rows import find_table
 from schemas.grid import PageGrid
-from schemas.layout import Layout
+from schemas.layout import RowLayout
 from schemas.pages import PageKind
 
-SHEET_REQUIRED = {"initiative", "department", "rating", "results"}
-COMMENT_REQUIRED = {"sheet", "opinion", "response"}
+_KANA = re.compile(r"[\u3040-\u30ff\uff66-\uff9d]")
 
 
-def classify(grid: PageGrid, layout: Layout) -> PageKind:
+def classify(grid: PageGrid, layout: RowLayout) -> PageKind:
     if grid.unreadable:
         return PageKind.UNREADABLE
-    sheet_cols = layout.sheet_columns.model_dump()
-    comment_cols = layout.comment_columns.model_dump()
-    for table in grid.tables:
-        if map_columns(table, sheet_cols, SHEET_REQUIRED):
-            return PageKind.SHEET
-        if map_columns(table, comment_cols, COMMENT_REQUIRED):
-            return PageKind.COMMENTS
-    scale = re.compile(layout.scale.line)
-    if sum(1 for text in grid.free_text if scale.match(text)) >= 2:
-        return PageKind.SCALE
-    if not grid.tables and any(fiscal_year(text) for text in grid.free_text):
+    if find_table(grid, layout):
+        return PageKind.SHEET
+    if find_comment_tables(grid, layout):
+        return PageKind.COMMENTS
+    if layout.scale.line:
+        scale = re.compile(layout.scale.line)
+        if sum(1 for text in grid.free_text if scale.match(text)) >= 2:
+            return PageKind.SCALE
+    if layout.report.cover and not grid.tables and any(fiscal_year(text) for text in grid.free_text):
         return PageKind.COVER
     return PageKind.OTHER
+
+
+def page_text(grid: PageGrid) -> str:
+    """All the page's text, free lines and cells, for detection rules."""
+    return "\n".join(grid.free_text + [c.text for t in grid.tables for c in t.cells])
+
+
+def has_kana(grid: PageGrid) -> bool:
+    """Kana tell Japanese from Chinese: a Japanese report prints some on its pages."""
+    return bool(_KANA.search(page_text(grid)))
+
+
+def rated_table(grid: PageGrid) -> list[str] | None:
+    """Header words of a ruled table with a column of A–D letters: a form no layout knows."""
+    for table in grid.tables:
+        by_col: dict[int, int] = {}
+        for cell in table.cells:
+            if re.fullmatch(r"\s*[A-DＡ-Ｄ]\s*", cell.text):
+                by_col[cell.col] = by_col.get(cell.col, 0) + 1
+        if any(n >= 2 for n in by_col.values()):
+            short = [c.text.replace("\n", "") for c in table.cells if 0 < len(c.text.strip()) <= 12]
+            return [w for w in short if not re.fullmatch(r"\s*[A-DＡ-Ｄ]\s*", w)][:8]
+    return None

@@ -32,7 +32,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write JSON here")
-@click.option("--layout", default=ExtractSettings().layout, show_default=True, help="Layout description")
+@click.option("--layout", default=None, help="Force a layout (name or .toml path); default: detect")
 def extract(pdf: Path, output: Path | None, layout: str) -> None:
     """Extract one evaluation report PDF into JSON records.
 
@@ -55,7 +55,7 @@ def extract(pdf: Path, output: Path | None, layout: str) -> None:
 @cli.command(name="debug-page")
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("page", type=int)
-@click.option("--layout", default=ExtractSettings().layout, show_default=True, help="Layout description")
+@click.option("--layout", default=None, help="Force a layout (name or .toml path); default: detect")
 def debug_page(pdf: Path, page: int, layout: str) -> None:
     """Show one page as the pipeline sees it: kind, rebuilt cells (row, col, spans, bbox), free text.
 

@@ -1,24 +1,33 @@
 """Name a table's columns from its header words, and read its cells by column name.
 
-The header words come from the layout description; this module only knows that a header
-cell's horizontal extent is the extent of its column, however the body below is ruled.
+The header words come from the layout file; this module only knows that a header cell's
+horizontal extent is the extent of its column, however the body below is ruled. A header
+row may stand anywhere in the table (a form prints boxes above it), and one header cell may
+name two columns (具体的取組 評価指標) whose separator is not ruled: the body is then cut
+at the vertical gap its glyphs leave between the two header words.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from extract.normalise import fold_kangxi, squash
-from schemas.grid import Cell, Table
+from extract.text import cell_text, group_lines
+from schemas.grid import BBox, Cell, Table
+from schemas.layout import Column
+
+MAX_HEADER_CHARS = 30  # a header cell names a column; longer text is content
 
 
 @dataclass(frozen=True)
 class ColumnMap:
-    """Where each named column lies, and the last slot row of the header."""
+    """Where each named column lies, and the slot rows of the header band."""
 
+    header_first_row: int
     header_last_row: int
     spans: dict[str, tuple[float, float]]
+    cuts: dict[str, tuple[float, float]] = field(default_factory=dict)  # columns cut out of one cell
 
     def column_of(self, cell: Cell) -> str | None:
         """A cell belongs to the column its left edge opens into (a wide cell: the leftmost)."""
@@ -29,37 +38,113 @@ class ColumnMap:
         return None
 
 
-def map_columns(
-    table: Table, patterns: dict[str, str], required: set[str], max_header_rows: int = 4
-) -> ColumnMap | None:
+def compile_columns(columns: list[Column]) -> list[tuple[str, list[re.Pattern[str]]]]:
+    return [(c.name, [re.compile(p) for p in c.header]) for c in columns]
+
+
+def _names(words: str, compiled: list[tuple[str, list[re.Pattern[str]]]], taken: set[str]) -> list[str]:
+    return [n for n, pats in compiled if n not in taken and any(p.search(words) for p in pats)]
+
+
+def map_columns(table: Table, columns: list[Column], required: set[str]) -> ColumnMap | None:
     """Find the header row whose words name at least the ``required`` columns."""
-    compiled = {name: re.compile(p) for name, p in patterns.items()}
-    rows = table.rows()
-    for row in rows[:max_header_rows]:
+    compiled = compile_columns(columns)
+    for r in range(len(table.ys) - 1):
         spans: dict[str, tuple[float, float]] = {}
-        last = 0
-        for cell in row:
+        cuts: dict[str, tuple[float, float]] = {}
+        first, last = r, r
+        for cell in sorted((c for c in table.cells if c.row <= r <= c.last_row), key=lambda c: c.col):
             words = squash(cell.text)
-            if not words:
+            if not words or len(words) > MAX_HEADER_CHARS:
                 continue
-            for name, pattern in compiled.items():
-                if name not in spans and pattern.search(words):
-                    spans[name] = (cell.bbox.x0, cell.bbox.x1)
-                    last = max(last, cell.last_row)
-                    break
-        if required <= spans.keys():
-            return ColumnMap(header_last_row=last, spans=spans)
+            parts = _two_names(cell, compiled, set(spans))
+            if parts:
+                spans[parts[0][0]] = (cell.bbox.x0, cell.bbox.x1)  # the cell's cells, cut later
+                cuts.update(_cut(table, cell, parts))
+            elif names := _names(words, compiled, set(spans)):
+                spans[names[0]] = (cell.bbox.x0, cell.bbox.x1)
+            else:
+                continue
+            first, last = min(first, cell.row), max(last, cell.last_row)
+        if required <= spans.keys() | cuts.keys():
+            return ColumnMap(_band_top(table, first), last, spans, cuts)
     return None
 
 
-def body_cells(table: Table, cmap: ColumnMap, name: str) -> list[Cell]:
-    """The cells of column ``name`` below the header, top to bottom."""
-    return [c for c in table.cells if c.row > cmap.header_last_row and cmap.column_of(c) == name]
+def _two_names(
+    cell: Cell, compiled: list[tuple[str, list[re.Pattern[str]]]], taken: set[str]
+) -> list[tuple[str, float, float]] | None:
+    """A header cell printing two words that name two different columns: (name, x0, x1) each."""
+    if len(cell.lines) != 1:
+        return None
+    words = cell.text.split()
+    if len(words) != 2:
+        return None
+    first, second = (_names(squash(w), compiled, taken) for w in words)
+    if not first or not second or first[0] == second[0]:
+        return None
+    glyphs = [c for c in cell.lines[0].chars if not c.text.isspace()]
+    n = len(words[0])
+    left, right = glyphs[:n], glyphs[n:]
+    if not left or not right:
+        return None
+    return [(first[0], left[0].x0, left[-1].x1), (second[0], right[0].x0, right[-1].x1)]
+
+
+def _cut(table: Table, header: Cell, parts: list[tuple[str, float, float]]) -> dict[str, tuple[float, float]]:
+    """Cut the header cell's extent at the emptiest vertical line of the body between the words."""
+    (a, _, a_end), (b, b_start, _) = parts
+    body = [
+        ch
+        for c in table.cells
+        if c.row > header.last_row and header.bbox.x0 - 1 <= c.bbox.x0 < header.bbox.x1 - 1
+        for line in c.lines
+        for ch in line.chars
+    ]
+    middle = (a_end + b_start) / 2
+    steps = [a_end + 0.5 * i for i in range(int((b_start - a_end) / 0.5) + 1)] or [middle]
+    best = min(steps, key=lambda x: (sum(1 for ch in body if ch.x0 < x < ch.x1), abs(x - middle)))
+    return {a: (header.bbox.x0, best), b: (best, header.bbox.x1)}
+
+
+def _band_top(table: Table, first: int) -> int:
+    """Rows of short texts right above the header are headings over the columns (自己評価 …)."""
+    top = first
+    while top > 0:
+        above = [c for c in table.cells if c.row <= top - 1 <= c.last_row and c.text.strip()]
+        if not above or any(len(squash(c.text)) > MAX_HEADER_CHARS for c in above):
+            break
+        top -= 1
+    return top
+
+
+def body_cells(table: Table, cmap: ColumnMap, name: str, pad: float = 1.5) -> list[Cell]:
+    """The cells of column ``name`` below the header, top to bottom (a cut column: its part)."""
+    below = [c for c in table.cells if c.row > cmap.header_last_row]
+    if name in cmap.cuts:
+        x0, x1 = cmap.cuts[name]
+        return [_clip(c, x0, x1, pad) for c in below if c.bbox.x0 < x1 - 1.0 and c.bbox.x1 > x0 + 1.0]
+    return [c for c in below if cmap.column_of(c) == name]
+
+
+def _clip(cell: Cell, x0: float, x1: float, pad: float) -> Cell:
+    """The part of a cell between x0 and x1, its text rebuilt from the glyphs there."""
+    chars = [ch for line in cell.lines for ch in line.chars if x0 <= ch.cx < x1]
+    box = BBox(max(x0, cell.bbox.x0), cell.bbox.top, min(x1, cell.bbox.x1), cell.bbox.bottom)
+    lines = group_lines(chars)
+    return Cell(cell.row, cell.col, cell.row_span, cell.col_span, box, cell_text(lines, box, pad), lines)
+
+
+def header_cells(table: Table, cmap: ColumnMap) -> list[Cell]:
+    """Every cell of the header band: column names and the headings above them."""
+    return [c for c in table.cells if c.row <= cmap.header_last_row and c.last_row >= cmap.header_first_row]
 
 
 def overlapping(cells: list[Cell], first_row: int, last_row: int) -> list[Cell]:
     """The cells that share at least one slot row with rows first_row..last_row, by column."""
-    return sorted((c for c in cells if c.row <= last_row and c.last_row >= first_row), key=lambda c: c.col)
+    return sorted(
+        (c for c in cells if c.row <= last_row and c.last_row >= first_row), key=lambda c: (c.row, c.col)
+    )
 
 
 def text_of(cells: list[Cell], sep: str = "\n") -> str:

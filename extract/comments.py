@@ -4,31 +4,47 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from extract.classify import COMMENT_REQUIRED
-from extract.columns import body_cells, map_columns, overlapping, text_of
+from extract.columns import ColumnMap, body_cells, header_cells, map_columns, overlapping, text_of
 from extract.normalise import leading_circled, parse_numbering, to_int
-from schemas.grid import Cell, PageGrid
-from schemas.layout import Layout
-from schemas.report import Comment
+from schemas.grid import Cell, PageGrid, Table
+from schemas.layout import Column, Comments, RowLayout
+from schemas.report import Comment, Problem
+
+COMMENT_REQUIRED = {"sheet", "opinion", "response"}
+
+
+def comment_columns(spec: Comments) -> list[Column]:
+    """The comment table's columns, in the order their header patterns are tried."""
+    return [
+        Column(name=name, label=name, description=name, header=[pattern])
+        for name, pattern in spec.model_dump().items()
+    ]
+
+
+def find_comment_tables(grid: PageGrid, layout: RowLayout) -> list[tuple[Table, ColumnMap]]:
+    if layout.comments is None:
+        return []
+    columns = comment_columns(layout.comments)
+    found = ((t, map_columns(t, columns, COMMENT_REQUIRED)) for t in grid.tables)
+    return [(t, cmap) for t, cmap in found if cmap is not None]
 
 
 @dataclass
 class CommentReader:
     """Feeds on comment pages in document order; ``comments()`` at the end."""
 
-    layout: Layout
+    layout: RowLayout
+    problems: list[Problem] = field(default_factory=list)
     _comments: list[dict] = field(default_factory=list)
 
     def read_page(self, grid: PageGrid) -> None:
-        patterns = self.layout.comment_columns.model_dump()
-        for table in grid.tables:
-            cmap = map_columns(table, patterns, COMMENT_REQUIRED)
-            if cmap is None:
-                continue
+        for table, cmap in find_comment_tables(grid, self.layout):
+            grid.used.update(id(c) for c in header_cells(table, cmap))
             columns = {name: body_cells(table, cmap, name) for name in cmap.spans}
             opinions = sorted(columns["opinion"], key=lambda c: c.row)
             for index, cell in enumerate(opinions):
                 self._read_row(cell, columns, index == 0, grid.page_no)
+            grid.used.update(id(c) for cells in columns.values() for c in cells)
 
     def _read_row(self, cell: Cell, columns: dict[str, list[Cell]], first: bool, page: int) -> None:
         def texts(name: str, sep: str = "\n") -> str:
@@ -42,6 +58,14 @@ class CommentReader:
             last["response"] = "\n".join(t for t in (last["response"], response) if t) or None
             return
         if not opinion:
+            if sheet or policy or number or response:
+                self.problems.append(
+                    Problem(
+                        code="comment_without_opinion",
+                        message=f"a comment row with no opinion: {' '.join(t for t in (sheet, policy, number, response) if t)[:80]!r}",
+                        page=page,
+                    )
+                )
             return
         sheet_no = to_int(sheet)
         measure, initiative, _ = parse_numbering(number)

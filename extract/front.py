@@ -1,53 +1,115 @@
-"""Read the front matter: the cover (title, fiscal year, date, issuer) and the rating scale."""
+"""Read the report's own facts: title, fiscal year, date, issuer, publisher and rating scale.
+
+Where they are printed is the layout's business: a cover page (Koganei), a title line above
+the table and a scale box beside it (a school sheet). Every line or cell read here is marked
+as used; what else a cover or scale page prints is kept as the report's notes.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from extract.normalise import era_month, fiscal_year, fold_kangxi
-from schemas.grid import PageGrid
-from schemas.layout import Layout
+from extract.normalise import era_month, fiscal_year, fold_kangxi, squash
+from schemas.grid import Cell, PageGrid
+from schemas.layout import RowLayout
+
+_LETTER = {"A", "B", "C", "D"}
 
 
 @dataclass
 class FrontReader:
-    """Collects what the cover and the scale page say, and counts municipality names."""
+    """Collects what the front pages and the sheets say about the report itself."""
 
-    layout: Layout
+    layout: RowLayout
     title: str | None = None
     fiscal_year_label: str | None = None
     fiscal_year: int | None = None
     published: str | None = None
     issuer: str | None = None
+    publisher: str | None = None
     scale: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
     _places: Counter[str] = field(default_factory=Counter)
 
     def read_cover(self, grid: PageGrid) -> None:
-        lines = [fold_kangxi(line.text.strip()) for line in grid.free_lines if line.text.strip()]
+        lines = [ln for ln in grid.free_lines if ln.text.strip()]
         if self.title is not None or not lines:
             return
-        biggest = max(grid.free_lines, key=lambda line: line.size)
+        biggest = max(lines, key=lambda line: line.size)
         self.title = fold_kangxi(biggest.text.strip())
-        for text in lines:
+        for line in lines:
+            text = fold_kangxi(line.text.strip())
+            grid.used.add(id(line))
             if self.fiscal_year is None and (found := fiscal_year(text)):
                 self.fiscal_year_label, self.fiscal_year = found
             if self.published is None and (month := era_month(text)):
                 self.published = month
-            elif self.issuer is None and re.search(self.layout.markers.issuer, text) and text != self.title:
+            elif (
+                self.issuer is None and self.layout.report.issuer
+                and re.search(self.layout.report.issuer, text) and text != self.title
+            ):  # fmt: skip
                 self.issuer = text
+            elif line is not biggest and not fiscal_year(text):
+                self.notes.append(text)
+
+    def read_facts(self, grid: PageGrid) -> None:
+        """Title, publisher and fiscal year printed on a sheet page (a line or a cell)."""
+        spec = self.layout.report
+        texts: list[tuple[str, int]] = [(ln.text, id(ln)) for ln in grid.free_lines]
+        texts += [(c.text, id(c)) for t in grid.tables for c in t.cells if c.text.strip()]
+        for text, ident in texts:
+            text = fold_kangxi(text.strip())
+            took = False
+            if spec.title and self.title is None and (m := re.search(spec.title, squash(text))):
+                self.title = m.group(1) if m.groups() else m.group(0)
+                took = True
+                if self.fiscal_year is None and (found := fiscal_year(text)):
+                    self.fiscal_year_label, self.fiscal_year = found
+            if spec.publisher and self.publisher is None and (m := re.search(spec.publisher, text)):
+                self.publisher = m.group(1).strip()
+                took = True
+            if took:
+                grid.used.add(ident)
 
     def read_scale(self, grid: PageGrid) -> None:
-        pattern = re.compile(self.layout.scale.line)
-        for line in grid.free_text:
-            match = pattern.match(fold_kangxi(line))
-            if match:
-                code = match.group(1).translate(str.maketrans("ＡＢＣＤ", "ABCD"))
-                self.scale.setdefault(code, match.group(2))
+        scale = self.layout.scale
+        if scale.line:
+            pattern = re.compile(scale.line)
+            for line in grid.free_lines:
+                if match := pattern.match(fold_kangxi(line.text)):
+                    self.scale.setdefault(_letter(match.group(1)), match.group(2))
+                    grid.used.add(id(line))
+        if scale.table_header:
+            self._read_scale_table(grid, re.compile(scale.table_header))
+
+    def read_scale_page(self, grid: PageGrid) -> None:
+        """A page of its own for the scale: its other lines (heading, notes) are kept as notes."""
+        self.read_scale(grid)
+        for line in grid.free_lines:
+            if id(line) not in grid.used and line.text.strip():
+                self.notes.append(fold_kangxi(line.text.strip()))
+                grid.used.add(id(line))
+
+    def _read_scale_table(self, grid: PageGrid, header: re.Pattern[str]) -> None:
+        """A box whose heading cell (達成度) has letter / meaning pairs to its right."""
+        for table in grid.tables:
+            for head in (c for c in table.cells if header.search(squash(c.text))):
+                pairs = _pairs_right_of(table.cells, head)
+                if len(pairs) >= 2:
+                    for letter, meaning in pairs:
+                        self.scale.setdefault(
+                            _letter(letter.text), fold_kangxi(meaning.text).replace("\n", "")
+                        )
+                        grid.used.update((id(letter), id(meaning)))
+                    grid.used.add(id(head))
 
     def count_places(self, grid: PageGrid) -> None:
-        pattern = re.compile(self.layout.markers.municipality)
+        if not self.layout.report.municipality:
+            return
+        pattern = re.compile(self.layout.report.municipality)
         texts = grid.free_text + [c.text for t in grid.tables for c in t.cells]
         for text in texts:
             self._places.update(pattern.findall(fold_kangxi(text.replace("\n", ""))))
@@ -58,3 +120,28 @@ class FrontReader:
             return None
         name, count = self._places.most_common(1)[0]
         return name if count >= 2 else None
+
+
+def _letter(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().upper()
+
+
+def _pairs_right_of(cells: list[Cell], head: Cell) -> list[tuple[Cell, Cell]]:
+    letters = [
+        c for c in cells
+        if c.row >= head.row and c.last_row <= head.last_row and c.bbox.x0 >= head.bbox.x1 - 1.5
+        and _letter(c.text) in _LETTER
+    ]  # fmt: skip
+    pairs = []
+    for letter in letters:
+        meaning = next(
+            (
+                c
+                for c in cells
+                if c.row == letter.row and abs(c.bbox.x0 - letter.bbox.x1) <= 1.5 and c.text.strip()
+            ),
+            None,
+        )
+        if meaning is not None:
+            pairs.append((letter, meaning))
+    return pairs

@@ -1,23 +1,74 @@
-"""Load a layout description (extract/layouts/NAME.toml) into a validated Layout."""
+"""Find and load layout files: the built-in ones (extract/layouts/) and a user's folder.
+
+A layout is named (``koganei-welfare``) or given as a path to its TOML file. A user's
+``layouts/`` folder (next to ``raw/``, or ``--layouts DIR``) is read besides the built-in
+ones, and a user's file of the same name wins.
+"""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import cache
 from pathlib import Path
 
-from schemas.layout import Layout
+from pydantic import ValidationError
 
-LAYOUT_DIR = Path(__file__).parent / "layouts"
+from extract.normalise import squash
+from schemas.layout import RowLayout
+
+BUILTIN_DIR = Path(__file__).parent / "layouts"
+Layout = RowLayout
 
 
-def available_layouts() -> list[str]:
-    return sorted(p.stem for p in LAYOUT_DIR.glob("*.toml"))
+class LayoutError(ValueError):
+    """A layout that cannot be found or does not validate: one line for the user."""
+
+
+def _files(extra: tuple[Path, ...]) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for folder in (BUILTIN_DIR, *extra):
+        if folder.is_dir():
+            found.update({p.stem: p for p in sorted(folder.glob("*.toml"))})
+    return found
+
+
+def available_layouts(extra: tuple[Path, ...] = ()) -> list[str]:
+    return sorted(_files(extra))
 
 
 @cache
-def load_layout(name: str) -> Layout:
-    path = LAYOUT_DIR / f"{name}.toml"
-    if not path.is_file():
-        raise ValueError(f"unknown layout {name!r} (available: {', '.join(available_layouts())})")
-    return Layout.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+def _load_file(path: Path) -> Layout:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LayoutError(f"{path}: cannot read the layout ({exc})") from None
+    try:
+        return RowLayout.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise LayoutError(f"{path.name}: invalid layout at {where}: {first['msg']}") from None
+
+
+def load_layout(name: str, extra: tuple[Path, ...] = ()) -> Layout:
+    """A layout by name (built-in or in a user's folder) or by the path of its file."""
+    path = Path(name)
+    if path.suffix == ".toml" or path.is_file():
+        if not path.is_file():
+            raise LayoutError(f"{name}: no such layout file")
+        return _load_file(path.resolve())
+    files = _files(extra)
+    if name not in files:
+        raise LayoutError(f"unknown layout {name!r} (available: {', '.join(sorted(files))})")
+    return _load_file(files[name])
+
+
+def all_layouts(extra: tuple[Path, ...] = ()) -> list[Layout]:
+    return [_load_file(p) for p in _files(extra).values()]
+
+
+def detects(layout: Layout, text: str) -> bool:
+    """The layout's detect rule: every pattern found in the page's text (whitespace removed)."""
+    words = squash(text)
+    return all(re.search(p, words) for p in layout.detect.all)

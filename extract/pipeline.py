@@ -1,75 +1,187 @@
-"""Compose the stages: read -> grid -> classify -> interpret -> records. Nothing else."""
+"""Compose the stages: read -> grid -> (pick a layout) -> classify -> readers -> records."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from extract.classify import classify
+from extract.classify import classify, has_kana, page_text, rated_table
 from extract.comments import CommentReader
 from extract.errors import NotAnEvaluationReport, PdfUnreadable
 from extract.front import FrontReader
 from extract.grid import build_grid
-from extract.layout import load_layout
-from extract.read import read_pdf
+from extract.layout import Layout, all_layouts, available_layouts, detects, load_layout
+from extract.leftovers import Leftovers
+from extract.read import PdfSource, read_pdf
 from extract.records import to_report
+from extract.rows import RowReader
 from extract.settings import ExtractSettings
-from extract.sheets import SheetReader
 from schemas.grid import PageGrid
 from schemas.pages import PageKind
 from schemas.report import Problem, Report
+
+MAX_PENDING = 30  # pages held while no layout has recognised the document yet
+
+
+def _dirs(settings: ExtractSettings) -> tuple[Path, ...]:
+    return tuple(Path(d) for d in settings.layouts)
+
+
+def candidate_layouts(settings: ExtractSettings) -> list[Layout]:
+    if settings.layout:
+        return [load_layout(settings.layout, _dirs(settings))]
+    return all_layouts(_dirs(settings))
+
+
+@dataclass
+class _RowSession:
+    """One document read with one row layout: every page goes to the reader its kind names."""
+
+    layout: Layout
+    front: FrontReader = field(init=False)
+    rows: RowReader = field(init=False)
+    comments: CommentReader = field(init=False)
+    leftovers: Leftovers = field(init=False)
+    problems: list[Problem] = field(default_factory=list)
+    kinds: list[PageKind] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.front, self.rows = FrontReader(self.layout), RowReader(self.layout)
+        self.comments = CommentReader(self.layout)
+        self.leftovers = Leftovers(self.layout.running_head, self.layout.boilerplate)
+
+    def feed(self, grid: PageGrid) -> None:
+        kind = classify(grid, self.layout)
+        self.kinds.append(kind)
+        handlers: dict[PageKind, Callable[[PageGrid], None]] = {
+            PageKind.COVER: self.front.read_cover,
+            PageKind.SCALE: self.front.read_scale_page,
+            PageKind.COMMENTS: self.comments.read_page,
+            PageKind.SHEET: self._sheet,
+            PageKind.UNREADABLE: self._unreadable,
+            PageKind.OTHER: self._other,
+        }
+        handlers[kind](grid)
+        if kind is not PageKind.UNREADABLE:
+            self.front.count_places(grid)
+            self.leftovers.collect(grid)
+
+    def _sheet(self, grid: PageGrid) -> None:
+        self.front.read_facts(grid)
+        self.front.read_scale(grid)
+        self.rows.read_page(grid)
+
+    def _unreadable(self, grid: PageGrid) -> None:
+        self.problems.append(
+            Problem(code="unreadable_page", message=grid.unreadable or "", page=grid.page_no)
+        )
+
+    def _other(self, grid: PageGrid) -> None:
+        text = page_text(grid).strip()
+        if text:
+            self.problems.append(
+                Problem(code="page_not_read", message=f"no table of layout {self.layout.name}: "
+                        f"{text.splitlines()[0][:60]!r}", page=grid.page_no)
+            )  # fmt: skip
+            for line in grid.free_lines:
+                grid.used.add(id(line))
+            grid.used.update(id(c) for t in grid.tables for c in t.cells)
+
+    def report(self, source: PdfSource) -> Report:
+        problems = self.problems + self.leftovers.problems()
+        return to_report(source, self.layout, self.front, self.rows, self.comments, problems)
+
+
+def _grids(source: PdfSource, settings: ExtractSettings) -> Iterator[PageGrid]:
+    for raw in source.iter_pages():
+        yield build_grid(raw, settings)
 
 
 def extract_pdf(path: Path, settings: ExtractSettings | None = None) -> Report:
     """Extract one report; raises PdfUnreadable or NotAnEvaluationReport for bad input."""
     settings = settings or ExtractSettings()
-    layout = load_layout(settings.layout)
+    candidates = candidate_layouts(settings)
     source = read_pdf(path, settings)
-    front, sheets, comments = FrontReader(layout), SheetReader(layout), CommentReader(layout)
-    problems: list[Problem] = []
-    kinds: list[PageKind] = []
+    pending: list[PageGrid] = []
+    dropped, kana, rated = False, False, None
+    session: _RowSession | None = None
+    for grid in _grids(source, settings):
+        if session is None:
+            kana = kana or has_kana(grid)
+            found = next((lay for lay in candidates if detects(lay, page_text(grid))), None)
+            if found is None and settings.layout is None:
+                rated = rated or ((grid.page_no, words) if (words := rated_table(grid)) else None)
+                pending.append(grid)
+                if len(pending) > MAX_PENDING:
+                    pending.pop(0)
+                    dropped = True
+                continue
+            if dropped:  # the layout was recognised late: read the document again from page 1
+                return _read_with(source, settings, found or candidates[0])
+            session = _RowSession(found or candidates[0])
+            for held in pending:
+                session.feed(held)
+            pending = []
+        session.feed(grid)
+    if session is None or PageKind.SHEET not in session.kinds:
+        _reject(path, session, pending, kana, rated, settings)
+    assert session is not None
+    return session.report(source)
 
-    def unreadable(grid: PageGrid) -> None:
-        problems.append(Problem(code="unreadable_page", message=grid.unreadable or "", page=grid.page_no))
 
-    handlers: dict[PageKind, Callable[[PageGrid], None]] = {
-        PageKind.COVER: front.read_cover,
-        PageKind.SCALE: front.read_scale,
-        PageKind.COMMENTS: comments.read_page,
-        PageKind.SHEET: sheets.read_page,
-        PageKind.UNREADABLE: unreadable,
-        PageKind.OTHER: lambda grid: None,
-    }
-    for raw in source.iter_pages():
-        grid = build_grid(raw, settings)
-        kind = classify(grid, layout)
-        kinds.append(kind)
-        handlers[kind](grid)
-        if kind is not PageKind.UNREADABLE:
-            front.count_places(grid)
-    if PageKind.SHEET not in kinds:
-        if all(k is PageKind.UNREADABLE for k in kinds):
-            reasons = sorted({p.message for p in problems})
-            raise PdfUnreadable(path, f"cannot read any page: {'; '.join(reasons)}")
-        raise NotAnEvaluationReport(
-            path, "not an evaluation report: no page has an evaluation table (担当課 / 事業評価 columns)"
+def _read_with(source: PdfSource, settings: ExtractSettings, layout: Layout) -> Report:
+    session = _RowSession(layout)
+    for grid in _grids(source, settings):
+        session.feed(grid)
+    return session.report(source)
+
+
+def _reject(
+    path: Path,
+    session: _RowSession | None,
+    pending: list[PageGrid],
+    kana: bool,
+    rated: tuple[int, list[str]] | None,
+    settings: ExtractSettings,
+) -> None:
+    """Say why a PDF is not a report, as precisely as its pages allow."""
+    grids_unreadable = pending and all(g.unreadable for g in pending)
+    session_unreadable = session and all(k is PageKind.UNREADABLE for k in session.kinds)
+    if grids_unreadable or session_unreadable:
+        reasons = sorted(
+            {g.unreadable or "" for g in pending} | {p.message for p in (session.problems if session else [])}
         )
-    return to_report(source, front, sheets, comments, problems)
+        raise PdfUnreadable(path, f"cannot read any page: {'; '.join(r for r in reasons if r)}")
+    if not kana and session is None:
+        raise NotAnEvaluationReport(
+            path, "no Japanese text (no kana on any page: Chinese or another language)"
+        )
+    if rated:
+        page, words = rated
+        raise NotAnEvaluationReport(
+            path, f"page {page} has a ruled table with A–D ratings (headers: {' / '.join(words)}) "
+            f"but no layout matches it (layouts: {', '.join(available_layouts(_dirs(settings)))}; add one in layouts/)"
+        )  # fmt: skip
+    name = session.layout.name if session else ", ".join(available_layouts(_dirs(settings)))
+    raise NotAnEvaluationReport(
+        path, f"not an evaluation report: no page has the table of a known layout ({name})"
+    )
 
 
 def inspect_page(path: Path, page_no: int, settings: ExtractSettings | None = None) -> dict:
     """One page as the pipeline sees it: its kind, its rebuilt tables and its free text."""
     settings = settings or ExtractSettings()
-    layout = load_layout(settings.layout)
     source = read_pdf(path, settings)
     if not 1 <= page_no <= source.pages:
         raise ValueError(f"{path.name}: no page {page_no} (it has {source.pages})")
-    for raw in source.iter_pages():
-        if raw.page_no == page_no:
-            grid = build_grid(raw, settings)
+    for grid in _grids(source, settings):
+        if grid.page_no == page_no:
+            layout = next((lay for lay in candidate_layouts(settings) if detects(lay, page_text(grid))), None)
             return {
                 "page": page_no,
-                "kind": classify(grid, layout).value,
+                "layout": layout.name if layout else None,
+                "kind": classify(grid, layout).value if layout else PageKind.OTHER.value,
                 "unreadable": grid.unreadable,
                 "tables": [
                     {

@@ -5,14 +5,37 @@ from __future__ import annotations
 from extract.comments import CommentReader
 from extract.front import FrontReader
 from extract.read import PdfSource
-from extract.sheets import SheetReader
-from schemas.report import Problem, Report, ReportInfo, SourceFile
+from extract.rows import RowReader
+from schemas.layout import RowLayout
+from schemas.report import FieldInfo, LayoutInfo, Problem, Report, ReportInfo, SourceFile
+
+
+def layout_info(layout: RowLayout) -> LayoutInfo:
+    roles = {c.name: c.role for c in layout.columns}
+    fields = [
+        FieldInfo(name=n, label=lb, description=d, role=roles.get(n, "text")) for n, lb, d in layout.fields()
+    ]
+    for column in layout.columns:
+        if column.numbering and column.role != "number":
+            next(f for f in fields if f.name == column.numbering.field).role = (
+                "group" if column.role == "group" else "number"
+            )
+    sheet = [
+        FieldInfo(name=c.name, label=c.label, description=c.description)
+        for c in layout.columns
+        if c.scope == "sheet"
+    ]
+    sheet += [FieldInfo(name=f.name, label=f.label, description=f.description) for f in layout.sheet_fields]
+    return LayoutInfo(
+        name=layout.name, label=layout.label, kind=layout.kind, fields=fields, sheet_fields=sheet
+    )
 
 
 def to_report(
     source: PdfSource,
+    layout: RowLayout,
     front: FrontReader,
-    sheets: SheetReader,
+    rows: RowReader,
     comments: CommentReader,
     problems: list[Problem],
 ) -> Report:
@@ -23,13 +46,17 @@ def to_report(
         fiscal_year_label=front.fiscal_year_label,
         published=front.published,
         issuer=front.issuer,
+        publisher=front.publisher,
+        notes=front.notes,
         source=SourceFile(file=source.path.name, sha256=source.sha256, pages=source.pages),
     )
     return Report(
         report=info,
+        layout=layout_info(layout),
         rating_scale=front.scale,
-        policies=sheets.policies(),
-        evaluations=sheets.evaluations(),
+        policies=rows.policies(),
+        sheets=rows.sheets(),
+        evaluations=rows.evaluations(),
         comments=comments.comments(),
-        problems=problems + sheets.problems + sheets.check(),
+        problems=problems + rows.problems + comments.problems + rows.check(),
     )

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from extract.export import EXPORTABLE, excel_csv
 from extract.history import CHANGE_COLUMNS, LINK_TABLES
+from extract.layout import all_layouts
 from extract.load import PDF_MOUNT, TABLES
 from extract.search import match_query
 from schemas.report import Comment, Evaluation, Measure, Policy, ReportInfo, SourceFile
@@ -70,6 +71,9 @@ def column_docs() -> dict[str, str]:
     for model in (SourceFile, ReportInfo, Policy, Measure, Evaluation, Comment):
         for name, info in model.model_fields.items():
             docs.setdefault(name, info.description or name)
+    for layout in all_layouts():
+        for name, label, description in layout.fields():
+            docs.setdefault(name, description if label in description else f"{label}: {description}")
     docs.update(_EXTRA_COLUMNS)
     return docs
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DEFAULT_LAYOUT = "koganei-welfare"
 DEFAULT_SNAP_TOLERANCE = 3.0
 DEFAULT_JOIN_TOLERANCE = 3.0
 DEFAULT_MIN_EDGE_LENGTH = 3.0
@@ -19,7 +18,12 @@ class ExtractSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    layout: str = Field(default=DEFAULT_LAYOUT, min_length=1)
+    layout: str | None = Field(
+        default=None, min_length=1, description="force a layout (name or file); None: detect"
+    )
+    layouts: tuple[str, ...] = Field(
+        default=(), description="folders of user layout files, besides the built-in ones"
+    )
     snap_tolerance: float = Field(default=DEFAULT_SNAP_TOLERANCE, ge=0, le=20)
     join_tolerance: float = Field(default=DEFAULT_JOIN_TOLERANCE, ge=0, le=20)
     min_edge_length: float = Field(default=DEFAULT_MIN_EDGE_LENGTH, ge=0)

@@ -124,6 +124,7 @@ class PageGrid:
     tables: list[Table]
     free_lines: list[TextLine]
     unreadable: str | None = None
+    used: set[int] = field(default_factory=set)  # ids of cells and lines a reader took into a record
 
     @property
     def free_text(self) -> list[str]:

@@ -1,41 +1,96 @@
-"""The declarative description of one publisher's report layout (see extract/layouts/)."""
+"""The declarative description of one publisher's form (a layout file, see extract/layouts/).
+
+A layout says what differs between forms: which header words name which column, the role each
+column plays, how items are numbered, where the title, year, publisher and rating scale are
+printed, and which optional behaviours the form needs. The reading code never names a column
+of one form; adding a form is writing one of these files.
+
+Patterns are Python regular expressions matched against printed text after NFKC with all
+whitespace removed (``squash``), unless a field says otherwise.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Role = Literal["number", "group", "title", "department", "rating", "prev_rating", "text"]
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Markers(_Frozen):
-    new: str
-    covid: str
-    policy_box: str
-    scale_heading: str
-    running_head: str
-    issuer: str
-    municipality: str
+class Derived(_Frozen):
+    """A field a column's cell yields besides its own text: a flag, a split-off part, a number."""
+
+    field: str = Field(description="record key of the derived value")
+    label: str = Field(description="Japanese label (database column heading)")
+    description: str = Field(description="what the value means")
 
 
-class BoxLabels(_Frozen):
+class Marker(Derived):
+    marker: str = Field(description="the printed tag, matched literally, e.g. 【新規】")
+
+
+class Numbering(Derived):
+    style: Literal["digits", "paren", "circled"] = Field(
+        description="digits: the first whole number in the cell (１, 重点目標１); paren: a leading "
+        "(1)/（１）; circled: a leading ①–㊿ (after an optional (n), which then numbers the group)"
+    )
+
+
+class Column(_Frozen):
+    """One column of a row table: found by its header words, read into the record as ``name``."""
+
+    name: str = Field(description="record key (ASCII, becomes a database column)")
+    label: str = Field(description="Japanese label as on the form (database column heading)")
+    description: str = Field(description="what the column holds, for the Datasette column description")
+    header: list[str] = Field(min_length=1, description="alternatives: a header cell matching any names it")
+    role: Role = Field(
+        default="text",
+        description="number / group: numbering of items and of their group; title: names the item; "
+        "department: who is responsible; rating / prev_rating: A–D (rating anchors the rows); text",
+    )
+    scope: Literal["row", "sheet"] = Field(
+        default="row",
+        description="row: each item reads its own (or its merged) cell; sheet: one cell spanning every "
+        "row, stored once per sheet (it may stand in another table of the page)",
+    )
+    required: bool = Field(default=False, description="a table without this column is not this form")
+    numbering: Numbering | None = Field(default=None, description="the number the cell's text opens with")
+    flag: Marker | None = Field(default=None, description="a tag in the cell that sets a yes/no field")
+    split: Marker | None = Field(default=None, description="a tag after which the text goes to another field")
+    one_line: bool = Field(default=False, description="join every printed line (a name, not paragraphs)")
+    split_over_rows: bool = Field(
+        default=False,
+        description="a cell over k rated rows with k (or a heading plus k) lines names them in order",
+    )
+
+
+class LabelledField(_Frozen):
+    """A value printed next to (or below) its label: a sheet-level box such as 目指す学校像."""
+
+    name: str
+    label: str
+    description: str
+    pattern: str = Field(description="the label cell's text matches this")
+    numbered_list: bool = Field(default=False, description="the value is several cells, one per line")
+
+
+class PolicyBox(_Frozen):
+    """A heading box above each sheet's table (Koganei's 【基本施策】): goal, policy and its measures."""
+
+    marker: str
     goal: str
     policy: str
-    measure: str
+    measure: str = Field(description="label of a measure line; group 1 is the measure number")
 
 
-class SheetColumns(_Frozen):
-    measure: str
-    initiative: str
-    department: str
-    results: str
-    prev_rating: str
-    rating: str
-    outlook: str
+class Comments(_Frozen):
+    """A second table kind: a committee's comments and the publisher's answers."""
 
-
-class CommentColumns(_Frozen):
     sheet: str
     policy: str
     number: str
@@ -44,14 +99,84 @@ class CommentColumns(_Frozen):
 
 
 class Scale(_Frozen):
-    line: str
+    """Where the rating scale is printed: lines such as 'A … 達成' and/or a small table."""
+
+    line: str | None = Field(default=None, description="a free line; group 1 the letter, group 2 its meaning")
+    table_header: str | None = Field(
+        default=None, description="a cell whose right-hand neighbours are letter / meaning pairs"
+    )
 
 
-class Layout(_Frozen):
+class ReportSpec(_Frozen):
+    """Where the report's own facts are printed."""
+
+    title: str | None = Field(
+        default=None,
+        description="pattern of the title; the match (group 1 if any) is the title. Default: the "
+        "largest line of the cover page",
+    )
+    publisher: str | None = Field(default=None, description="pattern; group 1 is the publisher as printed")
+    municipality: str | None = Field(
+        default=None, description="pattern of a place name; the one the text names most often"
+    )
+    issuer: str | None = Field(default=None, description="a cover line naming the issuing department ends so")
+    cover: bool = Field(default=False, description="a cover page without tables carries title and dates")
+
+
+class Detect(_Frozen):
+    """How a PDF picks this layout: every pattern found in one page's text."""
+
+    all: list[str] = Field(min_length=1)
+
+
+class RowLayout(_Frozen):
+    """A row table: one record per rated row (Koganei's 評価表, a school's 学校評価シート)."""
+
     name: str
+    kind: Literal["rows"] = "rows"
+    label: str
     description: str
-    markers: Markers
-    box: BoxLabels
-    sheet_columns: SheetColumns
-    comment_columns: CommentColumns
-    scale: Scale
+    detect: Detect
+    report: ReportSpec = ReportSpec()
+    scale: Scale = Scale()
+    columns: list[Column] = Field(min_length=1)
+    sheet_fields: list[LabelledField] = Field(default_factory=list)
+    policy_box: PolicyBox | None = None
+    comments: Comments | None = None
+    continue_rows: bool = Field(
+        default=False, description="an unrated, unnumbered first row on a page continues the last row"
+    )
+    running_head: str | None = Field(
+        default=None, description="a free line matching this is a page number or running title"
+    )
+    boilerplate: list[str] = Field(
+        default_factory=list, description="printed instructions of the blank form (full-line patterns)"
+    )
+
+    @model_validator(mode="after")
+    def _one_anchor(self) -> RowLayout:
+        roles = [c.role for c in self.columns]
+        if roles.count("rating") != 1:
+            raise ValueError("a row layout needs exactly one column with role 'rating' (the row anchor)")
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise ValueError("column names must be unique")
+        return self
+
+    def column(self, role: Role) -> Column | None:
+        return next((c for c in self.columns if c.role == role and c.scope == "row"), None)
+
+    def fields(self) -> list[tuple[str, str, str]]:
+        """(record key, label, description) of every item field, in the form's order."""
+        out: list[tuple[str, str, str]] = []
+        for c in self.columns:
+            if c.scope != "row":
+                continue
+            if c.numbering and c.role != "number":
+                out.append((c.numbering.field, c.numbering.label, c.numbering.description))
+            if c.role != "group":
+                out.append((c.name, c.label, c.description))
+            for extra in (c.flag, c.split):
+                if extra:
+                    out.append((extra.field, extra.label, extra.description))
+        return out

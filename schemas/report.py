@@ -38,6 +38,12 @@ class ReportInfo(_Model):
     fiscal_year_label: str | None = Field(description="Fiscal year as printed, e.g. 令和2年度")
     published: str | None = Field(description="Publication month, YYYY-MM, from the cover date")
     issuer: str | None = Field(description="Issuing department as printed on the cover (担当部署)")
+    publisher: str | None = Field(
+        default=None, description="発行者: the publishing body as printed (学校名 …)"
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="Other lines printed on the cover and scale pages"
+    )
     source: SourceFile = Field(description="The PDF this report was extracted from")
 
 
@@ -55,22 +61,42 @@ class Policy(_Model):
     page: int = Field(description="PDF page (1-based) where the sheet starts")
 
 
-class Evaluation(_Model):
-    sheet_no: int = Field(description="Sheet (基本施策) the row belongs to")
-    goal_no: int | None = Field(description="基本目標 number")
-    policy_title: str = Field(description="基本施策 title")
-    measure_no: int | None = Field(description="施策 number")
-    initiative_no: int | None = Field(description="個別事業 number: ① -> 1")
-    initiative_title: str = Field(description="個別事業・取り組み title, without 【新規】")
-    is_new: bool = Field(description="True when the initiative is marked 【新規】 (new)")
-    department: str | None = Field(description="担当課: department responsible for this row")
-    results: str | None = Field(description="事業実績: what was done this year")
-    results_covid: str | None = Field(description="事業実績 text after 【感染症対応】 (COVID-19)")
-    prev_rating: Rating | None = Field(description="前年度事業評価: last year's rating, A-D")
-    rating: Rating | None = Field(description="事業評価: this year's rating, A-D")
-    outlook: str | None = Field(description="今後の事業計画・展望: plans, before 【感染症対応】")
-    outlook_covid: str | None = Field(description="今後の事業計画・展望 after 【感染症対応】")
+class Evaluation(BaseModel):
+    """One rated row. Besides its sheet and page it holds the layout's own fields by name
+    (``Report.layout.fields`` lists them with their labels and roles)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    sheet_no: int = Field(description="Sheet the row belongs to, in report order from 1")
     page: int = Field(description="PDF page (1-based) where the row starts")
+
+
+class Sheet(BaseModel):
+    """What a sheet prints once for all its rows (a stakeholder comment, a box above the table)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    sheet_no: int = Field(description="Order of the sheet in the report, from 1")
+    page: int = Field(description="PDF page (1-based) where the sheet starts")
+
+
+class FieldInfo(_Model):
+    name: str = Field(description="record key and database column")
+    label: str = Field(description="Japanese label as on the form")
+    description: str = Field(description="what the field holds")
+    role: str = Field(
+        default="text", description="number / group / title / department / rating / prev_rating / text"
+    )
+
+
+class LayoutInfo(_Model):
+    """The layout a report was read with, so that a loader needs no layout file to store it."""
+
+    name: str
+    label: str
+    kind: str = "rows"
+    fields: list[FieldInfo] = Field(description="item fields in the form's order")
+    sheet_fields: list[FieldInfo] = Field(default_factory=list, description="fields stored once per sheet")
 
 
 class Comment(_Model):
@@ -91,10 +117,12 @@ class Problem(_Model):
 
 class Report(_Model):
     report: ReportInfo
+    layout: LayoutInfo
     rating_scale: dict[str, str] = Field(description="Rating code -> description as printed")
-    policies: list[Policy]
-    evaluations: list[Evaluation]
-    comments: list[Comment]
+    policies: list[Policy] = Field(default_factory=list)
+    sheets: list[Sheet] = Field(default_factory=list)
+    evaluations: list[Evaluation] = Field(default_factory=list)
+    comments: list[Comment] = Field(default_factory=list)
     problems: list[Problem] = Field(
         default_factory=list, description="What could not be read cleanly; nothing is dropped silently"
     )

@@ -1,0 +1,386 @@
+"""Read row tables: one record per rating cell, every other column found by overlap.
+
+A table's columns come from the layout file (extract/columns.py maps the header). Every
+rating cell is one record; a merged cell (a number over three sub-rows, a title over several
+departments) gives its text to every row it covers, and sub-cells of one column inside one
+row are joined with a newline. Numbering carries over rows and pages: a row whose numbering
+cells are empty continues the running item; a restart of ①… without a printed (n) is the
+next group. Optional behaviours (a heading box, a department cell split over rows, flags and
+split markers, rows continued on the next page) are switched on by the layout.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from extract.boxes import label_value_pairs, sheet_field_values
+from extract.columns import ColumnMap, body_cells, header_cells, map_columns, overlapping, text_of
+from extract.normalise import (
+    fold_kangxi,
+    leading_number,
+    parse_numbering,
+    parse_rating,
+    split_after,
+    split_marker,
+    squash,
+    to_int,
+)
+from schemas.grid import Cell, PageGrid, Table
+from schemas.layout import Column, RowLayout
+from schemas.report import Evaluation, Measure, Policy, Problem, Sheet
+
+
+def required_columns(layout: RowLayout) -> set[str]:
+    return {c.name for c in layout.columns if c.required and c.scope == "row"}
+
+
+def row_columns(layout: RowLayout) -> list[Column]:
+    return [c for c in layout.columns if c.scope == "row"]
+
+
+def find_table(grid: PageGrid, layout: RowLayout) -> list[tuple[Table, ColumnMap]]:
+    """The page's tables that carry this layout's header."""
+    found = []
+    for table in grid.tables:
+        cmap = map_columns(table, row_columns(layout), required_columns(layout))
+        if cmap is not None:
+            found.append((table, cmap))
+    return found
+
+
+@dataclass
+class _Sheet:
+    sheet_no: int
+    page: int
+    box: dict[str, Any] = field(default_factory=dict)  # goal_no, goal_title, policy_title
+    measures: dict[int, str] = field(default_factory=dict)
+    fields: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass
+class _Item:
+    group: int | None
+    number: int | None
+    title: str
+    flags: dict[str, bool]
+
+
+@dataclass
+class _Row:
+    sheet: _Sheet
+    item: _Item
+    department: str | None
+    texts: dict[str, str]
+    ratings: dict[str, str | None]
+    page: int
+
+
+@dataclass
+class RowReader:
+    """Feeds on the layout's sheet pages in document order; records at the end."""
+
+    layout: RowLayout
+    problems: list[Problem] = field(default_factory=list)
+    _sheets: list[_Sheet] = field(default_factory=list)
+    _rows: list[_Row] = field(default_factory=list)
+    _item: _Item | None = None
+    _group: int | None = None
+
+    def read_page(self, grid: PageGrid) -> None:
+        tables = find_table(grid, self.layout)
+        if self.layout.policy_box:
+            self._read_box(grid)
+        elif tables:
+            self._sheets.append(_Sheet(len(self._sheets) + 1, grid.page_no))
+            self._item, self._group = None, None
+        if self._sheets:
+            self._read_sheet_fields(grid)
+        for table, cmap in tables:
+            grid.used.update(id(c) for c in header_cells(table, cmap))
+            self._read_table(table, cmap, grid)
+
+    # -- what a sheet prints once ---------------------------------------------------------
+    def _read_box(self, grid: PageGrid) -> None:
+        box = self.layout.policy_box
+        assert box is not None
+        for line in grid.free_lines:
+            if squash(line.text) == squash(box.marker):
+                grid.used.add(id(line))
+        pairs = label_value_pairs(grid)
+        goal = next((v for k, v, _ in pairs if re.search(box.goal, k)), None)
+        policy = next((v for k, v, _ in pairs if re.search(box.policy, k)), None)
+        if not policy:
+            return
+        measures: dict[int, str] = {}
+        for k, value, _ in pairs:
+            if match := re.search(box.measure, k):
+                measures[int(to_int(match.group(1)) or 0)] = value
+        for k, _, ids in pairs:
+            if any(re.search(p, k) for p in (box.goal, box.policy, box.measure)):
+                grid.used.update(ids)
+        goal_no, goal_title = leading_number(goal) if goal else (None, None)
+        current = self._sheets[-1] if self._sheets else None
+        if current and (current.box["goal_no"], current.box["policy_title"]) == (goal_no, policy):
+            for no, title in measures.items():
+                current.measures.setdefault(no, title)
+            return
+        sheet = _Sheet(len(self._sheets) + 1, grid.page_no, measures=measures)
+        sheet.box = {"goal_no": goal_no, "goal_title": goal_title, "policy_title": policy}
+        self._sheets.append(sheet)
+        self._item, self._group = None, None
+
+    def _read_sheet_fields(self, grid: PageGrid) -> None:
+        sheet = self._sheets[-1]
+        for column in (c for c in self.layout.columns if c.scope == "sheet"):
+            value = sheet_field_values(grid, column.header, below_header=True)
+            if value is not None and sheet.fields.get(column.name) is None:
+                sheet.fields[column.name] = value
+        for spec in self.layout.sheet_fields:
+            value = sheet_field_values(grid, [spec.pattern], below_header=False)
+            if value is not None and sheet.fields.get(spec.name) is None:
+                sheet.fields[spec.name] = value
+
+    # -- the ruled table ------------------------------------------------------------------
+    def _read_table(self, table: Table, cmap: ColumnMap, grid: PageGrid) -> None:
+        if not self._sheets:
+            self.problems.append(
+                Problem(
+                    code="sheet_without_box",
+                    message="evaluation table before any heading box",
+                    page=grid.page_no,
+                )
+            )
+            self._sheets.append(
+                _Sheet(1, grid.page_no, box={"goal_no": None, "goal_title": None, "policy_title": ""})
+            )
+        columns = {
+            c.name: body_cells(table, cmap, c.name)
+            for c in row_columns(self.layout)
+            if c.name in cmap.spans or c.name in cmap.cuts
+        }
+        anchor = next(c.name for c in self.layout.columns if c.role == "rating")
+        ratings = sorted(columns.get(anchor, []), key=lambda c: c.row)
+        markers = _first_owner(
+            [(col.name, c) for col in self._marker_columns() for c in columns.get(col.name, [])], ratings
+        )
+        for index, cell in enumerate(ratings):
+            self._read_row(cell, index == 0, columns, ratings, markers.get(id(cell), []), grid.page_no)
+        for cells in columns.values():
+            grid.used.update(id(c) for c in cells)
+        for cell in table.cells:
+            if cell.row > cmap.header_last_row and (cmap.column_of(cell) in columns):
+                grid.used.add(id(cell))
+
+    def _marker_columns(self) -> list[Column]:
+        return [c for c in row_columns(self.layout) if c.role in ("number", "group", "title")]
+
+    def _read_row(
+        self,
+        rating: Cell,
+        first_on_page: bool,
+        columns: dict[str, list[Cell]],
+        ratings: list[Cell],
+        markers: list[tuple[str, Cell]],
+        page: int,
+    ) -> None:
+        def texts(name: str) -> str:
+            return text_of(overlapping(columns.get(name, []), rating.row, rating.last_row))
+
+        dept_col = self.layout.column("department")
+        department = (
+            self._department(rating, columns.get(dept_col.name, []), ratings, dept_col) if dept_col else None
+        )
+        rated = {
+            c.name: self._rating(texts(c.name) if c.role == "prev_rating" else fold_kangxi(rating.text), page)
+            for c in row_columns(self.layout)
+            if c.role in ("rating", "prev_rating")
+        }
+        text_cols = [c for c in row_columns(self.layout) if c.role == "text"]
+        marked = [(n, c) for n, c in markers if c.text.strip()]
+        if (
+            self.layout.continue_rows and not marked and first_on_page and self._rows
+            and not department and not any(rated.values())
+        ):  # fmt: skip
+            last = self._rows[-1]  # the same row, continued from the previous page
+            for c in text_cols:
+                last.texts[c.name] = "\n".join(t for t in (last.texts.get(c.name, ""), texts(c.name)) if t)
+            return
+        if marked:
+            self._start_item(marked, page)
+        if self._item is None:
+            self.problems.append(
+                Problem(code="row_without_item", message="a rated row with no item above it", page=page)
+            )
+            self._item = _Item(self._group, None, "", {})
+        self._rows.append(
+            _Row(
+                self._sheets[-1],
+                self._item,
+                department,
+                {c.name: texts(c.name) for c in text_cols},
+                rated,
+                page,
+            )
+        )
+
+    def _start_item(self, cells: list[tuple[str, Cell]], page: int) -> None:
+        group, number, title, flags = self._parse_markers(cells)
+        current = self._item
+        if not title and number is None and group is None:
+            return
+        if current and not title and number is None and group == current.group:
+            return  # the group cell alone, repeated at the top of a page
+        if (
+            current
+            and title == current.title
+            and number in (None, current.number)
+            and group in (None, current.group)
+        ):
+            return  # the same item printed again on a new page
+        if group is not None:
+            self._group = group
+            number = number if number is not None else 1
+        elif current is not None and current.group == self._group:
+            if number is None:
+                number = (current.number or 0) + 1
+            elif current.number is not None and number <= current.number and self._numbered_by_circles():
+                self._group = (self._group or 0) + 1  # numbering restarts: the next group
+        elif number is None:
+            number = 1
+        if not title and self.layout.column("title"):
+            self.problems.append(
+                Problem(
+                    code="item_without_title",
+                    message=f"no title in {' '.join(c.text for _, c in cells)!r}",
+                    page=page,
+                )
+            )
+        self._item = _Item(self._group, number, title, flags)
+
+    def _numbered_by_circles(self) -> bool:
+        return any(c.numbering and c.numbering.style == "circled" for c in row_columns(self.layout))
+
+    def _parse_markers(
+        self, cells: list[tuple[str, Cell]]
+    ) -> tuple[int | None, int | None, str, dict[str, bool]]:
+        """Group number, item number, title and flags from the numbering and title cells."""
+        group = number = None
+        title, flags = "", {}
+        by_name = {c.name: c for c in row_columns(self.layout)}
+        for name, cell in sorted(cells, key=lambda nc: nc[1].col):
+            column = by_name[name]
+            text = fold_kangxi(cell.text)
+            if column.role == "number":
+                found = re.search(r"\d+", squash(text))
+                number = int(found.group()) if found else number
+                continue
+            rest = text
+            if column.numbering:
+                g, n, rest = parse_numbering(text)
+                group = g if g is not None else group
+                number = n if n is not None else number
+            if column.role == "title":
+                if column.flag:
+                    flags[column.flag.field], rest = split_marker(rest, column.flag.marker)
+                title = "".join(p.strip() for p in rest.split("\n")) if column.one_line else rest.strip()
+        return group, number, title, flags
+
+    def _department(self, rating: Cell, cells: list[Cell], ratings: list[Cell], column: Column) -> str | None:
+        """A 担当課 cell over k rating rows names them in order (after a heading, if k+1 lines)."""
+        own = overlapping(cells, rating.row, rating.last_row)
+        if len(own) != 1 or not column.split_over_rows:
+            return text_of(own, " ") or None
+        cell = own[0]
+        covered = overlapping(ratings, cell.row, cell.last_row)
+        lines = [fold_kangxi(t) for t in cell.text.split("\n") if t.strip()]
+        k = len(covered)
+        if k > 1 and len(lines) in (k, k + 1):
+            return lines[len(lines) - k + covered.index(rating)]
+        return " ".join(lines) or None
+
+    def _rating(self, text: str, page: int) -> str | None:
+        try:
+            return parse_rating(text)
+        except ValueError:
+            self.problems.append(
+                Problem(code="unreadable_rating", message=f"rating cell reads {text!r}", page=page)
+            )
+            return None
+
+    # -- checks and results -------------------------------------------------------------
+    def check(self) -> list[Problem]:
+        """Structure that should be there and is not: a sign of a missing or unreadable page."""
+        found: list[Problem] = []
+        for sheet in self._sheets:
+            numbers: dict[int | None, set[int]] = {}
+            for r in self._rows:
+                if r.sheet is sheet and r.item.number is not None:
+                    numbers.setdefault(r.item.group, set()).add(r.item.number)
+            for measure in sorted(set(sheet.measures) - set(numbers)):
+                found.append(Problem(code="measure_without_rows", message=f"sheet {sheet.sheet_no}: 施策({measure}) "
+                                     "is listed in the box but has no rows", page=sheet.page))  # fmt: skip
+            for group, seen in numbers.items():
+                missing = sorted(set(range(1, max(seen) + 1)) - seen)
+                if missing:
+                    where = f" group ({group})" if group is not None else ""
+                    found.append(Problem(code="numbering_gap", message=f"sheet {sheet.sheet_no}{where}: "
+                                         f"items {missing} are missing", page=sheet.page))  # fmt: skip
+        return found
+
+    def policies(self) -> list[Policy]:
+        if not self.layout.policy_box:
+            return []
+        return [
+            Policy(
+                sheet_no=s.sheet_no, **s.box, page=s.page,
+                measures=[Measure(measure_no=n, measure_title=t) for n, t in sorted(s.measures.items())],
+            )
+            for s in self._sheets
+        ]  # fmt: skip
+
+    def sheets(self) -> list[Sheet]:
+        return [Sheet(sheet_no=s.sheet_no, page=s.page, **s.fields) for s in self._sheets if s.fields]
+
+    def evaluations(self) -> list[Evaluation]:
+        return [Evaluation(**self._record(row)) for row in self._rows]
+
+    def _record(self, row: _Row) -> dict[str, Any]:
+        out: dict[str, Any] = {"sheet_no": row.sheet.sheet_no}
+        if self.layout.policy_box:
+            out.update(goal_no=row.sheet.box["goal_no"], policy_title=row.sheet.box["policy_title"])
+        for column in row_columns(self.layout):
+            if column.role == "number":
+                out[column.name] = row.item.number
+            elif column.role == "group" and column.numbering:
+                out[column.numbering.field] = row.item.group
+            elif column.role == "title":
+                if column.numbering:
+                    out[column.numbering.field] = row.item.number
+                out[column.name] = row.item.title
+                if column.flag:
+                    out[column.flag.field] = row.item.flags.get(column.flag.field, False)
+            elif column.role == "department":
+                out[column.name] = row.department
+            elif column.role in ("rating", "prev_rating"):
+                out[column.name] = row.ratings.get(column.name)
+            elif column.split:
+                out[column.name], out[column.split.field] = split_after(
+                    row.texts.get(column.name), column.split.marker
+                )
+            else:
+                out[column.name] = row.texts.get(column.name) or None
+        out["page"] = row.page
+        return out
+
+
+def _first_owner(cells: list[tuple[str, Cell]], ratings: list[Cell]) -> dict[int, list[tuple[str, Cell]]]:
+    """Give each numbering/title cell to the first rating row it covers."""
+    owners: dict[int, list[tuple[str, Cell]]] = {}
+    for name, cell in cells:
+        covered = overlapping(ratings, cell.row, cell.last_row)
+        if covered:
+            first = min(covered, key=lambda c: c.row)
+            owners.setdefault(id(first), []).append((name, cell))
+    return owners
