@@ -86,21 +86,28 @@ def build_database(
             if reason:
                 state.fail(pdf, reason, strict)
         changed = bool(result.loaded or result.removed or not db_path.exists())
-        result.written = _finish(db, tmp, db_path, identity, changed)
+        folders = {p.resolve().parent for p in pdfs}  # where serve finds the PDFs again
+        folder = str(folders.pop()) if len(folders) == 1 else None
+        result.written = _finish(db, tmp, db_path, identity, changed, folder)
     return result
 
 
-def _finish(db: Database, tmp: Path, db_path: Path, identity: Path | None, changed: bool) -> bool:
+def _finish(
+    db: Database, tmp: Path, db_path: Path, identity: Path | None, changed: bool, folder: str | None
+) -> bool:
     """Shape, link and swap the working copy in, if anything changed; whether it was written."""
     from extract.history import link_reports, load_overrides
     from extract.load import ensure_db_shape, store_setting, stored_setting
 
     digest = overrides_digest(identity)
-    if not changed and stored_setting(db, "identity_digest") == digest:
+    same_folder = folder is None or stored_setting(db, "pdf_folder") == folder
+    if not changed and same_folder and stored_setting(db, "identity_digest") == digest:
         return False
     ensure_db_shape(db)
     link_reports(db, load_overrides(identity))
     store_setting(db, "identity_digest", digest)
+    if folder:
+        store_setting(db, "pdf_folder", folder)
     db.close()
     os.replace(tmp, db_path)
     return True

@@ -6,7 +6,6 @@ sqlite-utils or Datasette (a rerun of `hyoka build` is dominated by start-up tim
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -144,20 +143,22 @@ def build(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
 @click.option(
-    "--raw", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_RAW, show_default=True
+    "--pdfs",
+    "--raw",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of the PDFs to link to (default: the folder the build read)",
 )
-def serve(db: Path, host: str, port: int, raw: Path) -> None:
-    """Serve the database read-only with Datasette, the PDFs of raw/ at /pdfs/.
+def serve(db: Path, host: str, port: int, pdfs: Path | None) -> None:
+    """Serve the database read-only with Datasette, its PDFs at /pdfs/.
 
     Example: hyoka serve --db build/hyoka.db --port 8001
     """
-    from extract.serve import datasette_args, write_metadata
+    from extract.serve import serve as run
 
-    if not db.is_file():
-        raise click.ClickException(f"{db}: no database (run `hyoka build` first)")
-    args = datasette_args(db, write_metadata(db.with_name("metadata.json")), raw.resolve(), host, port)
-    click.echo(f"serving {db} on http://{host}:{port}/", err=True)
-    os.execv(args[0], args)
+    try:
+        run(db, pdfs, host, port, say=lambda line: click.echo(line, err=True))
+    except HyokaError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()

@@ -103,7 +103,9 @@ ORDER BY r.fiscal_year, r.id, e.id""",
 # FTS table -> SQL giving (rowid, texts...) to index as bigrams
 FTS = {
     "evaluation_rows_fts": """SELECT e.id, i.initiative_title, e.department, e.results, e.results_covid,
-        e.outlook, e.outlook_covid FROM evaluations e JOIN initiatives i ON i.id = e.initiative_id""",
+        e.outlook, e.outlook_covid, m.measure_title, p.policy_title, p.goal_title
+        FROM evaluations e JOIN initiatives i ON i.id = e.initiative_id
+        JOIN policies p ON p.id = i.policy_id LEFT JOIN measures m ON m.id = i.measure_id""",
     "comments_fts": "SELECT id, policy_title, opinion, response FROM comments",
 }
 

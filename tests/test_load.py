@@ -8,8 +8,19 @@ import pytest
 
 from extract.search import match_query
 
-TERMS = ["防災", "福祉", "避難所", "子育て", "地域福祉計画", "CoCoバス", "支援"]
+TERMS = ["防災", "福祉", "避難所", "子育て", "CoCoバス", "支援", "バリアフリー"]
 SEARCHED = ("initiative_title", "department", "results", "results_covid", "outlook", "outlook_covid")
+
+
+def searched_text(row: dict, expected: dict) -> str:
+    """What the search index holds for one evaluation: its texts and its measure, policy and goal."""
+    policy = next(p for p in expected["policies"] if p["sheet_no"] == row["sheet_no"])
+    measure = next(
+        (m["measure_title"] for m in policy["measures"] if m["measure_no"] == row["measure_no"]), ""
+    )
+    return " ".join(
+        [*(row[f] or "" for f in SEARCHED), measure, policy["policy_title"], policy["goal_title"] or ""]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -65,21 +76,51 @@ def test_change_column_for_every_gold_row(conn, expected) -> None:
 
 @pytest.mark.parametrize("term", TERMS)
 def test_search_finds_exactly_the_rows_containing_the_word(conn, expected, term: str) -> None:
-    want = sorted(
-        i + 1 for i, e in enumerate(expected["evaluations"]) if any(term in (e[f] or "") for f in SEARCHED)
-    )
+    want = sorted(i + 1 for i, e in enumerate(expected["evaluations"]) if term in searched_text(e, expected))
     got = sorted(
         r[0]
         for r in conn.execute(
             "select rowid from evaluation_rows_fts where evaluation_rows_fts match hyoka_match(?)", [term]
         )
     )
+    assert got, f"the sample has rows with {term}: the search must find them"
     assert got == want
-    if term in ("防災", "福祉", "避難所"):
-        assert got, f"the sample has rows with {term}"
 
 
-def test_comment_search(conn, expected) -> None:
+def test_search_covers_measure_and_policy_titles(conn) -> None:
+    """防災 finds the rows under the measure 防災・防犯活動への参加促進, whatever their own texts say."""
+    ids = [
+        r[0]
+        for r in conn.execute(
+            "select rowid from evaluation_rows_fts where evaluation_rows_fts match hyoka_match('防災')"
+        )
+    ]
+    under = conn.execute(
+        "select id, initiative_title, results, outlook from evaluation_rows where measure_title = '防災・防犯活動への参加促進'"
+    ).fetchall()
+    assert under and {r["id"] for r in under} <= set(ids)
+    assert any(
+        "防災" not in (r["initiative_title"] + (r["results"] or "") + (r["outlook"] or "")) for r in under
+    )
+
+
+@pytest.mark.parametrize("term", ["地域福祉計画", "ハンドブック"])
+def test_comment_search(conn, expected, term: str) -> None:
+    want = [
+        i + 1
+        for i, c in enumerate(expected["comments"])
+        if term in (c["policy_title"] or "") + c["opinion"] + (c["response"] or "")
+    ]
+    got = [
+        r[0]
+        for r in conn.execute(
+            "select rowid from comments_fts where comments_fts match hyoka_match(?)", [term]
+        )
+    ]
+    assert got and got == want
+
+
+def test_comment_search_finds_the_handbook(conn, expected) -> None:
     want = [
         i + 1
         for i, c in enumerate(expected["comments"])

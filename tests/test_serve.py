@@ -1,26 +1,38 @@
-"""Datasette over the built database, in-process (no port): API, search, queries, metadata."""
+"""Datasette over the built database: in-process for the API, search, queries and metadata;
+`hyoka serve` as a process for what a user meets (any folder, busy port, missing PDFs)."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
 import io
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import ROOT
+import sqlite_utils
+from conftest import ROOT, SAMPLE_PDF, free_port, run_hyoka
 from datasette.app import Datasette
 
-from extract.serve import QUERIES, column_docs, metadata
+from extract.build import build_database
+from extract.serve import make_datasette
+from extract.site.labels import column_docs
+from extract.site.metadata import QUERIES, metadata
 
 
 @pytest.fixture(scope="module")
 def ds(built_db):
-    return Datasette(
-        immutables=[str(built_db)],
-        metadata=metadata(),
-        static_mounts=[("pdfs", str(ROOT / "raw"))],
-    )
+    return make_datasette(built_db, ROOT / "raw")
 
 
 def get(ds, path: str, **params):
@@ -40,7 +52,16 @@ def test_search_box_parameter_works_on_the_view(ds, term) -> None:
         term.lower()
         in " ".join(
             str(r[k] or "")
-            for k in ("initiative_title", "results", "outlook", "outlook_covid", "results_covid")
+            for k in (
+                "initiative_title",
+                "results",
+                "outlook",
+                "outlook_covid",
+                "results_covid",
+                "measure_title",
+                "policy_title",
+                "goal_title",
+            )  # fmt: skip
         ).lower()
         for r in rows
     )
@@ -85,9 +106,11 @@ def test_metadata_describes_tables_and_columns(ds) -> None:
             assert docs[column], (table, column)
 
 
-def test_every_view_column_is_described(ds) -> None:
+def test_every_view_column_is_described(ds, built_db) -> None:
     cols = get(ds, "/hyoka/evaluation_rows.json", _size=1).json()["columns"]
-    described = metadata()["databases"]["hyoka"]["tables"]["evaluation_rows"]["columns"]
+    described = metadata(built_db, "hyoka", None)["databases"]["hyoka"]["tables"]["evaluation_rows"][
+        "columns"
+    ]
     assert cols == list(described)  # same columns, in the order shown
 
 
@@ -127,8 +150,8 @@ def test_excel_csv_from_the_site(ds) -> None:
     assert "防災" in text
 
 
-def test_every_column_of_every_table_and_view_is_described(ds) -> None:
-    tables = metadata()["databases"]["hyoka"]["tables"]
+def test_every_column_of_every_table_and_view_is_described(ds, built_db) -> None:
+    tables = metadata(built_db, "hyoka", None)["databases"]["hyoka"]["tables"]
     names = get(ds, "/hyoka.json").json()
     listed = [t["name"] for t in names["tables"] if not t["hidden"]] + [v["name"] for v in names["views"]]
     assert listed
@@ -137,3 +160,161 @@ def test_every_column_of_every_table_and_view_is_described(ds) -> None:
         described = tables.get(name, {}).get("columns", {})
         missing = [c for c in columns if c not in described and c != "rowid"]
         assert not missing, (name, missing)
+
+
+# -- any database, and only ours (issue 9, item 5) ---------------------------------------
+@pytest.fixture(scope="module")
+def renamed(built_db, tmp_path_factory) -> Datasette:
+    """The same database under another name: everything must follow the name."""
+    db = tmp_path_factory.mktemp("renamed") / "anything.db"
+    shutil.copy(built_db, db)
+    return make_datasette(db, ROOT / "raw")
+
+
+def test_any_database_name_gets_queries_search_facets_and_excel(renamed) -> None:
+    assert len(get(renamed, "/anything/downgrades.json", _shape="array").json()) == 6
+    found = get(renamed, "/anything/evaluation_rows.json", _search="避難所", _shape="array").json()
+    assert 0 < len(found) < 58
+    facets = get(renamed, "/anything/evaluation_rows.json", _extra="facet_results").json()["facet_results"]
+    assert {"department", "rating", "change"} <= set(facets.get("results", facets))
+    excel = get(renamed, "/-/anything/evaluation_rows.excel.csv")
+    assert excel.status_code == 200 and excel.content.startswith(b"\xef\xbb\xbf")
+    assert 'href="/anything/evaluation_rows"' in get(renamed, "/anything").text
+
+
+def test_a_plain_database_keeps_datasettes_own_search(tmp_path) -> None:
+    """The plugin is installed for every Datasette: it must not touch a database that is not hyoka's."""
+    db = sqlite_utils.Database(tmp_path / "plain.db")
+    db["docs"].insert_all(
+        [{"id": 1, "text": "hello world", "page": 3}, {"id": 2, "text": "goodbye"}], pk="id"
+    )
+    db["docs"].enable_fts(["text"])
+    db.close()
+    plain = Datasette([str(tmp_path / "plain.db")])
+    rows = get(plain, "/plain/docs.json", _search="hello", _shape="array").json()
+    assert [r["id"] for r in rows] == [1]
+    assert "hyoka-page" not in get(plain, "/plain/docs").text
+    assert get(plain, "/-/plain/docs.excel.csv").status_code == 404
+
+
+# -- page links everywhere (issue 9, item 6) -----------------------------------------------
+def _pages(ds, path: str, **params) -> tuple[int, int]:
+    """(rows with a page, page links) on one HTML page of a table, view or canned query."""
+    rows = get(ds, f"{path}.json", _shape="array", _size="max", **params).json()
+    html = get(ds, path, _size="max", **params).text
+    return sum(r.get("page") is not None for r in rows), html.count('class="hyoka-page" href="/pdfs/')
+
+
+def test_page_is_a_link_in_every_table_view_and_query_that_has_one(ds) -> None:
+    listing = get(ds, "/hyoka.json").json()
+    names = [t["name"] for t in listing["tables"] if not t["hidden"]] + [v["name"] for v in listing["views"]]
+    checked = []
+    for name in names:
+        if "page" in get(ds, f"/hyoka/{name}.json", _size=0).json()["columns"]:
+            with_page, links = _pages(ds, f"/hyoka/{name}")
+            assert links == with_page, name
+            checked += [name] if with_page else []
+    for name in QUERIES:
+        rows = get(ds, f"/hyoka/{name}.json", _shape="array", title="推進").json()
+        if rows and "page" in rows[0]:
+            with_page, links = _pages(ds, f"/hyoka/{name}", title="推進")
+            assert links == with_page, name
+            checked += [name] if with_page else []
+    assert {
+        "evaluation_rows",
+        "policies",
+        "comments",
+        "downgrades",
+        "d_ratings",
+        "initiative_history",
+    } <= set(checked)
+
+
+# -- `hyoka serve` as a user runs it -------------------------------------------------------
+def start_serve(db: Path, *args: str, cwd: Path) -> tuple[subprocess.Popen, str]:
+    """`hyoka serve` on a free loopback port, started from ``cwd``; returns once it answers."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "extract", "serve", "--db", str(db), "--port", str(port), *args],
+        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+            return proc, base
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"hyoka serve did not start: {proc.communicate()[1][-500:]}")
+            time.sleep(0.2)
+
+
+@contextmanager
+def serving(db: Path, *args: str, cwd: Path | None = None) -> Iterator[str]:
+    proc, base = start_serve(db, *args, cwd=cwd or db.parent)
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_serve_outside_the_project_finds_the_pdfs_and_writes_nothing(tmp_path) -> None:
+    folder, elsewhere = tmp_path / "reports", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    shutil.copy(SAMPLE_PDF, folder / SAMPLE_PDF.name)
+    db = tmp_path / "data" / "my reports.db"
+    assert build_database([folder / SAMPLE_PDF.name], db).loaded
+    before = sorted(p.name for p in db.parent.iterdir())
+    with serving(db, cwd=elsewhere) as base:
+        assert _status(base + "/pdfs/koganei-fy2020.pdf") == 200
+        with urllib.request.urlopen(base + "/my~20reports/downgrades.json?_shape=array", timeout=10) as resp:
+            assert len(json.load(resp)) == 6
+    assert sorted(p.name for p in db.parent.iterdir()) == before
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_serve_without_the_pdfs_still_serves_and_says_so(tmp_path) -> None:
+    shutil.copy(SAMPLE_PDF, tmp_path / SAMPLE_PDF.name)
+    db = tmp_path / "hyoka.db"
+    assert build_database([tmp_path / SAMPLE_PDF.name], db).loaded
+    (tmp_path / SAMPLE_PDF.name).unlink()
+    proc, base = start_serve(db, cwd=tmp_path)
+    try:
+        assert _status(base + "/hyoka/evaluation_rows.json") == 200
+        assert _status(base + "/pdfs/koganei-fy2020.pdf") == 404
+    finally:
+        proc.terminate()
+        err = proc.communicate(timeout=10)[1]
+    assert "no PDFs" in err and "--pdfs DIR" in err
+
+
+def test_a_busy_port_is_one_line_before_serving(built_db) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = run_hyoka("serve", "--db", str(built_db), "--port", str(port), timeout=60)
+    assert done.returncode == 1
+    assert "serving" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"127.0.0.1:{port}" in lines[0] and "cannot listen" in lines[0], done.stderr
+
+
+def test_serve_refuses_a_database_that_is_not_hyokas(tmp_path) -> None:
+    sqlite_utils.Database(tmp_path / "plain.db")["docs"].insert({"id": 1})
+    done = run_hyoka("serve", "--db", str(tmp_path / "plain.db"))
+    assert done.returncode == 1 and done.stderr.strip().endswith(
+        "not a hyoka database (make one with `hyoka build`)"
+    )

@@ -1,0 +1,110 @@
+"""What each column means and its Japanese heading: the one place the site's headings come from.
+
+Descriptions are written once, in schemas/ (the pydantic field descriptions) and below for the
+columns that exist only in the database. A description that starts with a Japanese label
+("担当課: department responsible for this row") gives that label; the few schema fields whose
+description has none get one from ``_HEADINGS``. SQL names stay ASCII; only the site shows
+the labels.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from extract.layout import all_layouts
+from schemas.report import Comment, Evaluation, Measure, Policy, ReportInfo, SourceFile
+
+_DB_COLUMNS = {
+    "id": "ID: row identifier in this database",
+    "report_id": "報告書ID: SHA-256 of the report's PDF",
+    "policy_id": "基本施策ID: report and sheet number",
+    "measure_id": "施策ID: report, sheet and measure number",
+    "initiative_id": "個別事業ID: report, sheet, measure, number and title",
+    "source_file": "PDFファイル: file the row was read from",
+    "pdf_url": "PDFのページ: link that opens the PDF at the row's page",
+    "change": "評価の変化: up / down / same / new rating / no rating, from 前年度 to 今年度 (A > B > C > D)",
+    "file": "PDFファイル: file name of the report",
+    "pages": "ページ数: pages in the PDF",
+    "code": "評価: rating code (A-D)",
+    "description": "評価基準: what the rating means, as printed",
+    "kind": "種類: kind of problem found while reading",
+    "detail": "内容: what could not be read, for a person",
+    "stable_id": "事業の同一性ID: the same initiative keeps this id across reports",
+    "previous_initiative_id": "前年度の事業: the initiative of the previous report it continues",
+    "match_method": "照合方法: exact / fuzzy (title lightly edited) / numbered (same place) / override / new",
+    "match_score": "照合スコア: title similarity 0-1 for fuzzy and numbered matches",
+    "evaluation_id": "評価ID: the evaluations row",
+    "department_key": "担当課の同一性: department name as first seen (renames keep it)",
+    "department_match": "担当課の照合: same / renamed / added / new",
+    "plan_title": "計画名: title of the report series",
+    "from_year": "比較元年度: earlier fiscal year",
+    "to_year": "比較先年度: later fiscal year",
+    "from_rating": "比較元の事業評価: rating in the earlier report",
+    "to_rating": "比較先の事業評価: rating in the later report",
+    "printed_prev_rating": "記載された前年度評価: 前年度事業評価 as printed in the later report",
+    "previous_report_rating": "前年度報告書の評価: 事業評価 printed in the previous report",
+    "previous_fiscal_year": "前年度: fiscal year of the previous report",
+    "from_evaluation_id": "比較元の評価ID: evaluations row of the earlier report",
+    "to_evaluation_id": "比較先の評価ID: evaluations row of the later report",
+    "name": "設定名: build setting",
+    "value": "値: its value",
+    "rows": "件数: number of rows",
+    "no_rating": "評価なし: rows without a rating",
+}
+
+# Japanese headings for schema fields whose description does not start with one
+_HEADINGS = {
+    "file": "PDFファイル", "sha256": "SHA-256", "pages": "ページ数", "municipality": "市区町村",
+    "title": "表題", "fiscal_year": "年度", "fiscal_year_label": "年度（表記）", "published": "発行",
+    "issuer": "担当部署", "measure_no": "施策番号", "measure_title": "施策", "sheet_no": "シート",
+    "goal_no": "基本目標番号", "goal_title": "基本目標", "policy_title": "基本施策",
+    "initiative_no": "事業番号", "initiative_title": "個別事業", "is_new": "新規",
+    "results_covid": "事業実績（感染症対応）", "outlook_covid": "今後の展望（感染症対応）",
+    "page": "ページ", "opinion": "委員会の意見", "response": "市の回答",
+}  # fmt: skip
+
+_LABEL = re.compile(r"^([^:]{1,30}?):\s")
+_ENGLISH = re.compile(r"[a-z]{2,}")
+
+
+@cache
+def column_docs() -> dict[str, str]:
+    """Every column's description, written once in schemas/ (plus the database-only columns)."""
+    docs: dict[str, str] = {}
+    for model in (SourceFile, ReportInfo, Policy, Measure, Evaluation, Comment):
+        for name, info in model.model_fields.items():
+            docs.setdefault(name, info.description or name)
+    docs.update(_DB_COLUMNS)
+    for name, (heading, description) in layout_fields().items():
+        docs.setdefault(name, description if description.startswith(heading) else f"{heading}: {description}")
+    return docs
+
+
+@cache
+def layout_fields() -> dict[str, tuple[str, str]]:
+    """Every layout file's fields: name -> (Japanese label, description), written once there."""
+    out: dict[str, tuple[str, str]] = {}
+    for layout in all_layouts():
+        for name, heading, description in layout.fields():
+            out.setdefault(name, (heading, description))
+    return out
+
+
+def describe(column: str) -> str:
+    """A column's description; a column nobody described is named by itself."""
+    return column_docs().get(column, column)
+
+
+def label(column: str) -> str:
+    """The Japanese heading of a column: its description's label, else its name."""
+    if column in _HEADINGS:
+        return _HEADINGS[column]
+    if column in layout_fields():
+        return layout_fields()[column][0]
+    found = _LABEL.match(column_docs().get(column, ""))
+    return found.group(1) if found and not _ENGLISH.search(found.group(1)) else column
+
+
+def labels(columns: list[str]) -> dict[str, str]:
+    return {c: label(c) for c in columns}

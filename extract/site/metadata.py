@@ -1,0 +1,161 @@
+"""Datasette metadata for one hyoka database: titles, descriptions, facets, canned queries.
+
+Generated in-process for the database being served (keyed by its name, whatever its file is
+called) from the database's own tables and columns, so a table or view added by a later build
+is described without another list to keep up to date.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from extract.site.labels import describe
+
+_ROWS_SELECT = (
+    "select fiscal_year, policy_title, measure_no, initiative_no, initiative_title, department, "
+    "prev_rating, rating, change, page, source_file from evaluation_rows"
+)
+_ORDER = " order by fiscal_year, sheet_no, measure_no, initiative_no"
+
+QUERIES = {
+    "downgrades": {
+        "title": "評価が下がった事業 (downgrades)",
+        "description": "Initiatives whose rating this year is worse than last year's (e.g. A → B).",
+        "sql": _ROWS_SELECT + " where change = 'down'" + _ORDER,
+    },
+    "d_ratings": {
+        "title": "D評価 (not carried out)",
+        "description": "Rows rated D (未実施: not carried out) this year.",
+        "sql": _ROWS_SELECT + " where rating = 'D'" + _ORDER,
+    },
+    "covid_effects": {
+        "title": "感染症の影響 (COVID-19 effects)",
+        "description": "Rows whose 【感染症対応】 text says more than 影響なし (no effect).",
+        "sql": (
+            "select fiscal_year, initiative_title, department, rating, results_covid, outlook_covid, "
+            "page, source_file from evaluation_rows where "
+            "(results_covid is not null and trim(results_covid) not in ('', '影響なし')) or "
+            "(outlook_covid is not null and trim(outlook_covid) not in ('', '影響なし'))" + _ORDER
+        ),
+    },
+    "initiative_history": {
+        "title": "事業の評価履歴 (one initiative across reports)",
+        "description": "Ratings, year by year, of the initiatives whose title contains the words given "
+        "(renamed initiatives included: they keep their stable_id).",
+        "sql": (
+            "select stable_id, fiscal_year, initiative_title, department, prev_rating, rating, "
+            "match_method, page, source_file from initiative_history where stable_id in "
+            "(select stable_id from initiative_history where initiative_title like '%' || :title || '%') "
+            "order by stable_id, department_key, fiscal_year"
+        ),
+    },
+    "rating_changes_between": {
+        "title": "年度間の評価の変化 (rating changes between two reports)",
+        "description": "One row per initiative × department present in either year: up / down / same / added / dropped.",
+        "sql": (
+            "select sheet_no, measure_no, initiative_no, initiative_title, department, from_rating, "
+            "to_rating, change, match_method, match_score from rating_changes "
+            "where from_year = :from_year and to_year = :to_year"
+        ),
+    },
+    "prev_rating_audit": {
+        "title": "前年度評価の不一致 (audit of printed previous ratings)",
+        "description": "Rows whose printed 前年度事業評価 differs from the rating the previous report printed.",
+        "sql": "select * from rating_audit" + _ORDER,
+    },
+    "ratings_by_department": {
+        "title": "担当課別の評価分布 (ratings per department)",
+        "description": "How many rows each department has at each rating, per report year.",
+        "sql": (
+            "select fiscal_year, department, count(*) as rows, "
+            "sum(rating = 'A') as A, sum(rating = 'B') as B, sum(rating = 'C') as C, "
+            "sum(rating = 'D') as D, sum(rating is null) as no_rating "
+            "from evaluation_rows group by fiscal_year, department order by fiscal_year, rows desc"
+        ),
+    },
+}
+
+# table or view -> its Datasette settings (columns are described from the database itself)
+TABLES: dict[str, dict] = {
+    "evaluation_rows": {
+        "title": "評価一覧 (evaluation rows)",
+        "description": "One row per initiative × department, with the report year, the rating change "
+        "and a link to the PDF page. Search finds Japanese words such as 防災 or 避難所.",
+        "fts_table": "evaluation_rows_fts",
+        "fts_pk": "id",
+        "facets": ["department", "rating", "prev_rating", "change", "fiscal_year"],
+    },
+    "evaluations": {
+        "description": "事業評価: one row per initiative × department as printed.",
+        "facets": ["department", "rating", "prev_rating"],
+    },
+    "comments": {
+        "description": "委員会の意見と市の回答: the committee's comments and the city's answers.",
+        "fts_table": "comments_fts",
+        "fts_pk": "id",
+    },
+    "reports": {"description": "報告書: one row per PDF, keyed by its SHA-256."},
+    "rating_scale": {"description": "評価基準: the rating scale printed in each report."},
+    "policies": {"description": "基本施策: one row per evaluation sheet."},
+    "measures": {"description": "施策: the measures listed in each sheet's 【基本施策】 box."},
+    "initiatives": {"description": "個別事業: the initiatives of each measure."},
+    "issues": {"description": "読み取りの問題: what could not be read cleanly, by report and page."},
+    "rating_changes": {
+        "description": "年度間の評価の変化: consecutive reports of a series, row by row.",
+        "facets": ["change", "match_method", "to_year"],
+    },
+    "rating_audit": {
+        "description": "前年度評価の監査: printed previous ratings that differ from the previous report."
+    },
+    "initiative_history": {
+        "description": "事業の評価履歴: every rating of every initiative and department, by year."
+    },
+    "initiative_links": {
+        "description": "事業の照合: how each initiative was matched to the previous report."
+    },
+    "evaluation_links": {"description": "評価の照合: the stable initiative and department of each row."},
+    "build_info": {"hidden": True, "description": "ビルド情報: values remembered between builds."},
+}
+
+
+def database_columns(db_path: Path) -> dict[str, list[str]]:
+    """Every table and view of the database (search-index internals left out) -> its columns."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro&immutable=1", uri=True)
+    try:
+        names = [
+            r[0]
+            for r in conn.execute(
+                "select name from sqlite_master where type in ('table', 'view') and name not like '%_fts%' "
+                "and name not like 'sqlite_%' order by name"
+            )
+        ]
+        return {n: [r[1] for r in conn.execute(f"pragma table_info([{n}])")] for n in names}
+    finally:
+        conn.close()
+
+
+def metadata(db_path: Path, name: str, pdfs: Path | None, db_url: str | None = None) -> dict:
+    """Datasette metadata for the database file served under ``name`` (at ``db_url``)."""
+    columns = database_columns(db_path)
+    tables = {
+        table: {**TABLES.get(table, {}), "columns": {c: describe(c) for c in cols}}
+        for table, cols in columns.items()
+    }
+    where = f"the PDFs in {pdfs}" if pdfs else "PDFs that are not served here (give --pdfs DIR)"
+    return {
+        "title": "hyoka 評価: 施策評価報告書データベース",
+        "description": "Japanese municipal policy-evaluation reports (PDF tables), one row per "
+        "initiative and department, each traceable to its PDF page.",
+        "databases": {
+            name: {
+                "description_html": (
+                    f"Evaluation reports extracted by hyoka from {where}. Start with "
+                    f'<a href="{db_url or "/" + name}/evaluation_rows">評価一覧 (evaluation rows)</a>: search, '
+                    "facets and a link to every printed page."
+                ),
+                "queries": QUERIES,
+                "tables": tables,
+            }
+        },
+    }
