@@ -4,6 +4,14 @@ A spreadsheet wraps a cell's text greedily: a line ends early only when the next
 not fit. So if the first word of the next line would have fitted in the room left on this
 line, the break was typed by the author (a paragraph); otherwise it is a wrap and the lines
 are joined, without a space between Japanese characters and with one between Latin words.
+
+Two habits of spreadsheet wrapping matter here. A space at which the text wraps stays at the
+end of the upper line (it may hang past the cell's padding), so a printed trailing space is
+part of the text. And a Latin word is not split from the Japanese punctuation just before it
+(``て、DET`` moves as one unit), so the first word of the next line includes it.
+
+A line that is full and ends where a sentence ends looks the same whether the author typed a
+break there or the text wrapped: the page does not say, and a wrap is assumed.
 """
 
 from __future__ import annotations
@@ -95,13 +103,24 @@ def cell_text(lines: list[TextLine], bbox: BBox, pad: float) -> str:
         if is_paragraph_break(prev, nxt, inner):
             paragraphs.append(text)
         else:
-            paragraphs[-1] = join_wrapped(paragraphs[-1], text)
+            paragraphs[-1] = join_wrapped(paragraphs[-1], text, _ends_with_space(prev))
     return "\n".join(p for p in paragraphs if p)
 
 
-def join_wrapped(left: str, right: str) -> str:
-    """Join a wrapped line to the one before it: a space only between two Latin words."""
-    if left and right and _LATIN.match(left[-1]) and _LATIN.match(right[0]):
+def _ends_with_space(line: TextLine) -> bool:
+    """True when a space glyph is printed after the line's last visible glyph."""
+    return bool(line.chars) and line.chars[-1].text.isspace() and bool(line.text.strip())
+
+
+def join_wrapped(left: str, right: str, printed_space: bool = False) -> str:
+    """Join a wrapped line to the one before it.
+
+    The wrap swallowed a space when one was printed at the end of the upper line, or when
+    two Latin words meet (the spreadsheet breaks Latin text only at spaces).
+    """
+    if not (left and right):
+        return left + right
+    if printed_space or (_LATIN.match(left[-1]) and _LATIN.match(right[0])):
         return f"{left} {right}"
     return left + right
 
@@ -124,11 +143,21 @@ def is_paragraph_break(prev: TextLine, nxt: TextLine, inner_width: float) -> boo
 
 def _first_word_width(chars: list[Char]) -> float:
     """Width of what must move as one unit: a Latin word, or a glyph with the punctuation
-    that may not start a line after it (て、 wraps together)."""
-    end = 0
-    if _WORDISH.match(chars[0].text):
-        while end + 1 < len(chars) and _WORDISH.match(chars[end + 1].text):
-            end += 1
+    that may not start a line after it (て、 wraps together), and a Latin word glued to that
+    punctuation (て、DET wraps together)."""
+    end = _word_end(chars, 0)
+    punctuation = end
     while end + 1 < len(chars) and chars[end + 1].text in NO_LINE_START:
         end += 1
+    if end > punctuation and end + 1 < len(chars) and _LATIN.match(chars[end + 1].text):
+        end = _word_end(chars, end + 1)
     return chars[end].x1 - chars[0].x0
+
+
+def _word_end(chars: list[Char], start: int) -> int:
+    """Index of the last glyph of the Latin word starting at ``start`` (itself if none)."""
+    end = start
+    if _WORDISH.match(chars[start].text):
+        while end + 1 < len(chars) and _WORDISH.match(chars[end + 1].text):
+            end += 1
+    return end

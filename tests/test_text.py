@@ -41,10 +41,28 @@ def test_latin_word_that_did_not_fit_keeps_its_space() -> None:
     assert text_of(row("abc defghijklmn", 0), row("opqrst", 12)) == "abc defghijklmn opqrst"
 
 
+def test_space_printed_at_a_wrap_is_kept() -> None:
+    """The spreadsheet leaves the space it wrapped at on the upper line, past the padding."""
+    full = row("あいうえおかきくけ。", 0) + row(" ", 0, x0=102.0, width=4.0)
+    assert text_of(full, row("さしす", 12)) == "あいうえおかきくけ。 さしす"
+
+
+def test_space_inside_a_short_line_is_not_a_wrap() -> None:
+    assert text_of(row("あいう。 ", 0), row("さしす", 12)) == "あいう。\nさしす"
+
+
+def test_latin_word_after_punctuation_wraps_with_it() -> None:
+    """て、DET moves down as one unit: the room for て、 alone does not make a typed break."""
+    upper = row("あいうえおかき", 0)  # 3 glyphs of room left
+    assert text_of(upper, row("て、DETXYZ(さ", 12)) == "あいうえおかきて、DETXYZ(さ"
+    assert text_of(upper, row("て、さしす", 12)) == "あいうえおかき\nて、さしす"
+
+
 def test_join_wrapped() -> None:
     assert join_wrapped("令和2年度", "実績") == "令和2年度実績"
     assert join_wrapped("NPO", "法人") == "NPO法人"
     assert join_wrapped("the", "city") == "the city"
+    assert join_wrapped("ください。", "シート", printed_space=True) == "ください。 シート"
 
 
 def test_fake_bold_doubles_are_dropped() -> None:
