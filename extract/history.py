@@ -2,7 +2,7 @@
 
 Runs after the reports are loaded (``link_reports``) and answers the year-over-year
 questions (``changes_between``, ``prev_rating_audit``). Reports form a series when they share
-municipality and plan title; within a series consecutive years are matched with
+layout, publisher and title (``reports.series``); within a series consecutive years are matched with
 ``identity.match_initiatives``.
 """
 
@@ -100,12 +100,12 @@ def link_reports(db: Database, overrides: Overrides) -> None:
 def _series(db: Database) -> dict[tuple, list[dict]]:
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for row in db.query("select * from reports order by fiscal_year, id"):
-        groups[(row["municipality"], row["title"])].append(row)
+        groups[row["series"]].append(row)
     return groups
 
 
 def _items(db: Database, report_id: str) -> list[Item]:
-    sql = """select i.id, i.initiative_title, p.policy_title, m.measure_no, i.initiative_no
+    sql = """select i.id, i.initiative_title, coalesce(p.policy_title, ''), m.measure_no, i.initiative_no
         from initiatives i join policies p on p.id = i.policy_id left join measures m on m.id = i.measure_id
         where i.report_id = ? order by p.sheet_no, m.measure_no, i.initiative_no, i.id"""
     return [Item(*row) for row in db.execute(sql, [report_id]).fetchall()]
@@ -181,8 +181,8 @@ def _rows_of_year(db: Database, year: int, series: dict | None) -> dict[tuple[st
         join reports r on r.id = e.report_id where r.fiscal_year = ?"""
     params: list[Any] = [year]
     if series:
-        sql += " and r.municipality is ? and r.title = ?"
-        params += [series["municipality"], series["title"]]
+        sql += " and r.series = ?"
+        params.append(series["series"])
     return {(r["stable_id"], r["department_key"]): r for r in db.query(sql + " order by e.id", params)}
 
 
@@ -225,7 +225,16 @@ def year_changes(db_path: Path, from_year: int, to_year: int) -> list[dict]:
     for year in (from_year, to_year):
         if year not in years:
             raise ValueError(f"no report for fiscal year {year} in {db_path} (have: {sorted(years)})")
-    return changes_between(db, from_year, to_year)
+    if from_year >= to_year:
+        raise ValueError(f"--from {from_year} must be an earlier year than --to {to_year}")
+    both = [
+        reports[-1]
+        for reports in _series(db).values()
+        if {from_year, to_year} <= {r["fiscal_year"] for r in reports}
+    ]
+    if not both:
+        raise ValueError(f"no series of reports in {db_path} has both {from_year} and {to_year}")
+    return [row for series in both for row in changes_between(db, from_year, to_year, series)]
 
 
 def prev_rating_audit(db_path: Path) -> list[dict]:

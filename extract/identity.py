@@ -133,3 +133,14 @@ def change(before: str | None, after: str | None, *, before_present: bool, after
     if after is None:
         return "no rating"
     return "up" if after < before else "down"
+
+
+_PREFECTURAL = re.compile(r"^\S{1,4}?[都道府県]立")
+_TRAILING_NOTE = re.compile(r"[(（][^)）]*[)）]$")
+
+
+def institution_key(name: str) -> str:
+    """A publisher's name without what its forms print or leave out from year to year: the
+    prefecture that runs it (和歌山県立…) and a trailing note such as (全日制)."""
+    key = re.sub(r"\s+", "", name)
+    return _TRAILING_NOTE.sub("", _PREFECTURAL.sub("", key))

@@ -6,14 +6,16 @@ is loaded in one transaction and keyed by the SHA-256 of its PDF.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
+from extract.identity import institution_key
 from extract.manifest import REPORT_KEY
 from extract.search import index_terms
-from schemas.report import Report
+from schemas.report import LayoutInfo, Report
 
 PDF_MOUNT = "pdfs"  # where Datasette serves raw/: the views link each row to its page there
 
@@ -21,8 +23,9 @@ PDF_MOUNT = "pdfs"  # where Datasette serves raw/: the views link each row to it
 TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
     "reports": (
         {
-            "id": str, "file": str, "municipality": str, "title": str, "fiscal_year": int,
-            "fiscal_year_label": str, "published": str, "issuer": str, "pages": int,
+            "id": str, "file": str, "layout": str, "series": str, "municipality": str, "publisher": str,
+            "title": str, "fiscal_year": int, "fiscal_year_label": str, "published": str, "issuer": str,
+            "pages": int,
         },
         "id",
         [],
@@ -35,7 +38,7 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
     "policies": (
         {
             "id": str, "report_id": str, "sheet_no": int, "goal_no": int, "goal_title": str,
-            "policy_title": str, "page": int,
+            "policy_title": str, "page": int, "fields": str,
         },
         "id",
         [("report_id", "reports", "id")],
@@ -55,9 +58,8 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
     ),
     "evaluations": (
         {
-            "id": int, "report_id": str, "initiative_id": str, "department": str, "results": str,
-            "results_covid": str, "prev_rating": str, "rating": str, "outlook": str,
-            "outlook_covid": str, "page": int, "source_file": str,
+            "id": int, "report_id": str, "initiative_id": str, "layout": str, "department": str,
+            "prev_rating": str, "rating": str, "texts": str, "fields": str, "page": int, "source_file": str,
         },
         "id",
         [("report_id", "reports", "id"), ("initiative_id", "initiatives", "id")],
@@ -70,6 +72,17 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
         },
         "id",
         [("report_id", "reports", "id"), ("policy_id", "policies", "id")],
+    ),
+    "layout_fields": (
+        {"id": str, "layout": str, "layout_label": str, "position": int, "scope": str, "name": str,
+         "label": str, "description": str, "role": str},
+        "id",
+        [],
+    ),
+    "layout_queries": (
+        {"id": str, "layout": str, "name": str, "title": str, "description": str, "sql": str},
+        "id",
+        [],
     ),
     "issues": (
         {"id": int, "report_id": str, "page": int, "kind": str, "detail": str},
@@ -85,29 +98,62 @@ CHANGE_SQL = """CASE
     WHEN e.rating > e.prev_rating THEN 'down'
     ELSE 'same' END"""
 
-VIEWS = {
-    "evaluation_rows": f"""
-SELECT e.id, r.fiscal_year, p.policy_title, m.measure_no, i.initiative_no, i.initiative_title,
-    e.department, e.prev_rating, e.rating, {CHANGE_SQL} AS change, e.page, i.is_new,
-    e.results, e.outlook, e.results_covid, e.outlook_covid,
-    r.municipality, p.sheet_no, p.goal_no, p.goal_title, m.measure_title, e.source_file,
-    '/{PDF_MOUNT}/' || e.source_file || '#page=' || e.page AS pdf_url, e.report_id, e.initiative_id
-FROM evaluations e
+_ROW_JOINS = """FROM evaluations e
 JOIN reports r ON r.id = e.report_id
 JOIN initiatives i ON i.id = e.initiative_id
 JOIN policies p ON p.id = i.policy_id
-LEFT JOIN measures m ON m.id = i.measure_id
+LEFT JOIN measures m ON m.id = i.measure_id"""
+
+VIEWS = {
+    "evaluation_rows": f"""
+SELECT e.id, r.fiscal_year, r.municipality, r.publisher, p.policy_title, m.measure_no, i.initiative_no,
+    i.initiative_title, e.department, e.prev_rating, e.rating, {CHANGE_SQL} AS change, e.page, i.is_new,
+    e.texts, e.layout, r.title AS report_title, p.sheet_no, p.goal_no, p.goal_title, m.measure_title,
+    e.source_file, '/{PDF_MOUNT}/' || e.source_file || '#page=' || e.page AS pdf_url, e.report_id,
+    e.initiative_id
+{_ROW_JOINS}
 ORDER BY r.fiscal_year, r.id, e.id""",
 }
 
 # FTS table -> SQL giving (rowid, texts...) to index as bigrams
 FTS = {
-    "evaluation_rows_fts": """SELECT e.id, i.initiative_title, e.department, e.results, e.results_covid,
-        e.outlook, e.outlook_covid, m.measure_title, p.policy_title, p.goal_title
-        FROM evaluations e JOIN initiatives i ON i.id = e.initiative_id
-        JOIN policies p ON p.id = i.policy_id LEFT JOIN measures m ON m.id = i.measure_id""",
+    "evaluation_rows_fts": f"""SELECT e.id, i.initiative_title, e.department, e.texts, m.measure_title,
+        p.policy_title, p.goal_title {_ROW_JOINS}""",
     "comments_fts": "SELECT id, policy_title, opinion, response FROM comments",
 }
+
+
+def layout_view_name(layout: str) -> str:
+    """The view of one layout's rows with its own columns: rows_<layout name>."""
+    return "rows_" + "".join(ch if ch.isalnum() else "_" for ch in layout)
+
+
+def layout_view_sql(db: Database, layout: str) -> str:
+    """One layout's rows, each of its fields a column, generated from the layout_fields table."""
+    fields = db.execute(
+        "select name, role from layout_fields where layout = ? and scope = 'row' order by position", [layout]
+    ).fetchall()
+    columns = []
+    for name, role in fields:
+        if role in ("rating", "prev_rating"):
+            columns.append(f"e.{role} AS [{name}]")
+        elif role == "department":
+            columns.append(f"e.department AS [{name}]")
+        else:
+            columns.append(f"json_extract(e.fields, '$.{name}') AS [{name}]")
+    sheet_fields = db.execute(
+        "select name from layout_fields where layout = ? and scope = 'sheet' order by position", [layout]
+    ).fetchall()
+    columns += [f"json_extract(p.fields, '$.{name}') AS [{name}]" for (name,) in sheet_fields]
+    escaped = layout.replace("'", "''")
+    return f"""
+SELECT e.id, r.fiscal_year, r.municipality, r.publisher, p.sheet_no, {", ".join(columns)},
+    {CHANGE_SQL} AS change, e.page, '/{PDF_MOUNT}/' || e.source_file || '#page=' || e.page AS pdf_url,
+    e.source_file, e.report_id, e.initiative_id
+{_ROW_JOINS}
+WHERE e.layout = '{escaped}'
+ORDER BY r.fiscal_year, r.id, e.id"""
+
 
 _CHILDREN = ("issues", "comments", "evaluations", "initiatives", "measures", "policies", "rating_scale")
 
@@ -131,6 +177,8 @@ def ensure_db_shape(db: Database) -> None:
     db["reports"].create_index(list(REPORT_KEY), if_not_exists=True)
     for name, sql in VIEWS.items():
         db.create_view(name, sql, replace=True)
+    for (layout,) in db.execute("select distinct layout from layout_fields").fetchall():
+        db.create_view(layout_view_name(layout), layout_view_sql(db, layout), replace=True)
     with db.atomic():
         for name, sql in FTS.items():
             db.execute(f"DROP TABLE IF EXISTS [{name}]")
@@ -175,8 +223,9 @@ def load_report(db: Database, report: Report) -> None:
     with db.atomic():
         db["reports"].insert(
             {
-                "id": rid, "file": info.source.file, "municipality": info.municipality,
-                "title": info.title, "fiscal_year": info.fiscal_year,
+                "id": rid, "file": info.source.file, "layout": report.layout.name,
+                "series": series_key(report), "municipality": info.municipality,
+                "publisher": info.publisher, "title": info.title, "fiscal_year": info.fiscal_year,
                 "fiscal_year_label": info.fiscal_year_label, "published": info.published,
                 "issuer": info.issuer, "pages": info.source.pages,
             }
@@ -185,6 +234,7 @@ def load_report(db: Database, report: Report) -> None:
             {"id": f"{rid}:{code}", "report_id": rid, "code": code, "description": text}
             for code, text in report.rating_scale.items()
         )
+        _load_layout(db, report.layout)
         _load_policies(db, report, rid)
         _load_evaluations(db, report, rid)
         _load_comments(db, report, rid)
@@ -193,13 +243,45 @@ def load_report(db: Database, report: Report) -> None:
         )
 
 
+def series_key(report: Report) -> str:
+    """Reports of one series are one publisher's form, year after year."""
+    info = report.report
+    who = info.municipality or institution_key(info.publisher or "")
+    return f"{report.layout.name}|{who}|{info.title}"
+
+
+def _load_layout(db: Database, layout: LayoutInfo) -> None:
+    rows = [
+        {"id": f"{layout.name}:{scope}:{f.name}", "layout": layout.name, "layout_label": layout.label,
+         "position": i, "scope": scope, "name": f.name, "label": f.label, "description": f.description,
+         "role": f.role}
+        for scope, fields in (("row", layout.fields), ("sheet", layout.sheet_fields))
+        for i, f in enumerate(fields)
+    ]  # fmt: skip
+    db["layout_fields"].upsert_all(rows, pk="id")
+    db["layout_queries"].upsert_all(
+        ({"id": f"{layout.name}:{q.name}", "layout": layout.name, **q.model_dump()} for q in layout.queries),
+        pk="id",
+    )
+
+
 def _load_policies(db: Database, report: Report, rid: str) -> None:
-    for policy in report.policies:
-        pid = f"{rid}:{policy.sheet_no}"
+    """One row per sheet: the heading box where the form has one, the sheet's own fields."""
+    boxes = {p.sheet_no: p for p in report.policies}
+    sheets = {s.sheet_no: s for s in report.sheets}
+    pages = {e.sheet_no: e.page for e in reversed(report.evaluations)}
+    for no in sorted(set(boxes) | set(sheets) | set(pages)):
+        box, sheet = boxes.get(no), sheets.get(no)
+        own = {
+            k: v for k, v in (sheet.model_dump() if sheet else {}).items() if k not in ("sheet_no", "page")
+        }
+        pid = f"{rid}:{no}"
         db["policies"].insert(
             {
-                "id": pid, "report_id": rid, "sheet_no": policy.sheet_no, "goal_no": policy.goal_no,
-                "goal_title": policy.goal_title, "policy_title": policy.policy_title, "page": policy.page,
+                "id": pid, "report_id": rid, "sheet_no": no, "goal_no": box.goal_no if box else None,
+                "goal_title": box.goal_title if box else None, "policy_title": box.policy_title if box else None,
+                "page": box.page if box else (sheet.page if sheet else pages[no]),
+                "fields": json.dumps(own, ensure_ascii=False) if own else None,
             }
         )  # fmt: skip
         db["measures"].insert_all(
@@ -207,32 +289,51 @@ def _load_policies(db: Database, report: Report, rid: str) -> None:
                 "id": f"{pid}:{m.measure_no}", "report_id": rid, "policy_id": pid,
                 "measure_no": m.measure_no, "measure_title": m.measure_title,
             }
-            for m in policy.measures
+            for m in (box.measures if box else [])
         )  # fmt: skip
 
 
+def _role_fields(layout: LayoutInfo) -> dict[str, str]:
+    """role -> the record key that plays it (the first field of that role)."""
+    out: dict[str, str] = {}
+    for f in layout.fields:
+        out.setdefault(f.role, f.name)
+    return out
+
+
 def _load_evaluations(db: Database, report: Report, rid: str) -> None:
+    roles = _role_fields(report.layout)
+    texts = [f.name for f in report.layout.fields if f.role == "text"]
+    flags = [f.name for f in report.layout.fields if f.role == "flag"]
     measures = {f"{rid}:{p.sheet_no}:{m.measure_no}" for p in report.policies for m in p.measures}
     extra_measures, initiatives, rows = {}, {}, []
     for e in report.evaluations:
+        record = e.model_dump()
+
+        def get(role: str, record: dict[str, Any] = record) -> Any:
+            return record.get(roles[role]) if role in roles else None
+
         pid = f"{rid}:{e.sheet_no}"
-        mid = f"{pid}:{e.measure_no}" if e.measure_no is not None else None
+        group, number, title = get("group"), get("number"), get("title") or ""
+        mid = f"{pid}:{group}" if group is not None else None
         if mid and mid not in measures:  # a measure the box did not list
-            extra_measures[mid] = {"id": mid, "report_id": rid, "policy_id": pid, "measure_no": e.measure_no}
-        iid = f"{mid or pid}:{e.initiative_no}:{e.initiative_title}"
+            extra_measures[mid] = {"id": mid, "report_id": rid, "policy_id": pid, "measure_no": group}
+        iid = f"{mid or pid}:{number}:{title}"
         initiatives.setdefault(
             iid,
             {
                 "id": iid, "report_id": rid, "policy_id": pid, "measure_id": mid,
-                "initiative_no": e.initiative_no, "initiative_title": e.initiative_title,
-                "is_new": int(e.is_new),
+                "initiative_no": number, "initiative_title": title,
+                "is_new": int(any(record.get(f) for f in flags)),
             },
         )  # fmt: skip
+        fields = {k: v for k, v in record.items() if k not in ("sheet_no", "page")}
         rows.append(
             {
-                "report_id": rid, "initiative_id": iid, "department": e.department,
-                "results": e.results, "results_covid": e.results_covid, "prev_rating": e.prev_rating,
-                "rating": e.rating, "outlook": e.outlook, "outlook_covid": e.outlook_covid,
+                "report_id": rid, "initiative_id": iid, "layout": report.layout.name,
+                "department": get("department"), "prev_rating": get("prev_rating"), "rating": get("rating"),
+                "texts": "\n".join(str(record[k]) for k in texts if record.get(k)) or None,
+                "fields": json.dumps(fields, ensure_ascii=False),
                 "page": e.page, "source_file": report.report.source.file,
             }
         )  # fmt: skip

@@ -10,7 +10,7 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
-REPORT_KEY = ("municipality", "fiscal_year", "title")  # one report per key; --replace swaps
+REPORT_KEY = ("municipality", "publisher", "fiscal_year", "title")  # one report per key; --replace swaps
 
 
 def sha256_of(path: Path) -> str:

@@ -15,6 +15,9 @@ def layout_info(layout: RowLayout) -> LayoutInfo:
     fields = [
         FieldInfo(name=n, label=lb, description=d, role=roles.get(n, "text")) for n, lb, d in layout.fields()
     ]
+    flags = {c.flag.field for c in layout.columns if c.flag}
+    for f in fields:
+        f.role = "flag" if f.name in flags else f.role
     for column in layout.columns:
         if column.numbering and column.role != "number":
             next(f for f in fields if f.name == column.numbering.field).role = (
@@ -27,8 +30,9 @@ def layout_info(layout: RowLayout) -> LayoutInfo:
     ]
     sheet += [FieldInfo(name=f.name, label=f.label, description=f.description) for f in layout.sheet_fields]
     return LayoutInfo(
-        name=layout.name, label=layout.label, kind=layout.kind, fields=fields, sheet_fields=sheet
-    )
+        name=layout.name, label=layout.label, kind=layout.kind, fields=fields, sheet_fields=sheet,
+        queries=layout.queries,
+    )  # fmt: skip
 
 
 def to_report(

@@ -123,6 +123,15 @@ class ReportSpec(_Frozen):
     cover: bool = Field(default=False, description="a cover page without tables carries title and dates")
 
 
+class Query(_Frozen):
+    """A canned query the layout brings to the site, over its own view rows_<layout name>."""
+
+    name: str = Field(description="URL name (ASCII)")
+    title: str
+    description: str
+    sql: str
+
+
 class Detect(_Frozen):
     """How a PDF picks this layout: every pattern found in one page's text."""
 
@@ -152,6 +161,7 @@ class RowLayout(_Frozen):
     boilerplate: list[str] = Field(
         default_factory=list, description="printed instructions of the blank form (full-line patterns)"
     )
+    queries: list[Query] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_anchor(self) -> RowLayout:

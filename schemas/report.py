@@ -9,6 +9,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.layout import Query
+
 
 class Rating(StrEnum):
     """The four grades of the rating scale; "no rating" is ``None``."""
@@ -97,6 +99,7 @@ class LayoutInfo(_Model):
     kind: str = "rows"
     fields: list[FieldInfo] = Field(description="item fields in the form's order")
     sheet_fields: list[FieldInfo] = Field(default_factory=list, description="fields stored once per sheet")
+    queries: list[Query] = Field(default_factory=list, description="canned queries over the layout's view")
 
 
 class Comment(_Model):

@@ -96,12 +96,10 @@ def test_search_covers_measure_and_policy_titles(conn) -> None:
         )
     ]
     under = conn.execute(
-        "select id, initiative_title, results, outlook from evaluation_rows where measure_title = '防災・防犯活動への参加促進'"
+        "select id, initiative_title, texts from evaluation_rows where measure_title = '防災・防犯活動への参加促進'"
     ).fetchall()
     assert under and {r["id"] for r in under} <= set(ids)
-    assert any(
-        "防災" not in (r["initiative_title"] + (r["results"] or "") + (r["outlook"] or "")) for r in under
-    )
+    assert any("防災" not in (r["initiative_title"] + (r["texts"] or "")) for r in under)
 
 
 @pytest.mark.parametrize("term", ["地域福祉計画", "ハンドブック"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from extract.load import layout_view_name
 from extract.site.labels import describe
 
 _ROWS_SELECT = (
@@ -28,16 +29,6 @@ QUERIES = {
         "title": "D評価 (not carried out)",
         "description": "Rows rated D (未実施: not carried out) this year.",
         "sql": _ROWS_SELECT + " where rating = 'D'" + _ORDER,
-    },
-    "covid_effects": {
-        "title": "感染症の影響 (COVID-19 effects)",
-        "description": "Rows whose 【感染症対応】 text says more than 影響なし (no effect).",
-        "sql": (
-            "select fiscal_year, initiative_title, department, rating, results_covid, outlook_covid, "
-            "page, source_file from evaluation_rows where "
-            "(results_covid is not null and trim(results_covid) not in ('', '影響なし')) or "
-            "(outlook_covid is not null and trim(outlook_covid) not in ('', '影響なし'))" + _ORDER
-        ),
     },
     "initiative_history": {
         "title": "事業の評価履歴 (one initiative across reports)",
@@ -135,13 +126,44 @@ def database_columns(db_path: Path) -> dict[str, list[str]]:
         conn.close()
 
 
+def layout_documents(db_path: Path) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Each layout's view (rows_<name>) with its field descriptions, and the layouts' own
+    canned queries: both written once, in the layout file, and stored by the build."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro&immutable=1", uri=True)
+    views: dict[str, dict] = {}
+    queries: dict[str, dict] = {}
+    try:
+        if not conn.execute("select 1 from sqlite_master where name = 'layout_fields'").fetchone():
+            return views, queries
+        for layout, layout_label, field, label, description in conn.execute(
+            "select layout, layout_label, name, label, description from layout_fields order by layout, scope desc, position"
+        ):
+            view = views.setdefault(
+                layout_view_name(layout),
+                {"title": f"{layout_label} ({layout})", "description": f"{layout_label}: one row per rated row, "
+                 "each field of the form a column.", "columns": {}},
+            )  # fmt: skip
+            view["columns"][field] = (
+                description if description.startswith(label) else f"{label}: {description}"
+            )
+        for qname, title, description, sql in conn.execute(
+            "select name, title, description, sql from layout_queries order by layout, name"
+        ):
+            queries[qname] = {"title": title, "description": description, "sql": sql}
+    finally:
+        conn.close()
+    return views, queries
+
+
 def metadata(db_path: Path, name: str, pdfs: Path | None, db_url: str | None = None) -> dict:
     """Datasette metadata for the database file served under ``name`` (at ``db_url``)."""
     columns = database_columns(db_path)
-    tables = {
-        table: {**TABLES.get(table, {}), "columns": {c: describe(c) for c in cols}}
-        for table, cols in columns.items()
-    }
+    views, layout_queries = layout_documents(db_path)
+    tables = {}
+    for table, cols in columns.items():
+        conf = {**TABLES.get(table, {}), **{k: v for k, v in views.get(table, {}).items() if k != "columns"}}
+        own = views.get(table, {}).get("columns", {})
+        tables[table] = {**conf, "columns": {c: own.get(c) or describe(c) for c in cols}}
     where = f"the PDFs in {pdfs}" if pdfs else "PDFs that are not served here (give --pdfs DIR)"
     return {
         "title": "hyoka 評価: 施策評価報告書データベース",
@@ -154,7 +176,7 @@ def metadata(db_path: Path, name: str, pdfs: Path | None, db_url: str | None = N
                     f'<a href="{db_url or "/" + name}/evaluation_rows">評価一覧 (evaluation rows)</a>: search, '
                     "facets and a link to every printed page."
                 ),
-                "queries": QUERIES,
+                "queries": {**QUERIES, **layout_queries},
                 "tables": tables,
             }
         },
