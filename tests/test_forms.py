@@ -1,0 +1,190 @@
+"""池田市's real 事務事業評価シート read through the form layout file, against hand-checked records.
+
+Each sheet is compared with ../shared/gold/ikeda/<stem>.json as its README says: texts after
+NFKC and whitespace removal, numbers equal, sdgs and perspectives as sets, costs and indicator
+values as sets of tuples. Combined PDFs (made here with qpdf) must give one record per page
+with the right page numbers, and a page that is not a sheet must become a problem.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from conftest import IN_CI, ROOT, SHARED
+
+from extract.forms import extract_form, load_form_layout
+from schemas.form import FormLayout, Project
+
+LAYOUT = "jimujigyo-sheet"
+PDF_DIR = SHARED / "corpus" / "real" / "ikeda"
+GOLD_DIR = SHARED / "gold" / "ikeda"
+PDFS = sorted(PDF_DIR.glob("*.pdf")) if PDF_DIR.is_dir() else []
+KEY_FIELDS = ("no", "name", "achievement", "effectiveness", "efficiency", "direction")
+SET_FIELDS = ("sdgs", "perspectives", "costs", "indicators")
+MIN_SCORE = 0.98
+
+
+def _need(path: Path) -> None:
+    if not path.exists():
+        if IN_CI:
+            pytest.fail(f"{path} is missing in CI")
+        pytest.skip(f"{path} not present (it is not part of a clone)")
+
+
+def lenient(value: object) -> object:
+    if isinstance(value, str):
+        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+    return value
+
+
+def as_set(name: str, value: list) -> set:
+    if name == "costs":
+        return {(lenient(c["item"]), c["fiscal_year"], c["kind"], c["amount"]) for c in value}
+    if name == "indicators":
+        return {
+            (lenient(i["name"]), lenient(i["unit"]), v["fiscal_year"], v["kind"], lenient(v["value"]))
+            for i in value
+            for v in i["values"]
+        }
+    return {lenient(v) for v in value}
+
+
+def score(got: dict, want: dict) -> tuple[int, int, list[str]]:
+    """(equal, compared, mismatches): one per scalar field, one per element of each set."""
+    equal = compared = 0
+    wrong: list[str] = []
+    for name, expected in want.items():
+        if name in SET_FIELDS:
+            have, need = as_set(name, got.get(name) or []), as_set(name, expected)
+            compared += len(have | need)
+            equal += len(have & need)
+            wrong += [f"{name} missing {x}" for x in need - have]
+            wrong += [f"{name} invented {x}" for x in have - need]
+        else:
+            compared += 1
+            if lenient(got.get(name)) == lenient(expected):
+                equal += 1
+            else:
+                wrong.append(f"{name}: got {got.get(name)!r} want {expected!r}")
+    return equal, compared, wrong
+
+
+def test_layout_file_validates() -> None:
+    layout = load_form_layout(LAYOUT)
+    assert isinstance(layout, FormLayout) and layout.kind == "form"
+    described = layout.fields + layout.ratings + layout.choices + layout.tables + layout.report
+    assert all(f.label and f.description for f in described)
+    covered = {f.name for f in described} | {r.label_field for r in layout.ratings}
+    assert set(Project.model_fields) - covered == {"page"}
+
+
+def test_sheets_are_present() -> None:
+    _need(PDF_DIR)
+    assert len(PDFS) == 12
+
+
+@pytest.mark.parametrize("pdf", PDFS, ids=[p.stem for p in PDFS])
+def test_sheet_against_gold(pdf: Path) -> None:
+    gold = json.loads((GOLD_DIR / f"{pdf.stem}.json").read_text(encoding="utf-8"))
+    report, projects, problems = extract_form(pdf, LAYOUT)
+    assert len(projects) == 1, problems
+    got = projects[0].model_dump()
+    want = gold["project"]
+    assert got["page"] == 1
+    for name in ("fiscal_year", "fiscal_year_label", "plan"):
+        assert lenient(report[name]) == lenient(gold["report"][name])
+    equal, compared, wrong = score(got, want)
+    print(f"{pdf.stem}: {equal}/{compared} = {equal / compared:.1%}")
+    for line in wrong:
+        print("   ", line)
+    assert {k: got[k] for k in KEY_FIELDS} == {k: want[k] for k in KEY_FIELDS}
+    assert got["achievement_label"] == want["achievement_label"]
+    assert equal / compared >= MIN_SCORE, wrong
+    assert problems == [], problems
+
+
+def test_all_sheets_score(capsys: pytest.CaptureFixture[str]) -> None:
+    _need(PDF_DIR)
+    total_equal = total = 0
+    lines = []
+    for pdf in PDFS:
+        gold = json.loads((GOLD_DIR / f"{pdf.stem}.json").read_text(encoding="utf-8"))
+        _, projects, _ = extract_form(pdf, LAYOUT)
+        equal, compared, _ = score(projects[0].model_dump(), gold["project"])
+        total_equal, total = total_equal + equal, total + compared
+        lines.append(f"{pdf.stem} {equal}/{compared} {equal / compared:.1%}")
+    with capsys.disabled():
+        print("\n" + "\n".join(lines) + f"\nall {total_equal}/{total} {total_equal / total:.2%}")
+    assert total_equal / total >= MIN_SCORE
+
+
+def _qpdf(out: Path, pages: list[str]) -> Path:
+    qpdf = shutil.which("qpdf")
+    if qpdf is None:
+        pytest.fail("qpdf is needed (apt-get install qpdf)")
+    subprocess.run([qpdf, "--empty", "--pages", *pages, "--", str(out)], check=True)
+    return out
+
+
+def test_combined_pdf_one_record_per_page(tmp_path: Path) -> None:
+    """All twelve sheets with a Koganei cover (not a sheet) in the middle."""
+    _need(PDF_DIR)
+    cover = ROOT / "raw" / "koganei-fy2020.pdf"
+    pages = [str(p) for p in PDFS[:6]] + [str(cover), "1"] + [str(p) for p in PDFS[6:]]
+    combined = _qpdf(tmp_path / "combined.pdf", pages)
+    report, projects, problems = extract_form(combined, LAYOUT)
+    numbers = [int(p.stem.rsplit("-", 1)[1]) for p in PDFS]
+    assert [p.no for p in projects] == numbers
+    assert [p.page for p in projects] == [1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13]
+    assert [(p.code, p.page) for p in problems] == [("not_a_form", 7)]
+    assert report["fiscal_year"] == 2024
+
+
+def test_long_combined_pdf_memory_flat(tmp_path: Path) -> None:
+    """The twelve sheets twenty times over (240 pages): one record per page, and the
+    peak memory of reading 240 pages stays close to that of reading 24."""
+    _need(PDF_DIR)
+    short = _qpdf(tmp_path / "short.pdf", [str(p) for p in PDFS * 2])
+    long = _qpdf(tmp_path / "long.pdf", [str(p) for p in PDFS * 20])
+    small, big = _peak_kb(short, 24), _peak_kb(long, 240)
+    print(f"peak RSS: 24 pages {small} kB, 240 pages {big} kB")
+    assert big < small * 1.25
+
+
+def _peak_kb(pdf: Path, pages: int) -> int:
+    code = (
+        "import resource, sys\n"
+        "from pathlib import Path\n"
+        "from extract.forms import extract_form\n"
+        f"_, projects, problems = extract_form(Path({str(pdf)!r}), {LAYOUT!r})\n"
+        f"assert [p.page for p in projects] == list(range(1, {pages} + 1)), problems\n"
+        "assert not problems, problems[:3]\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return int(done.stdout.strip().splitlines()[-1])
+
+
+def test_code_does_not_know_the_answers() -> None:
+    """No gold text of the sheets in extract/ or schemas/ (texts of 12+ characters)."""
+    _need(GOLD_DIR)
+    needles = set()
+    for path in GOLD_DIR.glob("*.json"):
+        project = json.loads(path.read_text(encoding="utf-8"))["project"]
+        for value in project.values():
+            if isinstance(value, str) and len(lenient(value)) >= 12:
+                needles.add(lenient(value)[:12])
+    for folder in ("extract", "schemas"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.suffix in {".py", ".toml", ".json"}:
+                text = lenient(path.read_text(encoding="utf-8"))
+                hits = [n for n in needles if n in text]
+                assert not hits, f"{path} contains expected text: {hits[:3]}"
