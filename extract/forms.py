@@ -71,6 +71,7 @@ class FormReader:
         return out
 
     def read_page(self, grid: PageGrid) -> None:
+        """Read one page: a record when it is the form, else a problem naming the page."""
         if grid.unreadable:
             self._problem("unreadable_page", grid.unreadable, grid.page_no)
             return
@@ -80,17 +81,24 @@ class FormReader:
         if missing:
             self._problem("not_a_form", f"not a {self.layout.label}: no {', '.join(missing)}", grid.page_no)
             return
-        self._read_report(page)
-        data, notes = self._read_record(page)
-        absent = [f.name for f in self.layout.fields if f.required and not data.get(f.name)]
-        if absent:
-            self._problem("odd_page", f"{self.layout.label} without {', '.join(absent)}", grid.page_no)
+        odd = _odd(page, self.layout)
+        if odd:
+            self._problem("odd_page", odd, grid.page_no)
             return
         try:
-            self._projects.append(Project(**data, page=grid.page_no))
+            self._read_report(page)
+            data, notes = self._read_record(page)
+            absent = [f.label for f in self.layout.fields if f.required and data.get(f.name) is None]
+            if absent:
+                raise ValueError(f"no {', '.join(absent)}")
+            project = Project(**data, page=grid.page_no)
         except ValidationError as exc:
             self._problem("odd_page", f"record does not validate: {exc.errors()[0]['msg']}", grid.page_no)
             return
+        except (ValueError, LookupError) as exc:  # a page shaped unlike the layout: not a failed file
+            self._problem("odd_page", f"cannot read the page as {self.layout.label}: {exc}", grid.page_no)
+            return
+        self._projects.append(project)
         for note in notes + _unread(page, self.layout):
             self._problem("form_field", note, grid.page_no)
 
@@ -132,12 +140,24 @@ class FormReader:
         return data, notes
 
 
+def _odd(page: FormPage, layout: FormLayout) -> str | None:
+    """Why a page that passed detection is not one sheet: a required label missing or printed
+    more than once (a list of projects, or two sheets on one page)."""
+    for spec in (f for f in layout.fields if f.required and f.labels):
+        found = [c for _, c in page.cells if matches(spec.labels, page.key(c))]
+        if len(found) != 1:
+            return f"{len(found)} cells labelled {spec.label}: not one {layout.label}"
+    return None
+
+
 def _field(
     page: FormPage, spec: FieldSpec, layout: FormLayout, data: dict, tables: dict[str, TableRead]
 ) -> tuple[object, str | None]:
     """One field's value and, when it could not be read as the layout says, why."""
     if spec.free is not None:
         text = free_match(page, spec.free)
+        if text is None:
+            return None, f"{spec.label}: not printed"
     elif spec.source is not None:
         years = era_years(data.get(spec.source) or "", layout.years)
         index = (spec.era_year or 1) - 1

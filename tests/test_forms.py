@@ -19,8 +19,11 @@ from pathlib import Path
 import pytest
 from conftest import IN_CI, ROOT, SHARED
 
-from extract.forms import extract_form, load_form_layout
+from extract.forms import FormReader, extract_form, load_form_layout
+from extract.grid import build_grid
+from extract.read import read_pdf
 from schemas.form import FormLayout, Project
+from schemas.grid import Cell, PageGrid
 
 LAYOUT = "jimujigyo-sheet"
 PDF_DIR = SHARED / "corpus" / "real" / "ikeda"
@@ -188,3 +191,65 @@ def test_code_does_not_know_the_answers() -> None:
                 text = lenient(path.read_text(encoding="utf-8"))
                 hits = [n for n in needles if n in text]
                 assert not hits, f"{path} contains expected text: {hits[:3]}"
+
+
+def _grid(pdf: Path) -> PageGrid:
+    raw = next(read_pdf(pdf).iter_pages())
+    return build_grid(raw)
+
+
+def _cell(grid: PageGrid, pattern: str, offset: int = 0) -> Cell:
+    """The cell ``offset`` cells right of the first cell whose text matches ``pattern``."""
+    for table in grid.tables:
+        cells = sorted(table.cells, key=lambda c: (c.row, c.col))
+        for i, cell in enumerate(cells):
+            if re.search(pattern, lenient(cell.text)):
+                return cells[i + offset]
+    raise AssertionError(pattern)
+
+
+def _read(grid: PageGrid) -> FormReader:
+    reader = FormReader(load_form_layout(LAYOUT))
+    reader.read_page(grid)
+    return reader
+
+
+def test_odd_pages_become_problems() -> None:
+    """Two sheets on one page, or a sheet without a name: a problem, no record."""
+    _need(PDF_DIR)
+    twice = _grid(PDFS[0])
+    twice.tables = twice.tables + twice.tables
+    reader = _read(twice)
+    assert reader.projects() == []
+    assert [p.code for p in reader.problems] == ["odd_page"] and "2 cells" in reader.problems[0].message
+    nameless = _grid(PDFS[0])
+    _cell(nameless, "^事務事業名$", 1).text = ""
+    reader = _read(nameless)
+    assert reader.projects() == [] and [p.code for p in reader.problems] == ["odd_page"]
+
+
+def test_unreadable_values_are_reported_with_the_record() -> None:
+    """A rating that is no rating, a direction outside the vocabulary and stray text: the
+    record is kept and each oddity is a problem on its page."""
+    _need(PDF_DIR)
+    grid = _grid(PDFS[0])
+    _cell(grid, "^事業の有効性$", 1).text = "よい"
+    _cell(grid, "事業の方向性$", 1).text = "検討中"
+    _cell(grid, "^地方債$", 1).text = "12,3X4"
+    reader = _read(grid)
+    (project,) = reader.projects()
+    assert project.effectiveness is None and project.direction == "検討中"
+    messages = [p.message for p in reader.problems]
+    assert len(messages) == 3 and all(p.page == 1 for p in reader.problems), messages
+    assert any("not a rating" in m for m in messages)
+    assert any("none of" in m for m in messages)
+    assert any("not an amount" in m for m in messages)
+
+
+def test_text_in_no_field_is_reported() -> None:
+    _need(PDF_DIR)
+    grid = _grid(PDFS[0])
+    _cell(grid, "^地方債$", 5).text = "書き込み"  # the blank cell under a 判断理由 label
+    reader = _read(grid)
+    assert len(reader.projects()) == 1
+    assert [p.message for p in reader.problems] == ["text in no field: '書き込み'"]
