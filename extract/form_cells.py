@@ -85,16 +85,36 @@ def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
 
 def right_of(page: FormPage, label: Cell) -> Cell | None:
     """The cell whose left rule is the label's right rule, sharing most of its height."""
-    table = page.table_of(label)
-    beside = [
-        c
-        for c in table.cells
-        if abs(c.bbox.x0 - label.bbox.x1) <= TOL
-        and _overlap(c.bbox.top, c.bbox.bottom, label.bbox.top, label.bbox.bottom) > TOL
-    ]
-    if not beside:
+    stack = right_stack(page, label)
+    if not stack:
         return None
-    return max(beside, key=lambda c: _overlap(c.bbox.top, c.bbox.bottom, label.bbox.top, label.bbox.bottom))
+    return max(stack, key=lambda c: _overlap(c.bbox.top, c.bbox.bottom, label.bbox.top, label.bbox.bottom))
+
+
+def right_stack(page: FormPage, label: Cell) -> list[Cell]:
+    """The cells beside a label, top to bottom: one cell, or a box that unprinted rules
+    (cell fills) split into several of the same width within the label's height."""
+    table = page.table_of(label)
+    beside = sorted(
+        (
+            c
+            for c in table.cells
+            if abs(c.bbox.x0 - label.bbox.x1) <= TOL
+            and _overlap(c.bbox.top, c.bbox.bottom, label.bbox.top, label.bbox.bottom) > TOL
+        ),
+        key=lambda c: c.bbox.top,
+    )
+    if len(beside) < 2:
+        return beside
+    width = beside[0].bbox.x1
+    if all(abs(c.bbox.x1 - width) <= TOL for c in beside) and _stacked(beside):
+        return beside
+    best = max(beside, key=lambda c: _overlap(c.bbox.top, c.bbox.bottom, label.bbox.top, label.bbox.bottom))
+    return [best]
+
+
+def _stacked(cells: list[Cell]) -> bool:
+    return all(abs(a.bbox.bottom - b.bbox.top) <= TOL for a, b in zip(cells, cells[1:], strict=False))
 
 
 def continued(page: FormPage, label: Cell, value: Cell) -> list[Cell]:

@@ -26,6 +26,7 @@ from extract.form_cells import (
     matches,
     nfkc,
     right_of,
+    right_stack,
     row_right,
     value_text,
 )
@@ -183,13 +184,13 @@ def _beside(page: FormPage, label: Cell, spec: FieldSpec) -> str | None:
         cells = row_right(page, label)
         page.use(label, *cells)
         return value_text(" ".join(c.text.strip() for c in cells if c.text.strip()))
-    cell = below(page, label) if spec.value == "below" else right_of(page, label)
-    if cell is None:
-        page.use(label)
-        return None
-    cells = continued(page, label, cell) if spec.value == "right" else [cell]
+    if spec.value == "below":
+        cells = [c for c in [below(page, label)] if c is not None]
+    else:
+        cells = right_stack(page, label)
+        cells = cells[:-1] + continued(page, label, cells[-1]) if cells else []
     page.use(label, *cells)
-    return value_text(joined_text(cells))
+    return value_text(joined_text(cells)) if cells else None
 
 
 def _typed(text: str | None, spec: FieldSpec) -> tuple[object, str | None]:

@@ -22,8 +22,9 @@ from conftest import IN_CI, ROOT, SHARED
 from extract.forms import FormReader, extract_form, load_form_layout
 from extract.grid import build_grid
 from extract.read import read_pdf
+from extract.text import cell_text
 from schemas.form import FormLayout, Project
-from schemas.grid import Cell, PageGrid
+from schemas.grid import BBox, Cell, PageGrid
 
 LAYOUT = "jimujigyo-sheet"
 PDF_DIR = SHARED / "corpus" / "real" / "ikeda"
@@ -253,3 +254,24 @@ def test_text_in_no_field_is_reported() -> None:
     reader = _read(grid)
     assert len(reader.projects()) == 1
     assert [p.message for p in reader.problems] == ["text in no field: '書き込み'"]
+
+
+def test_box_split_by_unprinted_rules_reads_whole() -> None:
+    """A value box cut in two by a cell fill's edge (no printed rule) still reads as one text."""
+    _need(PDF_DIR)
+    pdf = next(p for p in PDFS if p.stem.endswith("154"))
+    grid = _grid(pdf)
+    whole = _read(grid).projects()[0].content
+    box = _cell(grid, "^事業内容$", 1)
+    table = next(t for t in grid.tables if box in t.cells)
+    cut = (box.lines[1].bottom + box.lines[2].top) / 2
+    parts = []
+    for top, bottom in ((box.bbox.top, cut), (cut, box.bbox.bottom)):
+        lines = [ln for ln in box.lines if top <= (ln.top + ln.bottom) / 2 < bottom]
+        part = Cell(box.row, box.col, 1, 1, BBox(box.bbox.x0, top, box.bbox.x1, bottom), lines=lines)
+        part.text = cell_text(lines, part.bbox, 1.5)
+        parts.append(part)
+    table.cells = [c for c in table.cells if c is not box] + parts
+    reader = _read(grid)
+    assert reader.projects()[0].content == whole
+    assert reader.problems == []
