@@ -21,7 +21,10 @@ class _Frozen(BaseModel):
 
 def _check_patterns(patterns: list[str]) -> list[str]:
     for pattern in patterns:
-        re.compile(pattern)
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"bad pattern {pattern!r}: {exc}") from exc
     return patterns
 
 
@@ -164,6 +167,15 @@ class FormLayout(_Frozen):
         if len(set(names)) != len(names):
             raise ValueError(f"layout {self.name}: a field is given twice")
         _check_patterns([self.rating_pattern, self.years.pattern] + self.ignore)
+        if any(f.free is None for f in self.report):
+            raise ValueError(f"layout {self.name}: report fields are read from free text: give free")
+        earlier: set[str] = set()
+        for spec in self.fields:
+            if spec.source is not None and spec.source not in earlier:
+                raise ValueError(f"field {spec.name}: source {spec.source!r} is not an earlier field")
+            if spec.table is not None and spec.table not in {t.name for t in self.tables}:
+                raise ValueError(f"field {spec.name}: no table {spec.table!r}")
+            earlier.add(spec.name)
         return self
 
 

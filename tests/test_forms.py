@@ -275,3 +275,26 @@ def test_box_split_by_unprinted_rules_reads_whole() -> None:
     reader = _read(grid)
     assert reader.projects()[0].content == whole
     assert reader.problems == []
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"fields": [{"name": "nickname", "label": "x", "description": "x", "labels": ["x"]}]},
+            "not in Project",
+        ),
+        ({"fields": [{"name": "name", "label": "x", "description": "x", "labels": ["("]}]}, "unterminated"),
+        ({"fields": [{"name": "name", "label": "x", "description": "x"}]}, "exactly one of"),
+        ({"detect": {"all": []}}, "at least 1"),
+        ({"colour": "red"}, "Extra inputs"),
+    ],
+)
+def test_bad_layout_is_rejected(change: dict, message: str) -> None:
+    import tomllib
+
+    from extract.forms import LAYOUT_DIR
+
+    data = tomllib.loads((LAYOUT_DIR / f"{LAYOUT}.toml").read_text(encoding="utf-8"))
+    with pytest.raises(ValueError, match=message):
+        FormLayout.model_validate(data | change)
