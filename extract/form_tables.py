@@ -189,7 +189,8 @@ def table_cell(page: FormPage, read: TableRead, row: str) -> Cell | None:
 
 
 def read_choices(page: FormPage, spec: MarkSpec, layout: FormLayout) -> tuple[list, list[str]]:
-    """Items whose left neighbour holds a mark, group by group, each in reading order."""
+    """Items marked in their left neighbour (or marked at their own start), group by group,
+    each group in reading order."""
     items: list = []
     problems: list[str] = []
     for pattern in spec.groups:
@@ -200,18 +201,11 @@ def read_choices(page: FormPage, spec: MarkSpec, layout: FormLayout) -> tuple[li
         area = _group_area(page, label)
         page.use(label, *area)
         for cell in sorted(area, key=lambda c: (c.row, c.col)):
-            if page.key(cell) not in layout.marks:
+            text = _marked(page, cell, area, layout)
+            if text is None:
                 continue
-            item = next(
-                (
-                    c
-                    for c in area
-                    if abs(c.bbox.x0 - cell.bbox.x1) <= TOL and abs(c.bbox.top - cell.bbox.top) <= TOL
-                ),
-                None,
-            )
-            text = nfkc(item.text) if item is not None and spec.type == "int" else (item.text if item else "")
-            match = re.search(spec.item, tight(text)) if text else None
+            text = tight(nfkc(text) if spec.type == "int" else text)
+            match = re.search(spec.item, text) if text else None
             if match is None:
                 problems.append(f"{spec.label}: a mark stands beside no item ({text!r})")
                 continue
@@ -219,6 +213,26 @@ def read_choices(page: FormPage, spec: MarkSpec, layout: FormLayout) -> tuple[li
     if spec.type == "int":
         items = sorted(set(items))
     return items, problems
+
+
+def _marked(page: FormPage, cell: Cell, area: list[Cell], layout: FormLayout) -> str | None:
+    """The item a mark cell chooses (the cell right of it), or the rest of a cell that opens
+    with a mark; None when the cell holds no mark."""
+    key = page.key(cell)
+    if key in layout.marks:
+        item = next(
+            (
+                c
+                for c in area
+                if abs(c.bbox.x0 - cell.bbox.x1) <= TOL and abs(c.bbox.top - cell.bbox.top) <= TOL
+            ),
+            None,
+        )
+        return item.text if item is not None else ""
+    text = cell.text.strip()
+    if key[:1] in layout.marks and len(key) > 1:
+        return text[1:]
+    return None
 
 
 def _group_area(page: FormPage, label: Cell) -> list[Cell]:

@@ -298,3 +298,18 @@ def test_bad_layout_is_rejected(change: dict, message: str) -> None:
     data = tomllib.loads((LAYOUT_DIR / f"{LAYOUT}.toml").read_text(encoding="utf-8"))
     with pytest.raises(ValueError, match=message):
         FormLayout.model_validate(data | change)
+
+
+def test_mark_printed_inside_the_item_cell() -> None:
+    """○ typed at the start of the item's own cell instead of in the cell left of it."""
+    _need(PDF_DIR)
+    grid = _grid(PDFS[0])
+    before = _read(grid).projects()[0]
+    for table in grid.tables:
+        for cell in table.cells:
+            if lenient(cell.text) == "○":
+                item = next(c for c in table.cells if c.row == cell.row and c.col == cell.col + 1)
+                cell.text, item.text = "", "○ " + item.text
+    after = _read(grid)
+    assert after.problems == []
+    assert after.projects()[0].sdgs == before.sdgs and after.projects()[0].perspectives == before.perspectives
