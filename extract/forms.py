@@ -51,6 +51,17 @@ def load_form_layout(name: str) -> FormLayout:
     return FormLayout.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
 
 
+def missing_marks(layout: FormLayout, page: FormPage) -> list[str]:
+    """The layout's detect patterns a page does not print: none means the page is the form."""
+    text = page.text()
+    return [p for p in layout.detect.all if not re.search(p, text)]
+
+
+def is_form_page(layout: FormLayout, grid: PageGrid) -> bool:
+    """True when the page prints everything the layout's [detect] asks for."""
+    return not grid.unreadable and not missing_marks(layout, FormPage.of(grid))
+
+
 class FormReader:
     """Feed it page grids; it keeps one Project per form page and a problem per odd page."""
 
@@ -77,8 +88,7 @@ class FormReader:
             self._problem("unreadable_page", grid.unreadable, grid.page_no)
             return
         page = FormPage.of(grid)
-        text = page.text()
-        missing = [p for p in self.layout.detect.all if not re.search(p, text)]
+        missing = missing_marks(self.layout, page)
         if missing:
             self._problem("not_a_form", f"not a {self.layout.label}: no {', '.join(missing)}", grid.page_no)
             return

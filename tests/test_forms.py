@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import IN_CI, ROOT, SHARED
 
-from extract.forms import FormReader, extract_form, load_form_layout
+from extract.forms import FormReader, extract_form, is_form_page, load_form_layout
 from extract.grid import build_grid
 from extract.read import read_pdf
 from extract.text import cell_text
@@ -313,3 +313,10 @@ def test_mark_printed_inside_the_item_cell() -> None:
     after = _read(grid)
     assert after.problems == []
     assert after.projects()[0].sdgs == before.sdgs and after.projects()[0].perspectives == before.perspectives
+
+
+def test_is_form_page() -> None:
+    _need(PDF_DIR)
+    layout = load_form_layout(LAYOUT)
+    assert is_form_page(layout, _grid(PDFS[0]))
+    assert not is_form_page(layout, _grid(ROOT / "raw" / "koganei-fy2020.pdf"))
