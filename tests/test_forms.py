@@ -24,7 +24,7 @@ from extract.grid import build_grid
 from extract.read import read_pdf
 from extract.text import cell_text
 from schemas.form import FormLayout, Project
-from schemas.grid import BBox, Cell, PageGrid
+from schemas.grid import BBox, Cell, Char, PageGrid, Table, TextLine
 
 LAYOUT = "jimujigyo-sheet"
 PDF_DIR = SHARED / "corpus" / "real" / "ikeda"
@@ -320,3 +320,47 @@ def test_is_form_page() -> None:
     layout = load_form_layout(LAYOUT)
     assert is_form_page(layout, _grid(PDFS[0]))
     assert not is_form_page(layout, _grid(ROOT / "raw" / "koganei-fy2020.pdf"))
+
+
+def _moved(grid: PageGrid, scale: float, dx: float, dy: float) -> PageGrid:
+    """The same page printed larger and shifted: every glyph, rule and cell moved alike."""
+
+    def box(b: BBox) -> BBox:
+        return BBox(b.x0 * scale + dx, b.top * scale + dy, b.x1 * scale + dx, b.bottom * scale + dy)
+
+    def line(ln: TextLine) -> TextLine:
+        return TextLine(
+            tuple(
+                Char(
+                    c.text,
+                    c.x0 * scale + dx,
+                    c.top * scale + dy,
+                    c.x1 * scale + dx,
+                    c.bottom * scale + dy,
+                    c.size * scale,
+                )
+                for c in ln.chars
+            )
+        )
+
+    tables = []
+    for t in grid.tables:
+        cells = [
+            Cell(c.row, c.col, c.row_span, c.col_span, box(c.bbox), c.text, [line(ln) for ln in c.lines])
+            for c in t.cells
+        ]
+        xs, ys = [x * scale + dx for x in t.xs], [y * scale + dy for y in t.ys]
+        tables.append(Table(box(t.bbox), xs, ys, cells))
+    free = [line(ln) for ln in grid.free_lines]
+    return PageGrid(grid.page_no, grid.width * scale, grid.height * scale, tables, free)
+
+
+@pytest.mark.parametrize(("scale", "dx", "dy"), [(1.41, 0, 0), (0.8, 30, -20)])
+def test_reading_does_not_depend_on_where_the_form_is_printed(scale: float, dx: float, dy: float) -> None:
+    _need(PDF_DIR)
+    for pdf in PDFS[:4]:
+        grid = _grid(pdf)
+        expected = _read(grid).projects()[0].model_dump()
+        moved = _read(_moved(grid, scale, dx, dy))
+        assert moved.problems == []
+        assert moved.projects()[0].model_dump() == expected
