@@ -134,6 +134,7 @@ class FormReader:
         for spec in self.layout.tables:
             read = read_table(page, spec, self.layout)
             if read is None:
+                data[spec.name] = []
                 notes.append(f"{spec.label}: table not found")
                 continue
             tables[spec.name] = read

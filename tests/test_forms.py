@@ -364,3 +364,13 @@ def test_reading_does_not_depend_on_where_the_form_is_printed(scale: float, dx: 
         moved = _read(_moved(grid, scale, dx, dy))
         assert moved.problems == []
         assert moved.projects()[0].model_dump() == expected
+
+
+def test_sheet_without_its_cost_table_keeps_the_rest() -> None:
+    _need(PDF_DIR)
+    grid = _grid(PDFS[0])
+    _cell(grid, "^区分$").text = ""
+    reader = _read(grid)
+    (project,) = reader.projects()
+    assert project.costs == [] and project.beneficiary_ratio is None and project.indicators
+    assert "事業費等: table not found" in [p.message for p in reader.problems]
