@@ -55,7 +55,7 @@ def year_kind(text: str, years: Years) -> tuple[int, str] | None:
 
 
 def era_years(text: str, years: Years) -> list[int]:
-    """Every era year printed in a text, in order: '令和 5 年度 ～ 令和 9 年度' -> [2023, 2027]."""
+    """Every era year printed in a text, in order: '令和 2 年度 ～ 令和 4 年度' -> [2020, 2022]."""
     out = []
     for match in re.finditer(years.pattern, squash(text)):
         era = years.eras.get(match.group("era"), match.group("era"))

@@ -83,7 +83,7 @@ class FieldSpec(Described):
 
 
 class RatingSpec(Described):
-    """A rating cell printed as letter + label ("A.順調に推移している")."""
+    """A rating cell printed as letter + label ("A.…": a letter, a separator, the printed label)."""
 
     labels: list[str] = Field(min_length=1, description="Regexes for the rating's printed label cell")
     label_field: str = Field(description="Field name that receives the printed label after the letter")
@@ -237,7 +237,7 @@ class Project(_Record):
     efficiency: str | None = Field(description="事業の効率性: rating letter")
     efficiency_label: str | None = Field(description="事業の効率性: the label after the letter")
     evaluation_reason: str | None = Field(description="有効性・効率性の判断理由")
-    direction: str | None = Field(description="今後の事業の方向性 (現状維持/拡充/縮小/廃止/その他)")
+    direction: str | None = Field(description="今後の事業の方向性, one word of the layout's vocabulary")
     direction_reason: str | None = Field(description="事業の方向性: 判断理由")
     remarks: str | None = Field(description="※備考")
     page: int = Field(description="PDF page (1-based) of the sheet")
