@@ -1,0 +1,234 @@
+"""Find things on a form page by their printed labels and by the geometry of its ruled cells.
+
+A form is read by where its labels are printed, not by row and column numbers: a value is the
+cell whose left rule is the label's right rule (or whose top rule is the label's bottom rule).
+Everything found is marked as used, so that text landing in no field can be reported.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from extract.normalise import fold_kangxi, squash
+from extract.text import cell_text
+from schemas.grid import BBox, Cell, PageGrid, Table, TextLine
+
+TOL = 2.0  # points: two rules this close are the same rule
+_MAX_PAD = 6.0  # as extract.grid: the largest cell padding
+_DEFAULT_PAD = 1.5
+
+
+@dataclass
+class FormPage:
+    """One page's cells (with their table) and free lines, and what has been read of them."""
+
+    grid: PageGrid
+    cells: list[tuple[Table, Cell]] = field(default_factory=list)
+    keys: dict[int, str] = field(default_factory=dict)
+    used: set[int] = field(default_factory=set)
+    used_lines: set[int] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, grid: PageGrid) -> FormPage:
+        page = cls(grid)
+        for table in grid.tables:
+            for cell in sorted(table.cells, key=lambda c: (c.row, c.col)):
+                page.cells.append((table, cell))
+                page.keys[id(cell)] = squash(cell.text)
+        return page
+
+    def key(self, cell: Cell) -> str:
+        return self.keys[id(cell)]
+
+    def use(self, *cells: Cell | None) -> None:
+        self.used.update(id(c) for c in cells if c is not None)
+
+    def table_of(self, cell: Cell) -> Table:
+        return next(t for t, c in self.cells if c is cell)
+
+    def text(self) -> str:
+        """The page's text for detection: NFKC, no whitespace."""
+        return "".join(self.keys.values()) + "".join(squash(ln.text) for ln in self.grid.free_lines)
+
+
+def matches(patterns: list[str], text: str) -> bool:
+    return any(re.search(p, text) for p in patterns)
+
+
+def find_label(page: FormPage, patterns: list[str], after: str | None = None) -> Cell | None:
+    """The first cell (reading order) whose text matches a pattern; with ``after``, the
+    nearest such cell below the cell matching ``after`` and overlapping it horizontally."""
+    if after is None:
+        for pattern in patterns:
+            for _, cell in page.cells:
+                if re.search(pattern, page.key(cell)):
+                    return cell
+        return None
+    anchor = find_label(page, [after])
+    if anchor is None:
+        return None
+    below = [
+        c
+        for _, c in page.cells
+        if c.bbox.top >= anchor.bbox.bottom - TOL
+        and _overlap(c.bbox.x0, c.bbox.x1, anchor.bbox.x0, anchor.bbox.x1) > TOL
+        and matches(patterns, page.key(c))
+    ]
+    return min(below, key=lambda c: c.bbox.top) if below else None
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return min(a1, b1) - max(a0, b0)
+
+
+def right_of(page: FormPage, label: Cell) -> Cell | None:
+    """The cell whose left rule is the label's right rule, sharing most of its height."""
+    stack = right_stack(page, label)
+    if not stack:
+        return None
+    return max(stack, key=lambda c: _overlap(c.bbox.top, c.bbox.bottom, label.bbox.top, label.bbox.bottom))
+
+
+def right_stack(page: FormPage, label: Cell) -> list[Cell]:
+    """The cells beside a label, top to bottom: one cell, or a box that unprinted rules
+    (cell fills) split into several of the same width within the label's height."""
+    table = page.table_of(label)
+    beside = sorted(
+        (
+            c
+            for c in table.cells
+            if abs(c.bbox.x0 - label.bbox.x1) <= TOL
+            and _overlap(c.bbox.top, c.bbox.bottom, label.bbox.top, label.bbox.bottom) > TOL
+        ),
+        key=lambda c: c.bbox.top,
+    )
+    if len(beside) < 2:
+        return beside
+    width = beside[0].bbox.x1
+    if all(abs(c.bbox.x1 - width) <= TOL for c in beside) and _stacked(beside):
+        return beside
+    best = max(beside, key=lambda c: _overlap(c.bbox.top, c.bbox.bottom, label.bbox.top, label.bbox.bottom))
+    return [best]
+
+
+def _stacked(cells: list[Cell]) -> bool:
+    return all(abs(a.bbox.bottom - b.bbox.top) <= TOL for a, b in zip(cells, cells[1:], strict=False))
+
+
+def continued(page: FormPage, label: Cell, value: Cell) -> list[Cell]:
+    """The value cell and the cells under it that continue it: a spreadsheet's cell fills
+    draw rules that are not printed, splitting one box in two. The box goes on while the
+    label column below is blank and the value column below has the same width."""
+    table = page.table_of(label)
+    out = [value]
+    while True:
+        bottom = out[-1].bbox.bottom
+        nxt_label = _under(table, label.bbox.x0, label.bbox.x1, bottom)
+        nxt_value = _under(table, value.bbox.x0, value.bbox.x1, bottom)
+        if nxt_label is None or nxt_value is None or page.key(nxt_label):
+            return out
+        page.use(nxt_label)
+        out.append(nxt_value)
+        label = nxt_label
+
+
+def _under(table: Table, x0: float, x1: float, top: float) -> Cell | None:
+    return next(
+        (
+            c
+            for c in table.cells
+            if abs(c.bbox.top - top) <= TOL and abs(c.bbox.x0 - x0) <= TOL and abs(c.bbox.x1 - x1) <= TOL
+        ),
+        None,
+    )
+
+
+def joined_text(cells: list[Cell]) -> str:
+    """The text of cells stacked into one box, wrapped lines joined as in one cell."""
+    if len(cells) == 1:
+        return cells[0].text
+    lines = [ln for c in cells for ln in c.lines]
+    box = BBox(cells[0].bbox.x0, cells[0].bbox.top, cells[0].bbox.x1, cells[-1].bbox.bottom)
+    gaps = [ln.x0 - box.x0 for ln in lines if ln.x0 >= box.x0]
+    return cell_text(lines, box, min(min(gaps), _MAX_PAD) if gaps else _DEFAULT_PAD)
+
+
+def below(page: FormPage, label: Cell) -> Cell | None:
+    """The cell whose top rule is the label's bottom rule, sharing most of its width."""
+    table = page.table_of(label)
+    under = [
+        c
+        for c in table.cells
+        if abs(c.bbox.top - label.bbox.bottom) <= TOL
+        and _overlap(c.bbox.x0, c.bbox.x1, label.bbox.x0, label.bbox.x1) > TOL
+    ]
+    if not under:
+        return None
+    return max(under, key=lambda c: _overlap(c.bbox.x0, c.bbox.x1, label.bbox.x0, label.bbox.x1))
+
+
+def row_right(page: FormPage, label: Cell) -> list[Cell]:
+    """Every cell right of the label that starts on the label's top rule, left to right."""
+    table = page.table_of(label)
+    row = [
+        c
+        for c in table.cells
+        if c.bbox.x0 >= label.bbox.x1 - TOL
+        and abs(c.bbox.top - label.bbox.top) <= TOL
+        and c.bbox.bottom <= label.bbox.bottom + TOL
+    ]
+    return sorted(row, key=lambda c: c.bbox.x0)
+
+
+def value_text(text: str) -> str | None:
+    """A cell's text as a field value: as printed (radicals folded), None when blank."""
+    text = fold_kangxi(text).strip()
+    return text or None
+
+
+def tight(text: str) -> str:
+    """A printed label or key without its spacing: whitespace stays only between Latin words."""
+    text = fold_kangxi(text).strip()
+    return re.sub(r"\s+", lambda m: _space(text, m), text)
+
+
+def _space(text: str, match: re.Match[str]) -> str:
+    before = text[match.start() - 1] if match.start() else ""
+    after = text[match.end()] if match.end() < len(text) else ""
+    latin = re.compile(r"[A-Za-z0-9]")
+    return " " if latin.match(before) and latin.match(after) else ""
+
+
+def free_match(page: FormPage, pattern: str) -> str | None:
+    """Group 'value' of the first free line matching ``pattern``, whitespace runs as one space."""
+    for i, line in enumerate(page.grid.free_lines):
+        match = re.search(pattern, fold_kangxi(line.text).strip())
+        if match:
+            page.used_lines.add(i)
+            return re.sub(r"\s+", " ", match.group("value")).strip() or None
+    return None
+
+
+def free_below(page: FormPage, patterns: list[str]) -> tuple[bool, str | None]:
+    """(label found, text) for a label printed outside the tables: the lines right of it and
+    below it, one per line."""
+    lines = page.grid.free_lines
+    found = next((i for i, ln in enumerate(lines) if matches(patterns, squash(ln.text))), None)
+    if found is None:
+        return False, None
+    page.used_lines.add(found)
+    label = lines[found]
+    taken = [i for i, ln in enumerate(lines) if i != found and _after_label(ln, label)]
+    page.used_lines.update(taken)
+    return True, value_text("\n".join(lines[i].text for i in taken))
+
+
+def _after_label(line: TextLine, label: TextLine) -> bool:
+    same_line = abs(line.top - label.top) <= TOL and line.x0 > label.x1
+    return same_line or line.top > label.bottom - TOL
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)

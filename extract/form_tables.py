@@ -1,0 +1,253 @@
+"""Tables embedded in a form, and items chosen by a mark: the keyed parts of a form page.
+
+An embedded table is found by its corner header (the cell above the row keys). Its columns
+are the slot columns right of the corner, each keyed by the stack of header cells above it
+(an era year header such as Ｒ４年度 over 決算 becomes fiscal year 2022, kind 決算); its rows
+are the slot rows below, each keyed by the innermost header cell starting in that row (the
+名 of a 主な内訳 line, not the vertical 主な内訳 group label beside it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extract.form_cells import TOL, FormPage, find_label, matches, nfkc, tight, value_text
+from extract.normalise import era_year, squash
+from schemas.form import FormLayout, MarkSpec, TableSpec, Years
+from schemas.grid import Cell, Table
+
+
+@dataclass
+class Column:
+    """One data column of an embedded table: a fiscal year + kind, or a named column."""
+
+    x0: float
+    x1: float
+    fiscal_year: int | None = None
+    kind: str | None = None
+    name: str | None = None
+    mark: bool = False
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+@dataclass
+class TableRead:
+    """What was read of one embedded table, kept so fields can look up a cell in it."""
+
+    table: Table
+    columns: list[Column]
+    entries: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def year_kind(text: str, years: Years) -> tuple[int, str] | None:
+    """'R4年度決算' -> (2022, '決算'): the era year and the kind named in a header stack."""
+    match = re.search(years.pattern, text)
+    kind = next((k for k in years.kinds if k in text), None)
+    if match is None or kind is None:
+        return None
+    era = years.eras.get(match.group("era"), match.group("era"))
+    return era_year(era, nfkc(match.group("year"))), kind
+
+
+def era_years(text: str, years: Years) -> list[int]:
+    """Every era year printed in a text, in order: '令和 2 年度 ～ 令和 4 年度' -> [2020, 2022]."""
+    out = []
+    for match in re.finditer(years.pattern, squash(text)):
+        era = years.eras.get(match.group("era"), match.group("era"))
+        out.append(era_year(era, match.group("year")))
+    return out
+
+
+def read_table(page: FormPage, spec: TableSpec, layout: FormLayout) -> TableRead | None:
+    corner = find_label(page, [spec.corner])
+    if corner is None:
+        return None
+    table = page.table_of(corner)
+    heads = [
+        c
+        for c in table.cells
+        if c.bbox.top >= corner.bbox.top - TOL
+        and c.bbox.bottom <= corner.bbox.bottom + TOL
+        and c.bbox.x0 >= corner.bbox.x1 - TOL
+    ]
+    end = next((c.bbox.x0 for c in heads if spec.until and re.search(spec.until, page.key(c))), None)
+    heads = [c for c in heads if end is None or c.bbox.x1 <= end + TOL]
+    page.use(corner, *heads)
+    read = TableRead(table, _columns(page, table, heads, spec, layout))
+    _rows(page, read, corner, spec, layout)
+    return read
+
+
+def _columns(
+    page: FormPage, table: Table, heads: list[Cell], spec: TableSpec, layout: FormLayout
+) -> list[Column]:
+    """Slot columns under the headers; neighbours under the same header cells are one column."""
+    groups: list[tuple[list[int], float, float]] = []
+    for x0, x1 in zip(table.xs, table.xs[1:], strict=False):
+        over = [id(c) for c in heads if c.bbox.x0 <= x0 + TOL and c.bbox.x1 >= x1 - TOL]
+        if not over:
+            continue
+        if groups and groups[-1][0] == over:
+            groups[-1] = (over, groups[-1][1], x1)
+        else:
+            groups.append((over, x0, x1))
+    columns = []
+    for ids, x0, x1 in groups:
+        stack = sorted((c for c in heads if id(c) in ids), key=lambda c: c.bbox.top)
+        text = "".join(page.key(c) for c in stack)
+        named = next((n for n in spec.columns if re.search(n.header, text)), None)
+        if named is not None:
+            columns.append(Column(x0, x1, name=named.name, mark=named.type == "mark"))
+        elif (found := year_kind(text, layout.years)) is not None:
+            columns.append(Column(x0, x1, fiscal_year=found[0], kind=found[1]))
+    return columns
+
+
+def _rows(page: FormPage, read: TableRead, corner: Cell, spec: TableSpec, layout: FormLayout) -> None:
+    table = read.table
+    first = min((i for i, y in enumerate(table.ys) if y >= corner.bbox.bottom - TOL), default=len(table.ys))
+    for r in range(first, len(table.ys) - 1):
+        starts = [c for c in table.cells if c.row == r]
+        keys = [c for c in starts if c.bbox.x0 >= corner.bbox.x0 - TOL and c.bbox.x0 < corner.bbox.x1 - TOL]
+        if not keys:
+            continue
+        key_cell = max(keys, key=lambda c: c.bbox.x0)
+        name = tight(re.sub(spec.strip, "", key_cell.text.strip()) if spec.strip else key_cell.text)
+        if key_cell.bbox.x1 > corner.bbox.x1 + TOL or matches(spec.stop, squash(name)):
+            return
+        page.use(*keys)
+        cells = {id(col): _cell_at(starts, col) for col in read.columns}
+        page.use(*cells.values())
+        _entry(read, spec, layout, name, cells)
+
+
+def _cell_at(starts: list[Cell], col: Column) -> Cell | None:
+    return next((c for c in starts if c.bbox.x0 - TOL <= col.cx <= c.bbox.x1 + TOL), None)
+
+
+def _entry(read: TableRead, spec: TableSpec, layout: FormLayout, name: str, cells: dict) -> None:
+    texts = {id(col): (value_text(cells[id(col)].text) if cells[id(col)] else None) for col in read.columns}
+    if not name:
+        if any(texts.values()):
+            read.problems.append(
+                f"{spec.label}: a row without a name holds values {list(filter(None, texts.values()))}"
+            )
+        return
+    values = []
+    for col in (c for c in read.columns if c.fiscal_year is not None):
+        text = texts[id(col)]
+        if text is None:
+            continue
+        value: int | str | None = text
+        if spec.type == "int":
+            value = _amount(text, layout)
+            if value is None:
+                if squash(text) not in {squash(e) for e in layout.empty}:
+                    read.problems.append(
+                        f"{spec.label}: {name} {col.fiscal_year} {col.kind}: not an amount: {text!r}"
+                    )
+                continue
+        values.append({"fiscal_year": col.fiscal_year, "kind": col.kind, spec.value: value})
+    if spec.shape == "cells":
+        read.entries.extend({spec.key: name, **v} for v in values)
+        return
+    entry: dict = {spec.key: name, "values": values}
+    for col in (c for c in read.columns if c.name is not None):
+        text = texts[id(col)]
+        entry[col.name] = bool(text and squash(text) in layout.marks) if col.mark else text
+    read.entries.append(entry)
+
+
+def _amount(text: str, layout: FormLayout) -> int | None:
+    """'13,834' -> 13834, '-220' / '△220' -> -220; None for anything else (dashes included)."""
+    folded = squash(text).replace(",", "")
+    match = re.fullmatch(r"([-−‐－△▲]?)([0-9]+)", folded)
+    if match is None:
+        return None
+    return -int(match.group(2)) if match.group(1) else int(match.group(2))
+
+
+def table_cell(page: FormPage, read: TableRead, row: str) -> Cell | None:
+    """The cell of the last year column in the row whose header matches ``row``."""
+    years = [c for c in read.columns if c.fiscal_year is not None]
+    if not years:
+        return None
+    left = years[0].x0 + TOL
+    label = next((c for c in read.table.cells if c.bbox.x1 <= left and re.search(row, page.key(c))), None)
+    if label is None:
+        return None
+    starts = [c for c in read.table.cells if c.row == label.row]
+    page.use(
+        label, *(c for c in starts if c.bbox.x0 >= years[0].x0 - TOL and c.bbox.x1 <= years[-1].x1 + TOL)
+    )
+    return _cell_at(starts, years[-1])
+
+
+def read_choices(page: FormPage, spec: MarkSpec, layout: FormLayout) -> tuple[list, list[str]]:
+    """Items marked in their left neighbour (or marked at their own start), group by group,
+    each group in reading order."""
+    items: list = []
+    problems: list[str] = []
+    for pattern in spec.groups:
+        label = find_label(page, [pattern])
+        if label is None:
+            problems.append(f"{spec.label}: group {pattern!r} not found")
+            continue
+        area = _group_area(page, label)
+        page.use(label, *area)
+        for cell in sorted(area, key=lambda c: (c.row, c.col)):
+            text = _marked(page, cell, area, layout)
+            if text is None:
+                continue
+            text = tight(nfkc(text) if spec.type == "int" else text)
+            match = re.search(spec.item, text) if text else None
+            if match is None:
+                problems.append(f"{spec.label}: a mark stands beside no item ({text!r})")
+                continue
+            items.append(int(match.group("value")) if spec.type == "int" else match.group("value"))
+    if spec.type == "int":
+        items = sorted(set(items))
+    return items, problems
+
+
+def _marked(page: FormPage, cell: Cell, area: list[Cell], layout: FormLayout) -> str | None:
+    """The item a mark cell chooses (the cell right of it), or the rest of a cell that opens
+    with a mark; None when the cell holds no mark."""
+    key = page.key(cell)
+    if key in layout.marks:
+        item = next(
+            (
+                c
+                for c in area
+                if abs(c.bbox.x0 - cell.bbox.x1) <= TOL and abs(c.bbox.top - cell.bbox.top) <= TOL
+            ),
+            None,
+        )
+        return item.text if item is not None else ""
+    text = cell.text.strip()
+    if key[:1] in layout.marks and len(key) > 1:
+        return text[1:]
+    return None
+
+
+def _group_area(page: FormPage, label: Cell) -> list[Cell]:
+    """Cells right of a group label, from its top down to the next label in its column."""
+    table = page.table_of(label)
+    below = [
+        c.bbox.top
+        for c in table.cells
+        if abs(c.bbox.x0 - label.bbox.x0) <= TOL and c.bbox.top >= label.bbox.bottom - TOL and page.key(c)
+    ]
+    bottom = min(below, default=table.bbox.bottom)
+    return [
+        c
+        for c in table.cells
+        if c.bbox.x0 >= label.bbox.x1 - TOL
+        and c.bbox.top >= label.bbox.top - TOL
+        and c.bbox.bottom <= bottom + TOL
+    ]
