@@ -203,7 +203,9 @@ class _State:
             (
                 s
                 for s, row in self.known.items()
-                if row["file"] != pdf.name and tuple(row[k] for k in REPORT_KEY) == key
+                if row["file"] != pdf.name
+                and tuple(row[k] for k in REPORT_KEY) == key
+                and self._same_items(s, report)
             ),
             None,
         )
@@ -226,6 +228,13 @@ class _State:
         self.seen.add(sha)
         self.result.loaded.append(pdf.name)
         return None
+
+    def _same_items(self, sha: str, report: Report) -> bool:
+        """Two PDFs of one key clash when they share an item; sheets split from one publication
+        into several files (one project each) do not."""
+        from extract.load import item_keys
+
+        return bool(item_keys(self.db, sha) & item_keys(report))
 
     def prune(self, pdfs: list[Path]) -> None:
         """Remove reports whose PDF is no longer given; never when a given path is unreadable."""

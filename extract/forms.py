@@ -9,9 +9,6 @@ no field is reported too, so that nothing is lost silently.
 from __future__ import annotations
 
 import re
-import tomllib
-from functools import cache
-from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -31,24 +28,10 @@ from extract.form_cells import (
     value_text,
 )
 from extract.form_tables import TableRead, era_years, read_choices, read_table, table_cell
-from extract.grid import build_grid
 from extract.normalise import fiscal_year, squash
-from extract.read import read_pdf
-from extract.settings import ExtractSettings
 from schemas.form import FieldSpec, FormLayout, Project, RatingSpec
 from schemas.grid import Cell, PageGrid
 from schemas.report import Problem
-
-LAYOUT_DIR = Path(__file__).parent / "layouts"
-
-
-@cache
-def load_form_layout(name: str) -> FormLayout:
-    """The validated form layout extract/layouts/NAME.toml."""
-    path = LAYOUT_DIR / f"{name}.toml"
-    if not path.is_file():
-        raise ValueError(f"unknown form layout {name!r}")
-    return FormLayout.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
 
 
 def missing_marks(layout: FormLayout, page: FormPage) -> list[str]:
@@ -246,14 +229,3 @@ def _unread(page: FormPage, layout: FormLayout) -> list[str]:
         if key and i not in page.used_lines and not matches(layout.ignore, key):
             out.append(f"text in no field: {line.text.strip()[:60]!r}")
     return out
-
-
-def extract_form(
-    path: Path, layout_name: str, settings: ExtractSettings | None = None
-) -> tuple[dict, list[Project], list[Problem]]:
-    """Read every page of a PDF as the form: (report fields, projects, problems)."""
-    settings = settings or ExtractSettings()
-    reader = FormReader(load_form_layout(layout_name))
-    for raw in read_pdf(path, settings).iter_pages():
-        reader.read_page(build_grid(raw, settings))
-    return reader.report_fields(), reader.projects(), reader.problems

@@ -85,14 +85,15 @@ def link_reports(db: Database, overrides: Overrides) -> None:
     db["rating_changes"].drop(ignore=True)
     db["rating_changes"].create({c: _CHANGE_TYPES.get(c, str) for c in CHANGE_COLUMNS})
     for reports in _series(db).values():
+        years: dict[int, list[dict]] = defaultdict(list)
+        for report in reports:  # the parts of one year's publication are read as one report
+            years[report["fiscal_year"]].append(report)
         previous, before = None, None
-        for report in reports:
-            before = _link_report(db, report, before, overrides)
-            if previous:
-                db["rating_changes"].insert_all(
-                    changes_between(db, previous["fiscal_year"], report["fiscal_year"], report)
-                )
-            previous = report
+        for year, parts in years.items():
+            before = _link_year(db, [r["id"] for r in parts], year, before, overrides)
+            if previous is not None:
+                db["rating_changes"].insert_all(changes_between(db, previous, year, parts[0]))
+            previous = year
     db.create_view("rating_audit", AUDIT_SQL, replace=True)
     db.create_view("initiative_history", HISTORY_SQL, replace=True)
 
@@ -135,15 +136,17 @@ class _Linked:
     dept_key_of: dict[int, str]  # evaluation id -> department key
 
 
-def _link_report(db: Database, report: dict, before: _Linked | None, overrides: Overrides) -> _Linked:
-    """Link one report to the one before it (already linked, held in memory)."""
-    items = _items(db, report["id"])
-    depts = _departments(db, report["id"])
+def _link_year(
+    db: Database, report_ids: list[str], year: int, before: _Linked | None, overrides: Overrides
+) -> _Linked:
+    """Link one year of a series to the year before it (already linked, held in memory)."""
+    items = [i for rid in report_ids for i in _items(db, rid)]
+    depts = {k: v for rid in report_ids for k, v in _departments(db, rid).items()}
     if before is None:
         matches = {i.id: (None, "new", None) for i in items}
         before = _Linked([], {}, {}, {})
     else:
-        found = match_initiatives(before.items, items, report["fiscal_year"], overrides)
+        found = match_initiatives(before.items, items, year, overrides)
         matches = {m.later: (m.earlier, m.method, m.score) for m in found}
     linked = _Linked(items, depts, {}, {})
     links, eval_links = [], []

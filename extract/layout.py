@@ -15,10 +15,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from extract.normalise import squash
+from schemas.form import FormLayout
 from schemas.layout import RowLayout
 
 BUILTIN_DIR = Path(__file__).parent / "layouts"
-Layout = RowLayout
+Layout = RowLayout | FormLayout
 
 
 class LayoutError(ValueError):
@@ -44,7 +45,8 @@ def _load_file(path: Path) -> Layout:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise LayoutError(f"{path}: cannot read the layout ({exc})") from None
     try:
-        return RowLayout.model_validate(data)
+        model = FormLayout if data.get("kind") == "form" else RowLayout
+        return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

@@ -59,7 +59,8 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
     "evaluations": (
         {
             "id": int, "report_id": str, "initiative_id": str, "layout": str, "department": str,
-            "prev_rating": str, "rating": str, "texts": str, "fields": str, "page": int, "source_file": str,
+            "prev_rating": str, "rating": str, "direction": str, "texts": str, "fields": str, "page": int,
+            "source_file": str,
         },
         "id",
         [("report_id", "reports", "id"), ("initiative_id", "initiatives", "id")],
@@ -72,6 +73,18 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
         },
         "id",
         [("report_id", "reports", "id"), ("policy_id", "policies", "id")],
+    ),
+    "costs": (
+        {"id": int, "report_id": str, "evaluation_id": int, "item": str, "fiscal_year": int, "kind": str,
+         "amount": int},
+        "id",
+        [("report_id", "reports", "id"), ("evaluation_id", "evaluations", "id")],
+    ),
+    "indicators": (
+        {"id": int, "report_id": str, "evaluation_id": int, "name": str, "unit": str,
+         "resilience_indicator": int, "fiscal_year": int, "kind": str, "value": str},
+        "id",
+        [("report_id", "reports", "id"), ("evaluation_id", "evaluations", "id")],
     ),
     "layout_fields": (
         {"id": str, "layout": str, "layout_label": str, "position": int, "scope": str, "name": str,
@@ -107,7 +120,7 @@ LEFT JOIN measures m ON m.id = i.measure_id"""
 VIEWS = {
     "evaluation_rows": f"""
 SELECT e.id, r.fiscal_year, r.municipality, r.publisher, p.policy_title, m.measure_no, i.initiative_no,
-    i.initiative_title, e.department, e.prev_rating, e.rating, {CHANGE_SQL} AS change, e.page, i.is_new,
+    i.initiative_title, e.department, e.prev_rating, e.rating, {CHANGE_SQL} AS change, e.direction, e.page, i.is_new,
     e.texts, e.layout, r.title AS report_title, p.sheet_no, p.goal_no, p.goal_title, m.measure_title,
     e.source_file, '/{PDF_MOUNT}/' || e.source_file || '#page=' || e.page AS pdf_url, e.report_id,
     e.initiative_id
@@ -155,7 +168,17 @@ WHERE e.layout = '{escaped}'
 ORDER BY r.fiscal_year, r.id, e.id"""
 
 
-_CHILDREN = ("issues", "comments", "evaluations", "initiatives", "measures", "policies", "rating_scale")
+_CHILDREN = (
+    "issues",
+    "comments",
+    "costs",
+    "indicators",
+    "evaluations",
+    "initiatives",
+    "measures",
+    "policies",
+    "rating_scale",
+)
 
 
 def open_database(path: Path) -> Database:
@@ -237,6 +260,7 @@ def load_report(db: Database, report: Report) -> None:
         _load_layout(db, report.layout)
         _load_policies(db, report, rid)
         _load_evaluations(db, report, rid)
+        _load_projects(db, report, rid)
         _load_comments(db, report, rid)
         db["issues"].insert_all(
             {"report_id": rid, "page": p.page, "kind": p.code, "detail": p.message} for p in report.problems
@@ -270,6 +294,7 @@ def _load_policies(db: Database, report: Report, rid: str) -> None:
     boxes = {p.sheet_no: p for p in report.policies}
     sheets = {s.sheet_no: s for s in report.sheets}
     pages = {e.sheet_no: e.page for e in reversed(report.evaluations)}
+    pages |= {i + 1: p.page for i, p in enumerate(report.projects)}
     for no in sorted(set(boxes) | set(sheets) | set(pages)):
         box, sheet = boxes.get(no), sheets.get(no)
         own = {
@@ -293,6 +318,16 @@ def _load_policies(db: Database, report: Report, rid: str) -> None:
         )  # fmt: skip
 
 
+def item_keys(source: Database | Report, report_id: str | None = None) -> set[tuple[Any, str]]:
+    """(number, title) of every item of a loaded report, or of a report about to be loaded."""
+    if isinstance(source, Database):
+        sql = "select initiative_no, initiative_title from initiatives where report_id = ?"
+        return {tuple(row) for row in source.execute(sql, [report_id]).fetchall()}
+    roles = _role_fields(source.layout)
+    records = [e.model_dump() for e in source.evaluations] + [p.model_dump() for p in source.projects]
+    return {(r.get(roles.get("number", "")), r.get(roles.get("title", "")) or "") for r in records}
+
+
 def _role_fields(layout: LayoutInfo) -> dict[str, str]:
     """role -> the record key that plays it (the first field of that role)."""
     out: dict[str, str] = {}
@@ -302,18 +337,46 @@ def _role_fields(layout: LayoutInfo) -> dict[str, str]:
 
 
 def _load_evaluations(db: Database, report: Report, rid: str) -> None:
+    records = [e.model_dump() for e in report.evaluations]
+    _load_rows(db, report, rid, records)
+
+
+def _load_projects(db: Database, report: Report, rid: str) -> None:
+    """A form's sheets: each project one evaluations row; its costs and indicators apart."""
+    if not report.projects:
+        return
+    records = [
+        {"sheet_no": i + 1, **p.model_dump(exclude={"costs", "indicators"})}
+        for i, p in enumerate(report.projects)
+    ]
+    ids = _load_rows(db, report, rid, records)
+    db["costs"].insert_all(
+        {"report_id": rid, "evaluation_id": eid, **c.model_dump()}
+        for eid, p in zip(ids, report.projects, strict=True)
+        for c in p.costs
+    )
+    db["indicators"].insert_all(
+        {"report_id": rid, "evaluation_id": eid, "name": ind.name, "unit": ind.unit,
+         "resilience_indicator": int(ind.resilience_indicator), **v.model_dump()}
+        for eid, p in zip(ids, report.projects, strict=True)
+        for ind in p.indicators
+        for v in ind.values
+    )  # fmt: skip
+
+
+def _load_rows(db: Database, report: Report, rid: str, records: list[dict[str, Any]]) -> list[int]:
+    """Rated rows of any layout: initiatives by number and title, the record's fields as JSON."""
     roles = _role_fields(report.layout)
     texts = [f.name for f in report.layout.fields if f.role == "text"]
     flags = [f.name for f in report.layout.fields if f.role == "flag"]
     measures = {f"{rid}:{p.sheet_no}:{m.measure_no}" for p in report.policies for m in p.measures}
     extra_measures, initiatives, rows = {}, {}, []
-    for e in report.evaluations:
-        record = e.model_dump()
+    for record in records:
 
         def get(role: str, record: dict[str, Any] = record) -> Any:
             return record.get(roles[role]) if role in roles else None
 
-        pid = f"{rid}:{e.sheet_no}"
+        pid = f"{rid}:{record['sheet_no']}"
         group, number, title = get("group"), get("number"), get("title") or ""
         mid = f"{pid}:{group}" if group is not None else None
         if mid and mid not in measures:  # a measure the box did not list
@@ -332,14 +395,18 @@ def _load_evaluations(db: Database, report: Report, rid: str) -> None:
             {
                 "report_id": rid, "initiative_id": iid, "layout": report.layout.name,
                 "department": get("department"), "prev_rating": get("prev_rating"), "rating": get("rating"),
-                "texts": "\n".join(str(record[k]) for k in texts if record.get(k)) or None,
+                "direction": get("direction"),
+                "texts": "\n".join(record[k] for k in texts if isinstance(record.get(k), str) and record[k]) or None,
                 "fields": json.dumps(fields, ensure_ascii=False),
-                "page": e.page, "source_file": report.report.source.file,
+                "page": record["page"], "source_file": report.report.source.file,
             }
         )  # fmt: skip
     db["measures"].insert_all(extra_measures.values())
     db["initiatives"].insert_all(initiatives.values())
-    db["evaluations"].insert_all(rows)
+    first = (db.execute("select coalesce(max(id), 0) from evaluations").fetchone()[0]) + 1
+    ids = list(range(first, first + len(rows)))
+    db["evaluations"].insert_all({"id": i, **row} for i, row in zip(ids, rows, strict=True))
+    return ids
 
 
 def _load_comments(db: Database, report: Report, rid: str) -> None:

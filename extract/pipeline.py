@@ -9,15 +9,18 @@ from pathlib import Path
 from extract.classify import classify, has_kana, page_text, rated_table
 from extract.comments import CommentReader
 from extract.errors import NotAnEvaluationReport, PdfUnreadable
+from extract.forms import FormReader
 from extract.front import FrontReader
 from extract.grid import build_grid
 from extract.layout import Layout, all_layouts, available_layouts, detects, load_layout
 from extract.leftovers import Leftovers
 from extract.read import PdfSource, read_pdf
-from extract.records import to_report
+from extract.records import to_form_report, to_report
 from extract.rows import RowReader
 from extract.settings import ExtractSettings
+from schemas.form import FormLayout
 from schemas.grid import PageGrid
+from schemas.layout import RowLayout
 from schemas.pages import PageKind
 from schemas.report import Problem, Report
 
@@ -32,6 +35,39 @@ def candidate_layouts(settings: ExtractSettings) -> list[Layout]:
     if settings.layout:
         return [load_layout(settings.layout, _dirs(settings))]
     return all_layouts(_dirs(settings))
+
+
+@dataclass
+class _FormSession:
+    """One document read with a form layout: every page is one sheet, or a problem."""
+
+    layout: FormLayout
+    reader: FormReader = field(init=False)
+    kinds: list[PageKind] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.reader = FormReader(self.layout)
+
+    def feed(self, grid: PageGrid) -> None:
+        before = len(self.reader.projects())
+        self.reader.read_page(grid)
+        read = len(self.reader.projects()) > before
+        self.kinds.append(
+            PageKind.SHEET if read else PageKind.UNREADABLE if grid.unreadable else PageKind.OTHER
+        )
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.reader.problems
+
+    def report(self, source: PdfSource) -> Report:
+        return to_form_report(
+            source, self.layout, self.reader.report_fields(), self.reader.projects(), self.problems
+        )
+
+
+def _session(layout: Layout) -> _RowSession | _FormSession:
+    return _FormSession(layout) if isinstance(layout, FormLayout) else _RowSession(layout)
 
 
 @dataclass
@@ -105,7 +141,7 @@ def extract_pdf(path: Path, settings: ExtractSettings | None = None) -> Report:
     source = read_pdf(path, settings)
     pending: list[PageGrid] = []
     dropped, kana, rated = False, False, None
-    session: _RowSession | None = None
+    session: _RowSession | _FormSession | None = None
     for grid in _grids(source, settings):
         if session is None:
             kana = kana or has_kana(grid)
@@ -119,7 +155,7 @@ def extract_pdf(path: Path, settings: ExtractSettings | None = None) -> Report:
                 continue
             if dropped:  # the layout was recognised late: read the document again from page 1
                 return _read_with(source, settings, found or candidates[0])
-            session = _RowSession(found or candidates[0])
+            session = _session(found or candidates[0])
             for held in pending:
                 session.feed(held)
             pending = []
@@ -131,7 +167,7 @@ def extract_pdf(path: Path, settings: ExtractSettings | None = None) -> Report:
 
 
 def _read_with(source: PdfSource, settings: ExtractSettings, layout: Layout) -> Report:
-    session = _RowSession(layout)
+    session = _session(layout)
     for grid in _grids(source, settings):
         session.feed(grid)
     return session.report(source)
@@ -139,7 +175,7 @@ def _read_with(source: PdfSource, settings: ExtractSettings, layout: Layout) -> 
 
 def _reject(
     path: Path,
-    session: _RowSession | None,
+    session: _RowSession | _FormSession | None,
     pending: list[PageGrid],
     kana: bool,
     rated: tuple[int, list[str]] | None,
@@ -181,7 +217,7 @@ def inspect_page(path: Path, page_no: int, settings: ExtractSettings | None = No
             return {
                 "page": page_no,
                 "layout": layout.name if layout else None,
-                "kind": classify(grid, layout).value if layout else PageKind.OTHER.value,
+                "kind": classify(grid, layout).value if isinstance(layout, RowLayout) else PageKind.SHEET.value if layout else PageKind.OTHER.value,
                 "unreadable": grid.unreadable,
                 "tables": [
                     {

@@ -6,8 +6,16 @@ from extract.comments import CommentReader
 from extract.front import FrontReader
 from extract.read import PdfSource
 from extract.rows import RowReader
+from schemas.form import FormLayout, Project
 from schemas.layout import RowLayout
 from schemas.report import FieldInfo, LayoutInfo, Problem, Report, ReportInfo, SourceFile
+
+_NESTED = {"costs", "indicators", "page"}  # a project's tables go to tables of their own
+
+
+def describe_layout(layout: RowLayout | FormLayout) -> LayoutInfo:
+    """Any layout's fields with labels, descriptions and roles, as a report carries them."""
+    return form_layout_info(layout) if isinstance(layout, FormLayout) else layout_info(layout)
 
 
 def layout_info(layout: RowLayout) -> LayoutInfo:
@@ -63,4 +71,45 @@ def to_report(
         evaluations=rows.evaluations(),
         comments=comments.comments(),
         problems=problems + rows.problems + comments.problems + rows.check(),
+    )
+
+
+def form_layout_info(layout: FormLayout) -> LayoutInfo:
+    """A form's fields in the record's order, labelled and described by its layout file."""
+    described = {f.name: (f.label, f.description) for f in layout.fields}
+    described |= {c.name: (c.label, c.description) for c in layout.choices}
+    for r in layout.ratings:
+        described[r.name] = (r.label, r.description)
+        described[r.label_field] = (f"{r.label}(区分)", r.label_description)
+    role_of = {field: role for role, field in layout.roles.items()}
+    fields = [
+        FieldInfo(
+            name=name,
+            label=described.get(name, (name, ""))[0],
+            description=described.get(name, ("", info.description or name))[1],
+            role=role_of.get(name, "text"),
+        )
+        for name, info in Project.model_fields.items()
+        if name not in _NESTED
+    ]
+    return LayoutInfo(
+        name=layout.name, label=layout.label, kind="form", fields=fields, queries=layout.queries
+    )
+
+
+def to_form_report(
+    source: PdfSource, layout: FormLayout, facts: dict, projects: list[Project], problems: list[Problem]
+) -> Report:
+    info = ReportInfo(
+        municipality=facts.get("municipality"),
+        title=facts.get("title") or layout.label,
+        fiscal_year=facts.get("fiscal_year"),
+        fiscal_year_label=facts.get("fiscal_year_label"),
+        published=None,
+        issuer=None,
+        plan=facts.get("plan"),
+        source=SourceFile(file=source.path.name, sha256=source.sha256, pages=source.pages),
+    )
+    return Report(
+        report=info, layout=form_layout_info(layout), rating_scale={}, projects=projects, problems=problems
     )

@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from schemas.layout import Query
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -156,6 +158,12 @@ class FormLayout(_Frozen):
     ratings: list[RatingSpec] = Field(default_factory=list)
     choices: list[MarkSpec] = Field(default_factory=list)
     tables: list[TableSpec] = Field(default_factory=list)
+    roles: dict[str, str] = Field(
+        default_factory=dict,
+        description="role -> field: which field numbers, names, rates (the first axis) and directs the "
+        "project, for the database's flat view and for matching projects across years",
+    )
+    queries: list[Query] = Field(default_factory=list, description="canned queries over rows_<layout name>")
 
     @model_validator(mode="after")
     def _names(self) -> FormLayout:

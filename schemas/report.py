@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.form import Project
 from schemas.layout import Query
 
 
@@ -43,6 +44,7 @@ class ReportInfo(_Model):
     publisher: str | None = Field(
         default=None, description="発行者: the publishing body as printed (学校名 …)"
     )
+    plan: str | None = Field(default=None, description="総合計画: the plan the report belongs to, as printed")
     notes: list[str] = Field(
         default_factory=list, description="Other lines printed on the cover and scale pages"
     )
@@ -126,6 +128,7 @@ class Report(_Model):
     sheets: list[Sheet] = Field(default_factory=list)
     evaluations: list[Evaluation] = Field(default_factory=list)
     comments: list[Comment] = Field(default_factory=list)
+    projects: list[Project] = Field(default_factory=list, description="form layouts: one record per sheet")
     problems: list[Problem] = Field(
         default_factory=list, description="What could not be read cleanly; nothing is dropped silently"
     )

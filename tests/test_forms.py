@@ -19,9 +19,12 @@ from pathlib import Path
 import pytest
 from conftest import IN_CI, ROOT, SHARED
 
-from extract.forms import FormReader, extract_form, is_form_page, load_form_layout
+from extract.forms import FormReader, is_form_page
 from extract.grid import build_grid
+from extract.layout import load_layout
+from extract.pipeline import extract_pdf
 from extract.read import read_pdf
+from extract.settings import ExtractSettings
 from extract.text import cell_text
 from schemas.form import FormLayout, Project
 from schemas.grid import BBox, Cell, Char, PageGrid, Table, TextLine
@@ -33,6 +36,12 @@ PDFS = sorted(PDF_DIR.glob("*.pdf")) if PDF_DIR.is_dir() else []
 KEY_FIELDS = ("no", "name", "achievement", "effectiveness", "efficiency", "direction")
 SET_FIELDS = ("sdgs", "perspectives", "costs", "indicators")
 MIN_SCORE = 0.98
+
+
+def _extract(pdf: Path, layout: str) -> tuple[dict, list[Project], list]:
+    """The pipeline's report for a PDF read with the form layout: (report facts, projects, problems)."""
+    report = extract_pdf(pdf, ExtractSettings(layout=layout))
+    return report.report.model_dump(), report.projects, report.problems
 
 
 def _need(path: Path) -> None:
@@ -81,7 +90,7 @@ def score(got: dict, want: dict) -> tuple[int, int, list[str]]:
 
 
 def test_layout_file_validates() -> None:
-    layout = load_form_layout(LAYOUT)
+    layout = load_layout(LAYOUT)
     assert isinstance(layout, FormLayout) and layout.kind == "form"
     described = layout.fields + layout.ratings + layout.choices + layout.tables + layout.report
     assert all(f.label and f.description for f in described)
@@ -97,7 +106,7 @@ def test_sheets_are_present() -> None:
 @pytest.mark.parametrize("pdf", PDFS, ids=[p.stem for p in PDFS])
 def test_sheet_against_gold(pdf: Path) -> None:
     gold = json.loads((GOLD_DIR / f"{pdf.stem}.json").read_text(encoding="utf-8"))
-    report, projects, problems = extract_form(pdf, LAYOUT)
+    report, projects, problems = _extract(pdf, LAYOUT)
     assert len(projects) == 1, problems
     got = projects[0].model_dump()
     want = gold["project"]
@@ -120,7 +129,7 @@ def test_all_sheets_score(capsys: pytest.CaptureFixture[str]) -> None:
     lines = []
     for pdf in PDFS:
         gold = json.loads((GOLD_DIR / f"{pdf.stem}.json").read_text(encoding="utf-8"))
-        _, projects, _ = extract_form(pdf, LAYOUT)
+        _, projects, _ = _extract(pdf, LAYOUT)
         equal, compared, _ = score(projects[0].model_dump(), gold["project"])
         total_equal, total = total_equal + equal, total + compared
         lines.append(f"{pdf.stem} {equal}/{compared} {equal / compared:.1%}")
@@ -143,7 +152,7 @@ def test_combined_pdf_one_record_per_page(tmp_path: Path) -> None:
     cover = ROOT / "raw" / "koganei-fy2020.pdf"
     pages = [str(p) for p in PDFS[:6]] + [str(cover), "1"] + [str(p) for p in PDFS[6:]]
     combined = _qpdf(tmp_path / "combined.pdf", pages)
-    report, projects, problems = extract_form(combined, LAYOUT)
+    report, projects, problems = _extract(combined, LAYOUT)
     numbers = [int(p.stem.rsplit("-", 1)[1]) for p in PDFS]
     assert [p.no for p in projects] == numbers
     assert [p.page for p in projects] == [1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13]
@@ -166,8 +175,10 @@ def _peak_kb(pdf: Path, pages: int) -> int:
     code = (
         "import resource, sys\n"
         "from pathlib import Path\n"
-        "from extract.forms import extract_form\n"
-        f"_, projects, problems = extract_form(Path({str(pdf)!r}), {LAYOUT!r})\n"
+        "from extract.pipeline import extract_pdf\n"
+        "from extract.settings import ExtractSettings\n"
+        f"r = extract_pdf(Path({str(pdf)!r}), ExtractSettings(layout={LAYOUT!r}))\n"
+        "projects, problems = r.projects, r.problems\n"
         f"assert [p.page for p in projects] == list(range(1, {pages} + 1)), problems\n"
         "assert not problems, problems[:3]\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
@@ -210,7 +221,7 @@ def _cell(grid: PageGrid, pattern: str, offset: int = 0) -> Cell:
 
 
 def _read(grid: PageGrid) -> FormReader:
-    reader = FormReader(load_form_layout(LAYOUT))
+    reader = FormReader(load_layout(LAYOUT))
     reader.read_page(grid)
     return reader
 
@@ -293,7 +304,7 @@ def test_box_split_by_unprinted_rules_reads_whole() -> None:
 def test_bad_layout_is_rejected(change: dict, message: str) -> None:
     import tomllib
 
-    from extract.forms import LAYOUT_DIR
+    from extract.layout import BUILTIN_DIR as LAYOUT_DIR
 
     data = tomllib.loads((LAYOUT_DIR / f"{LAYOUT}.toml").read_text(encoding="utf-8"))
     with pytest.raises(ValueError, match=message):
@@ -317,7 +328,7 @@ def test_mark_printed_inside_the_item_cell() -> None:
 
 def test_is_form_page() -> None:
     _need(PDF_DIR)
-    layout = load_form_layout(LAYOUT)
+    layout = load_layout(LAYOUT)
     assert is_form_page(layout, _grid(PDFS[0]))
     assert not is_form_page(layout, _grid(ROOT / "raw" / "koganei-fy2020.pdf"))
 

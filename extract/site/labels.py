@@ -13,6 +13,7 @@ import re
 from functools import cache
 
 from extract.layout import all_layouts
+from extract.records import describe_layout
 from schemas.report import Comment, Evaluation, Measure, Policy, ReportInfo, SourceFile
 
 _DB_COLUMNS = {
@@ -50,6 +51,12 @@ _DB_COLUMNS = {
     "name": "設定名: build setting",
     "value": "値: its value",
     "rows": "件数: number of rows",
+    "department": "担当課: department responsible for this row",
+    "rating": "事業評価: this year's rating, A-D (the layout's rating column: 事業評価, 達成度, 成果指標の達成状況 …)",
+    "prev_rating": "前年度事業評価: last year's rating, A-D, where the form prints it",
+    "initiative_no": "事業番号: the item's number (① -> 1, 番号, NO.)",
+    "initiative_title": "個別事業: the item's title (個別事業, 重点目標, 事務事業名 …)",
+    "direction": "事業の方向性: 現状維持 / 拡充 / 縮小 / 廃止 …, where the form prints it",
     "texts": "本文: the row's text fields joined (see the layout's own view for each field)",
     "fields": "項目 (JSON): every field of the row or sheet, by the layout's names",
     "layout": "様式: the layout file the report was read with",
@@ -99,8 +106,9 @@ def layout_fields() -> dict[str, tuple[str, str]]:
     """Every layout file's fields: name -> (Japanese label, description), written once there."""
     out: dict[str, tuple[str, str]] = {}
     for layout in all_layouts():
-        for name, heading, description in layout.fields():
-            out.setdefault(name, (heading, description))
+        info = describe_layout(layout)
+        for f in [*info.fields, *info.sheet_fields]:
+            out.setdefault(f.name, (f.label, f.description))
     return out
 
 

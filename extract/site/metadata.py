@@ -107,6 +107,34 @@ TABLES: dict[str, dict] = {
     },
     "evaluation_links": {"description": "評価の照合: the stable initiative and department of each row."},
     "build_info": {"hidden": True, "description": "ビルド情報: values remembered between builds."},
+    "costs": {
+        "description": "事業費等: a form's cost table, one row per project × item × fiscal year × kind (千円).",
+        "facets": ["fiscal_year", "kind", "item"],
+        "columns": {
+            "evaluation_id": "事業: the project's evaluations row",
+            "item": "項目: row of the cost table as printed (事業費, a 主な内訳 line, a 財源 line)",
+            "fiscal_year": "年度: fiscal year of the column, Gregorian",
+            "kind": "区分: 決算 (settled) or 予算 (budget)",
+            "amount": "金額: amount in the form's unit (千円)",
+        },
+    },
+    "indicators": {
+        "description": "成果指標: a form's indicator values, one row per project × indicator × fiscal year × kind.",
+        "facets": ["fiscal_year", "kind"],
+        "columns": {
+            "evaluation_id": "事業: the project's evaluations row",
+            "name": "成果指標: what is measured",
+            "unit": "単位: unit of the values",
+            "resilience_indicator": "国土強靭化指標: marked as an indicator of the 国土強靭化地域計画",
+            "fiscal_year": "年度: fiscal year of the column, Gregorian",
+            "kind": "区分: 実績 (actual) or 見込 (expected / target)",
+            "value": "値: value as printed",
+        },
+    },
+    "layout_fields": {
+        "description": "様式の項目: every layout's fields, labels and roles (from its layout file)."
+    },
+    "layout_queries": {"description": "様式の定型クエリ: canned queries brought by the layout files."},
 }
 
 
@@ -162,7 +190,7 @@ def metadata(db_path: Path, name: str, pdfs: Path | None, db_url: str | None = N
     tables = {}
     for table, cols in columns.items():
         conf = {**TABLES.get(table, {}), **{k: v for k, v in views.get(table, {}).items() if k != "columns"}}
-        own = views.get(table, {}).get("columns", {})
+        own = {**TABLES.get(table, {}).get("columns", {}), **views.get(table, {}).get("columns", {})}
         tables[table] = {**conf, "columns": {c: own.get(c) or describe(c) for c in cols}}
     where = f"the PDFs in {pdfs}" if pdfs else "PDFs that are not served here (give --pdfs DIR)"
     return {
