@@ -182,6 +182,8 @@ def test_chart_page_draws_its_charts(server, page, expected) -> None:
         if e["rating"] and e["prev_rating"] and e["rating"] != e["prev_rating"]
     }
     assert page.locator("#chart-changes svg g.mark-rect.role-mark path").count() == len(moves)
+    spread = {(e["department"], e["rating"]) for e in expected["evaluations"]}
+    assert page.locator("#chart-per-department svg g.mark-rect.role-mark path").count() == len(spread)
     page.goto(server + "/")
     assert page.locator("a.hyoka-graphs", has_text="グラフ").count() == 1
 

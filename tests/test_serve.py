@@ -413,6 +413,8 @@ def test_graphs_over_several_years(two_years) -> None:
             if r["fiscal_year"] == year and r["change"] in ("up", "down")
         }
         assert _marks(page, "chart-changes") == len(moves), year
+        spread = {(r["department"], r["rating"]) for r in rows if r["fiscal_year"] == year}
+        assert _marks(page, "chart-per-department") == len(spread), year
 
 
 def test_history_of_a_renamed_initiative_spans_both_years(two_years) -> None:

@@ -33,6 +33,36 @@ def _rating_colour(title: str) -> dict:
     }
 
 
+def _integer_ticks(values: list[dict]) -> dict:
+    """Whole-number ticks on a count axis whose counts are small (no 0.5 of a row)."""
+    top = max((abs(v["n"]) for v in values), default=0)
+    return {"values": list(range(-top, top + 1))} if top <= 10 else {}
+
+
+def ratings_per_department(rows: list[dict]) -> str:
+    """Stacked bars per department: how many of its rows got each rating in one year.
+
+    ``rows``: {department, rating (None = 評価なし), n}.
+    """
+    values = [
+        {**r, "department": r["department"] or "(担当課なし)", "rating": r["rating"] or "評価なし"}
+        for r in rows
+    ]
+    return _svg(
+        {
+            "data": {"values": values},
+            "mark": {"type": "bar", "tooltip": True},
+            "encoding": {
+                "y": {"field": "department", "type": "nominal", "title": "担当課", "sort": "-x"},
+                "x": {"field": "n", "type": "quantitative", "title": "件数"},
+                "color": _rating_colour("事業評価"),
+                "order": {"field": "rating", "sort": "ascending"},
+            },
+            "width": 420,
+        }
+    )
+
+
 def ratings_per_year(rows: list[dict]) -> str:
     """Stacked bars: how many rows got each rating, per fiscal year, one panel per plan.
 
@@ -45,7 +75,7 @@ def ratings_per_year(rows: list[dict]) -> str:
             "mark": {"type": "bar", "tooltip": True},
             "encoding": {
                 "x": {"field": "fiscal_year", "type": "ordinal", "title": "年度", "axis": {"labelAngle": 0}},
-                "y": {"field": "n", "type": "quantitative", "title": "件数", "axis": {"tickMinStep": 1}},
+                "y": {"field": "n", "type": "quantitative", "title": "件数"},
                 "color": _rating_colour("事業評価"),
                 "order": {"field": "rating", "sort": "ascending"},
                 "column": {"field": "plan", "type": "nominal", "title": None},
@@ -76,7 +106,7 @@ def changes_per_department(rows: list[dict]) -> str:
                     "field": "n",
                     "type": "quantitative",
                     "title": "件数 (← 下がった / 上がった →)",
-                    "axis": {"tickMinStep": 1, "labelExpr": "abs(datum.value)"},
+                    "axis": {"labelExpr": "abs(datum.value)", **_integer_ticks(values)},
                 },
                 "color": {
                     "field": "向き",

@@ -59,6 +59,8 @@ async def _rows(db, sql: str, params: dict | None = None) -> list[dict]:
 _PER_YEAR = """select r.municipality || ' ' || r.title as plan, r.fiscal_year, e.rating, count(*) as n
 from evaluations e join reports r on r.id = e.report_id
 group by plan, r.fiscal_year, e.rating order by plan, r.fiscal_year, e.rating"""
+_PER_DEPARTMENT = """select department, rating, count(*) as n from evaluation_rows
+where fiscal_year = :year group by department, rating"""
 _CHANGES = """select department, change, count(*) as n from evaluation_rows
 where fiscal_year = :year and change in ('up', 'down') group by department, change"""
 
@@ -72,13 +74,16 @@ async def graphs(datasette, request):
     years = [r["fiscal_year"] for r in await _rows(db, "select distinct fiscal_year from reports order by 1")]
     year = int(request.args.get("year") or (years[-1] if years else 0))
     per_year, changes = await _rows(db, _PER_YEAR), await _rows(db, _CHANGES, {"year": year})
+    per_department = await _rows(db, _PER_DEPARTMENT, {"year": year})
     svgs = await asyncio.gather(
         asyncio.to_thread(charts.ratings_per_year, per_year),
         asyncio.to_thread(charts.changes_per_department, changes),
+        asyncio.to_thread(charts.ratings_per_department, per_department),
     )
     context = {
         "database": name, "db_url": "/" + tilde_encode(name), "years": years, "year": year,
         "per_year": Markup(svgs[0]), "changes": Markup(svgs[1]) if changes else None,
+        "per_department": Markup(svgs[2]),
         "scale": await rating_scale(datasette, name),
     }  # fmt: skip
     return Response.html(await datasette.render_template("hyoka_graphs.html", context, request=request))
