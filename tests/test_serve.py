@@ -163,6 +163,17 @@ def test_excel_download_follows_filters_search_and_queries(ds) -> None:
     assert len(history) == 2 and history[0][0] == "事業の同一性ID"
 
 
+def test_excel_download_holds_every_page_of_a_table(built_db) -> None:
+    small = Datasette(
+        immutables=[str(built_db)],
+        metadata=metadata(built_db, "hyoka", None),
+        settings={"default_page_size": 5, "max_returned_rows": 10},
+    )
+    assert len(get(small, "/hyoka/evaluation_rows.json", _shape="array").json()) == 5
+    assert len(_excel(small, "/-/excel/hyoka/evaluation_rows.csv")) == 59
+    assert len(_excel(small, "/-/excel/hyoka/evaluation_rows.csv", rating="B")) == 31
+
+
 def test_every_table_view_and_query_page_offers_the_excel_download(ds) -> None:
     html = get(ds, "/hyoka/evaluation_rows", rating="D", _search="福祉").text
     assert 'class="hyoka-excel" href="/-/excel/hyoka/evaluation_rows.csv?rating=D&amp;_search=' in html

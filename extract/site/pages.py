@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from urllib.parse import parse_qsl, urlencode
 
 from datasette.utils import tilde_decode, tilde_encode
@@ -43,11 +44,11 @@ async def excel(datasette, request):
         return Response.text(inner.text, status=inner.status_code)
     rows = list(csv.reader(io.StringIO(inner.text, newline="")))
     header, body = (rows[0], rows[1:]) if rows else ([], [])
-    name = path.rsplit("/", 1)[-1]
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", tilde_decode(path.rsplit("/", 1)[-1]))  # header-safe
     return Response(
         excel_csv([label(c) for c in header], body),
         content_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{tilde_decode(name)}.csv"'},
+        headers={"content-disposition": f'attachment; filename="{name}.csv"'},
     )
 
 
