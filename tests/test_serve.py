@@ -209,6 +209,10 @@ def test_history_page_of_a_row(ds) -> None:
     assert "CoCoバスの利便性向上" in page and 'id="chart-history"' in page
     assert 'class="hyoka-page" href="/pdfs/koganei-fy2020.pdf#page=' in page
     assert get(ds, "/-/hyoka/history", evaluation="99999").status_code == 404
+    for table in ("evaluation_rows", "evaluations"):  # every evaluation row, in the view and the table
+        assert get(ds, f"/hyoka/{table}", _size="max").text.count('class="hyoka-history"') == 58, table
+    initiative = get(ds, "/hyoka/evaluations", _size="1").text.split('<td class="col-initiative_id')[1]
+    assert get(ds, initiative.split('href="')[1].split('"')[0]).status_code == 200
 
 
 def test_ratings_carry_their_meaning_from_the_reports_scale(ds) -> None:
