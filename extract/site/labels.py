@@ -89,4 +89,3 @@ def label(column: str) -> str:
         return _HEADINGS[column]
     found = _LABEL.match(column_docs().get(column, ""))
     return found.group(1) if found and not _ENGLISH.search(found.group(1)) else column
-
