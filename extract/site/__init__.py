@@ -42,8 +42,8 @@ def _evaluation_id(row, table: str | None) -> int | None:
     for key in _EVALUATION_KEYS:
         if key in keys and isinstance(row[key], int):
             return row[key]
-    if "id" in keys and isinstance(row["id"], int) and table in (None, "evaluation_rows"):
-        return row["id"]
+    if "id" in keys and isinstance(row["id"], int) and "initiative_title" in keys:
+        return row["id"]  # a row of evaluations joined to its initiative (the flat views, queries)
     return None
 
 

@@ -57,9 +57,18 @@ async def _rows(db, sql: str, params: dict | None = None) -> list[dict]:
     return [dict(r) for r in result.rows]
 
 
-_PER_YEAR = """select r.municipality || ' ' || r.title as plan, r.fiscal_year, e.rating, count(*) as n
+_PER_YEAR = """select {who} || ' ' || r.title as plan, r.fiscal_year, e.rating, count(*) as n
 from evaluations e join reports r on r.id = e.report_id
 group by plan, r.fiscal_year, e.rating order by plan, r.fiscal_year, e.rating"""
+
+
+async def _per_year(db) -> list[dict]:
+    """Ratings per plan and year; a plan is named by its publisher (or municipality) and title."""
+    columns = {r["name"] for r in await _rows(db, "select name from pragma_table_info('reports')")}
+    who = [f"r.{c}" for c in ("publisher", "municipality") if c in columns]
+    return await _rows(db, _PER_YEAR.format(who=f"coalesce({', '.join(who)}, '')"))
+
+
 _PER_DEPARTMENT = """select department, rating, count(*) as n from evaluation_rows
 where fiscal_year = :year group by department, rating"""
 _CHANGES = """select department, change, count(*) as n from evaluation_rows
@@ -74,7 +83,7 @@ async def graphs(datasette, request):
     db = datasette.get_database(name)
     years = [r["fiscal_year"] for r in await _rows(db, "select distinct fiscal_year from reports order by 1")]
     year = int(request.args.get("year") or (years[-1] if years else 0))
-    per_year, changes = await _rows(db, _PER_YEAR), await _rows(db, _CHANGES, {"year": year})
+    per_year, changes = await _per_year(db), await _rows(db, _CHANGES, {"year": year})
     per_department = await _rows(db, _PER_DEPARTMENT, {"year": year})
     svgs = await asyncio.gather(
         asyncio.to_thread(charts.ratings_per_year, per_year),
