@@ -46,6 +46,8 @@ EDGES = {
     "pdfminer": {"read"},
     "sqlite_utils": {"load", "history"},
     "datasette": {"site", "serve"},
+    "uvicorn": {"serve"},
+    "vl_convert": {"site"},
     "click": {"cli"},
 }
 

@@ -1,4 +1,5 @@
-"""A real browser against `hyoka serve`: search 福祉, facet by rating, follow a page link.
+"""A real browser against `hyoka serve`: search, facets, page links, Japanese headings, charts,
+histories and the Excel download; it also takes the README's screenshots (docs/*.png).
 
 The test starts the server itself on a free loopback port and drives Debian's Chromium
 through Playwright. Without the browser it fails: CI installs it (scripts/system-deps.sh).
@@ -8,18 +9,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
-import time
 import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
+import nextyear as ny
 import pytest
-from conftest import SAMPLE_PDF, free_port
+from conftest import SAMPLE_PDF
 from playwright.sync_api import sync_playwright
 from render import Variant, render_report
 from test_load import searched_text
+from test_serve import serving
 
 from extract.build import build_database
 from extract.site.metadata import QUERIES
@@ -31,50 +30,12 @@ FLAGS = [
 ]  # fmt: skip
 
 
-@contextmanager
-def serving(db: Path):
-    """`hyoka serve` on a free loopback port, until the block ends."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "extract",
-            "serve",
-            "--db",
-            str(db),
-            "--port",
-            str(port),
-            "--raw",
-            str(db.parent),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"hyoka serve did not start: {proc.stderr.read().decode()[-500:]}")
-            time.sleep(0.2)
-    try:
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     raw = tmp_path_factory.mktemp("site")
     shutil.copy(SAMPLE_PDF, raw / SAMPLE_PDF.name)
     assert build_database([raw / SAMPLE_PDF.name], raw / "hyoka.db").loaded
-    with serving(raw / "hyoka.db") as base:
+    with serving(raw / "hyoka.db", "--pdfs", str(raw)) as base:
         yield base
 
 
@@ -170,3 +131,124 @@ def test_http_api_rows_queries_and_metadata(server, expected) -> None:
     with urllib.request.urlopen(server + "/hyoka/evaluation_rows", timeout=10) as resp:
         html = resp.read().decode("utf-8")
     assert "評価一覧" in html and "担当課: department responsible for this row" in html
+
+
+# -- what a journalist sees (issue 12) ----------------------------------------------------
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def _shot(page, name: str) -> None:
+    """A README screenshot, taken from the page the test just checked."""
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / name), full_page=False)
+
+
+@pytest.fixture()
+def page(browser):
+    p = browser.new_page(viewport={"width": 1400, "height": 900}, locale="ja-JP")
+    yield p
+    p.close()
+
+
+def test_japanese_headings_folded_descriptions_and_short_ids(server, page) -> None:
+    page.goto(server + "/hyoka/evaluation_rows")
+    heading = page.locator("table.rows-and-columns th[data-column=department]")
+    assert heading.inner_text().strip() == "担当課"
+    assert page.locator("th[data-column=initiative_title]").inner_text().strip() == "個別事業"
+    assert page.locator("dl.column-descriptions").is_hidden()
+    assert not page.locator("details.hyoka-columns").get_attribute("open")
+    wide = page.locator("th[data-column=results]").bounding_box()["width"]
+    assert wide > 250, f"事業実績 is {wide:.0f} px wide"
+    report = page.locator("td.col-report_id").first.inner_text()
+    assert report.endswith("…") and len(report) <= 9
+    assert page.locator("table.rows-and-columns").bounding_box()["y"] < 900, "rows start on the first screen"
+    rating = page.locator("td.col-rating .hyoka-rating[data-rating=D]").first
+    assert rating.get_attribute("title") == "D: 未実施"
+    page.goto(server + "/hyoka/evaluation_rows?_search=防災")
+    assert page.locator("th[data-column=department]").inner_text().strip() == "担当課"
+    _shot(page, "evaluation_rows.png")
+
+
+def test_chart_page_draws_its_charts(server, page, expected) -> None:
+    page.goto(server + "/hyoka")
+    page.locator("a.hyoka-graphs", has_text="グラフ").first.click()
+    page.wait_for_url("**/-/hyoka/graphs")
+    ratings = {e["rating"] for e in expected["evaluations"]}
+    bars = page.locator("#chart-per-year svg g.mark-rect.role-mark path")
+    assert bars.count() == len(ratings)
+    moves = {
+        (e["department"], e["rating"] < e["prev_rating"])
+        for e in expected["evaluations"]
+        if e["rating"] and e["prev_rating"] and e["rating"] != e["prev_rating"]
+    }
+    assert page.locator("#chart-changes svg g.mark-rect.role-mark path").count() == len(moves)
+    spread = {(e["department"], e["rating"]) for e in expected["evaluations"]}
+    assert page.locator("#chart-per-department svg g.mark-rect.role-mark path").count() == len(spread)
+    page.goto(server + "/")
+    assert page.locator("a.hyoka-graphs", has_text="グラフ").count() == 1
+
+
+def test_filtered_excel_link_returns_only_the_filtered_rows(server, page, expected) -> None:
+    page.goto(server + "/hyoka/evaluation_rows?rating=D")
+    link = page.locator("a.hyoka-excel")
+    assert link.is_visible() and "rating=D" in link.get_attribute("href")
+    body = page.request.get(server + link.get_attribute("href")).body()
+    assert body.startswith(b"\xef\xbb\xbf")
+    lines = body.decode("utf-8-sig").split("\r\n")
+    rows = [ln for ln in lines[1:] if ln.split(",")[0].isdigit()]
+    assert (
+        lines[0].startswith("ID,年度,")
+        and len(rows) == sum(e["rating"] == "D" for e in expected["evaluations"]) == 6
+    )
+
+
+def test_canned_query_rows_link_to_pdf_pages(server, page) -> None:
+    page.goto(server + "/hyoka/downgrades")
+    links = page.locator("table.rows-and-columns a.hyoka-page")
+    assert links.count() == 6
+    assert all(
+        h.startswith("/pdfs/koganei-fy2020.pdf#page=") for h in (a.get_attribute("href") for a in links.all())
+    )
+    assert page.locator("a.hyoka-excel").is_visible()
+    assert page.locator("table.rows-and-columns th.col-department").inner_text().strip() == "担当課"
+
+
+def test_history_link_opens_the_history_with_its_chart(server, page) -> None:
+    page.goto(server + "/hyoka/evaluation_rows?_search=CoCoバス")
+    page.locator("a.hyoka-history").first.click()
+    page.wait_for_url("**/-/hyoka/history?evaluation=*")
+    assert "CoCoバス" in page.locator("h1").inner_text()
+    cells = [
+        [td.inner_text().strip() for td in tr.locator("td").all()]
+        for tr in page.locator("table.hyoka-history-rows tbody tr").all()
+    ]
+    reported = {(int(c[0]), c[2]) for c in cells if c[4]}
+    printed = {(int(c[0]) - 1, c[2]) for c in cells if c[3]} - reported
+    assert reported
+    assert page.locator("#chart-history svg g.mark-symbol.role-mark path").count() == len(reported | printed)
+
+
+@pytest.fixture(scope="module")
+def years_server(tmp_path_factory, expected):
+    """The sample and a FY2021 report made from it (tests/nextyear.py), served together."""
+    raw = tmp_path_factory.mktemp("years")
+    shutil.copy(SAMPLE_PDF, raw / "koganei-fy2020.pdf")
+    render_report(ny.next_year(expected), raw / "koganei-fy2021.pdf", Variant(font="ipaexg"))
+    assert build_database(sorted(raw.glob("*.pdf")), raw / "hyoka.db").loaded
+    with serving(raw / "hyoka.db") as base:
+        yield base
+
+
+def test_history_over_two_years(years_server, page) -> None:
+    old, new = ny.RENAMED
+    page.goto(years_server + f"/hyoka/evaluation_rows?initiative_title={new}")
+    page.locator("a.hyoka-history", has_text=new).click()
+    page.wait_for_url("**/-/hyoka/history?evaluation=*")
+    years = [td.inner_text() for td in page.locator("table.hyoka-history-rows tbody tr td:first-child").all()]
+    assert years == ["2020", "2021"]
+    assert page.locator("table.hyoka-history-rows").inner_text().count(old) == 1
+    assert page.locator("#chart-history svg g.mark-symbol.role-mark path").count() == 3
+    _shot(page, "history.png")
+    page.goto(years_server + "/-/hyoka/graphs")
+    assert page.locator("#chart-per-year svg g.mark-rect.role-mark path").count() >= 8
+    _shot(page, "graphs.png")

@@ -7,6 +7,7 @@ import asyncio
 import csv
 import io
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -19,10 +20,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+import nextyear as ny
 import pytest
 import sqlite_utils
 from conftest import ROOT, SAMPLE_PDF, free_port, run_hyoka
 from datasette.app import Datasette
+from render import Variant, render_report
 
 from extract.build import build_database
 from extract.serve import make_datasette
@@ -136,15 +139,89 @@ def test_writes_are_refused(ds) -> None:
     assert len(get(ds, "/hyoka/evaluations.json", _shape="array", _size="max").json()) == 58
 
 
-def test_excel_csv_from_the_site(ds) -> None:
-    resp = get(ds, "/-/hyoka/evaluation_rows.excel.csv")
-    assert resp.status_code == 200
-    body = resp.content
-    assert body.startswith(b"\xef\xbb\xbf")
-    text = body.decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    assert len(rows) == 59 and rows[0][0] == "id"
-    assert "防災" in text
+def _excel(ds, path: str, **params) -> list[list[str]]:
+    resp = get(ds, path, **params)
+    assert resp.status_code == 200, resp.text[:300]
+    assert resp.content.startswith(b"\xef\xbb\xbf") and b"\r\n" in resp.content
+    return list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"), newline="")))
+
+
+def test_excel_download_follows_filters_search_and_queries(ds) -> None:
+    rows = _excel(ds, "/-/excel/hyoka/evaluation_rows.csv")
+    assert len(rows) == 59 and rows[0][:4] == ["ID", "年度", "基本施策", "施策番号"]
+    assert "担当課" in rows[0] and "department" not in rows[0]
+    assert any("\n" in cell for row in rows for cell in row)  # paragraphs survive inside quoted cells
+    d_rows = _excel(ds, "/-/excel/hyoka/evaluation_rows.csv", rating="D")
+    col = d_rows[0].index("事業評価")
+    assert len(d_rows) == 7 and {r[col] for r in d_rows[1:]} == {"D"}
+    assert len(_excel(ds, "/-/excel/hyoka/evaluation_rows.csv", _search="避難所", _size="10")) == 2
+    assert len(_excel(ds, "/-/excel/hyoka/downgrades.csv")) == 7
+    history = _excel(ds, "/-/excel/hyoka/initiative_history.csv", title="CoCoバス")
+    assert len(history) == 2 and history[0][0] == "事業の同一性ID"
+
+
+def test_excel_download_holds_every_page_of_a_table(built_db) -> None:
+    small = Datasette(
+        immutables=[str(built_db)],
+        metadata=metadata(built_db, "hyoka", None),
+        settings={"default_page_size": 5, "max_returned_rows": 10},
+    )
+    assert len(get(small, "/hyoka/evaluation_rows.json", _shape="array").json()) == 5
+    assert len(_excel(small, "/-/excel/hyoka/evaluation_rows.csv")) == 59
+    assert len(_excel(small, "/-/excel/hyoka/evaluation_rows.csv", rating="B")) == 31
+
+
+def test_every_table_view_and_query_page_offers_the_excel_download(ds) -> None:
+    html = get(ds, "/hyoka/evaluation_rows", rating="D", _search="福祉").text
+    assert 'class="hyoka-excel" href="/-/excel/hyoka/evaluation_rows.csv?rating=D&amp;_search=' in html
+    listing = get(ds, "/hyoka.json").json()
+    names = [t["name"] for t in listing["tables"] if not t["hidden"]] + [v["name"] for v in listing["views"]]
+    for name in [*names, *QUERIES]:
+        page = get(ds, f"/hyoka/{name}", title="推進", from_year="2020", to_year="2021").text
+        assert f'class="hyoka-excel" href="/-/excel/hyoka/{name}.csv' in page, name
+        assert 'class="hyoka-graphs"' in page, name
+
+
+def test_graph_links_on_the_home_and_database_pages(ds) -> None:
+    for path in ("/", "/hyoka"):
+        assert '<a class="hyoka-graphs" href="/-/hyoka/graphs">グラフ</a>' in get(ds, path).text, path
+
+
+def test_graph_page_draws_the_sample(ds, expected) -> None:
+    html = get(ds, "/-/hyoka/graphs").text
+    ratings = {e["rating"] for e in expected["evaluations"]}
+    per_year = html.split('id="chart-per-year"')[1].split('id="chart-changes"')[0]
+    assert per_year.count('<g class="mark-rect role-mark') == 1
+    bars = per_year.split('<g class="mark-rect role-mark')[1].split("</g>")[0]
+    assert bars.count("<path") == len(ratings)
+    fetched = re.findall(r'src="[^"]*"|<link [^>]*href="[^"]*"', html)
+    assert fetched and not [f for f in fetched if "//" in f], "nothing may be fetched from another site"
+
+
+def test_history_page_of_a_row(ds) -> None:
+    html = get(ds, "/hyoka/evaluation_rows", _search="CoCoバス").text
+    href = html.split('class="hyoka-history" href="')[1].split('"')[0]
+    assert href.startswith("/-/hyoka/history?evaluation=")
+    page = get(ds, href.replace("&amp;", "&")).text
+    assert "CoCoバスの利便性向上" in page and 'id="chart-history"' in page
+    assert 'class="hyoka-page" href="/pdfs/koganei-fy2020.pdf#page=' in page
+    assert get(ds, "/-/hyoka/history", evaluation="99999").status_code == 404
+    for table in ("evaluation_rows", "evaluations"):  # every evaluation row, in the view and the table
+        assert get(ds, f"/hyoka/{table}", _size="max").text.count('class="hyoka-history"') == 58, table
+    initiative = get(ds, "/hyoka/evaluations", _size="1").text.split('<td class="col-initiative_id')[1]
+    assert get(ds, initiative.split('href="')[1].split('"')[0]).status_code == 200
+
+
+def test_ratings_carry_their_meaning_from_the_reports_scale(ds) -> None:
+    html = get(ds, "/hyoka/evaluation_rows", rating="D").text
+    assert 'class="hyoka-rating" data-rating="D" title="D: 未実施"' in html
+    assert 'class="hyoka-legend"' in html and "未実施" in html.split('class="hyoka-legend"')[1][:2000]
+
+
+def test_column_descriptions_are_folded_away(ds) -> None:
+    html = get(ds, "/hyoka/evaluation_rows").text
+    assert '<details class="hyoka-columns">' in html
+    assert "<dt>担当課 <code>department</code></dt>" in html
 
 
 def test_every_column_of_every_table_and_view_is_described(ds, built_db) -> None:
@@ -174,7 +251,7 @@ def test_any_database_name_gets_queries_search_facets_and_excel(renamed) -> None
     assert 0 < len(found) < 58
     facets = get(renamed, "/anything/evaluation_rows.json", _extra="facet_results").json()["facet_results"]
     assert {"department", "rating", "change"} <= set(facets.get("results", facets))
-    excel = get(renamed, "/-/anything/evaluation_rows.excel.csv")
+    excel = get(renamed, "/-/excel/anything/evaluation_rows.csv")
     assert excel.status_code == 200 and excel.content.startswith(b"\xef\xbb\xbf")
     assert 'href="/anything/evaluation_rows"' in get(renamed, "/anything").text
 
@@ -191,7 +268,9 @@ def test_a_plain_database_keeps_datasettes_own_search(tmp_path) -> None:
     rows = get(plain, "/plain/docs.json", _search="hello", _shape="array").json()
     assert [r["id"] for r in rows] == [1]
     assert "hyoka-page" not in get(plain, "/plain/docs").text
-    assert get(plain, "/-/plain/docs.excel.csv").status_code == 404
+    assert get(plain, "/-/excel/plain/docs.csv").status_code == 404
+    assert get(plain, "/-/plain/graphs").status_code == 404
+    assert "hyoka-excel" not in get(plain, "/plain/docs").text
 
 
 # -- page links everywhere (issue 9, item 6) -----------------------------------------------
@@ -315,3 +394,47 @@ def test_serve_refuses_a_database_that_is_not_hyokas(tmp_path) -> None:
     assert done.returncode == 1 and done.stderr.strip().endswith(
         "not a hyoka database (make one with `hyoka build`)"
     )
+
+
+# -- several years: the charts and histories follow ------------------------------------------
+@pytest.fixture(scope="module")
+def two_years(tmp_path_factory, expected) -> Datasette:
+    raw = tmp_path_factory.mktemp("years")
+    shutil.copy(SAMPLE_PDF, raw / "koganei-fy2020.pdf")
+    render_report(ny.next_year(expected), raw / "koganei-fy2021.pdf", Variant(font="ipaexg"))
+    db = raw / "years.db"
+    assert build_database([raw / "koganei-fy2020.pdf", raw / "koganei-fy2021.pdf"], db).loaded
+    return make_datasette(db, raw)
+
+
+def _marks(html: str, chart: str, mark: str = "rect") -> int:
+    part = html.split(f'id="{chart}"')[1].split('class="hyoka-chart"')[0]
+    return sum(g.split("</g>")[0].count("<path") for g in part.split(f'<g class="mark-{mark} role-mark')[1:])
+
+
+def test_graphs_over_several_years(two_years) -> None:
+    rows = get(two_years, "/years/evaluation_rows.json", _shape="array", _size="max").json()
+    assert {r["fiscal_year"] for r in rows} == {2020, 2021}
+    html = get(two_years, "/-/years/graphs").text
+    assert _marks(html, "chart-per-year") == len({(r["fiscal_year"], r["rating"]) for r in rows})
+    for year in (2020, 2021):
+        page = get(two_years, "/-/years/graphs", year=str(year)).text
+        moves = {
+            (r["department"], r["change"])
+            for r in rows
+            if r["fiscal_year"] == year and r["change"] in ("up", "down")
+        }
+        assert _marks(page, "chart-changes") == len(moves), year
+        spread = {(r["department"], r["rating"]) for r in rows if r["fiscal_year"] == year}
+        assert _marks(page, "chart-per-department") == len(spread), year
+
+
+def test_history_of_a_renamed_initiative_spans_both_years(two_years) -> None:
+    old, new = ny.RENAMED
+    (row,) = get(two_years, "/years/evaluation_rows.json", _shape="array", initiative_title=new).json()
+    html = get(two_years, "/years/evaluation_rows", initiative_title=new).text
+    assert f'href="/-/years/history?evaluation={row["id"]}"' in html
+    page = get(two_years, "/-/years/history", evaluation=str(row["id"])).text
+    assert old in page and new in page
+    assert page.count('class="hyoka-page"') == 2
+    assert _marks(page, "chart-history", "symbol") == 3  # FY2020, FY2021 and FY2019 as printed

@@ -1,56 +1,29 @@
 """The Datasette plugin (the `hyoka` entry point): it acts on hyoka's databases only.
 
-A database is hyoka's when it holds the hidden ``build_info`` table and the bigram index
-``evaluation_rows_fts`` (``is_hyoka``), whatever its file is called; any other database served
-by the same Datasette is left exactly as Datasette shows it. On hyoka's databases the plugin
-makes the search box understand Japanese (queries are cut into the bigrams the index holds),
-turns every page number into a link that opens the PDF at that page, and serves tables,
-views and canned queries as Excel-ready CSV.
+Which databases are hyoka's is told by their content (``registry.is_hyoka``), never by name;
+any other database served by the same Datasette is shown exactly as Datasette shows it. On
+hyoka's databases the plugin makes the search box understand Japanese (queries are cut into
+the bigrams the index holds), links every page number to that page of the PDF and every
+initiative to its history, shows what each rating means, gives columns their Japanese
+headings (``labels.label``; SQL names stay ASCII) and offers, on every table, view and
+query page, an Excel download that keeps the page's filters and a link to the charts.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import weakref
-from urllib.parse import quote
+import json
 
 from datasette import hookimpl
-from datasette.utils.asgi import Response
+from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
-from extract.export import EXPORTABLE, excel_csv
-from extract.load import PDF_MOUNT
 from extract.search import match_query
+from extract.site import pages
+from extract.site.labels import describe, label
+from extract.site.registry import is_hyoka, known, pdf_href, remember
 
-MARKER_TABLES = ("build_info", "evaluation_rows_fts")
-
-# Datasette instance -> name of each hyoka database it serves -> {report id: PDF file name}
-_HYOKA: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def is_hyoka(conn: sqlite3.Connection) -> bool:
-    """Whether this connection's database was built by hyoka (its marker tables are there)."""
-    marks = ",".join("?" * len(MARKER_TABLES))
-    sql = f"select count(*) from sqlite_master where name in ({marks})"
-    return conn.execute(sql, MARKER_TABLES).fetchone()[0] == len(MARKER_TABLES)
-
-
-def _report_files(conn: sqlite3.Connection) -> dict[str, str]:
-    return dict(conn.execute("select id, file from reports").fetchall())
-
-
-def hyoka_databases(datasette) -> dict[str, dict[str, str]]:
-    """The hyoka databases seen so far by this Datasette (known once a connection opened)."""
-    return _HYOKA.setdefault(datasette, {})
-
-
-async def is_hyoka_database(datasette, name: str) -> bool:
-    """Whether ``name`` is a hyoka database; opens a connection if none was opened yet."""
-    if name not in datasette.databases:
-        return False
-    if name not in hyoka_databases(datasette):
-        await datasette.get_database(name).execute("select 1")
-    return name in hyoka_databases(datasette)
+RATING_COLUMNS = ("rating", "prev_rating", "from_rating", "to_rating", "printed_prev_rating")
+_EVALUATION_KEYS = ("evaluation_id", "to_evaluation_id", "from_evaluation_id")
 
 
 @hookimpl(trylast=True)
@@ -58,53 +31,102 @@ def prepare_connection(conn, database, datasette) -> None:
     """On hyoka's databases only, after Datasette's own: escape_fts cuts queries into bigrams."""
     if not is_hyoka(conn):
         return
-    hyoka_databases(datasette)[database] = _report_files(conn)
+    remember(datasette, database, conn)
     conn.create_function("escape_fts", 1, match_query)
     conn.create_function("hyoka_match", 1, match_query)
 
 
-def _pdf_href(row, reports: dict[str, str], page: int) -> str | None:
+def _evaluation_id(row, table: str | None) -> int | None:
+    """The evaluations row a result row stands for, if it says (for the history link)."""
     keys = row.keys()
-    report = row["report_id"] if "report_id" in keys else None
-    report = report.get("value") if isinstance(report, dict) else report  # an expanded foreign key
-    if "source_file" in keys and row["source_file"]:
-        source = row["source_file"]
-    elif report in reports:
-        source = reports[report]
-    else:
+    for key in _EVALUATION_KEYS:
+        if key in keys and isinstance(row[key], int):
+            return row[key]
+    if "id" in keys and isinstance(row["id"], int) and "initiative_title" in keys:
+        return row["id"]  # a row of evaluations joined to its initiative (the flat views, queries)
+    return None
+
+
+def _history_link(datasette, database: str, row, table: str | None, title: str) -> Markup | None:
+    evaluation = _evaluation_id(row, table)
+    if evaluation is None:
         return None
-    return f"/{PDF_MOUNT}/{quote(str(source))}#page={page}"
+    href = datasette.urls.path(f"/-/{tilde_encode(database)}/history?evaluation={evaluation}")
+    return Markup(
+        f'<a class="hyoka-history" href="{escape(href)}" title="事業の評価履歴">{escape(title)}</a>'
+    )
 
 
-def pdfs_served(datasette) -> bool:
-    return any(mount == PDF_MOUNT for mount, _ in datasette.static_mounts)
+def _initiative_and_history(datasette, database: str, row, value) -> Markup:
+    initiative = value.get("value") if isinstance(value, dict) else value  # an expanded foreign key
+    title = value.get("label") if isinstance(value, dict) else None
+    href = datasette.urls.row(database, "initiatives", tilde_encode(str(initiative)))
+    history = _history_link(datasette, database, {"evaluation_id": row["id"]}, None, "履歴")
+    return Markup(f'<a href="{escape(href)}">{escape(title or initiative)}</a> · {history}')
 
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    """A page number links to that page of the PDF (tables, views and canned queries alike)."""
-    reports = hyoka_databases(datasette).get(database)
-    if reports is None or column != "page" or not isinstance(value, int):
+    """Page -> PDF link, initiative -> its history, rating -> its meaning as a tooltip."""
+    found = known(datasette, database)
+    if found is None or value is None:
         return None
-    href = _pdf_href(row, reports, value)
-    if href is None or not pdfs_served(datasette):
-        return None
-    return Markup(f'<a class="hyoka-page" href="{escape(datasette.urls.path(href))}">p.{value}</a>')
+    if column == "page" and isinstance(value, int):
+        href = pdf_href(datasette, found, row, value)
+        return Markup(f'<a class="hyoka-page" href="{escape(href)}">p.{value}</a>') if href else None
+    if column == "initiative_title" and isinstance(value, str):
+        return _history_link(datasette, database, row, table, value)
+    if (
+        column == "initiative_id" and table == "evaluations"
+    ):  # no title here: link the initiative, and its history
+        return _initiative_and_history(datasette, database, row, value)
+    if column in RATING_COLUMNS and value in found.scale:
+        meaning = f"{value}: {found.scale[value]}"
+        return Markup(
+            f'<span class="hyoka-rating" data-rating="{escape(value)}" title="{escape(meaning)}">{escape(value)}</span>'
+        )
+    return None
 
 
 @hookimpl
 def register_routes():
-    return [(rf"^/-/(?P<database>[^/]+)/(?P<table>{'|'.join(EXPORTABLE)})\.excel\.csv$", _excel_csv)]
+    return [
+        (r"^/-/excel/(?P<path>.+)\.csv$", pages.excel),
+        (r"^/-/(?P<database>[^/]+)/graphs$", pages.graphs),
+        (r"^/-/(?P<database>[^/]+)/history$", pages.history),
+    ]
 
 
-async def _excel_csv(datasette, request):
-    name, table = request.url_vars["database"], request.url_vars["table"]
-    if not await is_hyoka_database(datasette, name):
-        return Response.text(f"{name} is not a hyoka database", status=404)
-    result = await datasette.get_database(name).execute(f"select * from [{table}]", custom_time_limit=10_000)
-    body = excel_csv(list(result.columns), [tuple(r) for r in result.rows])
-    return Response(
-        body,
-        content_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{table}.csv"'},
-    )
+def _json_for_script(data: object) -> Markup:
+    """JSON safe inside a <script> element."""
+    text = json.dumps(data, ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+@hookimpl
+def extra_template_vars(template, database, table, columns, view_name, request, datasette):
+    """On a hyoka database's pages: headings, descriptions, legend, Excel and chart links."""
+    found = known(datasette, database)
+    if found is None or request is None:
+        return {"hyoka": False}
+    names = list(columns or [])
+    return {
+        "hyoka": True,
+        "hyoka_excel": datasette.urls.path(pages.excel_path(request.path, request.query_string)),
+        "hyoka_graphs": datasette.urls.path(f"/-/{tilde_encode(database)}/graphs"),
+        "hyoka_columns": [(c, label(c), describe(c)) for c in names],
+        "hyoka_labels": _json_for_script({c: label(c) for c in names}),
+        "hyoka_scale": found.scale if any(c in RATING_COLUMNS for c in names) else {},
+        "hyoka_page": view_name in ("table", "query"),
+    }
+
+
+@hookimpl
+def extra_css_urls(database, datasette):
+    return ["/-/static-plugins/hyoka/hyoka.css"] if known(datasette, database) else []
+
+
+@hookimpl
+def extra_js_urls(database, datasette):
+    url = "/-/static-plugins/hyoka/hyoka.js"
+    return [{"url": url, "module": True}] if known(datasette, database) else []  # modules run deferred

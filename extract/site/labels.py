@@ -125,7 +125,3 @@ def label(column: str) -> str:
         return layout_fields()[column][0]
     found = _LABEL.match(column_docs().get(column, ""))
     return found.group(1) if found and not _ENGLISH.search(found.group(1)) else column
-
-
-def labels(columns: list[str]) -> dict[str, str]:
-    return {c: label(c) for c in columns}

@@ -14,7 +14,7 @@ from extract.load import layout_view_name
 from extract.site.labels import describe
 
 _ROWS_SELECT = (
-    "select fiscal_year, policy_title, measure_no, initiative_no, initiative_title, department, "
+    "select id, fiscal_year, policy_title, measure_no, initiative_no, initiative_title, department, "
     "prev_rating, rating, change, page, source_file from evaluation_rows"
 )
 _ORDER = " order by fiscal_year, sheet_no, measure_no, initiative_no"
@@ -36,7 +36,7 @@ QUERIES = {
         "(renamed initiatives included: they keep their stable_id).",
         "sql": (
             "select stable_id, fiscal_year, initiative_title, department, prev_rating, rating, "
-            "match_method, page, source_file from initiative_history where stable_id in "
+            "match_method, page, source_file, evaluation_id from initiative_history where stable_id in "
             "(select stable_id from initiative_history where initiative_title like '%' || :title || '%') "
             "order by stable_id, department_key, fiscal_year"
         ),
@@ -46,7 +46,8 @@ QUERIES = {
         "description": "One row per initiative × department present in either year: up / down / same / added / dropped.",
         "sql": (
             "select sheet_no, measure_no, initiative_no, initiative_title, department, from_rating, "
-            "to_rating, change, match_method, match_score from rating_changes "
+            "to_rating, change, match_method, match_score, to_evaluation_id, from_evaluation_id "
+            "from rating_changes "
             "where from_year = :from_year and to_year = :to_year"
         ),
     },
@@ -76,6 +77,7 @@ TABLES: dict[str, dict] = {
         "fts_table": "evaluation_rows_fts",
         "fts_pk": "id",
         "facets": ["department", "rating", "prev_rating", "change", "fiscal_year"],
+        "facet_size": 6,
     },
     "evaluations": {
         "description": "事業評価: one row per initiative × department as printed.",
@@ -193,16 +195,22 @@ def metadata(db_path: Path, name: str, pdfs: Path | None, db_url: str | None = N
         own = {**TABLES.get(table, {}).get("columns", {}), **views.get(table, {}).get("columns", {})}
         tables[table] = {**conf, "columns": {c: own.get(c) or describe(c) for c in cols}}
     where = f"the PDFs in {pdfs}" if pdfs else "PDFs that are not served here (give --pdfs DIR)"
+    url = db_url or "/" + name
+    graphs = f'<a class="hyoka-graphs" href="/-/{url[1:]}/graphs">グラフ</a>'
     return {
         "title": "hyoka 評価: 施策評価報告書データベース",
-        "description": "Japanese municipal policy-evaluation reports (PDF tables), one row per "
-        "initiative and department, each traceable to its PDF page.",
+        "description_html": (
+            "Japanese municipal policy-evaluation reports (PDF tables), one row per initiative and "
+            f'department, each traceable to its PDF page. <a href="{url}/evaluation_rows">評価一覧</a> · '
+            + graphs
+        ),
         "databases": {
             name: {
                 "description_html": (
                     f"Evaluation reports extracted by hyoka from {where}. Start with "
-                    f'<a href="{db_url or "/" + name}/evaluation_rows">評価一覧 (evaluation rows)</a>: search, '
-                    "facets and a link to every printed page."
+                    f'<a href="{url}/evaluation_rows">評価一覧 (evaluation rows)</a>: search, '
+                    f"facets and a link to every printed page; or look at the {graphs} "
+                    "(ratings per year, ups and downs per department)."
                 ),
                 "queries": {**QUERIES, **layout_queries},
                 "tables": tables,

@@ -1,0 +1,178 @@
+"""Charts as SVG, drawn on the server from Vega-Lite specifications by vl-convert.
+
+The browser gets finished SVG: no chart library is fetched at run time, so the site works
+offline. Each function takes plain rows (from SQL) and returns the SVG text.
+"""
+
+from __future__ import annotations
+
+import vl_convert
+
+RATINGS = ["A", "B", "C", "D", "評価なし"]
+_COLOURS = ["#1a9850", "#91cf60", "#fdae61", "#d73027", "#bdbdbd"]
+_CONFIG = {
+    "font": "IPAexGothic, IPAPGothic, sans-serif",
+    "axis": {"labelFontSize": 12, "titleFontSize": 12},
+    "legend": {"labelFontSize": 12, "titleFontSize": 12},
+    "view": {"stroke": None},
+}
+
+
+def _svg(spec: dict) -> str:
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "config": _CONFIG, **spec}
+    return vl_convert.vegalite_to_svg(spec)
+
+
+def _rating_colour(title: str) -> dict:
+    return {
+        "field": "rating",
+        "type": "nominal",
+        "title": title,
+        "scale": {"domain": RATINGS, "range": _COLOURS},
+        "sort": RATINGS,
+    }
+
+
+def _integer_ticks(values: list[dict]) -> dict:
+    """Whole-number ticks on a count axis whose counts are small (no 0.5 of a row)."""
+    top = max((abs(v["n"]) for v in values), default=0)
+    return {"values": list(range(-top, top + 1))} if top <= 10 else {}
+
+
+def ratings_per_department(rows: list[dict]) -> str:
+    """Stacked bars per department: how many of its rows got each rating in one year.
+
+    ``rows``: {department, rating (None = 評価なし), n}.
+    """
+    values = [
+        {**r, "department": r["department"] or "(担当課なし)", "rating": r["rating"] or "評価なし"}
+        for r in rows
+    ]
+    return _svg(
+        {
+            "data": {"values": values},
+            "mark": {"type": "bar", "tooltip": True},
+            "encoding": {
+                "y": {"field": "department", "type": "nominal", "title": "担当課", "sort": "-x"},
+                "x": {"field": "n", "type": "quantitative", "title": "件数"},
+                "color": _rating_colour("事業評価"),
+                "order": {"field": "rating", "sort": "ascending"},
+            },
+            "width": 420,
+        }
+    )
+
+
+def ratings_per_year(rows: list[dict]) -> str:
+    """Stacked bars: how many rows got each rating, per fiscal year, one panel per plan.
+
+    ``rows``: {plan, fiscal_year, rating (None = 評価なし), n}.
+    """
+    values = [{**r, "rating": r["rating"] or "評価なし"} for r in rows]
+    return _svg(
+        {
+            "data": {"values": values},
+            "mark": {"type": "bar", "tooltip": True},
+            "encoding": {
+                "x": {"field": "fiscal_year", "type": "ordinal", "title": "年度", "axis": {"labelAngle": 0}},
+                "y": {"field": "n", "type": "quantitative", "title": "件数"},
+                "color": _rating_colour("事業評価"),
+                "order": {"field": "rating", "sort": "ascending"},
+                "column": {"field": "plan", "type": "nominal", "title": None},
+            },
+            "width": {"step": 60},
+            "height": 260,
+        }
+    )
+
+
+def changes_per_department(rows: list[dict]) -> str:
+    """Diverging bars per department: rows rated up (right) and down (left) against last year.
+
+    ``rows``: {department, change ('up' or 'down'), n}.
+    """
+    values = [
+        {"department": r["department"] or "(担当課なし)", "向き": "上がった" if r["change"] == "up" else "下がった",
+         "n": r["n"] if r["change"] == "up" else -r["n"]}
+        for r in rows
+    ]  # fmt: skip
+    return _svg(
+        {
+            "data": {"values": values},
+            "mark": {"type": "bar", "tooltip": True},
+            "encoding": {
+                "y": {"field": "department", "type": "nominal", "title": "担当課", "sort": "-x"},
+                "x": {
+                    "field": "n",
+                    "type": "quantitative",
+                    "title": "件数 (← 下がった / 上がった →)",
+                    "axis": {"labelExpr": "abs(datum.value)", **_integer_ticks(values)},
+                },
+                "color": {
+                    "field": "向き",
+                    "type": "nominal",
+                    "title": "評価",
+                    "scale": {"domain": ["上がった", "下がった"], "range": ["#1a9850", "#d73027"]},
+                },
+            },
+            "width": 420,
+        }
+    )
+
+
+def history_points(rows: list[dict]) -> list[dict]:
+    """The points of a history chart: each report's rating, and the previous year's rating as
+    printed (前年度事業評価) where no report of that year is loaded."""
+    reported = {(r["fiscal_year"], r["department"]) for r in rows if r["rating"]}
+    points = [{**r, "kind": "事業評価"} for r in rows if r["rating"]]
+    for r in rows:
+        year = r["fiscal_year"] - 1
+        if r["prev_rating"] and (year, r["department"]) not in reported:
+            points.append(
+                {**r, "fiscal_year": year, "rating": r["prev_rating"], "kind": "前年度事業評価（記載）"}
+            )
+    return sorted(points, key=lambda p: (p["department"] or "", p["fiscal_year"]))
+
+
+def rating_history(rows: list[dict]) -> str:
+    """One initiative's ratings over the years, one line per department.
+
+    ``rows``: {fiscal_year, department, prev_rating, rating}; see ``history_points``.
+    """
+    values = [
+        {k: p[k] for k in ("fiscal_year", "department", "rating", "kind")} for p in history_points(rows)
+    ]
+    return _svg(
+        {
+            "data": {"values": values},
+            "layer": [
+                {"mark": {"type": "line", "strokeDash": [4, 3]}},
+                {
+                    "mark": {"type": "point", "size": 110, "filled": True, "tooltip": True},
+                    "encoding": {
+                        "shape": {
+                            "field": "kind",
+                            "type": "nominal",
+                            "title": "種類",
+                            "scale": {
+                                "domain": ["事業評価", "前年度事業評価（記載）"],
+                                "range": ["circle", "diamond"],
+                            },
+                        }
+                    },
+                },
+            ],
+            "encoding": {
+                "x": {"field": "fiscal_year", "type": "ordinal", "title": "年度", "axis": {"labelAngle": 0}},
+                "y": {
+                    "field": "rating",
+                    "type": "ordinal",
+                    "title": "事業評価",
+                    "scale": {"domain": RATINGS[:4]},
+                },
+                "color": {"field": "department", "type": "nominal", "title": "担当課"},
+            },
+            "width": {"step": 80},
+            "height": 180,
+        }
+    )

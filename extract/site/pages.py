@@ -1,0 +1,129 @@
+"""The plugin's own pages for a hyoka database: charts (グラフ), one initiative's history, Excel.
+
+Every route checks that the database is hyoka's (``is_hyoka_database``) and answers 404
+otherwise. The Excel download asks Datasette for the page's own CSV (same path, same query
+string: filters, search, sort, canned-query parameters) and rewrites it for Excel: a BOM,
+CRLF line ends and the Japanese headings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+from urllib.parse import parse_qsl, urlencode
+
+from datasette.utils import tilde_decode, tilde_encode
+from datasette.utils.asgi import Response
+from markupsafe import Markup
+
+from extract.export import excel_csv
+from extract.site import charts
+from extract.site.labels import label
+from extract.site.registry import is_hyoka_database, known, pdf_href, rating_scale
+
+_DROP = {"_next", "_size", "_stream", "_labels", "_facet", "_facet_array", "_facet_date"}
+
+
+def excel_path(path: str, query_string: str) -> str:
+    """The Excel download of the page at ``path`` with this query string (paging dropped)."""
+    kept = [(k, v) for k, v in parse_qsl(query_string, keep_blank_values=True) if k not in _DROP]
+    return f"/-/excel{path}.csv" + (f"?{urlencode(kept)}" if kept else "")
+
+
+async def excel(datasette, request):
+    """/-/excel/DB[/TABLE].csv?...: every row the page shows (all pages), ready for Excel."""
+    path = request.url_vars["path"]
+    if not await is_hyoka_database(datasette, tilde_decode(path.split("/")[0])):
+        return Response.text("not a hyoka database", status=404)
+    args = [(k, v) for k, v in parse_qsl(request.query_string, keep_blank_values=True) if k not in _DROP]
+    args += [("_size", "max")] + ([("_stream", "on")] if "/" in path and "sql" not in dict(args) else [])
+    inner = await datasette.client.get(f"/{path}.csv?{urlencode(args)}")
+    if inner.status_code != 200:
+        return Response.text(inner.text, status=inner.status_code)
+    rows = list(csv.reader(io.StringIO(inner.text, newline="")))
+    header, body = (rows[0], rows[1:]) if rows else ([], [])
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", tilde_decode(path.rsplit("/", 1)[-1]))  # header-safe
+    return Response(
+        excel_csv([label(c) for c in header], body),
+        content_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+async def _rows(db, sql: str, params: dict | None = None) -> list[dict]:
+    result = await db.execute(sql, params or {})
+    return [dict(r) for r in result.rows]
+
+
+_PER_YEAR = """select {who} || ' ' || r.title as plan, r.fiscal_year, e.rating, count(*) as n
+from evaluations e join reports r on r.id = e.report_id
+group by plan, r.fiscal_year, e.rating order by plan, r.fiscal_year, e.rating"""
+
+
+async def _per_year(db) -> list[dict]:
+    """Ratings per plan and year; a plan is named by its publisher (or municipality) and title."""
+    columns = {r["name"] for r in await _rows(db, "select name from pragma_table_info('reports')")}
+    who = [f"r.{c}" for c in ("publisher", "municipality") if c in columns]
+    return await _rows(db, _PER_YEAR.format(who=f"coalesce({', '.join(who)}, '')"))
+
+
+_PER_DEPARTMENT = """select department, rating, count(*) as n from evaluation_rows
+where fiscal_year = :year group by department, rating"""
+_CHANGES = """select department, change, count(*) as n from evaluation_rows
+where fiscal_year = :year and change in ('up', 'down') group by department, change"""
+
+
+async def graphs(datasette, request):
+    """/-/DB/graphs: ratings per year and plan; ups and downs per department in one year."""
+    name = tilde_decode(request.url_vars["database"])
+    if not await is_hyoka_database(datasette, name):
+        return Response.text("not a hyoka database", status=404)
+    db = datasette.get_database(name)
+    years = [r["fiscal_year"] for r in await _rows(db, "select distinct fiscal_year from reports order by 1")]
+    year = int(request.args.get("year") or (years[-1] if years else 0))
+    per_year, changes = await _per_year(db), await _rows(db, _CHANGES, {"year": year})
+    per_department = await _rows(db, _PER_DEPARTMENT, {"year": year})
+    svgs = await asyncio.gather(
+        asyncio.to_thread(charts.ratings_per_year, per_year),
+        asyncio.to_thread(charts.changes_per_department, changes),
+        asyncio.to_thread(charts.ratings_per_department, per_department),
+    )
+    context = {
+        "database": name, "db_url": "/" + tilde_encode(name), "years": years, "year": year,
+        "per_year": Markup(svgs[0]), "changes": Markup(svgs[1]) if changes else None,
+        "per_department": Markup(svgs[2]),
+        "scale": await rating_scale(datasette, name),
+    }  # fmt: skip
+    return Response.html(await datasette.render_template("hyoka_graphs.html", context, request=request))
+
+
+_HISTORY = """select h.fiscal_year, h.initiative_title, h.department, h.prev_rating, h.rating, h.page,
+    h.source_file, h.match_method, h.match_score, h.evaluation_id
+from initiative_history h where h.stable_id = (
+    select stable_id from evaluation_links where evaluation_id = :evaluation)
+order by h.department_key, h.fiscal_year"""
+
+
+async def history(datasette, request):
+    """/-/DB/history?evaluation=ID: the initiative of that row across every report, with a chart."""
+    name = tilde_decode(request.url_vars["database"])
+    if not await is_hyoka_database(datasette, name):
+        return Response.text("not a hyoka database", status=404)
+    try:
+        evaluation = int(request.args.get("evaluation", ""))
+    except ValueError:
+        return Response.text("give ?evaluation=ID (an evaluations row)", status=400)
+    rows = await _rows(datasette.get_database(name), _HISTORY, {"evaluation": evaluation})
+    if not rows:
+        return Response.text(f"no evaluation {evaluation}", status=404)
+    found = known(datasette, name)
+    rows = [{**r, "pdf_href": pdf_href(datasette, found, r, r["page"]) if r["page"] else None} for r in rows]
+    svg = await asyncio.to_thread(charts.rating_history, rows)
+    context = {
+        "database": name, "db_url": "/" + tilde_encode(name), "rows": rows, "chart": Markup(svg),
+        "title": rows[-1]["initiative_title"], "evaluation": evaluation,
+        "scale": await rating_scale(datasette, name), "label": label,
+    }  # fmt: skip
+    return Response.html(await datasette.render_template("hyoka_history.html", context, request=request))

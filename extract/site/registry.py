@@ -1,0 +1,80 @@
+"""Which databases of a Datasette are hyoka's, and what the plugin remembers of each.
+
+A database is hyoka's when it holds the hidden ``build_info`` table and the bigram index
+``evaluation_rows_fts`` (``is_hyoka``), whatever its file is called. The first connection to
+each database tells (Datasette's ``prepare_connection``); the served databases are immutable,
+so the report files and rating scale read then stay true.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import weakref
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from extract.load import PDF_MOUNT
+
+MARKER_TABLES = ("build_info", "evaluation_rows_fts")
+
+
+@dataclass
+class HyokaDatabase:
+    reports: dict[str, str] = field(default_factory=dict)  # report id -> PDF file name
+    scale: dict[str, str] = field(default_factory=dict)  # rating code -> meaning, as printed
+
+
+# Datasette instance -> name of each hyoka database it serves -> what was read from it
+_SEEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def is_hyoka(conn: sqlite3.Connection) -> bool:
+    """Whether this connection's database was built by hyoka (its marker tables are there)."""
+    marks = ",".join("?" * len(MARKER_TABLES))
+    sql = f"select count(*) from sqlite_master where name in ({marks})"
+    return conn.execute(sql, MARKER_TABLES).fetchone()[0] == len(MARKER_TABLES)
+
+
+def remember(datasette, name: str, conn: sqlite3.Connection) -> None:
+    """Note a hyoka database: its reports' files and the rating scale (latest report last)."""
+    reports = dict(conn.execute("select id, file from reports").fetchall())
+    scale = conn.execute(
+        "select s.code, s.description from rating_scale s join reports r on r.id = s.report_id "
+        "order by r.fiscal_year, s.code"
+    ).fetchall()
+    _SEEN.setdefault(datasette, {})[name] = HyokaDatabase(reports, dict(scale))
+
+
+def known(datasette, name: str | None) -> HyokaDatabase | None:
+    """What was read from ``name`` if it is a hyoka database seen by this Datasette."""
+    return _SEEN.get(datasette, {}).get(name) if name else None
+
+
+async def is_hyoka_database(datasette, name: str) -> bool:
+    """Whether ``name`` is a hyoka database; opens a connection if none was opened yet."""
+    if name not in datasette.databases:
+        return False
+    if known(datasette, name) is None:
+        await datasette.get_database(name).execute("select 1")
+    return known(datasette, name) is not None
+
+
+async def rating_scale(datasette, name: str) -> dict[str, str]:
+    found = known(datasette, name) if await is_hyoka_database(datasette, name) else None
+    return found.scale if found else {}
+
+
+def pdfs_served(datasette) -> bool:
+    return any(mount == PDF_MOUNT for mount, _ in datasette.static_mounts)
+
+
+def pdf_href(datasette, found: HyokaDatabase, row, page: int) -> str | None:
+    """The URL of the PDF page a row was read from, when the PDFs are served."""
+    keys = row.keys()
+    report = row["report_id"] if "report_id" in keys else None
+    report = report.get("value") if isinstance(report, dict) else report  # an expanded foreign key
+    source = row["source_file"] if "source_file" in keys and row["source_file"] else None
+    source = source or found.reports.get(report)
+    if source is None or not pdfs_served(datasette):
+        return None
+    return datasette.urls.path(f"/{PDF_MOUNT}/{quote(str(source))}#page={page}")
