@@ -157,8 +157,8 @@ def test_japanese_headings_folded_descriptions_and_short_ids(server, page) -> No
     assert page.locator("th[data-column=initiative_title]").inner_text().strip() == "個別事業"
     assert page.locator("dl.column-descriptions").is_hidden()
     assert not page.locator("details.hyoka-columns").get_attribute("open")
-    wide = page.locator("th[data-column=results]").bounding_box()["width"]
-    assert wide > 250, f"事業実績 is {wide:.0f} px wide"
+    wide = page.locator("th[data-column=texts]").bounding_box()["width"]
+    assert wide > 250, f"本文 is {wide:.0f} px wide"
     report = page.locator("td.col-report_id").first.inner_text()
     assert report.endswith("…") and len(report) <= 9
     assert page.locator("table.rows-and-columns").bounding_box()["y"] < 900, "rows start on the first screen"

@@ -148,7 +148,7 @@ def _excel(ds, path: str, **params) -> list[list[str]]:
 
 def test_excel_download_follows_filters_search_and_queries(ds) -> None:
     rows = _excel(ds, "/-/excel/hyoka/evaluation_rows.csv")
-    assert len(rows) == 59 and rows[0][:4] == ["ID", "年度", "基本施策", "施策番号"]
+    assert len(rows) == 59 and rows[0][:4] == ["ID", "年度", "市区町村", "発行者"]
     assert "担当課" in rows[0] and "department" not in rows[0]
     assert any("\n" in cell for row in rows for cell in row)  # paragraphs survive inside quoted cells
     d_rows = _excel(ds, "/-/excel/hyoka/evaluation_rows.csv", rating="D")

@@ -121,7 +121,7 @@ def label(column: str) -> str:
     """The Japanese heading of a column: its description's label, else its name."""
     if column in _HEADINGS:
         return _HEADINGS[column]
-    if column in layout_fields():
+    if column not in _DB_COLUMNS and column in layout_fields():
         return layout_fields()[column][0]
     found = _LABEL.match(column_docs().get(column, ""))
     return found.group(1) if found and not _ENGLISH.search(found.group(1)) else column
