@@ -22,6 +22,25 @@ def _fail(path: Path, exc: Exception) -> click.ClickException:
     return click.ClickException(f"{path.name}: cannot extract ({type(exc).__name__}: {exc})")
 
 
+DEFAULT_LAYOUTS = Path("layouts")  # a user's layout files, next to raw/
+
+
+def layout_options(command):  # noqa: ANN001, ANN201 - a click decorator
+    """--layout NAME|PATH forces a layout; --layouts DIR adds a folder of layout files."""
+    command = click.option(
+        "--layouts", "layouts_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+        help=f"Folder of your layout files, besides the built-in ones (default: {DEFAULT_LAYOUTS}/ if present)",
+    )(command)  # fmt: skip
+    return click.option(
+        "--layout", default=None, help="Force a layout (name or .toml path); default: detect"
+    )(command)
+
+
+def settings_for(layout: str | None, layouts_dir: Path | None) -> ExtractSettings:
+    folder = layouts_dir or (DEFAULT_LAYOUTS if DEFAULT_LAYOUTS.is_dir() else None)
+    return ExtractSettings(layout=layout, layouts=(str(folder),) if folder else ())
+
+
 @click.group()
 @click.version_option(package_name="hyoka")
 def cli() -> None:
@@ -31,8 +50,8 @@ def cli() -> None:
 @cli.command()
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write JSON here")
-@click.option("--layout", default=None, help="Force a layout (name or .toml path); default: detect")
-def extract(pdf: Path, output: Path | None, layout: str) -> None:
+@layout_options
+def extract(pdf: Path, output: Path | None, layout: str | None, layouts_dir: Path | None) -> None:
     """Extract one evaluation report PDF into JSON records.
 
     Example: hyoka extract raw/koganei-fy2020.pdf -o build/koganei-fy2020.json
@@ -40,7 +59,7 @@ def extract(pdf: Path, output: Path | None, layout: str) -> None:
     from extract.pipeline import extract_pdf
 
     try:
-        report = extract_pdf(pdf, ExtractSettings(layout=layout))
+        report = extract_pdf(pdf, settings_for(layout, layouts_dir))
     except Exception as exc:  # every failure becomes one line naming the file
         raise _fail(pdf, exc) from None
     text = report.model_dump_json(indent=2)
@@ -54,8 +73,8 @@ def extract(pdf: Path, output: Path | None, layout: str) -> None:
 @cli.command(name="debug-page")
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("page", type=int)
-@click.option("--layout", default=None, help="Force a layout (name or .toml path); default: detect")
-def debug_page(pdf: Path, page: int, layout: str) -> None:
+@layout_options
+def debug_page(pdf: Path, page: int, layout: str | None, layouts_dir: Path | None) -> None:
     """Show one page as the pipeline sees it: kind, rebuilt cells (row, col, spans, bbox), free text.
 
     Example: hyoka debug-page raw/koganei-fy2020.pdf 9
@@ -65,10 +84,39 @@ def debug_page(pdf: Path, page: int, layout: str) -> None:
     from extract.pipeline import inspect_page
 
     try:
-        data = inspect_page(pdf, page, ExtractSettings(layout=layout))
+        data = inspect_page(pdf, page, settings_for(layout, layouts_dir))
     except (HyokaError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@cli.group()
+def layout() -> None:
+    """Layout files: what a layout finds in a PDF, while you write it."""
+
+
+@layout.command(name="check")
+@click.argument("name")
+@click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--layouts", "layouts_dir", type=click.Path(path_type=Path, file_okay=False), default=None)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def layout_check(name: str, pdf: Path, layouts_dir: Path | None, fmt: str) -> None:
+    """Read PDF with layout NAME (or a .toml path) and show, page by page, the columns it
+    matched and missed, the rows it read, and every problem.
+
+    Example: hyoka layout check school-evaluation-sheet raw/gakkohyoka-r4.pdf
+    """
+    import json
+
+    from extract.export import layout_check_text
+    from extract.layout import LayoutError
+    from extract.pipeline import check_layout
+
+    try:
+        data = check_layout(pdf, settings_for(name, layouts_dir))
+    except (HyokaError, LayoutError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else layout_check_text(data))
 
 
 DEFAULT_DB = Path("build/hyoka.db")

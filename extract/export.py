@@ -65,3 +65,40 @@ def _width(text: str) -> int:
 
 def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
+
+
+def _short(value: object, width: int = 24) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def layout_check_text(data: dict) -> str:
+    """`hyoka layout check` for a person: per page, columns found and missed, rows, problems."""
+    out = [f"layout {data['layout']} on {data['file']}"]
+    report = data["report"]
+    facts = {
+        k: report.get(k) for k in ("title", "fiscal_year", "fiscal_year_label", "municipality", "publisher")
+    }
+    out.append("  report: " + ", ".join(f"{k}={v}" for k, v in facts.items() if v is not None))
+    out.append(
+        "  rating scale: "
+        + (", ".join(f"{k}={_short(v)}" for k, v in data["rating_scale"].items()) or "none")
+    )
+    for sheet in data["sheets"]:
+        fields = {k: v for k, v in sheet.items() if k not in ("sheet_no", "page")}
+        out.append(
+            f"  sheet {sheet['sheet_no']} fields: " + ", ".join(f"{k}={_short(v)}" for k, v in fields.items())
+        )
+    for page in data["pages"]:
+        out.append(f"page {page['page']}: {page['kind']}")
+        for i, table in enumerate(page.get("tables", []), 1):
+            out.append(f"  table {i}: header rows {table['header_rows']}; found: {', '.join(table['found'])}")
+            if table["not_found"]:
+                out.append(f"           not found: {', '.join(table['not_found'])}")
+        for record in page["records"]:
+            shown = [f"{k}={_short(v)}" for k, v in record.items() if v not in (None, "", [], False)]
+            out.append("  row: " + " | ".join(shown))
+        for problem in page["problems"]:
+            out.append(f"  problem: {problem}")
+    out += [f"problem: {p}" for p in data["problems"]]
+    return "\n".join(out) + "\n"

@@ -16,10 +16,10 @@ from extract.layout import Layout, all_layouts, available_layouts, detects, load
 from extract.leftovers import Leftovers
 from extract.read import PdfSource, read_pdf
 from extract.records import to_form_report, to_report
-from extract.rows import RowReader
+from extract.rows import RowReader, find_table
 from extract.settings import ExtractSettings
 from schemas.form import FormLayout
-from schemas.grid import PageGrid
+from schemas.grid import PageGrid, Table
 from schemas.layout import RowLayout
 from schemas.pages import PageKind
 from schemas.report import Problem, Report
@@ -205,32 +205,70 @@ def _reject(
     )
 
 
+def check_layout(path: Path, settings: ExtractSettings) -> dict:
+    """What a layout finds on each page, for its author: columns matched and not, rows, stray
+    text and problems. The layout is forced (``settings.layout``); the PDF is read once."""
+    layout = candidate_layouts(settings)[0]
+    source = read_pdf(path, settings)
+    session = _session(layout)
+    pages: list[dict] = []
+    for grid in _grids(source, settings):
+        session.feed(grid)
+        page: dict = {"page": grid.page_no, "kind": session.kinds[-1].value}
+        if isinstance(layout, RowLayout):
+            names = [c.name for c in layout.columns if c.scope == "row"]
+            page["tables"] = [
+                {"found": [n for n in names if n in cmap.spans or n in cmap.cuts],
+                 "not_found": [n for n in names if n not in cmap.spans and n not in cmap.cuts],
+                 "header_rows": [cmap.header_first_row, cmap.header_last_row]}
+                for _, cmap in find_table(grid, layout)
+            ]  # fmt: skip
+        pages.append(page)
+    report = session.report(source)
+    records = [*report.evaluations, *report.projects]
+    for page in pages:
+        page["records"] = [r.model_dump(exclude={"page"}) for r in records if r.page == page["page"]]
+        page["problems"] = [f"{p.code}: {p.message}" for p in report.problems if p.page == page["page"]]
+    return {"layout": layout.name, "file": path.name, "report": report.report.model_dump(exclude={"source"}),
+            "rating_scale": report.rating_scale, "sheets": [s.model_dump() for s in report.sheets],
+            "pages": pages,
+            "problems": [f"{p.code}: {p.message}" for p in report.problems if p.page is None]}  # fmt: skip
+
+
 def inspect_page(path: Path, page_no: int, settings: ExtractSettings | None = None) -> dict:
     """One page as the pipeline sees it: its kind, its rebuilt tables and its free text."""
     settings = settings or ExtractSettings()
     source = read_pdf(path, settings)
     if not 1 <= page_no <= source.pages:
         raise ValueError(f"{path.name}: no page {page_no} (it has {source.pages})")
-    for grid in _grids(source, settings):
-        if grid.page_no == page_no:
-            layout = next((lay for lay in candidate_layouts(settings) if detects(lay, page_text(grid))), None)
-            return {
-                "page": page_no,
-                "layout": layout.name if layout else None,
-                "kind": classify(grid, layout).value if isinstance(layout, RowLayout) else PageKind.SHEET.value if layout else PageKind.OTHER.value,
-                "unreadable": grid.unreadable,
-                "tables": [
-                    {
-                        "bbox": [t.bbox.x0, t.bbox.top, t.bbox.x1, t.bbox.bottom],
-                        "cells": [
-                            {"row": c.row, "col": c.col, "row_span": c.row_span, "col_span": c.col_span,
-                             "bbox": [round(v, 1) for v in (c.bbox.x0, c.bbox.top, c.bbox.x1, c.bbox.bottom)],
-                             "text": c.text}
-                            for c in t.cells
-                        ],
-                    }
-                    for t in grid.tables
-                ],
-                "free_text": grid.free_text,
-            }  # fmt: skip
-    raise ValueError(f"{path.name}: page {page_no} could not be read")
+    candidates, layout, wanted = candidate_layouts(settings), None, None
+    for grid in _grids(source, settings):  # the document's layout may show on another page
+        layout = layout or next((lay for lay in candidates if detects(lay, page_text(grid))), None)
+        wanted = grid if grid.page_no == page_no else wanted
+        if wanted is not None and layout is not None:
+            break
+    if wanted is None:
+        raise ValueError(f"{path.name}: page {page_no} could not be read")
+    if isinstance(layout, RowLayout):
+        kind = classify(wanted, layout).value
+    else:
+        kind = (PageKind.SHEET if layout else PageKind.OTHER).value
+    return {
+        "page": page_no,
+        "layout": layout.name if layout else None,
+        "kind": kind,
+        "unreadable": wanted.unreadable,
+        "tables": [_table_dump(t) for t in wanted.tables],
+        "free_text": wanted.free_text,
+    }
+
+
+def _table_dump(table: Table) -> dict:
+    return {
+        "bbox": [table.bbox.x0, table.bbox.top, table.bbox.x1, table.bbox.bottom],
+        "cells": [
+            {"row": c.row, "col": c.col, "row_span": c.row_span, "col_span": c.col_span,
+             "bbox": [round(v, 1) for v in (c.bbox.x0, c.bbox.top, c.bbox.x1, c.bbox.bottom)], "text": c.text}
+            for c in table.cells
+        ],
+    }  # fmt: skip
