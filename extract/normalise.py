@@ -17,14 +17,16 @@ _CIRCLED.update({chr(0x3251 + i): i + 21 for i in range(15)})  # ㉑..㉟
 _CIRCLED.update({chr(0x32B1 + i): i + 36 for i in range(15)})  # ㊱..㊿
 _CIRCLED_CLASS = "".join(_CIRCLED)
 
-_NUMBERING = re.compile(rf"^\s*(?:[(（]\s*([0-9０-９]+)\s*[)）])?\s*([{_CIRCLED_CLASS}])?\s*(.*)$", re.DOTALL)
+_MAX_DIGITS = 18  # a number a report prints, and one SQLite's 64-bit integers hold
+_DIGITS = rf"[0-9０-９]{{1,{_MAX_DIGITS}}}(?![0-9０-９])"
+_NUMBERING = re.compile(rf"^\s*(?:[(（]\s*({_DIGITS})\s*[)）])?\s*([{_CIRCLED_CLASS}])?\s*(.*)$", re.DOTALL)
 _LEADING_CIRCLED = re.compile(rf"^\s*([{_CIRCLED_CLASS}])")
 _NO_RATING = {"", "—", "―", "－", "-", "‐", "‑", "–", "ー", "─", "━", "ｰ", "なし", "無"}
 _ERA_START = {"令和": 2019, "平成": 1989, "昭和": 1926}
 _ERA = r"(令和|平成|昭和)\s*(元|[0-9０-９]{1,2})\s*"
 _FISCAL = re.compile(_ERA + r"年度")
 _MONTH = re.compile(_ERA + r"年\s*([0-9０-９]{1,2})\s*月")
-_LEADING_NUMBER = re.compile(r"^\s*([0-9０-９]+)[\s.．、:：]*(.*)$", re.DOTALL)
+_LEADING_NUMBER = re.compile(rf"^\s*({_DIGITS})[\s.．、:：]*(.*)$", re.DOTALL)
 
 # CJK Radicals Supplement look-alikes (NFKC leaves these alone) -> the standard kanji.
 _RADICALS_SUPPLEMENT = {
@@ -183,13 +185,15 @@ def leading_number(text: str) -> tuple[int | None, str]:
 
 
 def to_int(text: str) -> int | None:
-    """'8' or '８' -> 8; anything that is not a whole number in 0-9 digits -> None.
+    """'8' or '８' -> 8; anything that is not a whole number of at most 18 0-9 digits -> None.
 
     Digits that are not decimal (፩) or not Western (٣) are not read: str.isdigit says yes
     to them, int() refuses or reads a number no Japanese report prints.
     """
     folded = unicodedata.normalize("NFKC", text).strip()
-    return int(folded) if folded.isascii() and folded.isdecimal() else None
+    if not (folded.isascii() and folded.isdecimal()) or len(folded) > _MAX_DIGITS:
+        return None
+    return int(folded)
 
 
 def squash(text: str) -> str:

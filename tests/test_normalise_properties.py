@@ -157,6 +157,14 @@ def test_to_int_reads_both_widths(number: int, wide: bool, pad: str) -> None:
     assert to_int(pad + printed + pad) == number
 
 
+@given(st.text(alphabet="0123456789０１９", min_size=19, max_size=6000), st.sampled_from(["", " 題", ")"]))
+def test_numbers_too_long_to_print_are_no_numbers(digits: str, tail: str) -> None:
+    """int() refuses more than 4,300 digits, SQLite more than 18: such a run is text."""
+    assert to_int(digits) is None
+    assert leading_number(digits + tail) == (None, (digits + tail).strip())
+    assert parse_numbering(f"({digits}{tail}")[0] is None
+
+
 @pytest.mark.parametrize("digit", ["፩", "١", "௧", "Ⅻ", "½", "〇"])
 def test_to_int_refuses_digits_that_are_not_decimal(digit: str) -> None:
     assert to_int(digit) is None
