@@ -5,7 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve build test lint bench system-deps
+SHARED := ../shared
+
+.PHONY: serve build test lint bench system-deps shared-check
 
 $(BIN)/hyoka: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +27,22 @@ lint: $(BIN)/hyoka
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The real-PDF corpus and the gold records live in ../shared, outside the clone. Without them
+# the tests that need them skip; say so before and after the run, where nobody can miss it.
+# Under CI=true they fail instead (tests/conftest.py), and so does this check.
+shared-check:
+	@if [ ! -d "$(SHARED)/corpus/real" ] || [ ! -d "$(SHARED)/gold" ]; then \
+	  echo "################################################################################"; \
+	  echo "## WARNING: $(SHARED) (corpus/real and gold) is ABSENT: the real-corpus and"; \
+	  echo "## gold-copy tests are SKIPPED, so this run does not test real PDFs."; \
+	  echo "################################################################################"; \
+	  if [ "$$CI" = "true" ]; then echo "CI=true: $(SHARED) is required"; exit 1; fi; \
+	fi
+
 test: system-deps lint
+	@$(MAKE) --no-print-directory shared-check
 	$(BIN)/python -m pytest
+	@$(MAKE) --no-print-directory shared-check
 
 bench: $(BIN)/hyoka
 	$(BIN)/pip install -q -e '.[test,bench]'

@@ -1,8 +1,10 @@
 """Pure string rules: numbering, ratings, markers, era dates and look-alike kanji.
 
 Each function takes printed text and never raises on odd input except where a caller must
-know that a value could not be read (``parse_rating``). Numbering is parsed before any width
-folding: NFKC would turn ① into 1 and merge the two levels of numbering.
+know that a value could not be read (``parse_rating``, ``era_year``). Each is idempotent: a
+text rule gives a text it leaves unchanged, and a reader gives a value that reads back the
+same from its printed form. Numbering is parsed before any width folding: NFKC would turn ①
+into 1 and merge the two levels of numbering.
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ _CIRCLED.update({chr(0x3251 + i): i + 21 for i in range(15)})  # ㉑..㉟
 _CIRCLED.update({chr(0x32B1 + i): i + 36 for i in range(15)})  # ㊱..㊿
 _CIRCLED_CLASS = "".join(_CIRCLED)
 
-_NUMBERING = re.compile(rf"^\s*(?:[(（]\s*([0-9０-９]+)\s*[)）])?\s*([{_CIRCLED_CLASS}])?\s*(.*)$", re.DOTALL)
+_MAX_DIGITS = 18  # a number a report prints, and one SQLite's 64-bit integers hold
+_DIGITS = rf"[0-9０-９]{{1,{_MAX_DIGITS}}}(?![0-9０-９])"
+_NUMBERING = re.compile(rf"^\s*(?:[(（]\s*({_DIGITS})\s*[)）])?\s*([{_CIRCLED_CLASS}])?\s*(.*)$", re.DOTALL)
 _LEADING_CIRCLED = re.compile(rf"^\s*([{_CIRCLED_CLASS}])")
 _NO_RATING = {"", "—", "―", "－", "-", "‐", "‑", "–", "ー", "─", "━", "ｰ", "なし", "無"}
 _ERA_START = {"令和": 2019, "平成": 1989, "昭和": 1926}
 _ERA = r"(令和|平成|昭和)\s*(元|[0-9０-９]{1,2})\s*"
 _FISCAL = re.compile(_ERA + r"年度")
 _MONTH = re.compile(_ERA + r"年\s*([0-9０-９]{1,2})\s*月")
-_LEADING_NUMBER = re.compile(r"^\s*([0-9０-９]+)[\s.．、:：]*(.*)$", re.DOTALL)
+_LEADING_NUMBER = re.compile(rf"^\s*({_DIGITS})[\s.．、:：]*(.*)$", re.DOTALL)
 
 # CJK Radicals Supplement look-alikes (NFKC leaves these alone) -> the standard kanji.
 _RADICALS_SUPPLEMENT = {
@@ -143,28 +147,33 @@ def split_after(text: str | None, marker: str) -> tuple[str | None, str | None]:
 
 
 def era_year(era: str, year: str) -> int:
-    """令和2 -> 2020, 令和元 -> 2019, 平成31 -> 2019."""
-    number = 1 if year == "元" else int(year)
+    """令和2 -> 2020, 令和元 -> 2019, 平成31 -> 2019; ValueError for no such era or year 0."""
+    number = 1 if year == "元" else to_int(year)
+    if era not in _ERA_START or not number:
+        raise ValueError(f"not an era year: {era!r} {year!r}")
     return _ERA_START[era] + number - 1
 
 
 def fiscal_year(text: str) -> tuple[str, int] | None:
-    """'(令和2年度実績報告)' -> ('令和2年度', 2020)."""
-    match = _FISCAL.search(text)
-    if match is None:
-        return None
-    return match.group(0).replace(" ", ""), era_year(match.group(1), match.group(2))
+    """'(令和2年度実績報告)' -> ('令和2年度', 2020); the first real era year, else None."""
+    for match in _FISCAL.finditer(text):
+        if _year_number(match.group(2)):
+            return re.sub(r"\s", "", match.group(0)), era_year(match.group(1), match.group(2))
+    return None
 
 
 def era_month(text: str) -> str | None:
-    """'令和3年9月' -> '2021-09'."""
-    match = _MONTH.search(text)
-    if match is None:
-        return None
-    month = int(match.group(3))
-    if not 1 <= month <= 12:
-        return None
-    return f"{era_year(match.group(1), match.group(2)):04d}-{month:02d}"
+    """'令和3年9月' -> '2021-09'; the first real era month, else None."""
+    for match in _MONTH.finditer(text):
+        month = int(match.group(3))
+        if _year_number(match.group(2)) and 1 <= month <= 12:
+            return f"{era_year(match.group(1), match.group(2)):04d}-{month:02d}"
+    return None
+
+
+def _year_number(year: str) -> int | None:
+    """元 -> 1, '2' or '２' -> 2; 0 is no year of an era."""
+    return 1 if year == "元" else to_int(year) or None
 
 
 def leading_number(text: str) -> tuple[int | None, str]:
@@ -176,11 +185,21 @@ def leading_number(text: str) -> tuple[int | None, str]:
 
 
 def to_int(text: str) -> int | None:
-    """'8' or '８' -> 8; anything that is not a whole number -> None."""
+    """'8' or '８' -> 8; anything that is not a whole number of at most 18 0-9 digits -> None.
+
+    Digits that are not decimal (፩) or not Western (٣) are not read: str.isdigit says yes
+    to them, int() refuses or reads a number no Japanese report prints.
+    """
     folded = unicodedata.normalize("NFKC", text).strip()
-    return int(folded) if folded.isdigit() else None
+    if not (folded.isascii() and folded.isdecimal()) or len(folded) > _MAX_DIGITS:
+        return None
+    return int(folded)
 
 
 def squash(text: str) -> str:
-    """Header text for matching: NFKC, no whitespace at all."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    """Header text for matching: NFKC, no whitespace at all.
+
+    NFKC turns some marks into a space and a combining mark (゛ -> ' ゙', ¯ -> ' ̄'); once the
+    space is gone the mark joins the glyph before it, so the result is normalised again.
+    """
+    return unicodedata.normalize("NFKC", re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))

@@ -103,13 +103,14 @@ def cell_text(lines: list[TextLine], bbox: BBox, pad: float) -> str:
         if is_paragraph_break(prev, nxt, inner):
             paragraphs.append(text)
         else:
-            paragraphs[-1] = join_wrapped(paragraphs[-1], text, _ends_with_space(prev))
+            paragraphs[-1] = join_wrapped(paragraphs[-1], text, _space_at_wrap(prev, nxt))
     return "\n".join(p for p in paragraphs if p)
 
 
-def _ends_with_space(line: TextLine) -> bool:
-    """True when a space glyph is printed after the line's last visible glyph."""
-    return bool(line.chars) and line.chars[-1].text.isspace() and bool(line.text.strip())
+def _space_at_wrap(prev: TextLine, nxt: TextLine) -> bool:
+    """True when a space glyph is printed where the line wrapped: after the upper line's last
+    glyph, or before the lower line's first. line_text strips both; the text had one."""
+    return prev.chars[-1].text == " " or nxt.chars[0].text == " "
 
 
 def join_wrapped(left: str, right: str, printed_space: bool = False) -> str:
@@ -134,10 +135,10 @@ def is_paragraph_break(prev: TextLine, nxt: TextLine, inner_width: float) -> boo
     if first.text in NO_LINE_START:
         return False
     width = _first_word_width(chars)
-    tail = [c for c in prev.chars if not c.text.isspace()]
-    if tail and _WORDISH.match(tail[-1].text) and _WORDISH.match(first.text):
-        width += 0.25 * first.size  # the space the wrap swallowed
-    used = (tail[-1].x1 if tail else prev.x1) - prev.x0
+    last = prev.chars[-1]
+    if _WORDISH.match(last.text) and _WORDISH.match(first.text):
+        width += 0.25 * first.size  # the space the wrap swallowed, when none is printed
+    used = prev.x1 - prev.x0  # a printed trailing space counts: the word would stand after it
     return used + width <= inner_width + _FIT_TOLERANCE
 
 

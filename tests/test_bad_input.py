@@ -9,14 +9,16 @@ import badpdfs as bad
 import pytest
 from conftest import run_hyoka
 
+# Each case's line, after "Error: <file>: ". Damage reports name pdfminer's complaint after
+# the reason; only the reason is fixed.
 CASES = {
-    "not a PDF": (bad.not_a_pdf, "not a PDF file"),
-    "empty": (bad.empty, "empty file"),
-    "truncated": (bad.truncated, "damaged PDF"),
-    "corrupt": (bad.corrupt, ""),
-    "encrypted": (bad.encrypted, "encrypted PDF"),
-    "image only": (bad.image_only, "no text layer"),
-    "not a report": (bad.not_a_report, "not an evaluation report"),
+    "not a PDF": (bad.not_a_pdf, "not a PDF file (no %PDF- header)"),
+    "empty": (bad.empty, "empty file (0 bytes)"),
+    "truncated": (bad.truncated, "damaged PDF ("),
+    "corrupt": (bad.corrupt, "damaged PDF ("),
+    "encrypted": (bad.encrypted, "encrypted PDF: a password is required"),
+    "image only": (bad.image_only, "cannot read any page: no text layer ("),
+    "not a report": (bad.not_a_report, "not an evaluation report: "),
 }
 
 
@@ -25,12 +27,18 @@ def test_one_clear_line(case: str, tmp_path: Path) -> None:
     make, reason = CASES[case]
     path = make(tmp_path / f"{case.replace(' ', '-')}.pdf")
     done = run_hyoka("extract", str(path))
-    assert done.returncode != 0
+    assert done.returncode == 1
     assert done.stdout == ""
-    lines = done.stderr.strip().splitlines()
+    lines = done.stderr.splitlines()
     assert len(lines) == 1, done.stderr
-    assert path.name in lines[0] and reason in lines[0]
+    assert lines[0].startswith(f"Error: {path.name}: {reason}"), lines[0]
     assert "Traceback" not in done.stderr
+
+
+def test_every_reason_says_something() -> None:
+    """No case may pass on an empty or shared reason: each names what is wrong."""
+    reasons = [reason for _, reason in CASES.values()]
+    assert all(len(r) >= 12 for r in reasons)
 
 
 def test_missing_file(tmp_path: Path) -> None:

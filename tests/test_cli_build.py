@@ -41,12 +41,18 @@ def test_bad_files_are_listed_and_good_ones_load(tmp_path: Path) -> None:
     db = tmp_path / "h.db"
     done = run_hyoka("build", "--db", str(db), *sorted(str(p) for p in raw.iterdir()))
     assert done.returncode == 1
-    err = done.stderr
-    assert "1 loaded" in err and "4 failed" in err
-    for name in ("zero.pdf", "text.pdf", "cut.pdf"):
-        assert f"failed: {name}: " in err
-    assert "failed: good.pdf: duplicate of copy-of-good.pdf" in err or "failed: copy-of-good.pdf" not in err
+    lines = done.stderr.splitlines()
+    assert lines[0] == f"{db}: 1 loaded, 0 unchanged, 0 removed, 4 failed"
+    # Files go in the order given: the first copy loads, the second is the duplicate.
+    assert lines[1:] == [
+        "  failed: cut.pdf: damaged PDF (PSEOF: Unexpected EOF)",
+        "  failed: good.pdf: duplicate of copy-of-good.pdf (same SHA-256): not loaded twice",
+        "  failed: text.pdf: not a PDF file (no %PDF- header)",
+        "  failed: zero.pdf: empty file (0 bytes)",
+    ]
     assert _count(db) == 58 and _count(db, "reports") == 1
+    with sqlite3.connect(db) as c:
+        assert c.execute("select file from reports").fetchall() == [("copy-of-good.pdf",)]
 
 
 def test_strict_stops_and_changes_nothing(tmp_path: Path) -> None:

@@ -1,7 +1,9 @@
-"""Every real PDF of ../shared/corpus/real: no crash, no hang, no Koganei-shaped garbage.
+"""Every real PDF of ../shared/corpus/real: each file's real outcome, not only "no crash".
 
 Those files are other publishers' data and stay outside the project. The folder exists in
-CI; in a user's clone without it this test skips, except under CI=true, where it fails.
+CI; in a user's clone without it these tests skip, except under CI=true, where they fail.
+Each file has its outcome in a table below: the exact one-line reason it is rejected with, or
+a place in ACCEPTED, where it must give rows that look like a real report.
 """
 
 from __future__ import annotations
@@ -13,44 +15,97 @@ import pytest
 from conftest import IN_CI, SHARED, run_hyoka
 
 REAL = SHARED / "corpus" / "real"
-PDFS = sorted(REAL.glob("*.pdf")) if REAL.is_dir() else []
-# Rejections we expect, by file, from what MANIFEST.md says each file is.
-NO_TEXT = {"otoineppu-rakusetsu-scan-r4.pdf", "otoineppu-hinan-point-outlined-r3.pdf"}
-NOT_JAPANESE = {"us-ca-warn-report-pdfplumber.pdf", "cn-landuse-table-pdfplumber.pdf"}
-ACCEPTED = {
-    f"wakayama-kogyo-gakkohyoka-{y}.pdf": "school-evaluation-sheet" for y in ("h22", "h27", "r2", "r4")
+PDFS = sorted(REAL.rglob("*.pdf")) if REAL.is_dir() else []
+
+NO_TABLE = (
+    "not an evaluation report: no page has the table of a known layout "
+    "(jimujigyo-sheet, koganei-welfare, school-evaluation-sheet)"
+)
+NO_TEXT = "cannot read any page: no text layer (scanned or outlined text; OCR would be needed)"
+NOT_JAPANESE = "cannot read any page: no Japanese text on the page"
+CHINESE = "no Japanese text (no kana on any page: Chinese or another language)"
+
+# Rejected, with the line after "Error: <file>: ".
+REJECTED = {
+    "cn-landuse-table-pdfplumber.pdf": CHINESE,
+    "fuji-yosansho-r6-p21-30.pdf": NO_TABLE,
+    "fuji-yosansho-r8-sainyu-shizei.pdf": NO_TABLE,
+    "fuji-yosansho-r8-saishutsu-gikaihi.pdf": NO_TABLE,
+    "houkago-day-yuu-jigyosho-hyoka-r7.pdf": NO_TABLE,
+    "kanpo-pdfminer-sample.pdf": NO_TABLE,
+    "mhlw-kinkyuhinin-list-hokkaido.pdf": NO_TABLE,
+    "mhlw-kinkyuhinin-list-osaka.pdf": NO_TABLE,
+    "mhlw-kinkyuhinin-list-tokyo.pdf": NO_TABLE,
+    "mhlw-tsuchi-kinkyuhinin.pdf": NO_TABLE,
+    "nlp2004slides-ja.pdf": NO_TABLE,
+    "otoineppu-bousai-jishin-2020.pdf": NO_TABLE,
+    "otoineppu-corona-hinan-flyer.pdf": NO_TABLE,
+    "otoineppu-hinan-point-outlined-r3.pdf": NO_TEXT,
+    "otoineppu-kansui-keieisenryaku-2018.pdf": NO_TABLE,
+    "otoineppu-koudoukeikaku-tenkenhyo.pdf": NO_TABLE,
+    "otoineppu-kouhou-2020-11-p6-kpi.pdf": NO_TABLE,
+    "otoineppu-koukyoukouji-r7.pdf": NO_TABLE,
+    "otoineppu-kyoka-ichiran-r7.pdf": NO_TABLE,
+    "otoineppu-kyuyo-teiin-r7.pdf": NO_TABLE,
+    "otoineppu-rakusetsu-scan-r4.pdf": NO_TEXT,
+    "otoineppu-sogosenryaku-2015.pdf": NO_TABLE,
+    "soumu-furusato-koujo-r1.pdf": NO_TABLE,
+    "soumu-futsukoufuzei-taikou-r4.pdf": NO_TABLE,
+    "us-ca-warn-report-pdfplumber.pdf": NOT_JAPANESE,
+    "wakayama-kogyo-kyoikukatei-kenchiku.pdf": NO_TABLE,
+    "wakayama-kogyo-unei-kyogikai-r6-2.pdf": NO_TABLE,
+    "yaizu-opendata-kiyaku.pdf": NO_TABLE,
 }
+# The real evaluation reports, with the layout each must be read with and its rows.
+ACCEPTED = {
+    **{f"ikeda/ikeda-r7-{n}.pdf": ("jimujigyo-sheet", 1) for n in
+       ("008", "060", "092", "127", "132", "154", "158", "280", "295", "315", "369", "400")},
+    "wakayama-kogyo-gakkohyoka-h22.pdf": ("school-evaluation-sheet", 4),
+    "wakayama-kogyo-gakkohyoka-h27.pdf": ("school-evaluation-sheet", 4),
+    "wakayama-kogyo-gakkohyoka-r2.pdf": ("school-evaluation-sheet", 3),
+    "wakayama-kogyo-gakkohyoka-r4.pdf": ("school-evaluation-sheet", 12),
+}  # fmt: skip
 
 
-def test_corpus_is_present() -> None:
+def _name(pdf: Path) -> str:
+    return pdf.relative_to(REAL).as_posix()
+
+
+def test_corpus_is_present_and_every_file_has_an_outcome() -> None:
     if not PDFS:
         if IN_CI:
             pytest.fail(f"{REAL} is missing in CI")
         pytest.skip(f"{REAL} not present (it is not part of a clone)")
-    assert len(PDFS) >= 30
+    names = {_name(p) for p in PDFS}
+    tables = set(REJECTED) | set(ACCEPTED)
+    assert len(tables) == len(REJECTED) + len(ACCEPTED), "a file in two tables"
+    assert names == tables, f"without an outcome: {names - tables}; gone: {tables - names}"
+    assert len(names) >= 40
 
 
-@pytest.mark.parametrize("pdf", PDFS, ids=[p.name for p in PDFS])
+@pytest.mark.parametrize("pdf", PDFS, ids=[_name(p) for p in PDFS])
 def test_real_pdf(pdf: Path, tmp_path: Path) -> None:
+    name = _name(pdf)
     out = tmp_path / "out.json"
     done = run_hyoka("extract", str(pdf), "-o", str(out), timeout=120)
     assert "Traceback" not in done.stderr
-    assert done.returncode != 0 or pdf.name in ACCEPTED, "a file that is no report was accepted"
-    if done.returncode != 0:
-        assert pdf.name not in ACCEPTED, done.stderr
-        lines = done.stderr.strip().splitlines()
-        assert len(lines) == 1 and pdf.name in lines[0], done.stderr
-        if pdf.name in NO_TEXT:
-            assert "no text layer" in lines[0]
-        elif pdf.name in NOT_JAPANESE:
-            assert "no Japanese text" in lines[0]
-        else:
-            assert "not an evaluation report" in lines[0]
+    if name in ACCEPTED:
+        assert done.returncode == 0, done.stderr
+        _looks_like_a_report(json.loads(out.read_text(encoding="utf-8")), *ACCEPTED[name])
         return
-    # Anything accepted must look like a real report, not rows made of noise.
-    report = json.loads(out.read_text(encoding="utf-8"))
-    assert report["evaluations"], "accepted but no rows"
-    assert report["layout"]["name"] == ACCEPTED[pdf.name]
+    reason = REJECTED[name]
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.splitlines() == [f"Error: {pdf.name}: {reason}"]
+    assert not out.exists()
+
+
+def _looks_like_a_report(report: dict, layout: str, rows: int) -> None:
+    """Accepted must mean a real report read with its layout, with no problem left over."""
+    assert report["layout"]["name"] == layout
+    records = report["evaluations"] + report["projects"]
+    assert len(records) == rows
     assert report["problems"] == []
-    for row in report["evaluations"]:
-        assert row["rating"] in {"A", "B", "C", "D"} and row["page"] == 1
+    roles = {f["role"]: f["name"] for f in report["layout"]["fields"]}
+    for row in records:
+        assert row[roles["title"]] and row[roles["number"]] is not None
+        assert row[roles["rating"]] in {"A", "B", "C", "D"}

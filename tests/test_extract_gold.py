@@ -6,12 +6,18 @@ import copy
 import json
 
 import pytest
-from conftest import SAMPLE_PDF, run_hyoka
+from conftest import EXPECTED, SAMPLE_PDF, SHARED, need_shared, run_hyoka
 from goldcompare import compare
 
 from extract.grid import build_grid
 from extract.read import read_pdf
 from extract.text import line_text
+
+
+def test_expected_is_the_gold_verbatim() -> None:
+    """tests/expected is a byte-for-byte copy of the hand-checked gold, not an edited one."""
+    gold = need_shared(SHARED / "gold" / "fy2020.json")
+    assert EXPECTED.read_bytes() == gold.read_bytes()
 
 
 def test_every_row_found_none_invented(extracted: dict, expected: dict) -> None:

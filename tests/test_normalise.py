@@ -152,6 +152,9 @@ def test_era_year(era: str, year: str, want: int) -> None:
         ("(令和2年度実績報告)", ("令和2年度", 2020)),
         ("平成３０年度", ("平成３０年度", 2018)),
         ("令和元年度", ("令和元年度", 2019)),
+        ("令和　2年度", ("令和2年度", 2020)),
+        ("昭和0年度", None),
+        ("平成0年度から令和2年度まで", ("令和2年度", 2020)),
         ("年度なし", None),
     ],
 )
@@ -166,6 +169,7 @@ def test_fiscal_year(text: str, want: tuple | None) -> None:
         ("平成31年4月", "2019-04"),
         ("令和元年１２月", "2019-12"),
         ("令和3年13月", None),
+        ("令和0年9月", None),
         ("9月", None),
     ],
 )
@@ -194,3 +198,9 @@ def test_leading_circled_and_to_int() -> None:
 def test_squash_removes_all_whitespace_and_folds_width() -> None:
     assert squash("前年度\n事業 評価") == "前年度事業評価"
     assert squash("担　当　課") == "担当課"
+
+
+@pytest.mark.parametrize(("text", "want"), [("A\u00af", "Ā"), ("か゛", "が"), ("ﾊﾟ", "パ"), ("ｶ ﾞ", "ガ")])
+def test_squash_joins_a_mark_left_alone_by_a_removed_space(text: str, want: str) -> None:
+    """NFKC makes ゛ a space and a combining mark; with the space gone the mark composes."""
+    assert squash(text) == want == squash(want)

@@ -47,6 +47,15 @@ def test_space_printed_at_a_wrap_is_kept() -> None:
     assert text_of(full, row("さしす", 12)) == "あいうえおかきくけ。 さしす"
 
 
+def test_space_printed_at_the_start_of_a_wrapped_line_is_kept() -> None:
+    lower = row(" ", 12, x0=2.0, width=4.0) + row("さしす", 12, x0=4.0)
+    assert text_of(row("あいうえおかきくけこ", 0), lower) == "あいうえおかきくけこ さしす"
+
+
+def test_ideographic_space_is_text_not_a_wrap_space() -> None:
+    assert text_of(row("あいうえおかきくけ　", 0), row("さしす", 12)) == "あいうえおかきくけ　さしす"
+
+
 def test_space_inside_a_short_line_is_not_a_wrap() -> None:
     assert text_of(row("あいう。 ", 0), row("さしす", 12)) == "あいう。\nさしす"
 
