@@ -92,7 +92,10 @@ def debug_page(pdf: Path, page: int, layout: str | None, layouts_dir: Path | Non
 
 @cli.group()
 def layout() -> None:
-    """Layout files: what a layout finds in a PDF, while you write it."""
+    """Layout files: what a layout finds in a PDF, while you write it.
+
+    Example: hyoka layout check school-evaluation-sheet raw/gakkohyoka-r4.pdf
+    """
 
 
 @layout.command(name="check")
