@@ -35,6 +35,7 @@ class BuildResult:
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     partial: list[tuple[str, list[str]]] = field(default_factory=list)  # loaded, with problems
+    warnings: list[str] = field(default_factory=list)  # asked for and not done (no file failed)
     written: bool = False
 
 
@@ -181,6 +182,8 @@ class _State:
 
     def check(self, pdf: Path) -> str | None:
         """None when already loaded, 'extract' when new or changed, else why it is refused."""
+        if not pdf.exists():
+            return "no such file"
         try:
             sha = sha256_of(pdf)
         except OSError as exc:
@@ -239,7 +242,7 @@ class _State:
     def prune(self, pdfs: list[Path]) -> None:
         """Remove reports whose PDF is no longer given; never when a given path is unreadable."""
         if any(not p.is_file() for p in pdfs):
-            self.result.failed.append(("--prune", "some given PDFs are missing: nothing was removed"))
+            self.result.warnings.append("--prune: some given PDFs are missing, so nothing was removed")
             return
         names = {p.name for p in pdfs}
         for sha, row in list(self.known.items()):

@@ -17,7 +17,9 @@ from extract.settings import ExtractSettings
 
 
 def _fail(path: Path, exc: Exception) -> click.ClickException:
-    if isinstance(exc, HyokaError):
+    from extract.layout import LayoutError
+
+    if isinstance(exc, HyokaError | LayoutError):
         return click.ClickException(str(exc))
     return click.ClickException(f"{path.name}: cannot extract ({type(exc).__name__}: {exc})")
 
@@ -48,7 +50,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("pdf", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write JSON here")
 @layout_options
 def extract(pdf: Path, output: Path | None, layout: str | None, layouts_dir: Path | None) -> None:
@@ -58,6 +60,8 @@ def extract(pdf: Path, output: Path | None, layout: str | None, layouts_dir: Pat
     """
     from extract.pipeline import extract_pdf
 
+    if pdf.is_dir():
+        raise click.ClickException(f"{pdf}: a folder, not a PDF (hyoka build reads folders)")
     try:
         report = extract_pdf(pdf, settings_for(layout, layouts_dir))
     except Exception as exc:  # every failure becomes one line naming the file
@@ -161,10 +165,10 @@ def build(
     """
     from extract.build import StrictBuildFailed, build_database
 
-    files = [f for p in pdfs for f in (sorted(p.glob("*.pdf")) if p.is_dir() else [p])]
-    files = files or sorted(DEFAULT_RAW.glob("*.pdf"))
+    folders = [p for p in pdfs if p.is_dir()] if pdfs else [DEFAULT_RAW]
+    files = [f for p in (pdfs or folders) for f in (sorted(p.glob("*.pdf")) if p.is_dir() else [p])]
     if not files:
-        raise click.ClickException(f"no PDF given and none in {DEFAULT_RAW}/")
+        raise click.ClickException(f"no PDF in {', '.join(f'{f}/' for f in folders)}")
     show = not silent and sys.stderr.isatty()
     with click.progressbar(length=len(files), label="extracting", file=sys.stderr, hidden=not show) as bar:
         try:
@@ -185,7 +189,9 @@ def build(
         )
     for name, reason in result.failed:
         click.echo(f"  failed: {name}: {reason}", err=True)
-    if result.failed:
+    for warning in result.warnings:
+        click.echo(f"  not done: {warning}", err=True)
+    if result.failed or result.warnings:
         sys.exit(1)
 
 
@@ -272,10 +278,12 @@ def audit(db: Path, fmt: str) -> None:
 
     Example: hyoka audit --format json
     """
-    from extract.history import prev_rating_audit
+    from extract.history import audit_empty_reason, prev_rating_audit
 
     try:
         rows = prev_rating_audit(db)
     except OSError as exc:
         raise click.ClickException(str(exc)) from None
+    if not rows:
+        click.echo(f"no audit rows: {audit_empty_reason(db)}", err=True)
     click.echo(format_rows(rows, AUDIT_COLUMNS, fmt), nl=False)

@@ -248,3 +248,12 @@ def prev_rating_audit(db_path: Path) -> list[dict]:
     return list(
         db.query("select * from rating_audit order by fiscal_year, sheet_no, measure_no, initiative_no")
     )
+
+
+def audit_empty_reason(db_path: Path) -> str:
+    """Why `hyoka audit` has nothing to show: one year per series, or every rating agrees."""
+    db = _existing(db_path)
+    years = [len({r["fiscal_year"] for r in reports}) for reports in _series(db).values()]
+    if not years or max(years) < 2:
+        return "every series of reports in the database has one fiscal year only: nothing to compare"
+    return "every printed 前年度 rating equals the rating of the previous report"

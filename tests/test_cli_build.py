@@ -141,7 +141,10 @@ def test_changed_pdf_replaces_its_report_and_prune_removes(tmp_path: Path, expec
     kept = run_hyoka("build", "--db", str(db), str(raw))
     assert kept.returncode == 1 and "same report as report.pdf" in kept.stderr  # not removed silently
     unsafe = run_hyoka("build", "--prune", "--db", str(db), str(raw / "other.pdf"), str(raw / "typo.pdf"))
-    assert "failed: --prune: some given PDFs are missing: nothing was removed" in unsafe.stderr
+    assert unsafe.returncode == 1
+    assert "not done: --prune: some given PDFs are missing, so nothing was removed" in unsafe.stderr
+    assert "2 failed" in unsafe.stderr  # typo.pdf and the clash of other.pdf: --prune is no failed file
+    assert not any(line.startswith("  failed: --prune") for line in unsafe.stderr.splitlines())
     pruned = run_hyoka("build", "--prune", "--db", str(db), str(raw))
     assert pruned.returncode == 0 and "1 loaded, 0 unchanged, 1 removed, 0 failed" in pruned.stderr
     with sqlite3.connect(db) as c:

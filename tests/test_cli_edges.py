@@ -1,0 +1,88 @@
+"""The edges of the command line: each mistake is one line naming what is wrong, exit 1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import SAMPLE_PDF, run_hyoka
+
+
+def _one_line(done, text: str) -> None:
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines() == [f"Error: {text}"]
+
+
+def test_extract_a_folder(tmp_path: Path) -> None:
+    _one_line(
+        run_hyoka("extract", str(tmp_path)), f"{tmp_path}: a folder, not a PDF (hyoka build reads folders)"
+    )
+
+
+def test_a_missing_file_reads_the_same_in_extract_and_build(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.pdf"
+    _one_line(run_hyoka("extract", str(missing)), "nowhere.pdf: no such file")
+    built = run_hyoka("build", "--db", str(tmp_path / "h.db"), str(missing))
+    assert built.returncode == 1 and "  failed: nowhere.pdf: no such file" in built.stderr.splitlines()
+
+
+def test_build_on_an_empty_folder_names_it(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    _one_line(run_hyoka("build", "--db", str(tmp_path / "h.db"), str(empty)), f"no PDF in {empty}/")
+    assert not (tmp_path / "h.db").exists()
+
+
+def test_changes_between_one_year_and_itself_is_refused(built_db: Path) -> None:
+    _one_line(
+        run_hyoka("changes", "--db", str(built_db), "--from", "2020", "--to", "2020"),
+        "--from 2020 must be an earlier year than --to 2020",
+    )
+
+
+def test_audit_on_one_year_says_why_it_is_empty(built_db: Path) -> None:
+    done = run_hyoka("audit", "--db", str(built_db), "--format", "json")
+    assert done.returncode == 0 and done.stdout.strip() == "[]"
+    assert done.stderr.strip() == (
+        "no audit rows: every series of reports in the database has one fiscal year only: nothing to compare"
+    )
+
+
+def test_an_unknown_layout_and_a_bad_layout_file(tmp_path: Path) -> None:
+    done = run_hyoka("extract", "--layout", "nonesuch", str(SAMPLE_PDF))
+    assert done.returncode == 1 and done.stderr.startswith("Error: unknown layout 'nonesuch' (available: ")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\nkind = "rows"\nlabel = "x"\ndescription = "x"\n[detect]\nall = ["x"]\n'
+                   '[[columns]]\nname = "a"\nlabel = "a"\ndescription = "a"\nheader = ["a"]\nrole = "score"\n',
+                   encoding="utf-8")  # fmt: skip
+    done = run_hyoka("extract", "--layout", str(bad), str(SAMPLE_PDF))
+    assert done.returncode == 1 and len(done.stderr.splitlines()) == 1
+    assert done.stderr.startswith("Error: bad.toml: invalid layout at columns.0.role")
+
+
+def test_a_user_layout_folder(tmp_path: Path) -> None:
+    """A layout of one's own, in a folder besides the built-in ones, forced by name."""
+    folder = tmp_path / "layouts"
+    folder.mkdir()
+    builtin = Path(__file__).resolve().parent.parent / "extract" / "layouts" / "koganei-welfare.toml"
+    mine = builtin.read_text(encoding="utf-8").replace('name = "koganei-welfare"', 'name = "my-welfare"')
+    (folder / "my-welfare.toml").write_text(mine, encoding="utf-8")
+    out = tmp_path / "r.json"
+    done = run_hyoka(
+        "extract", "--layouts", str(folder), "--layout", "my-welfare", str(SAMPLE_PDF), "-o", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    assert '"name": "my-welfare"' in out.read_text(encoding="utf-8")
+
+
+def test_layout_check_shows_columns_rows_and_problems() -> None:
+    done = run_hyoka("layout", "check", "koganei-welfare", str(SAMPLE_PDF))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "layout koganei-welfare on koganei-fy2020.pdf"
+    assert sum(line.startswith("  row: ") for line in lines) == 58
+    assert "page 6: sheet" in lines and "page 3: comments" in lines
+    assert any(
+        "found: measure, initiative_title, department, results, prev_rating, rating, outlook" in x
+        for x in lines
+    )
+    assert not any("problem" in x for x in lines)
