@@ -1,0 +1,142 @@
+"""One database holding all three layouts: Koganei's table, four school years, 池田市's sheets.
+
+The flat view spans them, each layout has its own view described from its file, the forms'
+costs and indicators sit in their own tables, the layouts' canned queries answer what a
+journalist asks, and every page of the site serves. The real PDFs are read from ../shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from conftest import IN_CI, SAMPLE_PDF, SHARED
+
+from extract.build import build_database
+from extract.serve import make_datasette
+
+REAL = SHARED / "corpus" / "real"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    if not REAL.is_dir():
+        if IN_CI:
+            pytest.fail(f"{REAL} is missing in CI")
+        pytest.skip(f"{REAL} not present (../shared is not part of a clone)")
+    pdfs = [
+        SAMPLE_PDF,
+        *sorted(REAL.glob("wakayama-kogyo-gakkohyoka-*.pdf")),
+        *sorted((REAL / "ikeda").glob("*.pdf")),
+    ]
+    path = tmp_path_factory.mktemp("three") / "three.db"
+    result = build_database(pdfs, path)
+    assert len(result.loaded) == 17 and not result.failed and not result.partial
+    return path
+
+
+def _rows(db: Path, sql: str) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def _query(db: Path, name: str) -> list[sqlite3.Row]:
+    (sql,) = _rows(db, f"select sql from layout_queries where name = '{name}'")[0]
+    return _rows(db, sql)
+
+
+def test_the_flat_view_spans_every_layout(db: Path) -> None:
+    counts = {r[0]: r[1] for r in _rows(db, "select layout, count(*) from evaluation_rows group by layout")}
+    assert counts == {"koganei-welfare": 58, "school-evaluation-sheet": 23, "jimujigyo-sheet": 12}
+    project = _rows(
+        db, "select * from evaluation_rows where layout = 'jimujigyo-sheet' and initiative_no = 127"
+    )[0]
+    assert (project["initiative_title"], project["department"], project["rating"], project["direction"]) == (
+        "幼稚園児童エンゼル補助金交付事業", "学務課", "A", "廃止",
+    )  # fmt: skip
+    assert project["municipality"] == "池田市" and project["pdf_url"] == "/pdfs/ikeda-r7-127.pdf#page=1"
+
+
+def test_each_layout_has_its_own_view(db: Path) -> None:
+    school = _rows(db, "select * from rows_school_evaluation_sheet where fiscal_year = 2022 order by id")
+    assert len(school) == 12 and school[0]["no"] == 1 and school[0]["rating"] == "B"
+    assert school[0]["stakeholder_comment"].startswith("＜生徒評価＞")
+    sheet = _rows(db, "select * from rows_jimujigyo_sheet where no = 127")[0]
+    assert (sheet["achievement"], sheet["effectiveness"], sheet["efficiency"]) == ("A", "C", "C")
+    assert _rows(db, "select count(*) from rows_koganei_welfare where results_covid is not null")[0][0] > 0
+
+
+def test_costs_and_indicators_by_year(db: Path) -> None:
+    costs = _rows(
+        db,
+        """select c.fiscal_year, c.kind, c.amount from costs c join rows_jimujigyo_sheet v
+        on v.id = c.evaluation_id where v.no = 127 and c.item = '事業費' order by c.fiscal_year, c.kind""",
+    )
+    assert [tuple(r) for r in costs] == [(2024, "予算", 297), (2024, "決算", 168)]
+    values = _rows(
+        db,
+        """select i.fiscal_year, i.kind, i.value from indicators i join rows_jimujigyo_sheet v
+        on v.id = i.evaluation_id where v.no = 127 order by i.fiscal_year, i.kind""",
+    )
+    assert [tuple(r) for r in values] == [
+        (2023, "実績", "0"),
+        (2024, "実績", "4"),
+        (2024, "見込", "6"),
+        (2027, "見込", "-"),
+    ]
+
+
+def test_the_layouts_canned_queries(db: Path) -> None:
+    cut = _query(db, "projects_to_cut")
+    assert {(r["no"], r["direction"]) for r in cut} == {
+        (127, "廃止"),
+        (280, "縮小"),
+        (315, "廃止"),
+        (369, "縮小"),
+    }
+    assert (
+        cut[0]["no"] == 369 and cut[0]["latest_cost"] == 63744 and cut[0]["latest_cost_year"] == "2024 決算"
+    )
+    assert {r["no"] for r in _query(db, "projects_rated_c")} == {127, 154, 280}
+    by_department = _query(db, "cost_by_department")
+    assert sum(
+        r["total_cost"] for r in by_department if (r["fiscal_year"], r["kind"]) == (2024, "決算")
+    ) == sum(
+        r[0]
+        for r in _rows(
+            db, "select amount from costs where item = '事業費' and fiscal_year = 2024 and kind = '決算'"
+        )
+    )
+    assert _query(db, "covid_effects")
+
+
+def test_every_page_of_the_site_serves(db: Path) -> None:
+    ds = make_datasette(db, None)
+
+    def status(path: str) -> int:
+        return asyncio.run(ds.client.get(quote(path, safe="/.%?=&"))).status_code
+
+    name = db.stem
+    tables = [
+        r[0]
+        for r in _rows(
+            db, "select name from sqlite_master where type in ('table', 'view') and name not like '%fts%'"
+        )
+    ]
+    queries = [r[0] for r in _rows(db, "select name from layout_queries")]
+    paths = [
+        "/",
+        f"/{name}",
+        f"/-/{name}/graphs",
+        *(f"/{name}/{t}" for t in tables),
+        *(f"/{name}/{q}" for q in queries),
+    ]
+    paths.append(f"/-/{name}/history?evaluation=1")
+    assert {p: status(p) for p in paths} == {p: 200 for p in paths}
