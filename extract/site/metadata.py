@@ -72,11 +72,13 @@ QUERIES = {
 TABLES: dict[str, dict] = {
     "evaluation_rows": {
         "title": "評価一覧 (evaluation rows)",
-        "description": "One row per initiative × department, with the report year, the rating change "
-        "and a link to the PDF page. Search finds Japanese words such as 防災 or 避難所.",
+        "description": "One row per rated row of every report (an initiative × department, a school's "
+        "重点目標 row, a project's sheet), with the report year, the rating change and a link to the PDF "
+        "page; each layout's own columns are in its view rows_<layout>. Search finds Japanese words such "
+        "as 防災 or 避難所.",
         "fts_table": "evaluation_rows_fts",
         "fts_pk": "id",
-        "facets": ["department", "rating", "prev_rating", "change", "fiscal_year"],
+        "facets": ["department", "rating", "prev_rating", "change", "fiscal_year", "layout"],
         "facet_size": 6,
     },
     "evaluations": {
