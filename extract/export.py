@@ -54,9 +54,10 @@ def format_rows(rows: list[dict], columns: Sequence[str], fmt: str) -> str:
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
-def _short(value: object) -> str:
-    text = "" if value is None else str(value).replace("\n", " ")
-    return text if len(text) <= 40 else text[:39] + "…"
+def _short(value: object, width: int = 40) -> str:
+    """A value on one line of a terminal: blanks folded, cut with … past ``width`` characters."""
+    text = "" if value is None else " ".join(str(value).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _width(text: str) -> int:
@@ -65,11 +66,6 @@ def _width(text: str) -> int:
 
 def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
-
-
-def _short(value: object, width: int = 24) -> str:
-    text = " ".join(str(value).split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def layout_check_text(data: dict) -> str:
@@ -82,12 +78,13 @@ def layout_check_text(data: dict) -> str:
     out.append("  report: " + ", ".join(f"{k}={v}" for k, v in facts.items() if v is not None))
     out.append(
         "  rating scale: "
-        + (", ".join(f"{k}={_short(v)}" for k, v in data["rating_scale"].items()) or "none")
+        + (", ".join(f"{k}={_short(v, 24)}" for k, v in data["rating_scale"].items()) or "none")
     )
     for sheet in data["sheets"]:
         fields = {k: v for k, v in sheet.items() if k not in ("sheet_no", "page")}
         out.append(
-            f"  sheet {sheet['sheet_no']} fields: " + ", ".join(f"{k}={_short(v)}" for k, v in fields.items())
+            f"  sheet {sheet['sheet_no']} fields: "
+            + ", ".join(f"{k}={_short(v, 24)}" for k, v in fields.items())
         )
     for page in data["pages"]:
         out.append(f"page {page['page']}: {page['kind']}")
@@ -96,7 +93,7 @@ def layout_check_text(data: dict) -> str:
             if table["not_found"]:
                 out.append(f"           not found: {', '.join(table['not_found'])}")
         for record in page["records"]:
-            shown = [f"{k}={_short(v)}" for k, v in record.items() if v not in (None, "", [], False)]
+            shown = [f"{k}={_short(v, 24)}" for k, v in record.items() if v not in (None, "", [], False)]
             out.append("  row: " + " | ".join(shown))
         for problem in page["problems"]:
             out.append(f"  problem: {problem}")

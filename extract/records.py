@@ -26,6 +26,8 @@ def layout_info(layout: RowLayout) -> LayoutInfo:
     flags = {c.flag.field for c in layout.columns if c.flag}
     for f in fields:
         f.role = "flag" if f.name in flags else f.role
+        if layout.item_title and f.name == layout.item_title.field:
+            f.role = "title"
     for column in layout.columns:
         if column.numbering and column.role != "number":
             next(f for f in fields if f.name == column.numbering.field).role = (

@@ -371,8 +371,28 @@ class RowReader:
                 )
             else:
                 out[column.name] = row.texts.get(column.name) or None
+        if self.layout.item_title:
+            spec = self.layout.item_title
+            listed = numbered_entries(row.sheet.fields.get(spec.from_list))
+            out[spec.field] = listed.get(row.item.number) or (
+                out.get(spec.fallback) if spec.fallback else None
+            )
         out["page"] = row.page
         return out
+
+
+def numbered_entries(text: str | None) -> dict[int, str]:
+    """'１ 授業の充実…\n２ 生徒指導…' -> {1: '授業の充実…', 2: '生徒指導…'}; a line without a
+    number continues the entry above it."""
+    entries: dict[int, str] = {}
+    last = None
+    for line in (text or "").split("\n"):
+        number, rest = leading_number(line)
+        if number is not None:
+            entries[number], last = rest, number
+        elif last is not None and line.strip():
+            entries[last] += line.strip()
+    return entries
 
 
 def _first_owner(cells: list[tuple[str, Cell]], ratings: list[Cell]) -> dict[int, list[tuple[str, Cell]]]:

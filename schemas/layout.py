@@ -79,6 +79,14 @@ class LabelledField(_Frozen):
     numbered_list: bool = Field(default=False, description="the value is several cells, one per line")
 
 
+class ItemTitle(Derived):
+    """The item's name taken from a numbered list printed once per sheet (本年度の重点目標 １ … ２ …):
+    the entry with the item's number, else the ``fallback`` field of the row."""
+
+    from_list: str = Field(description="a sheet field whose lines open with the item numbers")
+    fallback: str | None = Field(default=None, description="the row field to use where the list is missing")
+
+
 class PolicyBox(_Frozen):
     """A heading box above each sheet's table (Koganei's 【基本施策】): goal, policy and its measures."""
 
@@ -150,6 +158,7 @@ class RowLayout(_Frozen):
     scale: Scale = Scale()
     columns: list[Column] = Field(min_length=1)
     sheet_fields: list[LabelledField] = Field(default_factory=list)
+    item_title: ItemTitle | None = None
     policy_box: PolicyBox | None = None
     comments: Comments | None = None
     continue_rows: bool = Field(
@@ -189,4 +198,6 @@ class RowLayout(_Frozen):
             for extra in (c.flag, c.split):
                 if extra:
                     out.append((extra.field, extra.label, extra.description))
+        if self.item_title:
+            out.append((self.item_title.field, self.item_title.label, self.item_title.description))
         return out

@@ -103,6 +103,12 @@ def test_four_years_build_one_series(tmp_path: Path) -> None:
     assert rows and {r["change"] for r in rows} <= {"up", "down", "same", "added", "dropped"}
     later = [r for r in rows if r["to_rating"] is not None]
     assert len(later) == 12  # every R4 item appears once, matched or added
+    # the 重点目標 of R2's box and R4's column match by title and number across the form change
+    first = {
+        r["initiative_no"]: r for r in later if r["from_rating"] is not None or r["match_method"] == "new"
+    }
+    assert {n: first[n]["match_method"] for n in first} == {1: "fuzzy", 2: "numbered", 3: "fuzzy", 4: "new"}
+    assert all(first[n]["match_score"] >= 0.5 for n in (1, 2, 3))
     done = run_hyoka("changes", "--db", str(db), "--from", "2020", "--to", "2022", "--format", "json")
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)) == len(rows)
