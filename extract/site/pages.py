@@ -57,16 +57,23 @@ async def _rows(db, sql: str, params: dict | None = None) -> list[dict]:
     return [dict(r) for r in result.rows]
 
 
-_PER_YEAR = """select {who} || ' ' || r.title as plan, r.fiscal_year, e.rating, count(*) as n
+_PER_YEAR = """select {series} as series, r.fiscal_year, e.rating, count(*) as n
 from evaluations e join reports r on r.id = e.report_id
-group by plan, r.fiscal_year, e.rating order by plan, r.fiscal_year, e.rating"""
+group by series, r.fiscal_year, e.rating order by series, r.fiscal_year, e.rating"""
+_NAMES = (
+    """select {series} as series, {who} || ' ' || r.title as plan from reports r order by r.fiscal_year"""
+)
 
 
 async def _per_year(db) -> list[dict]:
-    """Ratings per plan and year; a plan is named by its publisher (or municipality) and title."""
+    """Ratings per series and year; a series is named by its latest report's publisher (or
+    municipality) and title, so a school whose name is printed two ways stays one panel."""
     columns = {r["name"] for r in await _rows(db, "select name from pragma_table_info('reports')")}
-    who = [f"r.{c}" for c in ("publisher", "municipality") if c in columns]
-    return await _rows(db, _PER_YEAR.format(who=f"coalesce({', '.join(who)}, '')"))
+    who = f"coalesce({', '.join(f'r.{c}' for c in ('municipality', 'publisher') if c in columns)}, '')"
+    series = "r.series" if "series" in columns else f"{who} || ' ' || r.title"
+    names = {r["series"]: r["plan"] for r in await _rows(db, _NAMES.format(series=series, who=who))}
+    rows = await _rows(db, _PER_YEAR.format(series=series))
+    return [{"plan": names[r.pop("series")], **r} for r in rows]
 
 
 _PER_DEPARTMENT = """select department, rating, count(*) as n from evaluation_rows
