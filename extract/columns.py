@@ -28,6 +28,7 @@ class ColumnMap:
     header_last_row: int
     spans: dict[str, tuple[float, float]]
     cuts: dict[str, tuple[float, float]] = field(default_factory=dict)  # columns cut out of one cell
+    named: tuple[Cell, ...] = ()  # the header cells that named a column
 
     def column_of(self, cell: Cell) -> str | None:
         """A cell belongs to the column its left edge opens into (a wide cell: the leftmost)."""
@@ -52,6 +53,7 @@ def map_columns(table: Table, columns: list[Column], required: set[str]) -> Colu
     for r in range(len(table.ys) - 1):
         spans: dict[str, tuple[float, float]] = {}
         cuts: dict[str, tuple[float, float]] = {}
+        named: list[Cell] = []
         first, last = r, r
         for cell in sorted((c for c in table.cells if c.row <= r <= c.last_row), key=lambda c: c.col):
             words = squash(cell.text)
@@ -65,9 +67,10 @@ def map_columns(table: Table, columns: list[Column], required: set[str]) -> Colu
                 spans[names[0]] = (cell.bbox.x0, cell.bbox.x1)
             else:
                 continue
+            named.append(cell)
             first, last = min(first, cell.row), max(last, cell.last_row)
-        if required <= spans.keys() | cuts.keys():
-            return ColumnMap(_band_top(table, first), last, spans, cuts)
+        if required and required <= spans.keys() | cuts.keys():
+            return ColumnMap(_band_top(table, first), last, spans, cuts, tuple(named))
     return None
 
 
@@ -135,9 +138,12 @@ def _clip(cell: Cell, x0: float, x1: float, pad: float) -> Cell:
     return Cell(cell.row, cell.col, cell.row_span, cell.col_span, box, cell_text(lines, box, pad), lines)
 
 
-def header_cells(table: Table, cmap: ColumnMap) -> list[Cell]:
-    """Every cell of the header band: column names and the headings above them."""
-    return [c for c in table.cells if c.row <= cmap.header_last_row and c.last_row >= cmap.header_first_row]
+def header_cells(table: Table, cmap: ColumnMap, headings: list[str]) -> list[Cell]:
+    """The header band's cells that carry no data: the column names, and the headings above
+    them that the layout declares (自己評価, 年度評価 …). Any other text there is the page's."""
+    patterns = [re.compile(p) for p in headings]
+    band = [c for c in table.cells if c.row <= cmap.header_last_row and c.last_row >= cmap.header_first_row]
+    return [*cmap.named, *(c for c in band if any(p.search(squash(c.text)) for p in patterns))]
 
 
 def overlapping(cells: list[Cell], first_row: int, last_row: int) -> list[Cell]:

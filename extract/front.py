@@ -56,23 +56,30 @@ class FrontReader:
                 self.notes.append(text)
 
     def read_facts(self, grid: PageGrid) -> None:
-        """Title, publisher and fiscal year printed on a sheet page (a line or a cell)."""
+        """Title, publisher and fiscal year printed on a sheet page (a line or a cell). A line
+        that prints more than that (学校長名, （案）) is kept whole in the report's notes."""
         spec = self.layout.report
         texts: list[tuple[str, int]] = [(ln.text, id(ln)) for ln in grid.free_lines]
         texts += [(c.text, id(c)) for t in grid.tables for c in t.cells if c.text.strip()]
-        for text, ident in texts:
-            text = fold_kangxi(text.strip())
-            took = False
-            if spec.title and self.title is None and (m := re.search(spec.title, squash(text))):
-                self.title = m.group(1) if m.groups() else m.group(0)
-                took = True
-                if self.fiscal_year is None and (found := fiscal_year(text)):
-                    self.fiscal_year_label, self.fiscal_year = found
-            if spec.publisher and self.publisher is None and (m := re.search(spec.publisher, text)):
-                self.publisher = m.group(1).strip()
-                took = True
-            if took:
-                grid.used.add(ident)
+        for raw, ident in texts:
+            text = fold_kangxi(raw.strip())
+            rest = squash(text)
+            if spec.title and (m := re.search(spec.title, rest)):
+                if self.title is None:
+                    self.title = m.group(1) if m.groups() else m.group(0)
+                    if self.fiscal_year is None and (found := fiscal_year(text)):
+                        self.fiscal_year_label, self.fiscal_year = found
+                rest = rest.replace(m.group(0), "", 1)
+                if found_year := fiscal_year(text):
+                    rest = rest.replace(squash(found_year[0]), "", 1)
+            if spec.publisher and (m := re.search(spec.publisher, text)):
+                self.publisher = self.publisher or m.group(1).strip()
+                rest = rest.replace(squash(m.group(0)), "", 1)
+            if rest == squash(text):
+                continue  # neither pattern is on this line
+            grid.used.add(ident)
+            if rest and text not in self.notes:
+                self.notes.append(text)
 
     def read_scale(self, grid: PageGrid) -> None:
         scale = self.layout.scale

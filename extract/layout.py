@@ -67,7 +67,12 @@ def load_layout(name: str, extra: tuple[Path, ...] = ()) -> Layout:
 
 
 def all_layouts(extra: tuple[Path, ...] = ()) -> list[Layout]:
-    return [_load_file(p) for p in _files(extra).values()]
+    """Every layout once; two files giving the same name would mix their rows in one view."""
+    layouts = [_load_file(p) for p in _files(extra).values()]
+    names = [lay.name for lay in layouts]
+    if twice := sorted({n for n in names if names.count(n) > 1}):
+        raise LayoutError(f"two layout files are named {', '.join(twice)}: give each layout its own name")
+    return layouts
 
 
 def detects(layout: Layout, text: str) -> bool:

@@ -145,7 +145,7 @@ def extract_pdf(path: Path, settings: ExtractSettings | None = None) -> Report:
     for grid in _grids(source, settings):
         if session is None:
             kana = kana or has_kana(grid)
-            found = next((lay for lay in candidates if detects(lay, page_text(grid))), None)
+            found = _detect(path, candidates, grid) if settings.layout is None else None
             if found is None and settings.layout is None:
                 rated = rated or ((grid.page_no, words) if (words := rated_table(grid)) else None)
                 pending.append(grid)
@@ -164,6 +164,22 @@ def extract_pdf(path: Path, settings: ExtractSettings | None = None) -> Report:
         _reject(path, session, pending, kana, rated, settings)
     assert session is not None
     return session.report(source)
+
+
+def _detect(path: Path, candidates: list[Layout], grid: PageGrid) -> Layout | None:
+    """The layout whose detect words the page prints (and, for a row table, whose header it
+    carries); two layouts claiming one page is an error, not a guess by file name."""
+    text = page_text(grid)
+    found = [
+        lay for lay in candidates
+        if detects(lay, text) and (isinstance(lay, FormLayout) or find_table(grid, lay))
+    ]  # fmt: skip
+    if len(found) > 1:
+        names = " and ".join(lay.name for lay in found)
+        raise NotAnEvaluationReport(
+            path, f"page {grid.page_no} matches the layouts {names}: choose one with --layout"
+        )
+    return found[0] if found else None
 
 
 def _read_with(source: PdfSource, settings: ExtractSettings, layout: Layout) -> Report:
@@ -243,7 +259,7 @@ def inspect_page(path: Path, page_no: int, settings: ExtractSettings | None = No
         raise ValueError(f"{path.name}: no page {page_no} (it has {source.pages})")
     candidates, layout, wanted = candidate_layouts(settings), None, None
     for grid in _grids(source, settings):  # the document's layout may show on another page
-        layout = layout or next((lay for lay in candidates if detects(lay, page_text(grid))), None)
+        layout = layout or (candidates[0] if settings.layout else _detect(path, candidates, grid))
         wanted = grid if grid.page_no == page_no else wanted
         if wanted is not None and layout is not None:
             break

@@ -92,14 +92,23 @@ class RowReader:
         tables = find_table(grid, self.layout)
         if self.layout.policy_box:
             self._read_box(grid)
-        elif tables:
+        elif tables and (not self._sheets or self._starts_sheet(grid)):
             self._sheets.append(_Sheet(len(self._sheets) + 1, grid.page_no))
             self._item, self._group = None, None
         if self._sheets:
             self._read_sheet_fields(grid)
         for table, cmap in tables:
-            grid.used.update(id(c) for c in header_cells(table, cmap))
+            grid.used.update(id(c) for c in header_cells(table, cmap, self.layout.headings))
             self._read_table(table, cmap, grid)
+
+    def _starts_sheet(self, grid: PageGrid) -> bool:
+        """A page whose table continues the last sheet prints no title; without a title pattern
+        in the layout, every page with the table is a sheet of its own."""
+        title = self.layout.report.title
+        if not title:
+            return True
+        texts = grid.free_text + [c.text for t in grid.tables for c in t.cells]
+        return any(re.search(title, squash(t)) for t in texts)
 
     # -- what a sheet prints once ---------------------------------------------------------
     def _read_box(self, grid: PageGrid) -> None:
@@ -167,11 +176,14 @@ class RowReader:
         )
         for index, cell in enumerate(ratings):
             self._read_row(cell, index == 0, columns, ratings, markers.get(id(cell), []), grid.page_no)
-        for cells in columns.values():
-            grid.used.update(id(c) for c in cells)
-        for cell in table.cells:
-            if cell.row > cmap.header_last_row and (cmap.column_of(cell) in columns):
-                grid.used.add(id(cell))
+        rated = [(r.row, r.last_row) for r in ratings]
+        grid.used.update(  # what a row read; a cell beside no rating is left to leftovers
+            id(cell)
+            for cell in table.cells
+            if cell.row > cmap.header_last_row
+            and cmap.column_of(cell) in columns
+            and any(cell.row <= last and cell.last_row >= first for first, last in rated)
+        )
 
     def _marker_columns(self) -> list[Column]:
         return [c for c in row_columns(self.layout) if c.role in ("number", "group", "title")]
@@ -273,7 +285,7 @@ class RowReader:
             column = by_name[name]
             text = fold_kangxi(cell.text)
             if column.role == "number":
-                found = re.search(r"\d+", squash(text))
+                found = re.search(r"[0-9]{1,18}", squash(text))
                 number = int(found.group()) if found else number
                 continue
             rest = text

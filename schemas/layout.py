@@ -11,11 +11,25 @@ whitespace removed (``squash``), unless a field says otherwise.
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Role = Literal["number", "group", "title", "department", "rating", "prev_rating", "text"]
+# a record key becomes a database column and a JSON path: lower-case ASCII
+Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+def check_pattern(pattern: str, groups: int = 0, where: str = "") -> str:
+    """A layout's regular expression compiles and has the groups the reader takes from it."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"{where}: {pattern!r} is not a regular expression ({exc})") from None
+    if compiled.groups < groups:
+        raise ValueError(f"{where}: {pattern!r} needs {groups} group(s) in parentheses")
+    return pattern
 
 
 class _Frozen(BaseModel):
@@ -25,7 +39,7 @@ class _Frozen(BaseModel):
 class Derived(_Frozen):
     """A field a column's cell yields besides its own text: a flag, a split-off part, a number."""
 
-    field: str = Field(description="record key of the derived value")
+    field: Key = Field(description="record key of the derived value")
     label: str = Field(description="Japanese label (database column heading)")
     description: str = Field(description="what the value means")
 
@@ -44,7 +58,7 @@ class Numbering(Derived):
 class Column(_Frozen):
     """One column of a row table: found by its header words, read into the record as ``name``."""
 
-    name: str = Field(description="record key (ASCII, becomes a database column)")
+    name: Key = Field(description="record key (ASCII, becomes a database column)")
     label: str = Field(description="Japanese label as on the form (database column heading)")
     description: str = Field(description="what the column holds, for the Datasette column description")
     header: list[str] = Field(min_length=1, description="alternatives: a header cell matching any names it")
@@ -72,7 +86,7 @@ class Column(_Frozen):
 class LabelledField(_Frozen):
     """A value printed next to (or below) its label: a sheet-level box such as 目指す学校像."""
 
-    name: str
+    name: Key
     label: str
     description: str
     pattern: str = Field(description="the label cell's text matches this")
@@ -134,7 +148,7 @@ class ReportSpec(_Frozen):
 class Query(_Frozen):
     """A canned query the layout brings to the site, over its own view rows_<layout name>."""
 
-    name: str = Field(description="URL name (ASCII)")
+    name: Key = Field(description="URL name (ASCII)")
     title: str
     description: str
     sql: str
@@ -168,19 +182,64 @@ class RowLayout(_Frozen):
         default=None, description="a free line matching this is a page number or running title"
     )
     boilerplate: list[str] = Field(
-        default_factory=list, description="printed instructions of the blank form (full-line patterns)"
+        default_factory=list,
+        description="printed instructions of the blank form (patterns searched in a line)",
+    )
+    headings: list[str] = Field(
+        default_factory=list, description="headings printed over the column names (自己評価 …): no data"
     )
     queries: list[Query] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _one_anchor(self) -> RowLayout:
-        roles = [c.role for c in self.columns]
-        if roles.count("rating") != 1:
-            raise ValueError("a row layout needs exactly one column with role 'rating' (the row anchor)")
-        names = [c.name for c in self.columns]
+    def _consistent(self) -> RowLayout:
+        row = [c for c in self.columns if c.scope == "row"]
+        if [c.role for c in row].count("rating") != 1:
+            raise ValueError("a row layout needs exactly one row column with role 'rating' (the row anchor)")
+        if not any(c.required for c in row):
+            raise ValueError("a row layout needs a required column: a table without it is not this form")
+        for c in self.columns:
+            if c.scope == "sheet" and (c.role != "text" or c.numbering or c.flag or c.split):
+                raise ValueError(f"column {c.name}: a sheet-scope column is plain text")
+            if c.numbering and c.role not in ("group", "title", "number"):
+                raise ValueError(f"column {c.name}: numbering belongs to a group, title or number column")
+            if c.role == "group" and not c.numbering:
+                raise ValueError(f"column {c.name}: a group column needs its numbering")
+            if c.flag and c.role != "title" or c.split and c.role != "text":
+                raise ValueError(f"column {c.name}: a flag marks a title column, a split a text column")
+            if c.one_line and c.role != "title":
+                raise ValueError(f"column {c.name}: one_line joins a title")
+        names = [f for f, _, _ in self.fields()] + [c.name for c in self.columns if c.scope == "sheet"]
+        names += [f.name for f in self.sheet_fields]
         if len(set(names)) != len(names):
-            raise ValueError("column names must be unique")
+            raise ValueError("field names must be unique")
+        self._check_patterns()
         return self
+
+    def _check_patterns(self) -> None:
+        checks: list[tuple[str | None, int, str]] = [
+            (self.report.title, 0, "report.title"), (self.report.publisher, 1, "report.publisher"),
+            (self.report.issuer, 0, "report.issuer"), (self.scale.line, 2, "scale.line"),
+            (self.scale.table_header, 0, "scale.table_header"), (self.running_head, 0, "running_head"),
+        ]  # fmt: skip
+        checks += [(p, 0, "detect.all") for p in self.detect.all]
+        checks += [(p, 0, "boilerplate") for p in self.boilerplate] + [
+            (p, 0, "headings") for p in self.headings
+        ]
+        checks += [(p, 0, f"columns.{c.name}.header") for c in self.columns for p in c.header]
+        checks += [(f.pattern, 0, f"sheet_fields.{f.name}") for f in self.sheet_fields]
+        if self.policy_box:
+            box = self.policy_box
+            checks += [(box.goal, 0, "policy_box.goal"), (box.policy, 0, "policy_box.policy"),
+                       (box.measure, 1, "policy_box.measure")]  # fmt: skip
+        if self.comments:
+            checks += [(p, 0, "comments") for p in self.comments.model_dump().values()]
+        if self.report.municipality:
+            check_pattern(self.report.municipality, 1, "report.municipality")
+            if re.compile(self.report.municipality).groups != 1:
+                raise ValueError("report.municipality: exactly one group, the place name")
+        for pattern, groups, where in checks:
+            if pattern is not None:
+                check_pattern(pattern, groups, where)
 
     def column(self, role: Role) -> Column | None:
         return next((c for c in self.columns if c.role == role and c.scope == "row"), None)

@@ -1,0 +1,110 @@
+"""The row reader on small hand-built pages: what it reads, and what it leaves as a problem.
+
+Each page is a grid of ruled cells as grid.py would build it, read with the school layout:
+text printed beside no rating, or above the header without being a declared heading, must
+end up in a problem, never vanish; a layout whose patterns or roles do not fit is refused.
+"""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+from pydantic import ValidationError
+
+from extract.layout import BUILTIN_DIR, load_layout
+from extract.leftovers import Leftovers
+from extract.rows import RowReader
+from schemas.grid import BBox, Cell, PageGrid, Table
+from schemas.layout import RowLayout
+
+COLUMNS = [(40, 80), (80, 300), (300, 340)]  # 番号 | 現状と課題 | 達成度
+
+
+def _cell(row: int, col: int, text: str, rows: int = 1, cols: int = 1) -> Cell:
+    x0, x1 = COLUMNS[col][0], COLUMNS[col + cols - 1][1]
+    return Cell(row, col, rows, cols, BBox(x0, 100 + 20 * row, x1, 100 + 20 * (row + rows)), text)
+
+
+def _page(cells: list[Cell]) -> PageGrid:
+    rows = max(c.last_row for c in cells) + 1
+    xs = sorted({x for span in COLUMNS for x in span})
+    table = Table(BBox(40, 100, 340, 100 + 20 * rows), xs, [100 + 20 * r for r in range(rows + 1)], cells)
+    return PageGrid(1, 842, 595, [table], [])
+
+
+def _read(grid: PageGrid) -> tuple[list[dict], list[str]]:
+    layout = load_layout("school-evaluation-sheet")
+    reader, leftovers = RowReader(layout), Leftovers(layout.running_head, layout.boilerplate)
+    reader.read_page(grid)
+    leftovers.collect(grid)
+    problems = [p.message for p in reader.problems + leftovers.problems()]
+    return [e.model_dump() for e in reader.evaluations()], problems
+
+
+HEADER = [_cell(1, 0, "番号"), _cell(1, 1, "現状と課題"), _cell(1, 2, "達成度")]
+BODY = [_cell(2, 0, "１"), _cell(2, 1, "授業の充実"), _cell(2, 2, "Ａ")]
+
+
+def test_a_plain_sheet_reads_without_problem() -> None:
+    rows, problems = _read(_page([_cell(0, 0, "自己評価", cols=3), *HEADER, *BODY]))
+    assert [(r["no"], r["goal"], r["rating"]) for r in rows] == [(1, "授業の充実", "A")]
+    assert problems == []
+
+
+def test_a_row_beside_no_rating_is_a_problem() -> None:
+    rows, problems = _read(_page([*HEADER, *BODY, _cell(3, 0, "総合所見 全体として良好", cols=3)]))
+    assert len(rows) == 1
+    assert problems == ["cell outside every column: '総合所見 全体として良好'"]
+
+
+def test_text_above_the_header_that_is_no_heading_is_a_problem() -> None:
+    above = [_cell(0, 0, "記入者 山田"), _cell(0, 1, "提出日 4月1日")]
+    rows, problems = _read(_page([*above, *HEADER, *BODY]))
+    assert len(rows) == 1
+    assert sorted(problems) == [
+        "cell outside every column: '提出日 4月1日'",
+        "cell outside every column: '記入者 山田'",
+    ]
+
+
+def _school(**change) -> dict:
+    data = tomllib.loads((BUILTIN_DIR / "school-evaluation-sheet.toml").read_text(encoding="utf-8"))
+    for key, value in change.items():
+        data[key] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"report": {"publisher": "学校名"}}, "report.publisher: '学校名' needs 1 group"),
+        ({"boilerplate": ["(unclosed"]}, "boilerplate: '(unclosed' is not a regular expression"),
+        (
+            {
+                "columns": [
+                    {
+                        "name": "Bad Name",
+                        "label": "x",
+                        "description": "x",
+                        "header": ["x"],
+                        "role": "rating",
+                        "required": True,
+                    }
+                ]
+            },
+            "String should match pattern",
+        ),  # fmt: skip
+        (
+            {
+                "columns": [
+                    {"name": "rating", "label": "x", "description": "x", "header": ["x"], "role": "rating"}
+                ]
+            },
+            "needs a required column",
+        ),  # fmt: skip
+    ],
+)
+def test_a_layout_that_does_not_fit_is_refused(change: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        RowLayout.model_validate(_school(**change))
