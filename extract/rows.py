@@ -27,6 +27,7 @@ from extract.normalise import (
     squash,
     to_int,
 )
+from extract.text import join_across
 from schemas.grid import Cell, PageGrid, Table
 from schemas.layout import Column, RowLayout
 from schemas.report import Evaluation, Measure, Policy, Problem, Sheet
@@ -75,6 +76,7 @@ class _Row:
     texts: dict[str, str]
     ratings: dict[str, str | None]
     page: int
+    last_cells: dict[str, Cell | None] = field(default_factory=dict)  # to join a part on the next page
 
 
 @dataclass
@@ -210,6 +212,7 @@ class RowReader:
             if c.role in ("rating", "prev_rating")
         }
         text_cols = [c for c in row_columns(self.layout) if c.role == "text"]
+        own = {c.name: overlapping(columns.get(c.name, []), rating.row, rating.last_row) for c in text_cols}
         marked = [(n, c) for n, c in markers if c.text.strip()]
         if (
             self.layout.continue_rows and not marked and first_on_page and self._rows
@@ -217,7 +220,10 @@ class RowReader:
         ):  # fmt: skip
             last = self._rows[-1]  # the same row, continued from the previous page
             for c in text_cols:
-                last.texts[c.name] = "\n".join(t for t in (last.texts.get(c.name, ""), texts(c.name)) if t)
+                first = own[c.name][0] if own[c.name] else None
+                last.texts[c.name] = join_across(last.texts.get(c.name, ""), last.last_cells.get(c.name),
+                                                 texts(c.name), first)  # fmt: skip
+                last.last_cells[c.name] = own[c.name][-1] if own[c.name] else last.last_cells.get(c.name)
             return
         if marked:
             self._start_item(marked, page)
@@ -234,6 +240,7 @@ class RowReader:
                 {c.name: texts(c.name) for c in text_cols},
                 rated,
                 page,
+                {name: cells[-1] if cells else None for name, cells in own.items()},
             )
         )
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from schemas.grid import BBox, Char, TextLine
+from schemas.grid import BBox, Cell, Char, TextLine
 
 # Characters a Japanese line may not start with (行頭禁則): a line starting with one is a wrap.
 NO_LINE_START = set(
@@ -105,6 +105,18 @@ def cell_text(lines: list[TextLine], bbox: BBox, pad: float) -> str:
         else:
             paragraphs[-1] = join_wrapped(paragraphs[-1], text, _space_at_wrap(prev, nxt))
     return "\n".join(p for p in paragraphs if p)
+
+
+def join_across(first: str, first_cell: Cell | None, second: str, second_cell: Cell | None) -> str:
+    """The two parts of a cell that a page break split: joined as a wrap or kept apart as a
+    typed break, by the same rule as the lines inside one cell."""
+    if not (first and second and first_cell and second_cell and first_cell.lines and second_cell.lines):
+        return "\n".join(t for t in (first, second) if t)
+    prev, nxt = first_cell.lines[-1], second_cell.lines[0]
+    pad = min(max(min(ln.x0 for ln in first_cell.lines) - first_cell.bbox.x0, 0.0), 6.0)
+    if is_paragraph_break(prev, nxt, first_cell.bbox.width - 2 * pad):
+        return f"{first}\n{second}"
+    return join_wrapped(first, second, _space_at_wrap(prev, nxt))
 
 
 def _space_at_wrap(prev: TextLine, nxt: TextLine) -> bool:
