@@ -74,18 +74,6 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
         "id",
         [("report_id", "reports", "id"), ("policy_id", "policies", "id")],
     ),
-    "costs": (
-        {"id": int, "report_id": str, "evaluation_id": int, "item": str, "fiscal_year": int, "kind": str,
-         "amount": int},
-        "id",
-        [("report_id", "reports", "id"), ("evaluation_id", "evaluations", "id")],
-    ),
-    "indicators": (
-        {"id": int, "report_id": str, "evaluation_id": int, "name": str, "unit": str,
-         "resilience_indicator": int, "fiscal_year": int, "kind": str, "value": str},
-        "id",
-        [("report_id", "reports", "id"), ("evaluation_id", "evaluations", "id")],
-    ),
     "layout_fields": (
         {"id": str, "layout": str, "layout_label": str, "position": int, "scope": str, "name": str,
          "label": str, "description": str, "role": str},
@@ -233,7 +221,7 @@ def loaded_reports(db: Database) -> dict[str, dict[str, Any]]:
 
 def delete_report(db: Database, report_id: str) -> None:
     with db.atomic():
-        for table in _CHILDREN:
+        for table in [*form_tables(db), *_CHILDREN]:
             db[table].delete_where("report_id = ?", [report_id])
         db["reports"].delete_where("id = ?", [report_id])
 
@@ -274,12 +262,21 @@ def series_key(report: Report) -> str:
     return f"{report.layout.name}|{who}|{info.title}"
 
 
+def form_tables(db: Database) -> list[str]:
+    """The tables that forms' embedded tables were loaded into (costs, indicators …)."""
+    if not db["layout_fields"].exists():
+        return []
+    return [r[0] for r in db.execute("select distinct name from layout_fields where scope = 'table'")]
+
+
 def _load_layout(db: Database, layout: LayoutInfo) -> None:
+    scopes = (("row", layout.fields), ("sheet", layout.sheet_fields), ("table", layout.tables),
+              ("table_column", layout.table_columns))  # fmt: skip
     rows = [
         {"id": f"{layout.name}:{scope}:{f.name}", "layout": layout.name, "layout_label": layout.label,
          "position": i, "scope": scope, "name": f.name, "label": f.label, "description": f.description,
          "role": f.role}
-        for scope, fields in (("row", layout.fields), ("sheet", layout.sheet_fields))
+        for scope, fields in scopes
         for i, f in enumerate(fields)
     ]  # fmt: skip
     db["layout_fields"].upsert_all(rows, pk="id")
@@ -342,26 +339,35 @@ def _load_evaluations(db: Database, report: Report, rid: str) -> None:
 
 
 def _load_projects(db: Database, report: Report, rid: str) -> None:
-    """A form's sheets: each project one evaluations row; its costs and indicators apart."""
+    """A form's sheets: each one evaluations row; each embedded table into a table of its name,
+    one row per value (project × row × fiscal year × kind), so that amounts can be summed."""
     if not report.projects:
         return
+    tables = [t.name for t in report.layout.tables]
     records = [
-        {"sheet_no": i + 1, **p.model_dump(exclude={"costs", "indicators"})}
-        for i, p in enumerate(report.projects)
+        {"sheet_no": i + 1, **p.model_dump(exclude=set(tables))} for i, p in enumerate(report.projects)
     ]
     ids = _load_rows(db, report, rid, records)
-    db["costs"].insert_all(
-        {"report_id": rid, "evaluation_id": eid, **c.model_dump()}
-        for eid, p in zip(ids, report.projects, strict=True)
-        for c in p.costs
-    )
-    db["indicators"].insert_all(
-        {"report_id": rid, "evaluation_id": eid, "name": ind.name, "unit": ind.unit,
-         "resilience_indicator": int(ind.resilience_indicator), **v.model_dump()}
-        for eid, p in zip(ids, report.projects, strict=True)
-        for ind in p.indicators
-        for v in ind.values
-    )  # fmt: skip
+    for name in tables:
+        rows = [
+            {"report_id": rid, "evaluation_id": eid, **flat}
+            for eid, p in zip(ids, report.projects, strict=True)
+            for entry in getattr(p, name, None) or []
+            for flat in _flatten(entry)
+        ]
+        if rows:
+            db[name].insert_all(
+                rows,
+                alter=True,
+                foreign_keys=[("report_id", "reports", "id"), ("evaluation_id", "evaluations", "id")],
+            )
+
+
+def _flatten(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """An entry whose values are a list (an indicator's years) becomes one row per value."""
+    scalars = {k: int(v) if isinstance(v, bool) else v for k, v in entry.items() if not isinstance(v, list)}
+    lists = [v for v in entry.values() if isinstance(v, list)]
+    return [{**scalars, **item} for item in lists[0]] if lists else [scalars]
 
 
 def _load_rows(db: Database, report: Report, rid: str, records: list[dict[str, Any]]) -> list[int]:

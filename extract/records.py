@@ -10,8 +10,6 @@ from schemas.form import FormLayout, Project
 from schemas.layout import RowLayout
 from schemas.report import FieldInfo, LayoutInfo, Problem, Report, ReportInfo, SourceFile
 
-_NESTED = {"costs", "indicators", "page"}  # a project's tables go to tables of their own
-
 
 def describe_layout(layout: RowLayout | FormLayout) -> LayoutInfo:
     """Any layout's fields with labels, descriptions and roles, as a report carries them."""
@@ -77,26 +75,30 @@ def to_report(
 
 
 def form_layout_info(layout: FormLayout) -> LayoutInfo:
-    """A form's fields in the record's order, labelled and described by its layout file."""
-    described = {f.name: (f.label, f.description) for f in layout.fields}
-    described |= {c.name: (c.label, c.description) for c in layout.choices}
-    for r in layout.ratings:
-        described[r.name] = (r.label, r.description)
-        described[r.label_field] = (f"{r.label}(区分)", r.label_description)
+    """A form's fields, tables and their columns, labelled and described by its layout file."""
     role_of = {field: role for role, field in layout.roles.items()}
-    fields = [
-        FieldInfo(
-            name=name,
-            label=described.get(name, (name, ""))[0],
-            description=described.get(name, ("", info.description or name))[1],
-            role=role_of.get(name, "text"),
-        )
-        for name, info in Project.model_fields.items()
-        if name not in _NESTED
+    named = [(f.name, f.label, f.description) for f in layout.fields]
+    named += [(c.name, c.label, c.description) for c in layout.choices]
+    for r in layout.ratings:
+        named += [(r.name, r.label, r.description), (r.label_field, f"{r.label}(区分)", r.label_description)]
+    fields = [FieldInfo(name=n, label=lb, description=d, role=role_of.get(n, "text")) for n, lb, d in named]
+    tables = [
+        FieldInfo(name=t.name, label=t.label, description=t.description, role="table") for t in layout.tables
     ]
+    columns = []
+    for t in layout.tables:
+        kinds = "/".join(layout.years.kinds)
+        columns += [
+            FieldInfo(name=f"{t.name}.{t.key}", label=t.label, description=f"{t.label}: the row as printed"),
+            FieldInfo(name=f"{t.name}.fiscal_year", label="年度", description="fiscal year of the column, Gregorian"),
+            FieldInfo(name=f"{t.name}.kind", label="区分", description=f"kind of figure: {kinds}"),
+            FieldInfo(name=f"{t.name}.{t.value}", label="値", description=f"{t.label}: the cell's value"),
+            *(FieldInfo(name=f"{t.name}.{c.name}", label=c.label, description=c.description) for c in t.columns),
+        ]  # fmt: skip
     return LayoutInfo(
-        name=layout.name, label=layout.label, kind="form", fields=fields, queries=layout.queries
-    )
+        name=layout.name, label=layout.label, kind="form", fields=fields, queries=layout.queries,
+        tables=tables, table_columns=columns,
+    )  # fmt: skip
 
 
 def to_form_report(

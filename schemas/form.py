@@ -169,9 +169,11 @@ class FormLayout(_Frozen):
     def _names(self) -> FormLayout:
         names = [f.name for f in self.fields] + [t.name for t in self.tables] + [c.name for c in self.choices]
         names += [n for r in self.ratings for n in (r.name, r.label_field)]
-        unknown = set(names) - set(Project.model_fields)
-        if unknown:
-            raise ValueError(f"layout {self.name}: fields not in Project: {sorted(unknown)}")
+        bad = [n for n in names if not re.fullmatch(r"[a-z][a-z0-9_]*", n) or n == "page"]
+        if bad:
+            raise ValueError(f"layout {self.name}: field names must be lower-case ASCII (not page): {bad}")
+        if clash := {t.name for t in self.tables} & RESERVED_TABLES:
+            raise ValueError(f"layout {self.name}: tables may not be named {sorted(clash)}")
         if len(set(names)) != len(names):
             raise ValueError(f"layout {self.name}: a field is given twice")
         _check_patterns([self.rating_pattern, self.years.pattern] + self.ignore)
@@ -187,65 +189,18 @@ class FormLayout(_Frozen):
         return self
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+# tables every hyoka database has: a form's embedded table may not take one of their names
+RESERVED_TABLES = {
+    "reports", "rating_scale", "policies", "measures", "initiatives", "evaluations", "comments",
+    "issues", "layout_fields", "layout_queries", "build_info", "rating_changes", "initiative_links",
+    "evaluation_links", "evaluation_rows",
+}  # fmt: skip
 
 
-class Cost(_Record):
-    item: str = Field(description="Row of the cost table as printed (事業費, a 主な内訳 line, a 財源 line)")
-    fiscal_year: int = Field(description="Fiscal year of the column, Gregorian")
-    kind: str = Field(description="Kind of figure: 決算 (settled) or 予算 (budget)")
-    amount: int = Field(description="Amount in the form's unit (千円)")
+class Project(BaseModel):
+    """One sheet of a form: its page, and the layout's fields by name (values, ○ choices,
+    ratings and embedded tables, as the layout file names and describes them)."""
 
+    model_config = ConfigDict(extra="allow")
 
-class IndicatorValue(_Record):
-    fiscal_year: int = Field(description="Fiscal year of the column, Gregorian")
-    kind: str = Field(description="Kind of figure: 実績 (actual) or 見込 (expected / target)")
-    value: str = Field(description="Value as printed (a dash stays a dash)")
-
-
-class Indicator(_Record):
-    name: str = Field(description="成果指標の内容: what is measured")
-    unit: str | None = Field(description="単位: unit of the values")
-    resilience_indicator: bool = Field(description="Marked as an indicator of the 国土強靭化地域計画")
-    values: list[IndicatorValue] = Field(description="One per printed year cell")
-
-
-class Project(_Record):
-    """One sheet: one project (事務事業) with its costs, indicators and ratings."""
-
-    no: int | None = Field(description="NO.: the sheet's number in the publication")
-    department: str | None = Field(description="担当部署名: department in charge")
-    name: str = Field(description="事務事業名: name of the project")
-    policy_pillar: str | None = Field(description="総合計画の体系 / 施策の柱")
-    policy: str | None = Field(description="総合計画の体系 / 施策名称")
-    resilience_goal: str | None = Field(description="国土強靭化地域計画の体系 / 事前に備えるべき目標")
-    resilience_field: str | None = Field(description="国土強靭化地域計画の体系 / 施策分野")
-    period: str | None = Field(description="実施期間 as printed")
-    period_start: int | None = Field(description="First fiscal year of the period, Gregorian")
-    period_end: int | None = Field(description="Last fiscal year of the period, Gregorian")
-    target: str | None = Field(description="事業の対象（誰を、何を）")
-    content: str | None = Field(description="事業内容")
-    means: str | None = Field(description="事業の手段・方法（どのように）")
-    delivery: str | None = Field(description="実施形態（直営/委託）")
-    related_plans: str | None = Field(description="関連計画・例規")
-    sdgs: list[int] = Field(description="SDG goal numbers marked ○, ascending")
-    perspectives: list[str] = Field(description="まちづくりの進め方 viewpoints marked ○, in reading order")
-    plan_text: str | None = Field(description="The year's planned work (取組予定)")
-    result_text: str | None = Field(description="The year's actual work (取組実績)")
-    costs: list[Cost] = Field(description="事業費等: one per filled cell of the cost table")
-    beneficiary_ratio: str | None = Field(description="受益者負担率 Ｂ÷Ａ as printed, latest column")
-    other_funding_note: str | None = Field(description="「その他」財源の主な内容")
-    indicators: list[Indicator] = Field(description="成果指標: one per named row")
-    achievement: str | None = Field(description="成果指標の達成状況: rating letter")
-    achievement_label: str | None = Field(description="成果指標の達成状況: the label after the letter")
-    achievement_reason: str | None = Field(description="成果指標の達成状況: 判断理由")
-    effectiveness: str | None = Field(description="事業の有効性: rating letter")
-    effectiveness_label: str | None = Field(description="事業の有効性: the label after the letter")
-    efficiency: str | None = Field(description="事業の効率性: rating letter")
-    efficiency_label: str | None = Field(description="事業の効率性: the label after the letter")
-    evaluation_reason: str | None = Field(description="有効性・効率性の判断理由")
-    direction: str | None = Field(description="今後の事業の方向性, one word of the layout's vocabulary")
-    direction_reason: str | None = Field(description="事業の方向性: 判断理由")
-    remarks: str | None = Field(description="※備考")
     page: int = Field(description="PDF page (1-based) of the sheet")

@@ -102,6 +102,12 @@ class LayoutInfo(_Model):
     fields: list[FieldInfo] = Field(description="item fields in the form's order")
     sheet_fields: list[FieldInfo] = Field(default_factory=list, description="fields stored once per sheet")
     queries: list[Query] = Field(default_factory=list, description="canned queries over the layout's view")
+    tables: list[FieldInfo] = Field(
+        default_factory=list, description="a form's embedded tables: each a database table of its own"
+    )
+    table_columns: list[FieldInfo] = Field(
+        default_factory=list, description="the columns of those tables (name: table.column)"
+    )
 
 
 class Comment(_Model):

@@ -111,30 +111,6 @@ TABLES: dict[str, dict] = {
     },
     "evaluation_links": {"description": "評価の照合: the stable initiative and department of each row."},
     "build_info": {"hidden": True, "description": "ビルド情報: values remembered between builds."},
-    "costs": {
-        "description": "事業費等: a form's cost table, one row per project × item × fiscal year × kind (千円).",
-        "facets": ["fiscal_year", "kind", "item"],
-        "columns": {
-            "evaluation_id": "事業: the project's evaluations row",
-            "item": "項目: row of the cost table as printed (事業費, a 主な内訳 line, a 財源 line)",
-            "fiscal_year": "年度: fiscal year of the column, Gregorian",
-            "kind": "区分: 決算 (settled) or 予算 (budget)",
-            "amount": "金額: amount in the form's unit (千円)",
-        },
-    },
-    "indicators": {
-        "description": "成果指標: a form's indicator values, one row per project × indicator × fiscal year × kind.",
-        "facets": ["fiscal_year", "kind"],
-        "columns": {
-            "evaluation_id": "事業: the project's evaluations row",
-            "name": "成果指標: what is measured",
-            "unit": "単位: unit of the values",
-            "resilience_indicator": "国土強靭化指標: marked as an indicator of the 国土強靭化地域計画",
-            "fiscal_year": "年度: fiscal year of the column, Gregorian",
-            "kind": "区分: 実績 (actual) or 見込 (expected / target)",
-            "value": "値: value as printed",
-        },
-    },
     "layout_fields": {
         "description": "様式の項目: every layout's fields, labels and roles (from its layout file)."
     },
@@ -167,9 +143,13 @@ def layout_documents(db_path: Path) -> tuple[dict[str, dict], dict[str, dict]]:
     try:
         if not conn.execute("select 1 from sqlite_master where name = 'layout_fields'").fetchone():
             return views, queries
-        for layout, layout_label, field, label, description in conn.execute(
-            "select layout, layout_label, name, label, description from layout_fields order by layout, scope desc, position"
+        for layout, layout_label, field, label, description, scope in conn.execute(
+            "select layout, layout_label, name, label, description, scope from layout_fields "
+            "order by layout, scope desc, position"
         ):
+            if scope in ("table", "table_column"):
+                _describe_form_table(views, scope, field, label, description)
+                continue
             view = views.setdefault(
                 layout_view_name(layout),
                 {"title": f"{layout_label} ({layout})", "description": f"{layout_label}: one row per rated row, "
@@ -185,6 +165,21 @@ def layout_documents(db_path: Path) -> tuple[dict[str, dict], dict[str, dict]]:
     finally:
         conn.close()
     return views, queries
+
+
+def _describe_form_table(
+    views: dict[str, dict], scope: str, field: str, label: str, description: str
+) -> None:
+    """A form's embedded table (scope table) and its columns (scope table_column, table.column)."""
+    table, _, column = field.partition(".")
+    conf = views.setdefault(table, {"columns": {
+        "report_id": "報告書ID: SHA-256 of the report's PDF", "evaluation_id": "事業: the sheet's evaluations row",
+    }})  # fmt: skip
+    if scope == "table":
+        conf.update(description=f"{label}: {description.rstrip('.')}. One row per sheet, row, fiscal year and kind.",
+                    facets=["fiscal_year", "kind"])  # fmt: skip
+    else:
+        conf["columns"][column] = description if description.startswith(label) else f"{label}: {description}"
 
 
 def metadata(db_path: Path, name: str, pdfs: Path | None, db_url: str | None = None) -> dict:
