@@ -110,7 +110,8 @@ def to_form_report(
         fiscal_year=facts.get("fiscal_year"),
         fiscal_year_label=facts.get("fiscal_year_label"),
         published=None,
-        issuer=None,
+        issuer=facts.get("issuer"),
+        publisher=facts.get("publisher"),
         plan=facts.get("plan"),
         source=SourceFile(file=source.path.name, sha256=source.sha256, pages=source.pages),
     )

@@ -172,6 +172,10 @@ class FormLayout(_Frozen):
         bad = [n for n in names if not re.fullmatch(r"[a-z][a-z0-9_]*", n) or n == "page"]
         if bad:
             raise ValueError(f"layout {self.name}: field names must be lower-case ASCII (not page): {bad}")
+        if unknown := {f.name for f in self.report} - REPORT_FIELDS:
+            raise ValueError(
+                f"layout {self.name}: [[report]] names are {sorted(REPORT_FIELDS)}, not {sorted(unknown)}"
+            )
         if clash := {t.name for t in self.tables} & RESERVED_TABLES:
             raise ValueError(f"layout {self.name}: tables may not be named {sorted(clash)}")
         if len(set(names)) != len(names):
@@ -188,6 +192,9 @@ class FormLayout(_Frozen):
             earlier.add(spec.name)
         return self
 
+
+# what a form's [[report]] fields may fill in the report's facts
+REPORT_FIELDS = {"fiscal_year_label", "plan", "title", "municipality", "publisher", "issuer"}
 
 # tables every hyoka database has: a form's embedded table may not take one of their names
 RESERVED_TABLES = {
