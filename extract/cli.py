@@ -14,13 +14,22 @@ import click
 
 from extract.errors import HyokaError
 from extract.export import EXPORTABLE, export_table, format_rows
-from extract.settings import ExtractSettings
+from extract.settings import READERS, ExtractSettings
 
 
 def _fail(path: Path, exc: Exception) -> click.ClickException:
     if isinstance(exc, HyokaError):
         return click.ClickException(str(exc))
     return click.ClickException(f"{path.name}: cannot extract ({type(exc).__name__}: {exc})")
+
+
+_READER = click.option(
+    "--reader",
+    type=click.Choice(READERS),
+    default=ExtractSettings().reader,
+    show_default=True,
+    help="PDF reader (pdfplumber: slower, a cross-check)",
+)
 
 
 @click.group()
@@ -33,7 +42,8 @@ def cli() -> None:
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write JSON here")
 @click.option("--layout", default=ExtractSettings().layout, show_default=True, help="Layout description")
-def extract(pdf: Path, output: Path | None, layout: str) -> None:
+@_READER
+def extract(pdf: Path, output: Path | None, layout: str, reader: str) -> None:
     """Extract one evaluation report PDF into JSON records.
 
     Example: hyoka extract raw/koganei-fy2020.pdf -o build/koganei-fy2020.json
@@ -41,7 +51,7 @@ def extract(pdf: Path, output: Path | None, layout: str) -> None:
     from extract.pipeline import extract_pdf
 
     try:
-        report = extract_pdf(pdf, ExtractSettings(layout=layout))
+        report = extract_pdf(pdf, ExtractSettings(layout=layout, reader=reader))
     except Exception as exc:  # every failure becomes one line naming the file
         raise _fail(pdf, exc) from None
     text = report.model_dump_json(indent=2)
@@ -56,7 +66,8 @@ def extract(pdf: Path, output: Path | None, layout: str) -> None:
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("page", type=int)
 @click.option("--layout", default=ExtractSettings().layout, show_default=True, help="Layout description")
-def debug_page(pdf: Path, page: int, layout: str) -> None:
+@_READER
+def debug_page(pdf: Path, page: int, layout: str, reader: str) -> None:
     """Show one page as the pipeline sees it: kind, rebuilt cells (row, col, spans, bbox), free text.
 
     Example: hyoka debug-page raw/koganei-fy2020.pdf 9
@@ -66,7 +77,7 @@ def debug_page(pdf: Path, page: int, layout: str) -> None:
     from extract.pipeline import inspect_page
 
     try:
-        data = inspect_page(pdf, page, ExtractSettings(layout=layout))
+        data = inspect_page(pdf, page, ExtractSettings(layout=layout, reader=reader))
     except (HyokaError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -95,6 +106,7 @@ DEFAULT_RAW = Path("raw")
     "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Extracting processes"
 )
 @click.option("--silent", is_flag=True, help="No progress bar")
+@_READER
 def build(
     pdfs: tuple[Path, ...],
     db: Path,
@@ -104,6 +116,7 @@ def build(
     identity: Path,
     workers: int,
     silent: bool,
+    reader: str,
 ) -> None:
     """Extract PDFs or folders of PDFs (default: every PDF in raw/) and load them into SQLite.
 
@@ -120,7 +133,7 @@ def build(
         try:
             result = build_database(
                 files, db, prune=prune, strict=strict, replace=replace, identity=identity,
-                workers=workers, on_file=lambda _: bar.update(1),
+                workers=workers, on_file=lambda _: bar.update(1), settings=ExtractSettings(reader=reader),
             )  # fmt: skip
         except StrictBuildFailed as exc:
             raise click.ClickException(f"{exc} (--strict: nothing was changed)") from None

@@ -15,6 +15,8 @@ ORDER = [
     "settings",
     "layout",
     "normalise",
+    "read_content",
+    "read_pdfium",
     "read",
     "text",
     "grid",
@@ -37,7 +39,9 @@ ORDER = [
 ]
 EDGES = {
     "pdfplumber": {"read", "grid"},
-    "pdfminer": {"read"},
+    "pdfminer": {"read", "read_content"},
+    "pypdfium2": {"read_pdfium"},
+    "pypdfium2_raw": {"read_pdfium"},
     "sqlite_utils": {"load", "history"},
     "datasette": {"serve"},
     "click": {"cli"},
