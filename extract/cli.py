@@ -48,18 +48,31 @@ def extract(pdf: Path, output: Path | None, layout: str, reader: str) -> None:
 
     Example: hyoka extract raw/koganei-fy2020.pdf -o build/koganei-fy2020.json
     """
-    from extract.pipeline import extract_pdf
+    from extract.isolate import run_isolated
 
-    try:
-        report = extract_pdf(pdf, ExtractSettings(layout=layout, reader=reader))
-    except Exception as exc:  # every failure becomes one line naming the file
-        raise _fail(pdf, exc) from None
-    text = report.model_dump_json(indent=2)
+    # read in a forked child: a crash inside pdfium (a signal) is one line, not a core dump
+    [(ok, answer)] = run_isolated(_extract_json, [(pdf, ExtractSettings(layout=layout, reader=reader))])
+    if not ok:
+        raise click.ClickException(f"{pdf.name}: {answer}")
+    failed, text = answer
+    if failed:
+        raise click.ClickException(text)
     if output is None:
         sys.stdout.write(text + "\n")
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text + "\n", encoding="utf-8")
+
+
+def _extract_json(job: tuple[Path, ExtractSettings]) -> tuple[bool, str]:
+    """(False, JSON) or (True, the one line naming the file and why it failed)."""
+    from extract.pipeline import extract_pdf
+
+    pdf, settings = job
+    try:
+        return False, extract_pdf(pdf, settings).model_dump_json(indent=2)
+    except Exception as exc:  # every failure becomes one line naming the file
+        return True, _fail(pdf, exc).message
 
 
 @cli.command(name="debug-page")

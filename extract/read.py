@@ -21,14 +21,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 from extract import read_pdfium
 from extract.errors import PdfUnreadable
 from extract.manifest import sha256_of
-from extract.read_content import (
-    ContentTooLarge,
-    PageFonts,
-    Shown,
-    estimate_objects,
-    page_content,
-    shown_strings,
-)
+from extract.read_content import ContentTooLarge, PageFonts, Scan, Shown, estimate_objects, page_content, scan
 from extract.settings import ExtractSettings
 from schemas.grid import Char
 
@@ -68,7 +61,7 @@ class PdfSource:
             for page in pdf.pages:
                 try:
                     raw = _limited(page, self.settings)
-                    if isinstance(raw, bytes):
+                    if isinstance(raw, Scan):
                         raw = _read_page(page, self.settings)
                 except Exception as exc:  # a damaged content stream
                     raise _damaged(self.path, page.page_number, exc) from exc
@@ -140,9 +133,9 @@ def _damaged(path: Path, page_no: int, exc: Exception) -> PdfUnreadable:
     return PdfUnreadable(path, f"damaged PDF: page {page_no} cannot be read ({_why(exc)})")
 
 
-def _limited(page: Any, settings: ExtractSettings) -> RawPage | bytes:
+def _limited(page: Any, settings: ExtractSettings) -> RawPage | Scan:
     """A refused page when its content passes a limit, counted before any parser runs;
-    else the decoded content."""
+    else what the scan of its content found."""
     width, height = float(page.width), float(page.height)
     limit = settings.max_content_bytes_per_page
     try:
@@ -150,11 +143,12 @@ def _limited(page: Any, settings: ExtractSettings) -> RawPage | bytes:
     except ContentTooLarge:
         why = f"page content too large (over the limit of {limit} bytes)"
         return RawPage(page.page_number, width, height, [], [], why)
-    count = estimate_objects(data, page.page_obj.resources)
+    scanned = scan(data)
+    count = estimate_objects(data, page.page_obj.resources, scanned)
     if count > settings.max_objects_per_page:
         why = f"too many objects on the page (up to {count}, limit {settings.max_objects_per_page})"
         return RawPage(page.page_number, width, height, [], [], why)
-    return data
+    return scanned
 
 
 def _read_page(page: Any, settings: ExtractSettings) -> RawPage:
@@ -188,8 +182,8 @@ class _Hints:
     def descent(self, k: int) -> float | None:
         return self.fonts.descent(self.shown[k].font)
 
-    def chars(self, k: int) -> list[tuple[str, float]]:
-        return self.fonts.chars(self.shown[k])
+    def chars(self, k: int, size: float) -> list[tuple[str, float, float]]:
+        return self.fonts.chars(self.shown[k], size)
 
 
 def _pdfium_pages(path: Path, settings: ExtractSettings) -> Iterator[RawPage]:
@@ -204,7 +198,7 @@ def _pdfium_pages(path: Path, settings: ExtractSettings) -> Iterator[RawPage]:
             for index, page in enumerate(pdf.pages):
                 try:
                     raw = _limited(page, settings)
-                    if isinstance(raw, bytes):
+                    if isinstance(raw, Scan):
                         raw = _pdfium_page(doc, index, page, raw, manager, settings)
                 except Exception as exc:  # a damaged content stream
                     raise _damaged(path, page.page_number, exc) from exc
@@ -215,10 +209,10 @@ def _pdfium_pages(path: Path, settings: ExtractSettings) -> Iterator[RawPage]:
 
 
 def _pdfium_page(
-    doc: Any, index: int, page: Any, data: bytes, manager: Any, settings: ExtractSettings
+    doc: Any, index: int, page: Any, scanned: Scan, manager: Any, settings: ExtractSettings
 ) -> RawPage:
     fonts = PageFonts(manager, page.page_obj.resources)
-    hints = _Hints(fonts, shown_strings(data))
+    hints = _Hints(fonts, scanned.shown)
     handle = doc[index]
     try:
         frame = read_pdfium.page_frame(handle)

@@ -29,16 +29,21 @@ _LITERAL = rb"\((?:\\.|[^\\()]|\((?:\\.|[^\\()])*\))*\)"
 _HEX = rb"<[0-9A-Fa-f\s]*>"
 _STRING = rb"(?:" + _LITERAL + rb"|" + _HEX + rb")"
 _END = rb"(?=[\s/\[\]()<>%]|\Z)"
+# Every alternative starts with one of a few bytes, so the engine skips digits and spaces
+# (most of a content stream) at C speed; operands before an operator are read backwards.
 _SCAN = re.compile(
-    rb"(?P<show>" + _STRING + rb")\s*(?:Tj|'|\")" + _END
+    rb"(?P<show>" + _STRING + rb")\s*(?P<op>Tj|'|\")" + _END
     + rb"|\[(?P<array>(?:\s|" + _STRING + rb"|" + _NUMBER + rb")*)\]\s*TJ" + _END
     + rb"|/(?P<font>[^\s/\[\]()<>{}%]+)\s+" + _NUMBER + rb"\s+Tf" + _END
     + rb"|/(?P<form>[^\s/\[\]()<>{}%]+)\s+Do" + _END
+    + rb"|(?<![^\s\]>)])(?:(?P<save>[qQ])|(?P<state>T[cwz]))" + _END
     + rb"|" + _STRING
-    + rb"|\bBI\b.*?\bID\b.*?\bEI\b",
+    + rb"|(?<![^\s])BI\s.*?\sID\s.*?\sEI" + _END,
     re.S,
 )  # fmt: skip
+_OPERANDS = re.compile(rb"(" + _NUMBER + rb")\s+(?:(" + _NUMBER + rb")\s+)?$")
 _IN_ARRAY = re.compile(_STRING, re.S)
+_ARRAY_ITEM = re.compile(_STRING + rb"|" + _NUMBER, re.S)
 _EMPTY = re.compile(rb"\(\)|<\s*>")
 _PATH_OPS = re.compile(rb"(?<![^\s\]>)])(?:m|l|c|v|y|re|h)" + _END)
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
@@ -48,14 +53,12 @@ _MAX_FORM_DEPTH = 4
 
 @dataclass
 class Shown:
-    """One text-showing operator: the font resource it uses and the string tokens it shows."""
+    """One text-showing operator: its font resource, its string tokens and kerning numbers,
+    and the text state it runs in (character and word spacing, horizontal scaling)."""
 
     font: str
-    tokens: list[bytes]
-
-    @property
-    def data(self) -> bytes:
-        return b"".join(_string_bytes(t) for t in self.tokens)
+    items: list[bytes | float]
+    state: tuple[float, float, float] = (0.0, 0.0, 100.0)
 
 
 class ContentTooLarge(Exception):
@@ -91,12 +94,13 @@ def _decoded(stream: Any, room: int) -> bytes:
     if len(filters) != len(stream.get_filters()) or not set(filters) <= _FAST_FILTERS:
         return stream.get_data()
     data = stream.rawdata
-    for name in filters:
-        if name in ("FlateDecode", "Fl"):
-            inflater = zlib.decompressobj()
-            data = inflater.decompress(data, room)
-        else:
-            data = _a85(data)
+    try:
+        for name in filters:
+            data = (
+                zlib.decompressobj().decompress(data, room) if name in ("FlateDecode", "Fl") else _a85(data)
+            )
+    except (zlib.error, ValueError):  # damaged: pdfminer knows how to recover what it can
+        return stream.get_data()
     return data
 
 
@@ -131,38 +135,69 @@ def _unescape(m: re.Match[bytes]) -> bytes:
     return _ESCAPES.get(m.group(3), m.group(3))
 
 
-def shown_strings(data: bytes) -> list[Shown]:
-    """Every text-showing operator of a content stream in order, empty strings left out."""
-    out: list[Shown] = []
+@dataclass
+class Scan:
+    """What a content stream shows and draws, read without interpreting it."""
+
+    shown: list[Shown]
+    glyphs: int  # an upper bound: the bytes of every shown string
+    forms: dict[str, int]  # form XObjects drawn, by resource name, and how often
+
+
+def scan(data: bytes) -> Scan:
+    """Every text-showing operator of a content stream in order (empty strings left out),
+    with the font and text state it runs in."""
+    out = Scan([], 0, {})
     font = ""
+    state = {b"Tc": 0.0, b"Tw": 0.0, b"Tz": 100.0}
+    saved: list[tuple[str, dict[bytes, float]]] = []
     for m in _SCAN.finditer(data):
-        if m.group("font") is not None:
+        kind = m.lastgroup
+        if kind == "save":  # the text state is part of the graphics state
+            if m.group("save") == b"q":
+                saved.append((font, dict(state)))
+            elif saved:
+                font, state = saved.pop()
+        elif kind == "font":
             font = m.group("font").decode("latin-1")
-        elif m.group("show") is not None:
-            token = m.group("show")
-            if _EMPTY.fullmatch(token) is None:
-                out.append(Shown(font, [token]))
-        elif m.group("array") is not None:
-            tokens = [t for t in _IN_ARRAY.findall(m.group("array")) if _EMPTY.fullmatch(t) is None]
-            if tokens:
-                out.append(Shown(font, tokens))
+        elif kind == "state":
+            operands = _operands(data, m.start())
+            if operands:
+                state[m.group("state")] = operands[-1]
+        elif kind == "op":
+            if m.group("op") == b'"':
+                operands = _operands(data, m.start())
+                if len(operands) == 2:
+                    state[b"Tw"], state[b"Tc"] = operands
+            _show(out, font, state, [m.group("show")])
+        elif kind == "array":
+            items = _ARRAY_ITEM.findall(m.group("array"))
+            _show(out, font, state, [i if i[:1] in b"(<" else float(i) for i in items])
+        elif kind == "form":
+            name = m.group("form").decode("latin-1")
+            out.forms[name] = out.forms.get(name, 0) + 1
     return out
 
 
-def estimate_objects(data: bytes, resources: Any, depth: int = 0) -> int:
+def _operands(data: bytes, end: int) -> list[float]:
+    m = _OPERANDS.search(data[max(0, end - 64) : end])
+    return [float(v) for v in m.groups() if v is not None] if m else []
+
+
+def _show(out: Scan, font: str, state: dict[bytes, float], items: list[bytes | float]) -> None:
+    size = sum(_token_size(i) for i in items if isinstance(i, bytes))
+    out.glyphs += size
+    if any(isinstance(i, bytes) and _EMPTY.fullmatch(i) is None for i in items):
+        out.shown.append(Shown(font, items, (state[b"Tc"], state[b"Tw"], state[b"Tz"])))
+
+
+def estimate_objects(data: bytes, resources: Any, scanned: Scan | None = None, depth: int = 0) -> int:
     """An upper bound of the glyphs and path segments pdfminer would make of this content."""
-    count = len(_PATH_OPS.findall(data))
-    forms: dict[str, int] = {}
-    for m in _SCAN.finditer(data):
-        if m.group("show") is not None:
-            count += _token_size(m.group("show"))
-        elif m.group("array") is not None:
-            count += sum(_token_size(t) for t in _IN_ARRAY.findall(m.group("array")))
-        elif m.group("form") is not None and depth < _MAX_FORM_DEPTH:
-            name = m.group("form").decode("latin-1")
-            if name not in forms:
-                forms[name] = _form_objects(resources, name, depth)
-            count += forms[name]
+    scanned = scanned or scan(data)
+    count = len(_PATH_OPS.findall(data)) + scanned.glyphs
+    if depth < _MAX_FORM_DEPTH:
+        for name, times in scanned.forms.items():
+            count += times * _form_objects(resources, name, depth)
     return count
 
 
@@ -176,7 +211,7 @@ def _form_objects(resources: Any, name: str, depth: int) -> int:
         xobj = stream_value(dict_value(dict_value(resources).get("XObject", {})).get(name))
         if _name(xobj.get("Subtype")) != "Form":
             return 0
-        return estimate_objects(xobj.get_data(), xobj.get("Resources") or resources, depth + 1)
+        return estimate_objects(xobj.get_data(), xobj.get("Resources") or resources, None, depth + 1)
     except Exception:  # a broken form is pdfminer's to report; it adds nothing to count
         return 0
 
@@ -217,19 +252,36 @@ class PageFonts:
                 self.descents[name] = None
         return self.descents[name]
 
-    def chars(self, shown: Shown) -> list[tuple[str, float]]:
-        """The characters a shown string makes, each with its advance in text space units."""
+    def chars(self, shown: Shown, size: float) -> list[tuple[str, float, float]]:
+        """The characters a shown string makes, each with where it starts and ends along the
+        baseline in text space, placed as pdfminer places them (render_string_horizontal)."""
         font = self.font(shown.font)
         if font is None:
             return []
+        charspace, wordspace, scaling = shown.state
+        scaling *= 0.01
+        charspace, wordspace = charspace * scaling, 0.0 if font.is_multibyte() else wordspace * scaling
         out = []
-        for cid in font.decode(shown.data):
-            try:
-                text = font.to_unichr(cid)
-            except Exception:
-                text = f"(cid:{cid})"
-            out.append((text, font.char_width(cid)))
+        x, spaced = 0.0, False
+        for item in shown.items:
+            if isinstance(item, float):
+                x -= item * 0.001 * size * scaling
+                spaced = True
+                continue
+            for cid in font.decode(_string_bytes(item)):
+                x += charspace if spaced else 0.0
+                advance = font.char_width(cid) * size * scaling
+                out.append((_unichr(font, cid), x, x + advance))
+                x += advance + (wordspace if cid == 32 else 0.0)
+                spaced = True
         return out
+
+
+def _unichr(font: PDFFont, cid: int) -> str:
+    try:
+        return font.to_unichr(cid)
+    except Exception:  # pdfminer's own placeholder for a glyph without Unicode
+        return f"(cid:{cid})"
 
 
 def descent_of(spec: dict) -> float | None:

@@ -26,7 +26,6 @@ from typing import Any, Protocol
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-import pypdfium2_raw.bindings as pdfium_lib
 
 from schemas.grid import Char
 
@@ -39,9 +38,8 @@ _P = ctypes.c_void_p
 
 def _fn(name: str, restype: Any, *argtypes: Any) -> Any:
     """A private prototype taking plain addresses: no pointer objects to build per glyph."""
-    fn = pdfium_lib._libs["pdfium"][name]
-    fn.restype, fn.argtypes = restype, list(argtypes)
-    return fn
+    address = ctypes.cast(getattr(pdfium_c, name), ctypes.c_void_p).value
+    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
 
 
 _I, _F, _D = ctypes.c_int, ctypes.c_float, ctypes.c_double
@@ -141,7 +139,7 @@ class TextHints(Protocol):
 
     def descent(self, k: int) -> float | None: ...
 
-    def chars(self, k: int) -> list[tuple[str, float]]: ...
+    def chars(self, k: int, size: float) -> list[tuple[str, float, float]]: ...
 
 
 def read_page(
@@ -334,12 +332,15 @@ class _Glyphs:
         box = pdfium_c.FS_RECTF()
         pbox = ctypes.byref(box)
         out: list[Char] = []
+        spaced: dict[int, list[int]] = {}  # objects with a blank pdfium kept: where their glyphs are
         for i in range(count):
             ch = text[i]
             if ch in _MAYBE_GENERATED and _is_generated(tp, i):
                 continue
             obj = _text_object(tp, i) or 0
             run = self.runs.get(obj) or self._run(obj, i)
+            if obj in spaced or ch.isspace():
+                spaced.setdefault(obj, []).append(len(out))
             if _map_error(tp, i) == 1:
                 ch = "(cid:0)"
             _loose_box(tp, i, pbox)
@@ -353,13 +354,25 @@ class _Glyphs:
                 x0, top, x1, bottom = box_of(low, box.bottom, high, box.top)
             out.append(Char(ch, x0, top, x1, bottom, bottom - top))
         if self.hints is not None:
-            seen = set(self.runs)
-            for k, (obj, outer) in enumerate(self.texts):
-                if obj not in seen:
-                    out.extend(
-                        _blank_chars(obj, outer, frame, self.hints.chars(k), self.hints.descent(k) or 0.0)
-                    )
+            out = self._restore_blanks(out, spaced)
         return out
+
+    def _restore_blanks(self, out: list[Char], spaced: dict[int, list[int]]) -> list[Char]:
+        """Put back the blanks pdfium drops: text objects of blanks only (their glyphs have no
+        outline, so its text page skips them), and all but the first of a run of blanks."""
+        assert self.hints is not None
+        drop: set[int] = set()
+        for k, (obj, outer) in enumerate(self.texts):
+            if obj not in self.runs:
+                out.extend(_blank_chars(obj, outer, self.frame, self.hints, k))
+            elif obj in spaced:
+                kept = [out[i] for i in spaced[obj]]
+                full = _blank_chars(obj, outer, self.frame, self.hints, k)
+                merged = _merge_blanks(kept, full)
+                if merged is not None:
+                    drop.update(spaced[obj])
+                    out.extend(merged)
+        return [c for i, c in enumerate(out) if i not in drop] if drop else out
 
     def _text(self, count: int) -> str:
         buf = (ctypes.c_ushort * (count + 1))()
@@ -398,21 +411,36 @@ def _pdfium_descent(obj: int) -> float:
     return 0.0
 
 
-def _blank_chars(
-    obj: int, outer: Matrix, frame: Frame, chars: list[tuple[str, float]], descent: float
-) -> list[Char]:
-    """The characters of a text object pdfium's text page left out (glyphs without outline)."""
+def _merge_blanks(kept: list[Char], full: list[Char]) -> list[Char] | None:
+    """pdfium's glyphs of one object with the blanks it dropped put back from the content
+    stream's reading of it; None when nothing was dropped or the two readings disagree."""
+    if len(full) <= len(kept):
+        return None
+    out: list[Char] = []
+    j = 0
+    for ch in full:
+        if j < len(kept) and kept[j].text == ch.text:
+            out.append(kept[j])
+            j += 1
+        elif ch.text.isspace():
+            out.append(ch)
+        else:
+            return None
+    return out if j == len(kept) else None
+
+
+def _blank_chars(obj: int, outer: Matrix, frame: Frame, hints: TextHints, k: int) -> list[Char]:
+    """The characters of text object k as the content stream shows them, placed as pdfminer
+    places them: for what pdfium's text page leaves out."""
     a, b, c, d, e, f = _compose(_matrix(obj), outer)
     size = ctypes.c_float()
     if b or c or not _obj_font_size(obj, ctypes.byref(size)):
         return []
     fs = size.value
-    low, high = sorted((f + d * descent * fs, f + d * (descent + 1) * fs))
+    descent = hints.descent(k) or 0.0
+    low, high = f + d * descent * fs, f + d * (descent + 1) * fs
     out = []
-    x = e
-    for text, advance in chars:
-        step = a * advance * fs
-        x0, top, x1, bottom = frame.box(min(x, x + step), low, max(x, x + step), high)
+    for text, start, end in hints.chars(k, fs):
+        x0, top, x1, bottom = frame.box(e + a * start, low, e + a * end, high)
         out.append(Char(text=text, x0=x0, top=top, x1=x1, bottom=bottom, size=bottom - top))
-        x += step
     return out
