@@ -1,8 +1,13 @@
 """hyoka benchmark: medians and ratios against table-extraction baselines, on this machine, now.
 
 Every measurement is a fresh process (imports included), repeated; the table shows the
-median wall time, pages per second, peak memory (max RSS of the process) and the ratio to
-pdfplumber's own `extract_tables()` on every page, the floor for a pdfplumber-based tool.
+median wall time, pages per second, peak memory and the ratio to pdfplumber's own
+`extract_tables()` on every page (each page closed after use, as hyoka does).
+
+Peak memory is the larger of the measured process's own high-water mark (VmHWM, written by
+the process as it exits: ru_maxrss would include what a forked child inherits from this
+script) and the largest sum of proportional resident memory (Pss) over its whole process tree,
+sampled every 10 ms (hyoka reads each PDF in a forked child; `--workers N` runs N of them).
 
     python benchmarks/run.py                 # about three minutes on 2 cores
     python benchmarks/run.py --reps 3 --scale 1,4,16
@@ -22,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +41,9 @@ BASELINES = {
     "pdfplumber extract_tables()": (
         "import sys, pdfplumber\n"
         "with pdfplumber.open(sys.argv[1]) as pdf:\n"
-        "    [p.extract_tables() for p in pdf.pages]"
+        "    for page in pdf.pages:\n"
+        "        page.extract_tables()\n"
+        "        page.close()"
     ),
     "camelot lattice": "import sys, camelot\ncamelot.read_pdf(sys.argv[1], pages='all', flavor='lattice')",
     "pymupdf find_tables()": (
@@ -44,31 +52,107 @@ BASELINES = {
 }
 
 
+# Runs a module (-m NAME) or code (-c CODE) and writes its own VmHWM (KiB) when it exits.
+WRAPPER = """
+import atexit, os, runpy, sys
+def _peak():
+    status = open("/proc/self/status").read()
+    kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    open(os.environ["HYOKA_BENCH_PEAK"], "w").write(kib)
+atexit.register(_peak)
+mode, target, *rest = sys.argv[1:]
+if mode == "-m":
+    sys.argv = [target, *rest]
+    runpy.run_module(target, run_name="__main__", alter_sys=True)
+else:
+    sys.argv = ["-c", *rest]
+    exec(compile(target, "<benchmark>", "exec"), {"__name__": "__main__"})
+"""
+
+
 @dataclass
 class Run:
     seconds: float
+    cpu: float  # user + system seconds of the whole process tree
     peak_mib: float
     ok: bool
 
 
+def _tree(pid: int) -> list[int]:
+    """The process and all its descendants (Linux /proc)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo += [int(c) for c in fh.read().split()]
+        except OSError:
+            continue
+    return out
+
+
+def _tree_memory(pid: int) -> int:
+    """Bytes resident in the process tree, shared pages counted once (proportional set size:
+    a forked child shares its parent's pages until it writes them)."""
+    pids = _tree(pid)
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                pss = next(line for line in fh if line.startswith("Pss:"))
+            total += int(pss.split()[1]) * 1024
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
+
+
 def run(cmd: list[str], cwd: Path = ROOT) -> Run:
-    """Wall time and peak RSS of one child process."""
+    """Wall time, CPU time and peak memory of one command (``[PY, "-m"|"-c", target, *args]``)."""
+    with tempfile.NamedTemporaryFile(prefix="hyoka-peak-", delete=False) as fh:
+        peak_file = Path(fh.name)
+    env = {**os.environ, "HYOKA_BENCH_PEAK": str(peak_file)}
+    argv = [cmd[0], "-c", WRAPPER, *cmd[1:]]
+    peak, done = {"tree": 0}, threading.Event()
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            peak["tree"] = max(peak["tree"], _tree_memory(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(elapsed, usage.ru_maxrss / 1024, proc.returncode == 0)
+    text = peak_file.read_text()
+    peak_file.unlink()
+    own = int(text) * 1024 if text else 0
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(elapsed, cpu, max(own, peak["tree"]) / 2**20, proc.returncode == 0)
 
 
-def median_of(make_cmd, reps: int, before=None) -> tuple[float, float, bool]:
+@dataclass
+class Stat:
+    seconds: float  # median wall time
+    cpu: float  # median CPU time (user + system, whole process tree)
+    peak_mib: float  # largest peak of the runs
+    ok: bool
+
+
+def median_of(make_cmd, reps: int, before=None) -> Stat:
     runs = []
     for _ in range(reps):
         if before:
             before()
         runs.append(run(make_cmd()))
-    return (
+    return Stat(
         statistics.median(r.seconds for r in runs),
+        statistics.median(r.cpu for r in runs),
         max(r.peak_mib for r in runs),
         all(r.ok for r in runs),
     )
@@ -107,24 +191,28 @@ def main() -> None:
     args = parser.parse_args()
     pages = pages_of(SAMPLE)
     work = Path(tempfile.mkdtemp(prefix="hyoka-bench-"))
-    rows: list[tuple[str, float, float, float | None, str]] = []
+    rows: list[tuple[str, Stat, bool, str]] = []
+    load = os.getloadavg()[0]
 
-    base_cmd = [PY, "-c", BASELINES["pdfplumber extract_tables()"], str(SAMPLE)]
-    base, base_mem, _ = median_of(lambda: base_cmd, args.reps)
-    rows.append(("pdfplumber extract_tables()", base, base_mem, pages / base, "baseline"))
+    base = median_of(lambda: [PY, "-c", BASELINES["pdfplumber extract_tables()"], str(SAMPLE)], args.reps)
+    rows.append(("pdfplumber extract_tables()", base, True, "baseline"))
+    few = max(1, args.reps // 2 + 1)
     for name, code in list(BASELINES.items())[1:]:
-        t, mem, ok = median_of(lambda code=code: [PY, "-c", code, str(SAMPLE)], max(1, args.reps // 2 + 1))
-        rows.append((name, t, mem, pages / t, "" if ok else "not installed or failed"))
+        stat = median_of(lambda code=code: [PY, "-c", code, str(SAMPLE)], few)
+        rows.append((name, stat, True, "" if stat.ok else "not installed or failed"))
     out = work / "out.json"
-    t, mem, ok = median_of(lambda: [PY, "-m", "extract", "extract", str(SAMPLE), "-o", str(out)], args.reps)
-    rows.append(("hyoka extract", t, mem, pages / t, "" if ok else "FAILED"))
+    for reader in ("pdfium", "pdfplumber"):
+        cmd = [PY, "-m", "extract", "extract", str(SAMPLE), "-o", str(out), "--reader", reader]
+        stat = median_of(lambda cmd=cmd: cmd, args.reps)
+        note = "default" if reader == "pdfium" else "the cross-check"
+        rows.append((f"hyoka extract --reader {reader}", stat, True, note if stat.ok else "FAILED"))
 
     db = work / "h.db"
     build = [PY, "-m", "extract", "build", "--silent", "--db", str(db), str(SAMPLE)]
-    t, mem, ok = median_of(lambda: build, args.reps, before=lambda: db.unlink(missing_ok=True))
-    rows.append(("hyoka build (from scratch)", t, mem, pages / t, "" if ok else "FAILED"))
-    t, mem, ok = median_of(lambda: build, args.reps)
-    rows.append(("hyoka build (rerun, nothing new)", t, mem, None, "" if ok else "FAILED"))
+    stat = median_of(lambda: build, args.reps, before=lambda: db.unlink(missing_ok=True))
+    rows.append(("hyoka build (from scratch)", stat, True, "" if stat.ok else "FAILED"))
+    stat = median_of(lambda: build, args.reps)
+    rows.append(("hyoka build (rerun, nothing new)", stat, False, "" if stat.ok else "FAILED"))
 
     scale_rows = []
     sizes = [int(n) for n in args.scale.split(",")]
@@ -139,16 +227,20 @@ def main() -> None:
 
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}; {time.strftime('%Y-%m-%d')}",
+        f"{platform.system()} {platform.release()}; {time.strftime('%Y-%m-%d')}; load average "
+        f"{load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end",
         f"Sample: {SAMPLE.name}, {pages} pages; medians of {args.reps} runs (Camelot/PyMuPDF: "
-        f"{max(1, args.reps // 2 + 1)}); every run a fresh process.",
+        f"{few}); every run a fresh process.",
         "",
-        "| what | median s | pages/s | peak MiB | × pdfplumber | note |",
-        "|---|---:|---:|---:|---:|---|",
+        "| what | median s | CPU s | pages/s | peak MiB | × pdfplumber (wall) | × pdfplumber (CPU) | note |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for name, t, mem, pps, note in rows:
-        pps_text = f"{pps:.1f}" if pps else "—"
-        lines.append(f"| {name} | {t:.2f} | {pps_text} | {mem:.0f} | {t / base:.2f} | {note} |")
+    for name, st, per_page, note in rows:
+        pps = f"{pages / st.seconds:.1f}" if per_page else "—"
+        lines.append(
+            f"| {name} | {st.seconds:.2f} | {st.cpu:.2f} | {pps} | {st.peak_mib:.0f} | "
+            f"{st.seconds / base.seconds:.2f} | {st.cpu / base.cpu:.2f} | {note} |"
+        )
     lines += [
         "",
         f"Scaling: `hyoka build` from scratch of N renderings of the report ({copy_pages} pages each, "

@@ -10,6 +10,7 @@ that file, and the other files go on. Results come back in the order of the jobs
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import signal
 from collections.abc import Callable, Iterator
@@ -31,6 +32,7 @@ def crash_reason(exitcode: int | None) -> str:
 
 
 def _child(fn: Callable[[Any], Any], job: Any, conn: Connection) -> None:
+    faulthandler.disable()  # a crash is the parent's to report, in one line
     try:
         result: tuple[bool, Any] = (True, fn(job))
     except BaseException as exc:  # the parent decides what an exception means
