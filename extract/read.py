@@ -185,6 +185,9 @@ class _Hints:
     def chars(self, k: int, size: float) -> list[tuple[str, float, float]]:
         return self.fonts.chars(self.shown[k], size)
 
+    def lag(self, k: int) -> float:
+        return self.shown[k].lag
+
 
 def _pdfium_pages(path: Path, settings: ExtractSettings) -> Iterator[RawPage]:
     """pdfium reads glyphs and paths; pdfminer only checks limits and names the fonts."""

@@ -36,7 +36,7 @@ _SCAN = re.compile(
     + rb"|\[(?P<array>(?:\s|" + _STRING + rb"|" + _NUMBER + rb")*)\]\s*TJ" + _END
     + rb"|/(?P<font>[^\s/\[\]()<>{}%]+)\s+" + _NUMBER + rb"\s+Tf" + _END
     + rb"|/(?P<form>[^\s/\[\]()<>{}%]+)\s+Do" + _END
-    + rb"|(?<![^\s\]>)])(?:(?P<save>[qQ])|(?P<state>T[cwz]))" + _END
+    + rb"|(?<![^\s\]>)])(?:(?P<save>[qQ])|(?P<state>T[cwz])|(?P<move>T[mdD*]|BT))" + _END
     + rb"|" + _STRING
     + rb"|(?<![^\s])BI\s.*?\sID\s.*?\sEI" + _END,
     re.S,
@@ -59,6 +59,10 @@ class Shown:
     font: str
     items: list[bytes | float]
     state: tuple[float, float, float] = (0.0, 0.0, 100.0)
+    # pdfminer adds the character spacing between glyphs but not after an operator's last
+    # one: text shown after such operators on the same line sits this much further left
+    # (text space) than the PDF specification, and pdfium, put it
+    lag: float = 0.0
 
 
 class ContentTooLarge(Exception):
@@ -148,6 +152,7 @@ def scan(data: bytes) -> Scan:
     """Every text-showing operator of a content stream in order (empty strings left out),
     with the font and text state it runs in."""
     out = Scan([], 0, {})
+    lag = 0.0
     font = ""
     state = {b"Tc": 0.0, b"Tw": 0.0, b"Tz": 100.0}
     saved: list[tuple[str, dict[bytes, float]]] = []
@@ -160,19 +165,23 @@ def scan(data: bytes) -> Scan:
                 font, state = saved.pop()
         elif kind == "font":
             font = m.group("font").decode("latin-1")
+        elif kind == "move":
+            lag = 0.0
         elif kind == "state":
             operands = _operands(data, m.start())
             if operands:
                 state[m.group("state")] = operands[-1]
         elif kind == "op":
+            if m.group("op") != b"Tj":
+                lag = 0.0  # ' and " move to the next line first
             if m.group("op") == b'"':
                 operands = _operands(data, m.start())
                 if len(operands) == 2:
                     state[b"Tw"], state[b"Tc"] = operands
-            _show(out, font, state, [m.group("show")])
+            lag = _show(out, font, state, [m.group("show")], lag)
         elif kind == "array":
             items = _ARRAY_ITEM.findall(m.group("array"))
-            _show(out, font, state, [i if i[:1] in b"(<" else float(i) for i in items])
+            lag = _show(out, font, state, [i if i[:1] in b"(<" else float(i) for i in items], lag)
         elif kind == "form":
             name = m.group("form").decode("latin-1")
             out.forms[name] = out.forms.get(name, 0) + 1
@@ -184,11 +193,15 @@ def _operands(data: bytes, end: int) -> list[float]:
     return [float(v) for v in m.groups() if v is not None] if m else []
 
 
-def _show(out: Scan, font: str, state: dict[bytes, float], items: list[bytes | float]) -> None:
+def _show(out: Scan, font: str, state: dict[bytes, float], items: list[bytes | float], lag: float) -> float:
+    """Record one text-showing operator; the lag of the next one on the line."""
     size = sum(_token_size(i) for i in items if isinstance(i, bytes))
     out.glyphs += size
     if any(isinstance(i, bytes) and _EMPTY.fullmatch(i) is None for i in items):
-        out.shown.append(Shown(font, items, (state[b"Tc"], state[b"Tw"], state[b"Tz"])))
+        out.shown.append(Shown(font, items, (state[b"Tc"], state[b"Tw"], state[b"Tz"]), lag))
+        if isinstance(items[0], bytes):
+            lag += state[b"Tc"] * state[b"Tz"] * 0.01
+    return lag
 
 
 def estimate_objects(data: bytes, resources: Any, scanned: Scan | None = None, depth: int = 0) -> int:

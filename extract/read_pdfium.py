@@ -56,6 +56,7 @@ _char_origin = _fn("FPDFText_GetCharOrigin", _I, _P, _I, _P, _P)
 _obj_font = _fn("FPDFTextObj_GetFont", _P, _P)
 _obj_font_size = _fn("FPDFTextObj_GetFontSize", _I, _P, _P)
 _font_descent = _fn("FPDFFont_GetDescent", _I, _P, _F, _P)
+_font_ascent = _fn("FPDFFont_GetAscent", _I, _P, _F, _P)
 _obj_matrix = _fn("FPDFPageObj_GetMatrix", _I, _P, _P)
 _obj_type = _fn("FPDFPageObj_GetType", _I, _P)
 _page_count = _fn("FPDFPage_CountObjects", _I, _P)
@@ -140,6 +141,8 @@ class TextHints(Protocol):
     def descent(self, k: int) -> float | None: ...
 
     def chars(self, k: int, size: float) -> list[tuple[str, float, float]]: ...
+
+    def lag(self, k: int) -> float: ...
 
 
 def read_page(
@@ -314,6 +317,8 @@ class _Run:
     base: float
     descent: float
     upright: bool
+    shift: float = 0.0  # along the baseline, to where pdfminer places the glyphs
+    tight: bool = False  # pdfium's "loose" box is the glyph outline (a font without ascent)
 
 
 class _Glyphs:
@@ -332,34 +337,39 @@ class _Glyphs:
         box = pdfium_c.FS_RECTF()
         pbox = ctypes.byref(box)
         out: list[Char] = []
-        spaced: dict[int, list[int]] = {}  # objects with a blank pdfium kept: where their glyphs are
+        where: dict[int, list[int]] = {}  # each text object's glyphs in ``out``
+        spaced: set[int] = set()  # objects with a blank pdfium kept, or with tight boxes
         for i in range(count):
             ch = text[i]
             if ch in _MAYBE_GENERATED and _is_generated(tp, i):
                 continue
             obj = _text_object(tp, i) or 0
             run = self.runs.get(obj) or self._run(obj, i)
-            if obj in spaced or ch.isspace():
-                spaced.setdefault(obj, []).append(len(out))
+            where.setdefault(obj, []).append(len(out))
+            if ch.isspace() or run.tight:
+                spaced.add(obj)
             if _map_error(tp, i) == 1:
                 ch = "(cid:0)"
+            elif ch == "\ufffe":  # pdfium's mark for a hyphen that ends a line
+                ch = "-"
             _loose_box(tp, i, pbox)
             if run.upright:
                 low = run.base + run.m[3] * run.descent * run.size
                 high = low + run.m[3] * run.size
-                x0, top, x1, bottom = box_of(box.left, low, box.right, high)
+                x0, top, x1, bottom = box_of(box.left - run.shift, low, box.right - run.shift, high)
             else:  # turned a quarter: the advance runs along y, the font size along x
                 low = run.base + run.m[2] * run.descent * run.size
                 high = low + run.m[2] * run.size
-                x0, top, x1, bottom = box_of(low, box.bottom, high, box.top)
+                x0, top, x1, bottom = box_of(low, box.bottom - run.shift, high, box.top - run.shift)
             out.append(Char(ch, x0, top, x1, bottom, bottom - top))
         if self.hints is not None:
-            out = self._restore_blanks(out, spaced)
+            out = self._restore_blanks(out, {obj: where[obj] for obj in spaced})
         return out
 
     def _restore_blanks(self, out: list[Char], spaced: dict[int, list[int]]) -> list[Char]:
         """Put back the blanks pdfium drops: text objects of blanks only (their glyphs have no
-        outline, so its text page skips them), and all but the first of a run of blanks."""
+        outline, so its text page skips them), and all but the first of a run of blanks; and
+        give glyphs whose pdfium box is their outline pdfminer's advance box."""
         assert self.hints is not None
         drop: set[int] = set()
         for k, (obj, outer) in enumerate(self.texts):
@@ -368,7 +378,7 @@ class _Glyphs:
             elif obj in spaced:
                 kept = [out[i] for i in spaced[obj]]
                 full = _blank_chars(obj, outer, self.frame, self.hints, k)
-                merged = _merge_blanks(kept, full)
+                merged = _merge_blanks(kept, full, self.runs[obj].tight)
                 if merged is not None:
                     drop.update(spaced[obj])
                     out.extend(merged)
@@ -392,15 +402,28 @@ class _Glyphs:
         descent = self.hints.descent(k) if self.hints is not None and k is not None else None
         if descent is None:
             descent = _pdfium_descent(obj)
+        lag = self.hints.lag(k) if self.hints is not None and k is not None else 0.0
         run = _Run(
             (m.a, m.b, m.c, m.d, m.e, m.f),
             _char_size(self.tp, i),
             oy.value if upright else ox.value,
             descent,
             upright,
+            lag * (m.a if upright else m.b),
+            _tight_boxes(obj),
         )
         self.runs[obj] = run
         return run
+
+
+def _tight_boxes(obj: int) -> bool:
+    """pdfium falls back to the glyph outline for a font whose ascent equals its descent."""
+    font = _obj_font(obj) if obj else None
+    ascent, descent = ctypes.c_float(), ctypes.c_float()
+    if not font or not _font_ascent(font, 1.0, ctypes.byref(ascent)):
+        return False
+    _font_descent(font, 1.0, ctypes.byref(descent))
+    return ascent.value == descent.value
 
 
 def _pdfium_descent(obj: int) -> float:
@@ -411,16 +434,17 @@ def _pdfium_descent(obj: int) -> float:
     return 0.0
 
 
-def _merge_blanks(kept: list[Char], full: list[Char]) -> list[Char] | None:
+def _merge_blanks(kept: list[Char], full: list[Char], tight: bool) -> list[Char] | None:
     """pdfium's glyphs of one object with the blanks it dropped put back from the content
-    stream's reading of it; None when nothing was dropped or the two readings disagree."""
-    if len(full) <= len(kept):
+    stream's reading of it (all of that reading when pdfium's boxes are glyph outlines);
+    None when there is nothing to change or the two readings disagree."""
+    if len(full) < len(kept) or (len(full) == len(kept) and not tight):
         return None
     out: list[Char] = []
     j = 0
     for ch in full:
         if j < len(kept) and kept[j].text == ch.text:
-            out.append(kept[j])
+            out.append(ch if tight else kept[j])
             j += 1
         elif ch.text.isspace():
             out.append(ch)
@@ -438,6 +462,7 @@ def _blank_chars(obj: int, outer: Matrix, frame: Frame, hints: TextHints, k: int
         return []
     fs = size.value
     descent = hints.descent(k) or 0.0
+    e -= hints.lag(k) * a
     low, high = f + d * descent * fs, f + d * (descent + 1) * fs
     out = []
     for text, start, end in hints.chars(k, fs):
