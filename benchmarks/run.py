@@ -158,6 +158,38 @@ def median_of(make_cmd, reps: int, before=None) -> Stat:
     )
 
 
+# CPU seconds of each stage of `hyoka extract`, in one process, best of three
+STAGES = """
+import sys, time
+from pathlib import Path
+start = time.process_time()
+import extract.cli, extract.pipeline
+from extract.grid import build_grid
+from extract.read import read_pdf
+from extract.settings import ExtractSettings
+imports = time.process_time() - start
+path = Path(sys.argv[1])
+for reader in ("pdfium", "pdfplumber"):
+    settings, read, grid = ExtractSettings(reader=reader), [], []
+    for _ in range(3):
+        t0 = time.process_time()
+        pages = list(read_pdf(path, settings).iter_pages())
+        t1 = time.process_time()
+        [build_grid(p, settings) for p in pages]
+        read.append(t1 - t0)
+        grid.append(time.process_time() - t1)
+    print(reader, min(read), min(grid))
+print("imports", imports)
+"""
+
+
+def stages() -> dict[str, tuple[float, ...]]:
+    done = subprocess.run(
+        [PY, "-c", STAGES, str(SAMPLE)], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    return {line.split()[0]: tuple(float(v) for v in line.split()[1:]) for line in done.stdout.splitlines()}
+
+
 def pages_of(pdf: Path) -> int:
     out = subprocess.run(
         [PY, "-c", "import sys,pdfplumber;print(len(pdfplumber.open(sys.argv[1]).pages))", str(pdf)],
@@ -241,6 +273,13 @@ def main() -> None:
             f"| {name} | {st.seconds:.2f} | {st.cpu:.2f} | {pps} | {st.peak_mib:.0f} | "
             f"{st.seconds / base.seconds:.2f} | {st.cpu / base.cpu:.2f} | {note} |"
         )
+    cost = stages()
+    lines += [
+        "",
+        f"Where `hyoka extract` spends CPU (seconds, one process, best of 3): interpreter and imports "
+        f"{cost['imports'][0]:.2f}; reading the sample with pdfium {cost['pdfium'][0]:.2f}, with "
+        f"pdfplumber {cost['pdfplumber'][0]:.2f}; grid and cell text {cost['pdfium'][1]:.2f}.",
+    ]
     lines += [
         "",
         f"Scaling: `hyoka build` from scratch of N renderings of the report ({copy_pages} pages each, "
