@@ -27,9 +27,9 @@ from typing import Any, Protocol
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from extract.read_geometry import Frame, Matrix, compose, frame_of, sort_subpaths
 from schemas.grid import Char
 
-Matrix = tuple[float, float, float, float, float, float]
 _TEXT, _PATH, _FORM = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
 _MAX_FORM_DEPTH = 12
 _MAYBE_GENERATED = frozenset(" \r\n-\u00ad\ufffe")
@@ -82,52 +82,6 @@ def open_document(path: Path, password: str | None = None) -> Any:
         raise PdfiumError(str(exc)) from exc
 
 
-@dataclass
-class Frame:
-    """How pdfium's page space becomes pdfplumber's: pdfminer's CTM, then a flip and shift."""
-
-    ctm: Matrix
-    width: float
-    height: float
-    x_shift: float
-    top_shift: float
-
-    def point(self, x: float, y: float) -> tuple[float, float]:
-        a, b, c, d, e, f = self.ctm
-        return (a * x + c * y + e + self.x_shift, self.height - (b * x + d * y + f) + self.top_shift)
-
-    def box(self, x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
-        """The axis-aligned box of two opposite corners, as (x0, top, x1, bottom)."""
-        a, b, c, d, e, f = self.ctm
-        u0, u1 = a * x0 + c * y0 + e, a * x1 + c * y1 + e
-        v0, v1 = b * x0 + d * y0 + f, b * x1 + d * y1 + f
-        if u1 < u0:
-            u0, u1 = u1, u0
-        if v1 < v0:
-            v0, v1 = v1, v0
-        return (
-            u0 + self.x_shift,
-            self.height - v1 + self.top_shift,
-            u1 + self.x_shift,
-            self.height - v0 + self.top_shift,
-        )
-
-
-def frame_of(mediabox: tuple[float, float, float, float], rotation: int) -> Frame:
-    """pdfminer's device matrix for the page (MediaBox origin, /Rotate) and pdfplumber's flip."""
-    x0, x1 = sorted((mediabox[0], mediabox[2]))
-    y0, y1 = sorted((mediabox[1], mediabox[3]))
-    ctm = {
-        90: (0.0, -1.0, 1.0, 0.0, -y0, x1),
-        180: (-1.0, 0.0, 0.0, -1.0, x1, y1),
-        270: (0.0, 1.0, -1.0, 0.0, y1, -x0),
-    }.get(rotation, (1.0, 0.0, 0.0, 1.0, -x0, -y0))
-    # pdfplumber's page box: the MediaBox, axes swapped when the page is turned a quarter
-    bx0, by0, bx1, by1 = (y0, x0, y1, x1) if rotation in (90, 270) else (x0, y0, x1, y1)
-    height = by1 - by0
-    return Frame(ctm, bx1 - bx0, height, bx0, height - by1)
-
-
 def page_frame(page: Any) -> Frame:
     box = page.get_mediabox()
     return frame_of(tuple(float(v) for v in box), page.get_rotation() % 360)
@@ -156,7 +110,7 @@ def read_page(
     for obj, outer, top_level in _objects(_address(page.raw)):
         kind = _obj_type(obj)
         if kind == _PATH:
-            _path_edges(obj, outer, frame, lines, rects, curves)
+            sort_subpaths(_subpaths(obj, outer, frame), lines, rects, curves)
         elif kind == _TEXT and top_level:
             texts.append((obj, outer))
     if hints is not None and hints.count != len(texts):
@@ -192,7 +146,7 @@ def _walk(count: int, get: Any, outer: Matrix, depth: int) -> Iterator[tuple[int
             continue
         if _obj_type(obj) == _FORM:
             if depth < _MAX_FORM_DEPTH:
-                inner = _compose(_matrix(obj), outer)
+                inner = compose(_matrix(obj), outer)
                 getter = (lambda form: lambda j: _form_object(form, j))(obj)
                 yield from _walk(_form_count(obj), getter, inner, depth + 1)
             continue
@@ -206,23 +160,9 @@ def _matrix(obj: int) -> Matrix:
     return (m.a, m.b, m.c, m.d, m.e, m.f)
 
 
-def _compose(m: Matrix, n: Matrix) -> Matrix:
-    """m then n (PDF row-vector convention: m x n)."""
-    a, b, c, d, e, f = m
-    a2, b2, c2, d2, e2, f2 = n
-    return (
-        a * a2 + b * c2,
-        a * b2 + b * d2,
-        c * a2 + d * c2,
-        c * b2 + d * d2,
-        e * a2 + f * c2 + e2,
-        e * b2 + f * d2 + f2,
-    )
-
-
 def _subpaths(obj: int, outer: Matrix, frame: Frame) -> list[tuple[str, list[tuple[float, float]]]]:
     """The path's subpaths as pdfminer sees them: operator letters and end points."""
-    a, b, c, d, e, f = _compose(_matrix(obj), outer)
+    a, b, c, d, e, f = compose(_matrix(obj), outer)
     x, y = ctypes.c_float(), ctypes.c_float()
     px, py = ctypes.byref(x), ctypes.byref(y)
     out: list[tuple[str, list[tuple[float, float]]]] = []
@@ -253,59 +193,6 @@ def _subpaths(obj: int, outer: Matrix, frame: Frame) -> list[tuple[str, list[tup
     if ops:
         out.append(("".join(ops), pts))
     return out
-
-
-def _path_edges(
-    obj: Any, matrix: Matrix, frame: Frame, lines: list[dict], rects: list[dict], curves: list[dict]
-) -> None:
-    """pdfminer's path sorting (converter.paint_path), then pdfplumber's edges of each shape."""
-    for shape, pts in _subpaths(obj, matrix, frame):
-        if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
-            shape = shape[:-2] + "h"
-            pts = pts[:-1]
-        if shape in ("mlh", "ml"):
-            lines.append(_line_edge(pts[0], pts[1]))
-        elif shape in ("mlllh", "mllll") and _is_rect(pts):
-            rects.extend(_rect_edges(pts[0], pts[2]))
-        elif shape.startswith("m"):
-            curves.extend(_segment_edge(p, q) for p, q in zip(pts, pts[1:], strict=False))
-
-
-def _is_rect(pts: list[tuple[float, float]]) -> bool:
-    (x0, y0), (x1, y1), (x2, y2), (x3, y3), last = pts
-    square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (
-        y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0
-    )
-    return pts[0] == last and square
-
-
-def _box(p: tuple[float, float], q: tuple[float, float]) -> dict[str, float]:
-    x0, x1 = sorted((p[0], q[0]))
-    top, bottom = sorted((p[1], q[1]))
-    return {"x0": x0, "x1": x1, "top": top, "bottom": bottom, "width": x1 - x0, "height": bottom - top}
-
-
-def _line_edge(p: tuple[float, float], q: tuple[float, float]) -> dict:
-    edge = _box(p, q)
-    edge["orientation"] = "h" if edge["top"] == edge["bottom"] else "v"  # as pdfplumber says
-    return edge
-
-
-def _rect_edges(p: tuple[float, float], q: tuple[float, float]) -> list[dict]:
-    b = _box(p, q)
-    x0, x1, top, bottom = b["x0"], b["x1"], b["top"], b["bottom"]
-    return [
-        {**b, "bottom": top, "height": 0.0, "orientation": "h"},
-        {**b, "top": bottom, "height": 0.0, "orientation": "h"},
-        {**b, "x1": x0, "width": 0.0, "orientation": "v"},
-        {**b, "x0": x1, "width": 0.0, "orientation": "v"},
-    ]
-
-
-def _segment_edge(p: tuple[float, float], q: tuple[float, float]) -> dict:
-    edge = _box(p, q)
-    edge["orientation"] = "v" if p[0] == q[0] else ("h" if p[1] == q[1] else None)
-    return edge
 
 
 @dataclass
@@ -456,7 +343,7 @@ def _merge_blanks(kept: list[Char], full: list[Char], tight: bool) -> list[Char]
 def _blank_chars(obj: int, outer: Matrix, frame: Frame, hints: TextHints, k: int) -> list[Char]:
     """The characters of text object k as the content stream shows them, placed as pdfminer
     places them: for what pdfium's text page leaves out."""
-    a, b, c, d, e, f = _compose(_matrix(obj), outer)
+    a, b, c, d, e, f = compose(_matrix(obj), outer)
     size = ctypes.c_float()
     if b or c or not _obj_font_size(obj, ctypes.byref(size)):
         return []

@@ -16,6 +16,7 @@ ORDER = [
     "layout",
     "normalise",
     "read_content",
+    "read_geometry",
     "read_pdfium",
     "read",
     "text",
