@@ -144,20 +144,6 @@ class Stat:
     ok: bool
 
 
-def median_of(make_cmd, reps: int, before=None) -> Stat:
-    runs = []
-    for _ in range(reps):
-        if before:
-            before()
-        runs.append(run(make_cmd()))
-    return Stat(
-        statistics.median(r.seconds for r in runs),
-        statistics.median(r.cpu for r in runs),
-        max(r.peak_mib for r in runs),
-        all(r.ok for r in runs),
-    )
-
-
 # CPU seconds of each stage of `hyoka extract`, in one process, best of three
 STAGES = """
 import sys, time
@@ -223,28 +209,46 @@ def main() -> None:
     args = parser.parse_args()
     pages = pages_of(SAMPLE)
     work = Path(tempfile.mkdtemp(prefix="hyoka-bench-"))
-    rows: list[tuple[str, Stat, bool, str]] = []
     load = os.getloadavg()[0]
-
-    base = median_of(lambda: [PY, "-c", BASELINES["pdfplumber extract_tables()"], str(SAMPLE)], args.reps)
-    rows.append(("pdfplumber extract_tables()", base, True, "baseline"))
     few = max(1, args.reps // 2 + 1)
-    for name, code in list(BASELINES.items())[1:]:
-        stat = median_of(lambda code=code: [PY, "-c", code, str(SAMPLE)], few)
-        rows.append((name, stat, True, "" if stat.ok else "not installed or failed"))
-    out = work / "out.json"
-    for reader in ("pdfium", "pdfplumber"):
-        cmd = [PY, "-m", "extract", "extract", str(SAMPLE), "-o", str(out), "--reader", reader]
-        stat = median_of(lambda cmd=cmd: cmd, args.reps)
-        note = "default" if reader == "pdfium" else "the cross-check"
-        rows.append((f"hyoka extract --reader {reader}", stat, True, note if stat.ok else "FAILED"))
-
-    db = work / "h.db"
+    out, db = work / "out.json", work / "h.db"
+    extract = [PY, "-m", "extract", "extract", str(SAMPLE), "-o", str(out), "--reader"]
     build = [PY, "-m", "extract", "build", "--silent", "--db", str(db), str(SAMPLE)]
-    stat = median_of(lambda: build, args.reps, before=lambda: db.unlink(missing_ok=True))
-    rows.append(("hyoka build (from scratch)", stat, True, "" if stat.ok else "FAILED"))
-    stat = median_of(lambda: build, args.reps)
-    rows.append(("hyoka build (rerun, nothing new)", stat, False, "" if stat.ok else "FAILED"))
+    # (name, command, before each run, runs, per page, note); run in turns, one of each per
+    # round, so a change in the machine's load falls on every row alike
+    specs = [
+        ("pdfplumber extract_tables()", [PY, "-c", BASELINES["pdfplumber extract_tables()"], str(SAMPLE)],
+         None, args.reps, True, "baseline"),
+        *((name, [PY, "-c", code, str(SAMPLE)], None, few, True, "") for name, code in list(BASELINES.items())[1:]),
+        ("hyoka extract --reader pdfium", [*extract, "pdfium"], None, args.reps, True, "default"),
+        ("hyoka extract --reader pdfplumber", [*extract, "pdfplumber"], None, args.reps, True, "the cross-check"),
+        ("hyoka build (from scratch)", build, lambda: db.unlink(missing_ok=True), args.reps, True, ""),
+        ("hyoka build (rerun, nothing new)", build, None, args.reps, False, ""),
+    ]  # fmt: skip
+    runs: dict[str, list[Run]] = {spec[0]: [] for spec in specs}
+    for round_no in range(args.reps):
+        for name, cmd, before, times, _, _ in specs:
+            if round_no < times:
+                if before:
+                    before()
+                runs[name].append(run(cmd))
+    rows: list[tuple[str, Stat, bool, str]] = []
+    for name, _, _, _, per_page, note in specs:
+        rs = runs[name]
+        stat = Stat(
+            statistics.median(r.seconds for r in rs),
+            statistics.median(r.cpu for r in rs),
+            max(r.peak_mib for r in rs),
+            all(r.ok for r in rs),
+        )
+        rows.append((name, stat, per_page, note if stat.ok else (note + " FAILED").strip()))
+    base = rows[0][1]
+    paired = [
+        (h.seconds / b.seconds, h.cpu / b.cpu)
+        for h, b in zip(
+            runs["hyoka extract --reader pdfium"], runs["pdfplumber extract_tables()"], strict=True
+        )
+    ]
 
     scale_rows = []
     sizes = [int(n) for n in args.scale.split(",")]
@@ -262,7 +266,7 @@ def main() -> None:
         f"{platform.system()} {platform.release()}; {time.strftime('%Y-%m-%d')}; load average "
         f"{load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end",
         f"Sample: {SAMPLE.name}, {pages} pages; medians of {args.reps} runs (Camelot/PyMuPDF: "
-        f"{few}); every run a fresh process.",
+        f"{few}), taken in turns; every run a fresh process.",
         "",
         "| what | median s | CPU s | pages/s | peak MiB | × pdfplumber (wall) | × pdfplumber (CPU) | note |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
@@ -275,6 +279,10 @@ def main() -> None:
         )
     cost = stages()
     lines += [
+        "",
+        f"Median of the {args.reps} ratios `hyoka extract` (pdfium) / pdfplumber `extract_tables()`, "
+        f"each from one round: {statistics.median(p[0] for p in paired):.2f} by wall time, "
+        f"{statistics.median(p[1] for p in paired):.2f} by CPU time.",
         "",
         f"Where `hyoka extract` spends CPU (seconds, one process, best of 3): interpreter and imports "
         f"{cost['imports'][0]:.2f}; reading the sample with pdfium {cost['pdfium'][0]:.2f}, with "
