@@ -1,7 +1,7 @@
 """Read one page with pdfium: glyphs and ruling edges as pdfplumber would report them.
 
 pdfminer interprets content streams in Python, which is most of what pdfplumber costs;
-pdfium (C++) parses the same page about ten times faster. What this module adds is the
+pdfium (C++) parses the same page several times faster. What this module adds is the
 translation to pdfplumber's conventions, so that the grid and text stages see the same
 page whichever reader ran:
 
