@@ -1,8 +1,13 @@
 """hyoka benchmark: medians and ratios against table-extraction baselines, on this machine, now.
 
 Every measurement is a fresh process (imports included), repeated; the table shows the
-median wall time, pages per second, peak memory (max RSS of the process) and the ratio to
-pdfplumber's own `extract_tables()` on every page, the floor for a pdfplumber-based tool.
+median wall time, pages per second, peak memory and the ratio to pdfplumber's own
+`extract_tables()` on every page (each page closed after use, as hyoka does).
+
+Peak memory is the larger of the measured process's own high-water mark (VmHWM, written by
+the process as it exits: ru_maxrss would include what a forked child inherits from this
+script) and the largest sum of proportional resident memory (Pss) over its whole process tree,
+sampled every 10 ms (hyoka reads each PDF in a forked child; `--workers N` runs N of them).
 
     python benchmarks/run.py                 # about three minutes on 2 cores
     python benchmarks/run.py --reps 3 --scale 1,4,16
@@ -22,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +41,9 @@ BASELINES = {
     "pdfplumber extract_tables()": (
         "import sys, pdfplumber\n"
         "with pdfplumber.open(sys.argv[1]) as pdf:\n"
-        "    [p.extract_tables() for p in pdf.pages]"
+        "    for page in pdf.pages:\n"
+        "        page.extract_tables()\n"
+        "        page.close()"
     ),
     "camelot lattice": "import sys, camelot\ncamelot.read_pdf(sys.argv[1], pages='all', flavor='lattice')",
     "pymupdf find_tables()": (
@@ -44,34 +52,128 @@ BASELINES = {
 }
 
 
+# Runs a module (-m NAME) or code (-c CODE) and writes its own VmHWM (KiB) when it exits.
+WRAPPER = """
+import atexit, os, runpy, sys
+def _peak():
+    status = open("/proc/self/status").read()
+    kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    open(os.environ["HYOKA_BENCH_PEAK"], "w").write(kib)
+atexit.register(_peak)
+mode, target, *rest = sys.argv[1:]
+if mode == "-m":
+    sys.argv = [target, *rest]
+    runpy.run_module(target, run_name="__main__", alter_sys=True)
+else:
+    sys.argv = ["-c", *rest]
+    exec(compile(target, "<benchmark>", "exec"), {"__name__": "__main__"})
+"""
+
+
 @dataclass
 class Run:
     seconds: float
+    cpu: float  # user + system seconds of the whole process tree
     peak_mib: float
     ok: bool
 
 
+def _tree(pid: int) -> list[int]:
+    """The process and all its descendants (Linux /proc)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo += [int(c) for c in fh.read().split()]
+        except OSError:
+            continue
+    return out
+
+
+def _tree_memory(pid: int) -> int:
+    """Bytes resident in the process tree, shared pages counted once (proportional set size:
+    a forked child shares its parent's pages until it writes them)."""
+    pids = _tree(pid)
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                pss = next(line for line in fh if line.startswith("Pss:"))
+            total += int(pss.split()[1]) * 1024
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
+
+
 def run(cmd: list[str], cwd: Path = ROOT) -> Run:
-    """Wall time and peak RSS of one child process."""
+    """Wall time, CPU time and peak memory of one command (``[PY, "-m"|"-c", target, *args]``)."""
+    with tempfile.NamedTemporaryFile(prefix="hyoka-peak-", delete=False) as fh:
+        peak_file = Path(fh.name)
+    env = {**os.environ, "HYOKA_BENCH_PEAK": str(peak_file)}
+    argv = [cmd[0], "-c", WRAPPER, *cmd[1:]]
+    peak, done = {"tree": 0}, threading.Event()
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            peak["tree"] = max(peak["tree"], _tree_memory(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(elapsed, usage.ru_maxrss / 1024, proc.returncode == 0)
+    text = peak_file.read_text()
+    peak_file.unlink()
+    own = int(text) * 1024 if text else 0
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(elapsed, cpu, max(own, peak["tree"]) / 2**20, proc.returncode == 0)
 
 
-def median_of(make_cmd, reps: int, before=None) -> tuple[float, float, bool]:
-    runs = []
-    for _ in range(reps):
-        if before:
-            before()
-        runs.append(run(make_cmd()))
-    return (
-        statistics.median(r.seconds for r in runs),
-        max(r.peak_mib for r in runs),
-        all(r.ok for r in runs),
+@dataclass
+class Stat:
+    seconds: float  # median wall time
+    cpu: float  # median CPU time (user + system, whole process tree)
+    peak_mib: float  # largest peak of the runs
+    ok: bool
+
+
+# CPU seconds of each stage of `hyoka extract`, in one process, best of three
+STAGES = """
+import sys, time
+from pathlib import Path
+start = time.process_time()
+import extract.cli, extract.pipeline
+from extract.grid import build_grid
+from extract.read import read_pdf
+from extract.settings import ExtractSettings
+imports = time.process_time() - start
+path = Path(sys.argv[1])
+for reader in ("pdfium", "pdfplumber"):
+    settings, read, grid = ExtractSettings(reader=reader), [], []
+    for _ in range(3):
+        t0 = time.process_time()
+        pages = list(read_pdf(path, settings).iter_pages())
+        t1 = time.process_time()
+        [build_grid(p, settings) for p in pages]
+        read.append(t1 - t0)
+        grid.append(time.process_time() - t1)
+    print(reader, min(read), min(grid))
+print("imports", imports)
+"""
+
+
+def stages() -> dict[str, tuple[float, ...]]:
+    done = subprocess.run(
+        [PY, "-c", STAGES, str(SAMPLE)], capture_output=True, text=True, cwd=ROOT, check=True
     )
+    return {line.split()[0]: tuple(float(v) for v in line.split()[1:]) for line in done.stdout.splitlines()}
 
 
 def pages_of(pdf: Path) -> int:
@@ -107,24 +209,46 @@ def main() -> None:
     args = parser.parse_args()
     pages = pages_of(SAMPLE)
     work = Path(tempfile.mkdtemp(prefix="hyoka-bench-"))
-    rows: list[tuple[str, float, float, float | None, str]] = []
-
-    base_cmd = [PY, "-c", BASELINES["pdfplumber extract_tables()"], str(SAMPLE)]
-    base, base_mem, _ = median_of(lambda: base_cmd, args.reps)
-    rows.append(("pdfplumber extract_tables()", base, base_mem, pages / base, "baseline"))
-    for name, code in list(BASELINES.items())[1:]:
-        t, mem, ok = median_of(lambda code=code: [PY, "-c", code, str(SAMPLE)], max(1, args.reps // 2 + 1))
-        rows.append((name, t, mem, pages / t, "" if ok else "not installed or failed"))
-    out = work / "out.json"
-    t, mem, ok = median_of(lambda: [PY, "-m", "extract", "extract", str(SAMPLE), "-o", str(out)], args.reps)
-    rows.append(("hyoka extract", t, mem, pages / t, "" if ok else "FAILED"))
-
-    db = work / "h.db"
+    load = os.getloadavg()[0]
+    few = max(1, args.reps // 2 + 1)
+    out, db = work / "out.json", work / "h.db"
+    extract = [PY, "-m", "extract", "extract", str(SAMPLE), "-o", str(out), "--reader"]
     build = [PY, "-m", "extract", "build", "--silent", "--db", str(db), str(SAMPLE)]
-    t, mem, ok = median_of(lambda: build, args.reps, before=lambda: db.unlink(missing_ok=True))
-    rows.append(("hyoka build (from scratch)", t, mem, pages / t, "" if ok else "FAILED"))
-    t, mem, ok = median_of(lambda: build, args.reps)
-    rows.append(("hyoka build (rerun, nothing new)", t, mem, None, "" if ok else "FAILED"))
+    # (name, command, before each run, runs, per page, note); run in turns, one of each per
+    # round, so a change in the machine's load falls on every row alike
+    specs = [
+        ("pdfplumber extract_tables()", [PY, "-c", BASELINES["pdfplumber extract_tables()"], str(SAMPLE)],
+         None, args.reps, True, "baseline"),
+        *((name, [PY, "-c", code, str(SAMPLE)], None, few, True, "") for name, code in list(BASELINES.items())[1:]),
+        ("hyoka extract --reader pdfium", [*extract, "pdfium"], None, args.reps, True, "default"),
+        ("hyoka extract --reader pdfplumber", [*extract, "pdfplumber"], None, args.reps, True, "the cross-check"),
+        ("hyoka build (from scratch)", build, lambda: db.unlink(missing_ok=True), args.reps, True, ""),
+        ("hyoka build (rerun, nothing new)", build, None, args.reps, False, ""),
+    ]  # fmt: skip
+    runs: dict[str, list[Run]] = {spec[0]: [] for spec in specs}
+    for round_no in range(args.reps):
+        for name, cmd, before, times, _, _ in specs:
+            if round_no < times:
+                if before:
+                    before()
+                runs[name].append(run(cmd))
+    rows: list[tuple[str, Stat, bool, str]] = []
+    for name, _, _, _, per_page, note in specs:
+        rs = runs[name]
+        stat = Stat(
+            statistics.median(r.seconds for r in rs),
+            statistics.median(r.cpu for r in rs),
+            max(r.peak_mib for r in rs),
+            all(r.ok for r in rs),
+        )
+        rows.append((name, stat, per_page, note if stat.ok else (note + " FAILED").strip()))
+    base = rows[0][1]
+    paired = [
+        (h.seconds / b.seconds, h.cpu / b.cpu)
+        for h, b in zip(
+            runs["hyoka extract --reader pdfium"], runs["pdfplumber extract_tables()"], strict=True
+        )
+    ]
 
     scale_rows = []
     sizes = [int(n) for n in args.scale.split(",")]
@@ -139,16 +263,31 @@ def main() -> None:
 
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}; {time.strftime('%Y-%m-%d')}",
+        f"{platform.system()} {platform.release()}; {time.strftime('%Y-%m-%d')}; load average "
+        f"{load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end",
         f"Sample: {SAMPLE.name}, {pages} pages; medians of {args.reps} runs (Camelot/PyMuPDF: "
-        f"{max(1, args.reps // 2 + 1)}); every run a fresh process.",
+        f"{few}), taken in turns; every run a fresh process.",
         "",
-        "| what | median s | pages/s | peak MiB | × pdfplumber | note |",
-        "|---|---:|---:|---:|---:|---|",
+        "| what | median s | CPU s | pages/s | peak MiB | × pdfplumber (wall) | × pdfplumber (CPU) | note |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for name, t, mem, pps, note in rows:
-        pps_text = f"{pps:.1f}" if pps else "—"
-        lines.append(f"| {name} | {t:.2f} | {pps_text} | {mem:.0f} | {t / base:.2f} | {note} |")
+    for name, st, per_page, note in rows:
+        pps = f"{pages / st.seconds:.1f}" if per_page else "—"
+        lines.append(
+            f"| {name} | {st.seconds:.2f} | {st.cpu:.2f} | {pps} | {st.peak_mib:.0f} | "
+            f"{st.seconds / base.seconds:.2f} | {st.cpu / base.cpu:.2f} | {note} |"
+        )
+    cost = stages()
+    lines += [
+        "",
+        f"Median of the {args.reps} ratios `hyoka extract` (pdfium) / pdfplumber `extract_tables()`, "
+        f"each from one round: {statistics.median(p[0] for p in paired):.2f} by wall time, "
+        f"{statistics.median(p[1] for p in paired):.2f} by CPU time.",
+        "",
+        f"Where `hyoka extract` spends CPU (seconds, one process, best of 3): interpreter and imports "
+        f"{cost['imports'][0]:.2f}; reading the sample with pdfium {cost['pdfium'][0]:.2f}, with "
+        f"pdfplumber {cost['pdfplumber'][0]:.2f}; grid and cell text {cost['pdfium'][1]:.2f}.",
+    ]
     lines += [
         "",
         f"Scaling: `hyoka build` from scratch of N renderings of the report ({copy_pages} pages each, "

@@ -12,14 +12,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from extract.errors import HyokaError
+from extract.isolate import run_isolated
 from extract.manifest import REPORT_KEY, overrides_digest, sha256_of, up_to_date
 from extract.settings import ExtractSettings
 
@@ -150,12 +149,12 @@ def _extract_one(job: tuple[Path, ExtractSettings | None]) -> Report | str:
 def _extract_all(
     pdfs: list[Path], settings: ExtractSettings | None, workers: int
 ) -> Iterator[tuple[Path, Report | str]]:
+    """Each PDF in its own forked child (see isolate.py): a crash in pdfium costs one file."""
+    import extract.pipeline  # noqa: F401  (imported once here, inherited by every fork)
+
     jobs = [(pdf, settings) for pdf in pdfs]
-    if workers <= 1 or len(jobs) <= 1:
-        yield from zip(pdfs, map(_extract_one, jobs), strict=True)
-        return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-        yield from zip(pdfs, pool.map(_extract_one, jobs), strict=True)
+    for pdf, (ok, value) in zip(pdfs, run_isolated(_extract_one, jobs, workers), strict=True):
+        yield pdf, value if ok or isinstance(value, str) else f"cannot extract ({value})"
 
 
 @dataclass

@@ -13,7 +13,7 @@ import click
 
 from extract.errors import HyokaError
 from extract.export import EXPORTABLE, export_table, format_rows
-from extract.settings import ExtractSettings
+from extract.settings import READERS, ExtractSettings
 
 
 def _fail(path: Path, exc: Exception) -> click.ClickException:
@@ -38,9 +38,19 @@ def layout_options(command):  # noqa: ANN001, ANN201 - a click decorator
     )(command)
 
 
-def settings_for(layout: str | None, layouts_dir: Path | None) -> ExtractSettings:
+def settings_for(layout: str | None, layouts_dir: Path | None, reader: str | None = None) -> ExtractSettings:
     folder = layouts_dir or (DEFAULT_LAYOUTS if DEFAULT_LAYOUTS.is_dir() else None)
-    return ExtractSettings(layout=layout, layouts=(str(folder),) if folder else ())
+    chosen = {"reader": reader} if reader else {}
+    return ExtractSettings(layout=layout, layouts=(str(folder),) if folder else (), **chosen)
+
+
+_READER = click.option(
+    "--reader",
+    type=click.Choice(READERS),
+    default=ExtractSettings().reader,
+    show_default=True,
+    help="PDF reader (pdfplumber: slower, a cross-check)",
+)
 
 
 @click.group()
@@ -53,20 +63,25 @@ def cli() -> None:
 @click.argument("pdf", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write JSON here")
 @layout_options
-def extract(pdf: Path, output: Path | None, layout: str | None, layouts_dir: Path | None) -> None:
+@_READER
+def extract(
+    pdf: Path, output: Path | None, layout: str | None, layouts_dir: Path | None, reader: str
+) -> None:
     """Extract one evaluation report PDF into JSON records.
 
     Example: hyoka extract raw/koganei-fy2020.pdf -o build/koganei-fy2020.json
     """
-    from extract.pipeline import extract_pdf
+    from extract.isolate import run_isolated
 
     if pdf.is_dir():
         raise click.ClickException(f"{pdf}: a folder, not a PDF (hyoka build reads folders)")
-    try:
-        report = extract_pdf(pdf, settings_for(layout, layouts_dir))
-    except Exception as exc:  # every failure becomes one line naming the file
-        raise _fail(pdf, exc) from None
-    text = report.model_dump_json(indent=2)
+    # read in a forked child: a crash inside pdfium (a signal) is one line, not a core dump
+    [(ok, answer)] = run_isolated(_extract_json, [(pdf, settings_for(layout, layouts_dir, reader))])
+    if not ok:
+        raise click.ClickException(f"{pdf.name}: {answer}")
+    failed, text = answer
+    if failed:
+        raise click.ClickException(text)
     if output is None:
         sys.stdout.write(text + "\n")
     else:
@@ -74,11 +89,23 @@ def extract(pdf: Path, output: Path | None, layout: str | None, layouts_dir: Pat
         output.write_text(text + "\n", encoding="utf-8")
 
 
+def _extract_json(job: tuple[Path, ExtractSettings]) -> tuple[bool, str]:
+    """(False, JSON) or (True, the one line naming the file and why it failed)."""
+    from extract.pipeline import extract_pdf
+
+    pdf, settings = job
+    try:
+        return False, extract_pdf(pdf, settings).model_dump_json(indent=2)
+    except Exception as exc:  # every failure becomes one line naming the file
+        return True, _fail(pdf, exc).message
+
+
 @cli.command(name="debug-page")
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("page", type=int)
 @layout_options
-def debug_page(pdf: Path, page: int, layout: str | None, layouts_dir: Path | None) -> None:
+@_READER
+def debug_page(pdf: Path, page: int, layout: str | None, layouts_dir: Path | None, reader: str) -> None:
     """Show one page as the pipeline sees it: kind, rebuilt cells (row, col, spans, bbox), free text.
 
     Example: hyoka debug-page raw/koganei-fy2020.pdf 9
@@ -88,7 +115,7 @@ def debug_page(pdf: Path, page: int, layout: str | None, layouts_dir: Path | Non
     from extract.pipeline import inspect_page
 
     try:
-        data = inspect_page(pdf, page, settings_for(layout, layouts_dir))
+        data = inspect_page(pdf, page, settings_for(layout, layouts_dir, reader))
     except (HyokaError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -149,6 +176,8 @@ DEFAULT_RAW = Path("raw")
     "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Extracting processes"
 )
 @click.option("--silent", is_flag=True, help="No progress bar")
+@layout_options
+@_READER
 def build(
     pdfs: tuple[Path, ...],
     db: Path,
@@ -158,6 +187,9 @@ def build(
     identity: Path,
     workers: int,
     silent: bool,
+    layout: str | None,
+    layouts_dir: Path | None,
+    reader: str,
 ) -> None:
     """Extract PDFs or folders of PDFs (default: every PDF in raw/) and load them into SQLite.
 
@@ -174,7 +206,7 @@ def build(
         try:
             result = build_database(
                 files, db, prune=prune, strict=strict, replace=replace, identity=identity,
-                workers=workers, on_file=lambda _: bar.update(1),
+                workers=workers, on_file=lambda _: bar.update(1), settings=settings_for(layout, layouts_dir, reader),
             )  # fmt: skip
         except StrictBuildFailed as exc:
             raise click.ClickException(f"{exc} (--strict: nothing was changed)") from None

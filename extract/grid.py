@@ -29,8 +29,8 @@ _DEFAULT_PADDING = 1.5
 def build_grid(page: RawPage, settings: ExtractSettings | None = None) -> PageGrid:
     """Turn one page's glyphs and edges into tables of cells plus free text lines."""
     settings = settings or ExtractSettings()
-    if page.too_many_objects:
-        return PageGrid(page.page_no, page.width, page.height, [], [], "too many objects on the page")
+    if page.refused:
+        return PageGrid(page.page_no, page.width, page.height, [], [], page.refused)
     tables = [_table(boxes, settings) for boxes in find_cell_boxes(page.edges, settings)]
     tables.sort(key=lambda t: (t.bbox.top, t.bbox.x0))
     free = _assign_chars(page.chars, tables)

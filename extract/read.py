@@ -15,11 +15,13 @@ from typing import Any
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFPasswordIncorrect
-from pdfminer.pdftypes import resolve1
+from pdfminer.pdfinterp import PDFResourceManager
 from pdfplumber.utils.exceptions import PdfminerException
 
+from extract import read_pdfium
 from extract.errors import PdfUnreadable
 from extract.manifest import sha256_of
+from extract.read_content import ContentTooLarge, PageFonts, Scan, Shown, estimate_objects, page_content, scan
 from extract.settings import ExtractSettings
 from schemas.grid import Char
 
@@ -39,7 +41,7 @@ class RawPage:
     height: float
     chars: list[Char]
     edges: list[dict[str, Any]]
-    too_many_objects: bool = False
+    refused: str | None = None  # why the page was not parsed (a limit), None when it was
 
 
 @dataclass
@@ -52,14 +54,17 @@ class PdfSource:
     settings: ExtractSettings
 
     def iter_pages(self) -> Iterator[RawPage]:
+        if self.settings.reader == "pdfium":
+            yield from _pdfium_pages(self.path, self.settings)
+            return
         with _open(self.path) as pdf:
             for page in pdf.pages:
                 try:
-                    raw = _read_page(page, self.settings)
+                    raw = _limited(page, self.settings)
+                    if isinstance(raw, Scan):
+                        raw = _read_page(page, self.settings)
                 except Exception as exc:  # a damaged content stream
-                    raise PdfUnreadable(
-                        self.path, f"damaged PDF: page {page.page_number} cannot be read ({_why(exc)})"
-                    ) from exc
+                    raise _damaged(self.path, page.page_number, exc) from exc
                 page.close()
                 yield raw
 
@@ -124,18 +129,30 @@ def _why(exc: BaseException) -> str:
     return f"{name}: {text[:100]}" if text else name
 
 
-def _content_bytes(page: Any) -> int:
-    """Decoded size of the page's content streams: known before any layout work is done."""
-    return sum(len(resolve1(stream).get_data()) for stream in page.page_obj.contents)
+def _damaged(path: Path, page_no: int, exc: Exception) -> PdfUnreadable:
+    return PdfUnreadable(path, f"damaged PDF: page {page_no} cannot be read ({_why(exc)})")
+
+
+def _limited(page: Any, settings: ExtractSettings) -> RawPage | Scan:
+    """A refused page when its content passes a limit, counted before any parser runs;
+    else what the scan of its content found."""
+    width, height = float(page.width), float(page.height)
+    limit = settings.max_content_bytes_per_page
+    try:
+        data = page_content(page.page_obj, limit)
+    except ContentTooLarge:
+        why = f"page content too large (over the limit of {limit} bytes)"
+        return RawPage(page.page_number, width, height, [], [], why)
+    scanned = scan(data)
+    count = estimate_objects(data, page.page_obj.resources, scanned)
+    if count > settings.max_objects_per_page:
+        why = f"too many objects on the page (up to {count}, limit {settings.max_objects_per_page})"
+        return RawPage(page.page_number, width, height, [], [], why)
+    return scanned
 
 
 def _read_page(page: Any, settings: ExtractSettings) -> RawPage:
-    if _content_bytes(page) > settings.max_content_bytes_per_page:
-        return RawPage(page.page_number, float(page.width), float(page.height), [], [], True)
     objects = page.objects
-    count = sum(len(v) for v in objects.values())
-    if count > settings.max_objects_per_page:
-        return RawPage(page.page_number, float(page.width), float(page.height), [], [], True)
     chars = [
         Char(
             text=c["text"],
@@ -154,3 +171,55 @@ def _read_page(page: Any, settings: ExtractSettings) -> RawPage:
         and (e["width"] if e["orientation"] == "h" else e["height"]) >= settings.min_edge_length
     ]
     return RawPage(page.page_number, float(page.width), float(page.height), chars, edges)
+
+
+class _Hints:
+    """The content stream's text-showing operators, for the pdfium reader (see read_content)."""
+
+    def __init__(self, fonts: PageFonts, shown: list[Shown]) -> None:
+        self.fonts, self.shown, self.count = fonts, shown, len(shown)
+
+    def descent(self, k: int) -> float | None:
+        return self.fonts.descent(self.shown[k].font)
+
+    def chars(self, k: int, size: float) -> list[tuple[str, float, float]]:
+        return self.fonts.chars(self.shown[k], size)
+
+    def lag(self, k: int) -> float:
+        return self.shown[k].lag
+
+
+def _pdfium_pages(path: Path, settings: ExtractSettings) -> Iterator[RawPage]:
+    """pdfium reads glyphs and paths; pdfminer only checks limits and names the fonts."""
+    with _open(path) as pdf:
+        try:
+            doc = read_pdfium.open_document(path, password="")
+        except read_pdfium.PdfiumError as exc:
+            raise PdfUnreadable(path, f"damaged PDF ({_why(exc)})") from exc
+        manager = PDFResourceManager(caching=True)
+        try:
+            for index, page in enumerate(pdf.pages):
+                try:
+                    raw = _limited(page, settings)
+                    if isinstance(raw, Scan):
+                        raw = _pdfium_page(doc, index, page, raw, manager, settings)
+                except Exception as exc:  # a damaged content stream
+                    raise _damaged(path, page.page_number, exc) from exc
+                page.close()
+                yield raw
+        finally:
+            doc.close()
+
+
+def _pdfium_page(
+    doc: Any, index: int, page: Any, scanned: Scan, manager: Any, settings: ExtractSettings
+) -> RawPage:
+    fonts = PageFonts(manager, page.page_obj.resources)
+    hints = _Hints(fonts, scanned.shown)
+    handle = doc[index]
+    try:
+        frame = read_pdfium.page_frame(handle)
+        chars, edges = read_pdfium.read_page(handle, frame, settings.min_edge_length, hints)
+    finally:
+        handle.close()
+    return RawPage(page.page_number, frame.width, frame.height, chars, edges)

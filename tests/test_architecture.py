@@ -15,6 +15,9 @@ ORDER = [
     "settings",
     "normalise",
     "layout",
+    "read_content",
+    "read_geometry",
+    "read_pdfium",
     "read",
     "text",
     "grid",
@@ -31,6 +34,7 @@ ORDER = [
     "records",
     "pipeline",
     "search",
+    "isolate",
     "identity",
     "load",
     "history",
@@ -43,7 +47,8 @@ ORDER = [
 ]
 EDGES = {
     "pdfplumber": {"read", "grid"},
-    "pdfminer": {"read"},
+    "pdfminer": {"read", "read_content"},
+    "pypdfium2": {"read_pdfium"},
     "sqlite_utils": {"load", "history"},
     "datasette": {"site", "serve"},
     "uvicorn": {"serve"},

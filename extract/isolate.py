@@ -1,0 +1,78 @@
+"""Run each file's extraction in a forked child, so a crash in a C library costs one file.
+
+pdfium is C++: a hostile PDF that makes it fault kills the process that called it, and a
+Python ``try`` cannot catch a signal. Each file is therefore read in a child forked from
+this process (imports already done, so a fork costs a few milliseconds), which sends its
+result back through a pipe; a child that dies by a signal becomes a one-line reason for
+that file, and the other files go on. Results come back in the order of the jobs, at most
+``workers`` children at a time.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import multiprocessing
+import signal
+from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+_FORK = multiprocessing.get_context("fork")
+
+
+def crash_reason(exitcode: int | None) -> str:
+    """What a user reads when the reading process died instead of answering."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"unreadable: the PDF reader crashed ({name})"
+    return f"unreadable: the PDF reader stopped without an answer (exit code {exitcode})"
+
+
+def _child(fn: Callable[[Any], Any], job: Any, conn: Connection) -> None:
+    faulthandler.disable()  # a crash is the parent's to report, in one line
+    try:
+        result: tuple[bool, Any] = (True, fn(job))
+    except BaseException as exc:  # the parent decides what an exception means
+        result = (False, exc)
+    try:
+        conn.send(result)
+    except Exception as exc:  # an unpicklable exception still gets its message home
+        conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+    conn.close()
+
+
+def run_isolated(fn: Callable[[Any], Any], jobs: list[Any], workers: int = 1) -> Iterator[tuple[bool, Any]]:
+    """(True, fn(job)) or (False, exception or crash reason str) per job, in the jobs' order."""
+    running: dict[int, tuple[Any, Connection]] = {}
+    done: dict[int, tuple[bool, Any]] = {}
+    next_job = next_out = 0
+    while next_out < len(jobs):
+        while next_job < len(jobs) and len(running) < max(1, workers):
+            receive, send = _FORK.Pipe(duplex=False)
+            proc = _FORK.Process(target=_child, args=(fn, jobs[next_job], send), daemon=True)
+            proc.start()
+            send.close()
+            running[next_job] = (proc, receive)
+            next_job += 1
+        if next_out not in done:
+            ready = wait([conn for _, conn in running.values()])
+            for index, (proc, conn) in list(running.items()):
+                if conn in ready:
+                    done[index] = _collect(proc, conn)
+                    del running[index]
+        while next_out in done:
+            yield done.pop(next_out)
+            next_out += 1
+
+
+def _collect(proc: Any, conn: Connection) -> tuple[bool, Any]:
+    try:
+        result = conn.recv()
+    except (EOFError, OSError):  # the child died before answering
+        result = None
+    conn.close()
+    proc.join()
+    return result if result is not None else (False, crash_reason(proc.exitcode))

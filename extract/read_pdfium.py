@@ -1,0 +1,358 @@
+"""Read one page with pdfium: glyphs and ruling edges as pdfplumber would report them.
+
+pdfminer interprets content streams in Python, which is most of what pdfplumber costs;
+pdfium (C++) parses the same page several times faster. What this module adds is the
+translation to pdfplumber's conventions, so that the grid and text stages see the same
+page whichever reader ran:
+
+- coordinates: pdfminer's page matrix (MediaBox origin, /Rotate), then pdfplumber's
+  top-left origin;
+- glyph boxes: the advance width across, the font size (from the font's descent) up, as
+  pdfminer builds them, not pdfium's tight glyph outlines;
+- glyphs pdfium invents (spaces, line ends) are dropped; text objects pdfium leaves out of
+  its text page because their glyphs have no outline (a lone space in its own font run)
+  are put back as the spaces they are;
+- paths: split at each ``m`` and sorted into lines, rectangles and curves exactly as
+  pdfminer does, so their edges are pdfplumber's edges.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from extract.read_geometry import Frame, Matrix, compose, frame_of, sort_subpaths
+from schemas.grid import Char
+
+_TEXT, _PATH, _FORM = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
+_MAX_FORM_DEPTH = 12
+_MAYBE_GENERATED = frozenset(" \r\n-\u00ad\ufffe")
+_P = ctypes.c_void_p
+
+
+def _fn(name: str, restype: Any, *argtypes: Any) -> Any:
+    """A private prototype taking plain addresses: no pointer objects to build per glyph."""
+    address = ctypes.cast(getattr(pdfium_c, name), ctypes.c_void_p).value
+    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
+
+
+_I, _F, _D = ctypes.c_int, ctypes.c_float, ctypes.c_double
+_count_chars = _fn("FPDFText_CountChars", _I, _P)
+_get_text = _fn("FPDFText_GetText", _I, _P, _I, _I, _P)
+_get_unicode = _fn("FPDFText_GetUnicode", ctypes.c_uint, _P, _I)
+_is_generated = _fn("FPDFText_IsGenerated", _I, _P, _I)
+_map_error = _fn("FPDFText_HasUnicodeMapError", _I, _P, _I)
+_text_object = _fn("FPDFText_GetTextObject", _P, _P, _I)
+_loose_box = _fn("FPDFText_GetLooseCharBox", _I, _P, _I, _P)
+_char_matrix = _fn("FPDFText_GetMatrix", _I, _P, _I, _P)
+_char_size = _fn("FPDFText_GetFontSize", _D, _P, _I)
+_char_origin = _fn("FPDFText_GetCharOrigin", _I, _P, _I, _P, _P)
+_obj_font = _fn("FPDFTextObj_GetFont", _P, _P)
+_obj_font_size = _fn("FPDFTextObj_GetFontSize", _I, _P, _P)
+_font_descent = _fn("FPDFFont_GetDescent", _I, _P, _F, _P)
+_font_ascent = _fn("FPDFFont_GetAscent", _I, _P, _F, _P)
+_obj_matrix = _fn("FPDFPageObj_GetMatrix", _I, _P, _P)
+_obj_type = _fn("FPDFPageObj_GetType", _I, _P)
+_page_count = _fn("FPDFPage_CountObjects", _I, _P)
+_page_object = _fn("FPDFPage_GetObject", _P, _P, _I)
+_form_count = _fn("FPDFFormObj_CountObjects", _I, _P)
+_form_object = _fn("FPDFFormObj_GetObject", _P, _P, ctypes.c_ulong)
+_segments = _fn("FPDFPath_CountSegments", _I, _P)
+_segment = _fn("FPDFPath_GetPathSegment", _P, _P, _I)
+_segment_point = _fn("FPDFPathSegment_GetPoint", _I, _P, _P, _P)
+_segment_type = _fn("FPDFPathSegment_GetType", _I, _P)
+_segment_close = _fn("FPDFPathSegment_GetClose", _I, _P)
+
+
+class PdfiumError(Exception):
+    """pdfium could not open the document or one of its pages."""
+
+
+def open_document(path: Path, password: str | None = None) -> Any:
+    """The pdfium document (closed by the caller); PdfiumError when pdfium refuses it."""
+    try:
+        return pdfium.PdfDocument(str(path), password=password)
+    except pdfium.PdfiumError as exc:
+        raise PdfiumError(str(exc)) from exc
+
+
+def page_frame(page: Any) -> Frame:
+    box = page.get_mediabox()
+    return frame_of(tuple(float(v) for v in box), page.get_rotation() % 360)
+
+
+class TextHints(Protocol):
+    """What the content stream says about the page's k-th text object (see read_content)."""
+
+    count: int
+
+    def descent(self, k: int) -> float | None: ...
+
+    def chars(self, k: int, size: float) -> list[tuple[str, float, float]]: ...
+
+    def lag(self, k: int) -> float: ...
+
+
+def read_page(
+    page: Any, frame: Frame, min_edge: float, hints: TextHints | None = None
+) -> tuple[list[Char], list[dict]]:
+    """Glyphs and ruling edges of one pdfium page, in pdfplumber's coordinates."""
+    lines: list[dict] = []
+    rects: list[dict] = []
+    curves: list[dict] = []
+    texts: list[tuple[int, Matrix]] = []
+    for obj, outer, top_level in _objects(_address(page.raw)):
+        kind = _obj_type(obj)
+        if kind == _PATH:
+            sort_subpaths(_subpaths(obj, outer, frame), lines, rects, curves)
+        elif kind == _TEXT and top_level:
+            texts.append((obj, outer))
+    if hints is not None and hints.count != len(texts):
+        hints = None  # the stream and pdfium disagree: keep pdfium's own reading
+    textpage = page.get_textpage()
+    try:
+        chars = _Glyphs(_address(textpage.raw), frame, texts, hints).read()
+    finally:
+        textpage.close()
+    edges = [
+        e
+        for e in lines + rects + curves
+        if e["orientation"] in ("h", "v")  # curves also yield diagonal edges: not rules
+        and (e["width"] if e["orientation"] == "h" else e["height"]) >= min_edge
+    ]
+    return chars, edges
+
+
+def _address(handle: Any) -> int:
+    return ctypes.cast(handle, ctypes.c_void_p).value or 0
+
+
+def _objects(page: int) -> Iterator[tuple[int, Matrix, bool]]:
+    """Every page object in content order, forms opened, with the matrix of its container."""
+    identity = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    yield from _walk(_page_count(page), lambda i: _page_object(page, i), identity, 0)
+
+
+def _walk(count: int, get: Any, outer: Matrix, depth: int) -> Iterator[tuple[int, Matrix, bool]]:
+    for i in range(count):
+        obj = get(i)
+        if not obj:
+            continue
+        if _obj_type(obj) == _FORM:
+            if depth < _MAX_FORM_DEPTH:
+                inner = compose(_matrix(obj), outer)
+                getter = (lambda form: lambda j: _form_object(form, j))(obj)
+                yield from _walk(_form_count(obj), getter, inner, depth + 1)
+            continue
+        yield obj, outer, depth == 0
+
+
+def _matrix(obj: int) -> Matrix:
+    m = pdfium_c.FS_MATRIX()
+    if not _obj_matrix(obj, ctypes.byref(m)):
+        return (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+
+def _subpaths(obj: int, outer: Matrix, frame: Frame) -> list[tuple[str, list[tuple[float, float]]]]:
+    """The path's subpaths as pdfminer sees them: operator letters and end points."""
+    a, b, c, d, e, f = compose(_matrix(obj), outer)
+    x, y = ctypes.c_float(), ctypes.c_float()
+    px, py = ctypes.byref(x), ctypes.byref(y)
+    out: list[tuple[str, list[tuple[float, float]]]] = []
+    ops: list[str] = []
+    pts: list[tuple[float, float]] = []
+    pending_curve = 0
+    for i in range(_segments(obj)):
+        seg = _segment(obj, i)
+        kind = _segment_type(seg)
+        _segment_point(seg, px, py)
+        point = frame.point(a * x.value + c * y.value + e, b * x.value + d * y.value + f)
+        if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
+            if ops:
+                out.append(("".join(ops), pts))
+            ops, pts = ["m"], [point]
+        elif kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+            pending_curve += 1
+            if pending_curve == 3:  # pdfium keeps the two control points; pdfminer the end point
+                ops.append("c")
+                pts.append(point)
+                pending_curve = 0
+        else:
+            ops.append("l")
+            pts.append(point)
+        if _segment_close(seg) and ops:
+            ops.append("h")
+            pts.append(pts[0])
+    if ops:
+        out.append(("".join(ops), pts))
+    return out
+
+
+@dataclass
+class _Run:
+    """What the glyphs of one text object share: matrix, font size, baseline, descent."""
+
+    m: Matrix
+    size: float
+    base: float
+    descent: float
+    upright: bool
+    shift: float = 0.0  # along the baseline, to where pdfminer places the glyphs
+    tight: bool = False  # pdfium's "loose" box is the glyph outline (a font without ascent)
+
+
+class _Glyphs:
+    """The text page's glyphs as pdfminer boxes them; what pdfium leaves out is put back."""
+
+    def __init__(self, tp: int, frame: Frame, texts: list[tuple[int, Matrix]], hints: TextHints | None):
+        self.tp, self.frame, self.texts, self.hints = tp, frame, texts, hints
+        self.order = {obj: k for k, (obj, _) in enumerate(texts)}
+        self.runs: dict[int, _Run] = {}
+
+    def read(self) -> list[Char]:
+        tp, frame = self.tp, self.frame
+        box_of = frame.box
+        count = _count_chars(tp)
+        text = self._text(count)
+        box = pdfium_c.FS_RECTF()
+        pbox = ctypes.byref(box)
+        out: list[Char] = []
+        where: dict[int, list[int]] = {}  # each text object's glyphs in ``out``
+        spaced: set[int] = set()  # objects with a blank pdfium kept, or with tight boxes
+        for i in range(count):
+            ch = text[i]
+            if ch in _MAYBE_GENERATED and _is_generated(tp, i):
+                continue
+            obj = _text_object(tp, i) or 0
+            run = self.runs.get(obj) or self._run(obj, i)
+            where.setdefault(obj, []).append(len(out))
+            if ch.isspace() or run.tight:
+                spaced.add(obj)
+            if _map_error(tp, i) == 1:
+                ch = "(cid:0)"
+            elif ch == "\ufffe":  # pdfium's mark for a hyphen that ends a line
+                ch = "-"
+            _loose_box(tp, i, pbox)
+            if run.upright:
+                low = run.base + run.m[3] * run.descent * run.size
+                high = low + run.m[3] * run.size
+                x0, top, x1, bottom = box_of(box.left - run.shift, low, box.right - run.shift, high)
+            else:  # turned a quarter: the advance runs along y, the font size along x
+                low = run.base + run.m[2] * run.descent * run.size
+                high = low + run.m[2] * run.size
+                x0, top, x1, bottom = box_of(low, box.bottom - run.shift, high, box.top - run.shift)
+            out.append(Char(ch, x0, top, x1, bottom, bottom - top))
+        if self.hints is not None:
+            out = self._restore_blanks(out, {obj: where[obj] for obj in spaced})
+        return out
+
+    def _restore_blanks(self, out: list[Char], spaced: dict[int, list[int]]) -> list[Char]:
+        """Put back the blanks pdfium drops: text objects of blanks only (their glyphs have no
+        outline, so its text page skips them), and all but the first of a run of blanks; and
+        give glyphs whose pdfium box is their outline pdfminer's advance box."""
+        assert self.hints is not None
+        drop: set[int] = set()
+        for k, (obj, outer) in enumerate(self.texts):
+            if obj not in self.runs:
+                out.extend(_blank_chars(obj, outer, self.frame, self.hints, k))
+            elif obj in spaced:
+                kept = [out[i] for i in spaced[obj]]
+                full = _blank_chars(obj, outer, self.frame, self.hints, k)
+                merged = _merge_blanks(kept, full, self.runs[obj].tight)
+                if merged is not None:
+                    drop.update(spaced[obj])
+                    out.extend(merged)
+        return [c for i, c in enumerate(out) if i not in drop] if drop else out
+
+    def _text(self, count: int) -> str:
+        buf = (ctypes.c_ushort * (count + 1))()
+        _get_text(self.tp, 0, count, buf)
+        text = bytes(buf)[: 2 * count].decode("utf-16-le", errors="replace")
+        if len(text) != count:  # characters beyond the BMP: one call per character instead
+            text = "".join(chr(_get_unicode(self.tp, i) or 0xFFFD) for i in range(count))
+        return text
+
+    def _run(self, obj: int, i: int) -> _Run:
+        m = pdfium_c.FS_MATRIX()
+        _char_matrix(self.tp, i, ctypes.byref(m))
+        ox, oy = ctypes.c_double(), ctypes.c_double()
+        _char_origin(self.tp, i, ctypes.byref(ox), ctypes.byref(oy))
+        upright = abs(m.b) <= abs(m.a)
+        k = self.order.get(obj)
+        descent = self.hints.descent(k) if self.hints is not None and k is not None else None
+        if descent is None:
+            descent = _pdfium_descent(obj)
+        lag = self.hints.lag(k) if self.hints is not None and k is not None else 0.0
+        run = _Run(
+            (m.a, m.b, m.c, m.d, m.e, m.f),
+            _char_size(self.tp, i),
+            oy.value if upright else ox.value,
+            descent,
+            upright,
+            lag * (m.a if upright else m.b),
+            _tight_boxes(obj),
+        )
+        self.runs[obj] = run
+        return run
+
+
+def _tight_boxes(obj: int) -> bool:
+    """pdfium falls back to the glyph outline for a font whose ascent equals its descent."""
+    font = _obj_font(obj) if obj else None
+    ascent, descent = ctypes.c_float(), ctypes.c_float()
+    if not font or not _font_ascent(font, 1.0, ctypes.byref(ascent)):
+        return False
+    _font_descent(font, 1.0, ctypes.byref(descent))
+    return ascent.value == descent.value
+
+
+def _pdfium_descent(obj: int) -> float:
+    font = _obj_font(obj) if obj else None
+    value = ctypes.c_float()
+    if font and _font_descent(font, 1.0, ctypes.byref(value)):
+        return value.value
+    return 0.0
+
+
+def _merge_blanks(kept: list[Char], full: list[Char], tight: bool) -> list[Char] | None:
+    """pdfium's glyphs of one object with the blanks it dropped put back from the content
+    stream's reading of it (all of that reading when pdfium's boxes are glyph outlines);
+    None when there is nothing to change or the two readings disagree."""
+    if len(full) < len(kept) or (len(full) == len(kept) and not tight):
+        return None
+    out: list[Char] = []
+    j = 0
+    for ch in full:
+        if j < len(kept) and kept[j].text == ch.text:
+            out.append(ch if tight else kept[j])
+            j += 1
+        elif ch.text.isspace():
+            out.append(ch)
+        else:
+            return None
+    return out if j == len(kept) else None
+
+
+def _blank_chars(obj: int, outer: Matrix, frame: Frame, hints: TextHints, k: int) -> list[Char]:
+    """The characters of text object k as the content stream shows them, placed as pdfminer
+    places them: for what pdfium's text page leaves out."""
+    a, b, c, d, e, f = compose(_matrix(obj), outer)
+    size = ctypes.c_float()
+    if b or c or not _obj_font_size(obj, ctypes.byref(size)):
+        return []
+    fs = size.value
+    descent = hints.descent(k) or 0.0
+    e -= hints.lag(k) * a
+    low, high = f + d * descent * fs, f + d * (descent + 1) * fs
+    out = []
+    for text, start, end in hints.chars(k, fs):
+        x0, top, x1, bottom = frame.box(e + a * start, low, e + a * end, high)
+        out.append(Char(text=text, x0=x0, top=top, x1=x1, bottom=bottom, size=bottom - top))
+    return out
