@@ -6,6 +6,7 @@ pdfplumber's own `extract_tables()` on every page, the floor for a pdfplumber-ba
 
     python benchmarks/run.py                 # about three minutes on 2 cores
     python benchmarks/run.py --reps 3 --scale 1,4,16
+    python benchmarks/run.py --corpus 10,1000        # a grown database instead: see corpus_scale.py
 
 Camelot and PyMuPDF are optional: install them with `pip install -e '.[bench]'`; a missing
 baseline is reported as such.
@@ -103,8 +104,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--scale", default="1,4,16,64")
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "benchmark.md")
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--corpus", default=None, help="Only the corpus benchmark, at these sizes (e.g. 10,1000,10000)"
+    )
     args = parser.parse_args()
+    if args.corpus:
+        run_corpus(args.corpus, args.out)
+        return
+    args.out = args.out or ROOT / "build" / "benchmark.md"
     pages = pages_of(SAMPLE)
     work = Path(tempfile.mkdtemp(prefix="hyoka-bench-"))
     rows: list[tuple[str, float, float, float | None, str]] = []
@@ -168,6 +176,14 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     shutil.rmtree(work, ignore_errors=True)
+
+
+def run_corpus(sizes: str, out: Path | None) -> None:
+    """`--corpus N,...`: a database grown to N reports (benchmarks/corpus_scale.py)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import corpus_scale
+
+    corpus_scale.main([int(n) for n in sizes.split(",")], out or ROOT / "build" / "benchmark-corpus.md")
 
 
 if __name__ == "__main__":

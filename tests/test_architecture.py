@@ -30,6 +30,7 @@ ORDER = [
     "forms",
     "records",
     "pipeline",
+    "batch",
     "search",
     "identity",
     "load",
@@ -49,6 +50,7 @@ EDGES = {
     "uvicorn": {"serve"},
     "vl_convert": {"site"},
     "click": {"cli"},
+    "dask": {"batch"},
 }
 
 
