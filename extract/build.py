@@ -178,6 +178,8 @@ def _finish(
     if folder:
         store_setting(db, "pdf_folder", folder)
     db.close()
+    with tmp.open("rb+") as fh:
+        os.fsync(fh.fileno())  # whole on disk before it takes the database's name
     os.replace(tmp, db_path)
     return True
 
@@ -193,7 +195,7 @@ def _working_copy(db_path: Path) -> Iterator[tuple[Database, Path]]:
     tmp = db_path.with_name(f"{db_path.name}.tmp-{os.getpid()}")
     if db_path.exists():
         shutil.copyfile(db_path, tmp)
-    db = open_database(tmp)
+    db = open_database(tmp, scratch=True)
     try:
         yield db, tmp
     finally:

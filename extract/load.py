@@ -149,7 +149,7 @@ FTS = {
     ),
     "comments_fts": ("SELECT id, policy_title, opinion, response FROM comments", "report_id"),
 }
-FTS_OPTIONS = "content='', columnsize=0, tokenize='unicode61 remove_diacritics 0'"
+FTS_OPTIONS = "content='', tokenize='unicode61 remove_diacritics 0'"
 SHAPE_VERSION = "2"  # of DERIVED and FTS: a database built with another is rebuilt once
 
 
@@ -198,11 +198,22 @@ _CHILDREN = (
 )
 
 
-def open_database(path: Path) -> Database:
-    return Database(path)
+def open_database(path: Path, scratch: bool = False) -> Database:
+    """``scratch``: a working copy that is thrown away unless the build ends, so no commit
+    waits for the disk (the build syncs the file once, before renaming it in)."""
+    db = Database(path)
+    if scratch:
+        db.execute("PRAGMA journal_mode = MEMORY")
+        db.execute("PRAGMA synchronous = OFF")
+    return db
+
+
+PAGE_SIZE = 16384  # rows of a couple of KB fill large pages better (12 % smaller than 4096 at 1,000 reports)
 
 
 def ensure_tables(db: Database) -> None:
+    if not db.execute("select count(*) from sqlite_master").fetchone()[0]:
+        db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # only a new file takes it
     for name, (columns, pk, fks) in TABLES.items():
         if not db[name].exists():
             db[name].create(columns, pk=pk, foreign_keys=fks)

@@ -148,3 +148,21 @@ def _check_whole(db: Path) -> int:
         links = conn.execute("select count(*) from evaluation_links").fetchone()[0]
         assert links == rows
         return conn.execute("select count(*) from reports").fetchone()[0]
+
+
+def test_a_server_reading_during_a_build_keeps_its_snapshot(tmp_path_factory, extracted: dict) -> None:
+    """Why the build writes a copy and renames it, not the file in place: the site opens the
+    database immutable, and an in-place write under an open immutable connection reads as a
+    malformed database. The renamed copy leaves the open file as it was."""
+    work = tmp_path_factory.mktemp("live")
+    db = work / "h.db"
+    shutil.copyfile(_corpus_db(tmp_path_factory, extracted), db)
+    reader = sqlite3.connect(f"file:{db}?immutable=1", uri=True)
+    try:
+        assert reader.execute("select count(*) from reports").fetchone()[0] == CORPUS
+        _build([corpus.write(corpus.variant(extracted, 777_777), work / "json")], db)
+        assert reader.execute("select count(*) from evaluation_rows").fetchone()[0] == CORPUS * 58
+        assert reader.execute("select count(*) from reports").fetchone()[0] == CORPUS
+    finally:
+        reader.close()
+    assert _check_whole(db) == CORPUS + 1
