@@ -7,8 +7,9 @@ size to the next. For each size: the build that grew it, adding one real PDF (me
 copies of the database), its size, and the site: `hyoka serve` is started on a loopback port
 and each page is fetched once to warm up, then 3 times (median).
 
-    python benchmarks/run.py --corpus 10,1000          # about 5 minutes on 2 cores
-    python benchmarks/run.py --corpus 10,1000,10000    # about an hour more
+    python benchmarks/run.py --corpus 10,1000          # about 2 minutes on 2 cores
+    python benchmarks/run.py --corpus 10,1000,10000    # about 9 minutes, 8 GB of free disk
+    python benchmarks/run.py --extract-many 8          # s per PDF: 1 and 2 processes, Dask
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -74,9 +76,13 @@ def fetch(url: str) -> tuple[float, bytes]:
     return time.perf_counter() - start, body
 
 
-def timed(url: str, reps: int = 3) -> float:
-    fetch(url)  # warm up: the first visit opens connections and reads the schema
-    return statistics.median(fetch(url)[0] for _ in range(reps))
+def timed(url: str, reps: int = 3) -> float | str:
+    """Median seconds, or what the server answered instead (e.g. over its 3 s query limit)."""
+    try:
+        fetch(url)  # warm up: the first visit opens connections and reads the schema
+        return statistics.median(fetch(url)[0] for _ in range(reps))
+    except urllib.error.HTTPError as exc:
+        return f"HTTP {exc.code} (over the time limit)" if exc.code == 400 else f"HTTP {exc.code}"
 
 
 def site_times(db: Path) -> dict[str, float | str]:
@@ -116,8 +122,10 @@ def _wait_for(url: str) -> None:
             time.sleep(0.2)
 
 
-def measure(sizes: list[int]) -> list[dict[str, float | str]]:
-    work = Path(tempfile.mkdtemp(prefix="hyoka-corpus-"))
+def measure(sizes: list[int], keep: Path | None = None) -> list[dict[str, float | str]]:
+    """``keep``: work there and leave the database (corpus.db) for a look afterwards."""
+    work = keep or Path(tempfile.mkdtemp(prefix="hyoka-corpus-"))
+    work.mkdir(parents=True, exist_ok=True)
     db, sample_json = work / "corpus.db", work / "sample.json"
     hyoka("extract", str(SAMPLE), "-o", str(sample_json))
     sample = json.loads(sample_json.read_text(encoding="utf-8"))
@@ -137,9 +145,10 @@ def measure(sizes: list[int]) -> list[dict[str, float | str]]:
             }  # fmt: skip
             column.update(site_times(db))
             columns.append(column)
-            print(f"N = {n}: done", file=sys.stderr, flush=True)
+            print(table(columns), file=sys.stderr, flush=True)  # so far
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(work, ignore_errors=True)
     return columns
 
 
@@ -163,10 +172,10 @@ def _cell(value: float | str | int) -> str:
     return str(value)
 
 
-def main(sizes: list[int], out: Path) -> None:
+def main(sizes: list[int], out: Path, keep: Path | None = None) -> None:
     import platform
 
-    columns = measure(sizes)
+    columns = measure(sizes, keep)
     text = (
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"{time.strftime('%Y-%m-%d')}. Times in seconds (site: median of 3 after a warm-up).\n\n"
@@ -176,3 +185,31 @@ def main(sizes: list[int], out: Path) -> None:
     print(text)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
+
+
+def extract_per_pdf(n: int) -> str:
+    """Seconds per PDF for `hyoka extract` of n copies of the sample into a folder: one process,
+    two local processes, and a Dask LocalCluster on loopback (2 workers of 1 thread)."""
+    from distributed import LocalCluster
+
+    work = Path(tempfile.mkdtemp(prefix="hyoka-extract-"))
+    pdfs = work / "pdfs"
+    pdfs.mkdir()
+    for k in range(n):
+        shutil.copyfile(SAMPLE, pdfs / f"copy-{k:03d}.pdf")
+    rows = []
+    try:
+        for label, extra in (("1 process", []), ("2 local processes", ["--workers", "2"])):
+            rows.append((label, hyoka("extract", str(pdfs), "-o", str(work / label), *extra) / n))
+        with LocalCluster(
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        ) as cluster:
+            seconds = hyoka(
+                "extract", str(pdfs), "-o", str(work / "dask"), "--scheduler", cluster.scheduler_address
+            )
+            rows.append(("Dask LocalCluster, 2 workers", seconds / n))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    lines = [f"`hyoka extract` of {n} copies of {SAMPLE.name} into a folder (s per PDF, one run):", ""]
+    lines += ["| how | s per PDF |", "|---|---:|"] + [f"| {label} | {s:.2f} |" for label, s in rows]
+    return "\n".join(lines)

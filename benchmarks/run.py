@@ -108,9 +108,19 @@ def main() -> None:
     parser.add_argument(
         "--corpus", default=None, help="Only the corpus benchmark, at these sizes (e.g. 10,1000,10000)"
     )
+    parser.add_argument("--corpus-keep", type=Path, default=None, help="Build the corpus there and keep it")
+    parser.add_argument(
+        "--extract-many", type=int, default=0, help="Only: extract N copies, locally and on Dask"
+    )
     args = parser.parse_args()
+    if args.extract_many:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        import corpus_scale
+
+        print(corpus_scale.extract_per_pdf(args.extract_many))
+        return
     if args.corpus:
-        run_corpus(args.corpus, args.out)
+        run_corpus(args.corpus, args.out, args.corpus_keep)
         return
     args.out = args.out or ROOT / "build" / "benchmark.md"
     pages = pages_of(SAMPLE)
@@ -178,12 +188,13 @@ def main() -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
-def run_corpus(sizes: str, out: Path | None) -> None:
+def run_corpus(sizes: str, out: Path | None, keep: Path | None) -> None:
     """`--corpus N,...`: a database grown to N reports (benchmarks/corpus_scale.py)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import corpus_scale
 
-    corpus_scale.main([int(n) for n in sizes.split(",")], out or ROOT / "build" / "benchmark-corpus.md")
+    sizes_given = [int(n) for n in sizes.split(",")]
+    corpus_scale.main(sizes_given, out or ROOT / "build" / "benchmark-corpus.md", keep)
 
 
 if __name__ == "__main__":
