@@ -11,6 +11,7 @@ sampled every 10 ms (hyoka reads each PDF in a forked child; `--workers N` runs 
 
     python benchmarks/run.py                 # about three minutes on 2 cores
     python benchmarks/run.py --reps 3 --scale 1,4,16
+    python benchmarks/run.py --corpus 10,1000        # a grown database instead: see corpus_scale.py
 
 Camelot and PyMuPDF are optional: install them with `pip install -e '.[bench]'`; a missing
 baseline is reported as such.
@@ -205,8 +206,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--scale", default="1,4,16,64")
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "benchmark.md")
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--corpus", default=None, help="Only the corpus benchmark, at these sizes (e.g. 10,1000,10000)"
+    )
+    parser.add_argument("--corpus-keep", type=Path, default=None, help="Build the corpus there and keep it")
+    parser.add_argument(
+        "--extract-many", type=int, default=0, help="Only: extract N copies, locally and on Dask"
+    )
     args = parser.parse_args()
+    if args.extract_many:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        import corpus_scale
+
+        print(corpus_scale.extract_per_pdf(args.extract_many))
+        return
+    if args.corpus:
+        run_corpus(args.corpus, args.out, args.corpus_keep)
+        return
+    args.out = args.out or ROOT / "build" / "benchmark.md"
     pages = pages_of(SAMPLE)
     work = Path(tempfile.mkdtemp(prefix="hyoka-bench-"))
     load = os.getloadavg()[0]
@@ -307,6 +325,15 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     shutil.rmtree(work, ignore_errors=True)
+
+
+def run_corpus(sizes: str, out: Path | None, keep: Path | None) -> None:
+    """`--corpus N,...`: a database grown to N reports (benchmarks/corpus_scale.py)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import corpus_scale
+
+    sizes_given = [int(n) for n in sizes.split(",")]
+    corpus_scale.main(sizes_given, out or ROOT / "build" / "benchmark-corpus.md", keep)
 
 
 if __name__ == "__main__":

@@ -64,9 +64,8 @@ def build_database(
             if on_file:
                 on_file(pdf)
         return BuildResult(unchanged=[p.name for p in pdfs])
-    result = BuildResult()
-    with _working_copy(db_path) as (db, tmp):
-        state = _State(db, result, replace)
+
+    def fill(state: _State) -> None:
         todo: list[Path] = []
         for pdf in pdfs:
             reason = state.check(pdf)
@@ -85,30 +84,102 @@ def build_database(
             reason = outcome if isinstance(outcome, str) else state.load(pdf, outcome)
             if reason:
                 state.fail(pdf, reason, strict)
-        changed = bool(result.loaded or result.removed or not db_path.exists())
-        folders = {p.resolve().parent for p in pdfs}  # where serve finds the PDFs again
-        folder = str(folders.pop()) if len(folders) == 1 else None
-        result.written = _finish(db, tmp, db_path, identity, changed, folder)
+
+    folders = {p.resolve().parent for p in pdfs}  # where serve finds the PDFs again
+    return _build(db_path, replace, identity, str(folders.pop()) if len(folders) == 1 else None, fill)
+
+
+def build_from_json(
+    files: list[Path],
+    db_path: Path,
+    *,
+    prune: bool = False,
+    strict: bool = False,
+    replace: bool = False,
+    identity: Path | None = None,
+    on_file: Callable[[Path], None] | None = None,
+) -> BuildResult:
+    """Load reports extracted elsewhere (`hyoka extract -o DIR`, one JSON per PDF) in this one
+    writer; a report is known by the SHA-256 and file name of its PDF, as when built from it."""
+
+    def fill(state: _State) -> None:
+        reports: list[tuple[Path, Report]] = []
+        for path in files:
+            outcome = _read_report(path)
+            if isinstance(outcome, str):
+                state.fail(path, outcome, strict)
+            elif not state.known_as(outcome):
+                reports.append((Path(outcome.report.source.file), outcome))
+            if on_file:
+                on_file(path)
+        if prune:
+            state.prune_names({r.report.source.file for r in reports} | state.names_seen())
+        for pdf, report in reports:
+            reason = state.load(pdf, report)
+            if reason:
+                state.fail(pdf, reason, strict)
+
+    return _build(db_path, replace, identity, None, fill)
+
+
+def _read_report(path: Path) -> Report | str:
+    """One extracted report; a reason when the file is not one."""
+    from pydantic import ValidationError
+
+    from schemas.report import Report
+
+    try:
+        return Report.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        return f"cannot read the file ({exc.strerror})"
+    except ValidationError as exc:
+        return f"not an extracted report ({exc.error_count()} error(s), first: {exc.errors()[0]['msg']})"
+
+
+def _build(
+    db_path: Path, replace: bool, identity: Path | None, folder: str | None, fill: Callable[[_State], None]
+) -> BuildResult:
+    """Open a working copy, let ``fill`` load and remove reports, link and swap it in."""
+    result = BuildResult()
+    with _working_copy(db_path) as (db, tmp):
+        from extract.load import ensure_db_shape
+
+        reshaped = ensure_db_shape(db)  # from here on, each report keeps its own index rows
+        state = _State(db, result, replace)
+        fill(state)
+        changed = bool(result.loaded or result.removed or not db_path.exists() or reshaped)
+        series = None if reshaped else state.series
+        result.written = _finish(db, tmp, db_path, identity, changed, folder, series)
     return result
 
 
 def _finish(
-    db: Database, tmp: Path, db_path: Path, identity: Path | None, changed: bool, folder: str | None
+    db: Database,
+    tmp: Path,
+    db_path: Path,
+    identity: Path | None,
+    changed: bool,
+    folder: str | None,
+    series: set[str] | None,
 ) -> bool:
-    """Shape, link and swap the working copy in, if anything changed; whether it was written."""
+    """Link the series that changed (all when ``series`` is None or the overrides changed) and
+    swap the working copy in, if anything changed; whether it was written."""
     from extract.history import link_reports, load_overrides
-    from extract.load import ensure_db_shape, store_setting, stored_setting
+    from extract.load import ensure_views, store_setting, stored_setting
 
     digest = overrides_digest(identity)
     same_folder = folder is None or stored_setting(db, "pdf_folder") == folder
-    if not changed and same_folder and stored_setting(db, "identity_digest") == digest:
+    same_overrides = stored_setting(db, "identity_digest") == digest
+    if not changed and same_folder and same_overrides:
         return False
-    ensure_db_shape(db)
-    link_reports(db, load_overrides(identity))
+    ensure_views(db)
+    link_reports(db, load_overrides(identity), series if same_overrides else None)
     store_setting(db, "identity_digest", digest)
     if folder:
         store_setting(db, "pdf_folder", folder)
     db.close()
+    with tmp.open("rb+") as fh:
+        os.fsync(fh.fileno())  # whole on disk before it takes the database's name
     os.replace(tmp, db_path)
     return True
 
@@ -124,7 +195,7 @@ def _working_copy(db_path: Path) -> Iterator[tuple[Database, Path]]:
     tmp = db_path.with_name(f"{db_path.name}.tmp-{os.getpid()}")
     if db_path.exists():
         shutil.copyfile(db_path, tmp)
-    db = open_database(tmp)
+    db = open_database(tmp, scratch=True)
     try:
         yield db, tmp
     finally:
@@ -167,6 +238,7 @@ class _State:
     known: dict[str, dict] = field(default_factory=dict)
     by_file: dict[str, str] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
+    series: set[str] = field(default_factory=set)  # of the reports added or removed: linked again
 
     def __post_init__(self) -> None:
         from extract.load import loaded_reports
@@ -220,12 +292,15 @@ class _State:
             self._delete(clash)
         if pdf.name in self.by_file:  # the PDF changed: its new content replaces the old report
             self._delete(self.by_file[pdf.name], count=False)
-        from extract.load import load_report
+        from extract.load import load_report, series_key
 
         load_report(self.db, report)
+        self.series.add(series_key(report))
         if report.problems:
             self.result.partial.append((pdf.name, [f"p.{p.page}: {p.message}" for p in report.problems]))
-        self.known[sha] = {"file": pdf.name, **dict(zip(REPORT_KEY, key, strict=True))}
+        self.known[sha] = {
+            "file": pdf.name, "series": series_key(report), **dict(zip(REPORT_KEY, key, strict=True))
+        }  # fmt: skip
         self.by_file[pdf.name] = sha
         self.seen.add(sha)
         self.result.loaded.append(pdf.name)
@@ -238,21 +313,38 @@ class _State:
 
         return bool(item_keys(self.db, sha) & item_keys(report))
 
+    def known_as(self, report: Report) -> bool:
+        """Whether this report is loaded already under its own file name (then unchanged)."""
+        sha, name = report.report.source.sha256, report.report.source.file
+        if sha not in self.known or self.known[sha]["file"] != name:
+            return False
+        self.seen.add(sha)
+        self.result.unchanged.append(name)
+        return True
+
+    def names_seen(self) -> set[str]:
+        return {self.known[sha]["file"] for sha in self.seen if sha in self.known}
+
     def prune(self, pdfs: list[Path]) -> None:
         """Remove reports whose PDF is no longer given; never when a given path is unreadable."""
         if any(not p.is_file() for p in pdfs):
             self.result.warnings.append("--prune: some given PDFs are missing, so nothing was removed")
             return
-        names = {p.name for p in pdfs}
+        self.prune_names({p.name for p in pdfs})
+
+    def prune_names(self, names: set[str]) -> None:
         for sha, row in list(self.known.items()):
             if row["file"] not in names and sha not in self.seen:
                 self._delete(sha)
 
     def _delete(self, sha: str, count: bool = True) -> None:
+        from extract.history import unlink_report
         from extract.load import delete_report
 
+        unlink_report(self.db, sha)
         delete_report(self.db, sha)
         row = self.known.pop(sha)
+        self.series.add(row["series"])
         self.by_file.pop(row["file"], None)
         if count:
             self.result.removed.append(row["file"])

@@ -59,24 +59,56 @@ def cli() -> None:
     """hyoka: Japanese policy-evaluation report PDFs into a queryable database."""
 
 
+_WORKERS = click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Extracting processes"
+)
+
+
+def _pdf_files(paths: tuple[Path, ...]) -> list[Path]:
+    """The PDFs given, a folder standing for every PDF in it."""
+    return [f for p in paths for f in (sorted(p.glob("*.pdf")) if p.is_dir() else [p])]
+
+
 @cli.command()
-@click.argument("pdf", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write JSON here")
+@click.argument("pdfs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write JSON here: a file, or a folder")
 @layout_options
 @_READER
+@_WORKERS
+@click.option("--scheduler", default=None, help="Extract on this Dask cluster (tcp://HOST:PORT)")
 def extract(
-    pdf: Path, output: Path | None, layout: str | None, layouts_dir: Path | None, reader: str
+    pdfs: tuple[Path, ...],
+    output: Path | None,
+    layout: str | None,
+    layouts_dir: Path | None,
+    reader: str,
+    workers: int,
+    scheduler: str | None,
 ) -> None:
-    """Extract one evaluation report PDF into JSON records.
+    """Extract evaluation report PDFs into JSON records: one PDF to a file or the screen, or
+    many PDFs (or folders) to one JSON each in the folder -o, skipping those already there.
 
     Example: hyoka extract raw/koganei-fy2020.pdf -o build/koganei-fy2020.json
+
+    Example: hyoka extract raw/ -o build/json --workers 2
     """
+    settings = settings_for(layout, layouts_dir, reader)
+    files = _pdf_files(pdfs)
+    if not files:
+        raise click.ClickException(f"no PDF in {', '.join(str(p) for p in pdfs)}")
+    if len(files) == 1 and not pdfs[0].is_dir() and not (output and output.is_dir()) and not scheduler:
+        _extract_one(files[0], output, settings)
+        return
+    if output is None:
+        raise click.ClickException("several PDFs: give the folder for their JSON with -o DIR")
+    _extract_many(files, output, settings, workers, scheduler)
+
+
+def _extract_one(pdf: Path, output: Path | None, settings: ExtractSettings) -> None:
     from extract.isolate import run_isolated
 
-    if pdf.is_dir():
-        raise click.ClickException(f"{pdf}: a folder, not a PDF (hyoka build reads folders)")
     # read in a forked child: a crash inside pdfium (a signal) is one line, not a core dump
-    [(ok, answer)] = run_isolated(_extract_json, [(pdf, settings_for(layout, layouts_dir, reader))])
+    [(ok, answer)] = run_isolated(_extract_json, [(pdf, settings)])
     if not ok:
         raise click.ClickException(f"{pdf.name}: {answer}")
     failed, text = answer
@@ -98,6 +130,30 @@ def _extract_json(job: tuple[Path, ExtractSettings]) -> tuple[bool, str]:
         return False, extract_pdf(pdf, settings).model_dump_json(indent=2)
     except Exception as exc:  # every failure becomes one line naming the file
         return True, _fail(pdf, exc).message
+
+
+def _extract_many(
+    files: list[Path], folder: Path, settings: ExtractSettings, workers: int, scheduler: str | None
+) -> None:
+    from extract.batch import extract_many
+
+    if folder.exists() and not folder.is_dir():
+        raise click.ClickException(f"{folder}: several PDFs need a folder for -o, not a file")
+    try:
+        result = extract_many(files, folder, settings=settings, workers=workers, scheduler=scheduler)
+    except ImportError:
+        raise click.ClickException("--scheduler needs Dask: pip install 'hyoka[dask]'") from None
+    except OSError as exc:  # e.g. no scheduler at that address
+        raise click.ClickException(f"{scheduler or folder}: {exc}") from None
+    click.echo(
+        f"{folder}: {len(result.written)} extracted, {len(result.skipped)} already there, "
+        f"{len(result.failed)} failed",
+        err=True,
+    )
+    for name, reason in result.failed:
+        click.echo(f"  failed: {name}: {reason}", err=True)
+    if result.failed:
+        sys.exit(1)
 
 
 @cli.command(name="debug-page")
@@ -172,10 +228,14 @@ DEFAULT_RAW = Path("raw")
     show_default=True,
     help="Hand-made initiative matches across years",
 )
-@click.option(
-    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Extracting processes"
-)
+@_WORKERS
 @click.option("--silent", is_flag=True, help="No progress bar")
+@click.option(
+    "--from-json",
+    "from_json",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Load the reports `hyoka extract -o DIR` wrote there instead of extracting PDFs",
+)
 @layout_options
 @_READER
 def build(
@@ -187,6 +247,7 @@ def build(
     identity: Path,
     workers: int,
     silent: bool,
+    from_json: Path | None,
     layout: str | None,
     layouts_dir: Path | None,
     reader: str,
@@ -195,18 +256,29 @@ def build(
 
     Example: hyoka build --db build/hyoka.db raw/koganei-fy2020.pdf
     """
-    from extract.build import StrictBuildFailed, build_database
+    from functools import partial
 
-    folders = [p for p in pdfs if p.is_dir()] if pdfs else [DEFAULT_RAW]
-    files = [f for p in (pdfs or folders) for f in (sorted(p.glob("*.pdf")) if p.is_dir() else [p])]
-    if not files:
-        raise click.ClickException(f"no PDF in {', '.join(f'{f}/' for f in folders)}")
+    from extract.build import StrictBuildFailed, build_database, build_from_json
+
+    if from_json:
+        files = sorted(from_json.glob("*.json"))
+        run = partial(build_from_json, files)
+        if not files:
+            raise click.ClickException(f"{from_json}: no extracted report (*.json) there")
+    else:
+        folders = [p for p in pdfs if p.is_dir()] if pdfs else [DEFAULT_RAW]
+        files = _pdf_files(pdfs or tuple(folders))
+        settings = settings_for(layout, layouts_dir, reader)
+        run = partial(build_database, files, workers=workers, settings=settings)
+        if not files:
+            raise click.ClickException(f"no PDF in {', '.join(f'{f}/' for f in folders)}")
     show = not silent and sys.stderr.isatty()
-    with click.progressbar(length=len(files), label="extracting", file=sys.stderr, hidden=not show) as bar:
+    label = "loading" if from_json else "extracting"
+    with click.progressbar(length=len(files), label=label, file=sys.stderr, hidden=not show) as bar:
         try:
-            result = build_database(
-                files, db, prune=prune, strict=strict, replace=replace, identity=identity,
-                workers=workers, on_file=lambda _: bar.update(1), settings=settings_for(layout, layouts_dir, reader),
+            result = run(
+                db, prune=prune, strict=strict, replace=replace, identity=identity,
+                on_file=lambda _: bar.update(1),
             )  # fmt: skip
         except StrictBuildFailed as exc:
             raise click.ClickException(f"{exc} (--strict: nothing was changed)") from None

@@ -9,6 +9,7 @@ layout, publisher and title (``reports.series``); within a series consecutive ye
 from __future__ import annotations
 
 import hashlib
+import json
 import tomllib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -63,8 +64,7 @@ FROM evaluation_links l
 JOIN evaluations e ON e.id = l.evaluation_id
 JOIN initiatives i ON i.id = e.initiative_id
 JOIN initiative_links il ON il.initiative_id = i.id
-JOIN reports r ON r.id = e.report_id
-ORDER BY l.stable_id, l.department_key, r.fiscal_year"""
+JOIN reports r ON r.id = e.report_id"""  # no ORDER BY: a search of titles need not sort every row
 
 
 def load_overrides(path: Path | None) -> Overrides:
@@ -77,14 +77,18 @@ def load_overrides(path: Path | None) -> Overrides:
     return Overrides(same, distinct)
 
 
-def link_reports(db: Database, overrides: Overrides) -> None:
-    """Give every initiative and department row a stable identity; record rating changes."""
-    for name, (columns, pk, fks) in LINK_TABLES.items():
-        db[name].drop(ignore=True)
-        db[name].create(columns, pk=pk, foreign_keys=fks)
-    db["rating_changes"].drop(ignore=True)
-    db["rating_changes"].create({c: _CHANGE_TYPES.get(c, str) for c in CHANGE_COLUMNS})
-    for reports in _series(db).values():
+def link_reports(db: Database, overrides: Overrides, series: set[str] | None = None) -> None:
+    """Give every initiative and department row a stable identity; record rating changes.
+
+    With ``series``, only those series are linked again (a report added to or removed from
+    them); the others keep their links. Without, every link is made anew.
+    """
+    if series is None or not all(db[name].exists() for name in [*LINK_TABLES, "rating_changes"]):
+        series = None
+        _create_link_tables(db)
+    else:
+        unlink_series(db, series)
+    for name, reports in _series(db, series).items():
         years: dict[int, list[dict]] = defaultdict(list)
         for report in reports:  # the parts of one year's publication are read as one report
             years[report["fiscal_year"]].append(report)
@@ -92,15 +96,58 @@ def link_reports(db: Database, overrides: Overrides) -> None:
         for year, parts in years.items():
             before = _link_year(db, [r["id"] for r in parts], year, before, overrides)
             if previous is not None:
-                db["rating_changes"].insert_all(changes_between(db, previous, year, parts[0]))
+                changes = changes_between(db, previous, year, parts[0])
+                db["rating_changes"].insert_all({**row, "series": name} for row in changes)
             previous = year
     db.create_view("rating_audit", AUDIT_SQL, replace=True)
     db.create_view("initiative_history", HISTORY_SQL, replace=True)
 
 
-def _series(db: Database) -> dict[tuple, list[dict]]:
-    groups: dict[tuple, list[dict]] = defaultdict(list)
-    for row in db.query("select * from reports order by fiscal_year, id"):
+def _create_link_tables(db: Database) -> None:
+    for name, (columns, pk, fks) in LINK_TABLES.items():
+        db[name].drop(ignore=True)
+        db[name].create(columns, pk=pk, foreign_keys=fks)
+    db["rating_changes"].drop(ignore=True)
+    db["rating_changes"].create({c: _CHANGE_TYPES.get(c, str) for c in [*CHANGE_COLUMNS, "series"]})
+    db["rating_changes"].create_index(["series"])
+    db["evaluation_links"].create_index(["stable_id"])
+
+
+def unlink_series(db: Database, series: set[str]) -> None:
+    """Forget the links and changes of these series (their reports as they are now)."""
+    names = json.dumps(sorted(series))
+    of_series = "(SELECT id FROM reports WHERE series IN (SELECT value FROM json_each(?)))"
+    db.execute(
+        f"DELETE FROM initiative_links WHERE initiative_id IN (SELECT id FROM initiatives WHERE report_id IN {of_series})",
+        [names],
+    )
+    db.execute(
+        f"DELETE FROM evaluation_links WHERE evaluation_id IN (SELECT id FROM evaluations WHERE report_id IN {of_series})",
+        [names],
+    )
+    db.execute("DELETE FROM rating_changes WHERE series IN (SELECT value FROM json_each(?))", [names])
+
+
+def unlink_report(db: Database, report_id: str) -> None:
+    """Forget one report's links, before its rows are deleted (its series is linked again)."""
+    if not db["initiative_links"].exists():
+        return
+    db.execute(
+        "DELETE FROM initiative_links WHERE initiative_id IN (SELECT id FROM initiatives WHERE report_id = ?)",
+        [report_id],
+    )
+    db.execute(
+        "DELETE FROM evaluation_links WHERE evaluation_id IN (SELECT id FROM evaluations WHERE report_id = ?)",
+        [report_id],
+    )
+
+
+def _series(db: Database, only: set[str] | None = None) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = defaultdict(list)
+    where, params = "", []
+    if only is not None:
+        where, params = "where series in (select value from json_each(?))", [json.dumps(sorted(only))]
+    for row in db.query(f"select * from reports {where} order by fiscal_year, id", params):
         groups[row["series"]].append(row)
     return groups
 

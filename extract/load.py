@@ -7,6 +7,7 @@ is loaded in one transaction and keyed by the SHA-256 of its PDF.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -105,23 +106,39 @@ JOIN initiatives i ON i.id = e.initiative_id
 JOIN policies p ON p.id = i.policy_id
 LEFT JOIN measures m ON m.id = i.measure_id"""
 
-VIEWS = {
-    "evaluation_rows": f"""
+_ROWS_SQL = f"""
 SELECT e.id, r.fiscal_year, r.municipality, r.publisher, p.policy_title, m.measure_no, i.initiative_no,
     i.initiative_title, e.department, e.prev_rating, e.rating, {CHANGE_SQL} AS change, e.direction, e.page, i.is_new,
     e.texts, e.layout, r.title AS report_title, p.sheet_no, p.goal_no, p.goal_title, m.measure_title,
     e.source_file, '/{PDF_MOUNT}/' || e.source_file || '#page=' || e.page AS pdf_url, e.report_id,
     e.initiative_id
-{_ROW_JOINS}
-ORDER BY r.fiscal_year, r.id, e.id""",
+{_ROW_JOINS}"""
+
+VIEWS: dict[str, str] = {}
+
+# Derived table -> (SQL of its rows from the loaded tables, its report column, indexed columns).
+# A real table, not a view: the site's pages, facets and counts read it without a join. The build
+# adds and removes one report's rows with that report (add_derived / remove_derived).
+DERIVED = {
+    "evaluation_rows": (
+        _ROWS_SQL,
+        "e.report_id",
+        ["report_id", "department", "rating", "prev_rating", "change", "fiscal_year", "municipality"],
+    ),
 }
 
-# FTS table -> SQL giving (rowid, texts...) to index as bigrams
+# FTS table -> (SQL giving (rowid, texts...) to index as bigrams, its report column). Contentless:
+# the index keeps no copy of the bigrams (a row is found by rowid, shown from its own table).
 FTS = {
-    "evaluation_rows_fts": f"""SELECT e.id, i.initiative_title, e.department, e.texts, m.measure_title,
+    "evaluation_rows_fts": (
+        f"""SELECT e.id, i.initiative_title, e.department, e.texts, m.measure_title,
         p.policy_title, p.goal_title {_ROW_JOINS}""",
-    "comments_fts": "SELECT id, policy_title, opinion, response FROM comments",
+        "e.report_id",
+    ),
+    "comments_fts": ("SELECT id, policy_title, opinion, response FROM comments", "report_id"),
 }
+FTS_OPTIONS = "content='', tokenize='unicode61 remove_diacritics 0'"
+SHAPE_VERSION = "2"  # of DERIVED and FTS: a database built with another is rebuilt once
 
 
 def layout_view_name(layout: str) -> str:
@@ -169,35 +186,103 @@ _CHILDREN = (
 )
 
 
-def open_database(path: Path) -> Database:
-    return Database(path)
+def open_database(path: Path, scratch: bool = False) -> Database:
+    """``scratch``: a working copy that is thrown away unless the build ends, so no commit
+    waits for the disk (the build syncs the file once, before renaming it in)."""
+    db = Database(path)
+    if scratch:
+        db.execute("PRAGMA journal_mode = MEMORY")
+        db.execute("PRAGMA synchronous = OFF")
+    return db
+
+
+PAGE_SIZE = 16384  # rows of a couple of KB fill large pages better (12 % smaller than 4096 at 1,000 reports)
 
 
 def ensure_tables(db: Database) -> None:
+    if not db.execute("select count(*) from sqlite_master").fetchone()[0]:
+        db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # only a new file takes it
     for name, (columns, pk, fks) in TABLES.items():
         if not db[name].exists():
             db[name].create(columns, pk=pk, foreign_keys=fks)
 
 
-def ensure_db_shape(db: Database) -> None:
-    """Tables, indexes on every foreign key, views and a fresh search index: idempotent."""
+def ensure_db_shape(db: Database) -> bool:
+    """Tables, indexes on every foreign key, views; derived tables and search index rebuilt
+    from scratch when missing or of another shape. Idempotent; whether it rebuilt them."""
     ensure_tables(db)
     db.index_foreign_keys()
     for column in ("rating", "prev_rating", "department"):
         db["evaluations"].create_index([column], if_not_exists=True)
     db["reports"].create_index(list(REPORT_KEY), if_not_exists=True)
+    db["reports"].create_index(["series"], if_not_exists=True)
+    rebuilt = stored_setting(db, "shape_version") != SHAPE_VERSION or not all(
+        db[name].exists() for name in [*DERIVED, *FTS]
+    )
+    if rebuilt:
+        with db.atomic():
+            _create_derived(db)
+            add_derived(db, None)
+            store_setting(db, "shape_version", SHAPE_VERSION)
+    ensure_views(db)
+    return rebuilt
+
+
+def ensure_views(db: Database) -> None:
+    """The views, and one per layout (a report may bring a new layout)."""
     for name, sql in VIEWS.items():
         db.create_view(name, sql, replace=True)
     for (layout,) in db.execute("select distinct layout from layout_fields").fetchall():
         db.create_view(layout_view_name(layout), layout_view_sql(db, layout), replace=True)
-    with db.atomic():
-        for name, sql in FTS.items():
-            db.execute(f"DROP TABLE IF EXISTS [{name}]")
-            db.execute(
-                f"CREATE VIRTUAL TABLE [{name}] USING fts5(terms, tokenize='unicode61 remove_diacritics 0')"
-            )
-            rows = ((row[0], index_terms(*row[1:])) for row in db.conn.cursor().execute(sql))
-            db.conn.executemany(f"INSERT INTO [{name}] (rowid, terms) VALUES (?, ?)", rows)  # streamed
+
+
+def _create_derived(db: Database) -> None:
+    for name, (sql, _, indexes) in DERIVED.items():
+        kind = db.execute("select type from sqlite_master where name = ?", [name]).fetchone()
+        if kind:  # a view in databases built before the table
+            db.execute(f"DROP {kind[0].upper()} [{name}]")
+        columns = [d[0] for d in db.execute(f"SELECT * FROM ({sql}) LIMIT 0").description]
+        rest = ", ".join(f"[{c}]" for c in columns[1:])
+        db.execute(f"CREATE TABLE [{name}] ([{columns[0]}] INTEGER PRIMARY KEY, {rest})")
+        for column in indexes:
+            db.execute(f"CREATE INDEX [idx_{name}_{column}] ON [{name}] ([{column}])")
+    for name in FTS:
+        db.execute(f"DROP TABLE IF EXISTS [{name}]")
+        db.execute(f"CREATE VIRTUAL TABLE [{name}] USING fts5(terms, {FTS_OPTIONS})")
+
+
+def _of_reports(sql: str, column: str, report_ids: list[str] | None) -> tuple[str, list[str]]:
+    """The SQL narrowed to some reports (all when None)."""
+    if report_ids is None:
+        return sql, []
+    return f"{sql} WHERE {column} IN (SELECT value FROM json_each(?))", [json.dumps(report_ids)]
+
+
+def _index_rows(db: Database, sql: str, params: list[str]) -> Iterator[tuple[int, str]]:
+    return ((row[0], index_terms(*row[1:])) for row in db.conn.cursor().execute(sql, params))
+
+
+def add_derived(db: Database, report_ids: list[str] | None) -> None:
+    """The derived rows and index entries of these reports (all when None)."""
+    for name, (sql, column, _) in DERIVED.items():
+        narrowed, params = _of_reports(sql, column, report_ids)
+        db.execute(f"INSERT INTO [{name}] {narrowed}", params)
+    for name, (sql, column) in FTS.items():
+        rows = _index_rows(db, *_of_reports(sql, column, report_ids))
+        db.conn.executemany(f"INSERT INTO [{name}] (rowid, terms) VALUES (?, ?)", rows)  # streamed
+
+
+def remove_derived(db: Database, report_ids: list[str]) -> None:
+    """Undo add_derived, before the reports' rows go: a contentless index forgets a row only
+    when told its exact terms again."""
+    if stored_setting(db, "shape_version") != SHAPE_VERSION:
+        return  # the next ensure_db_shape rebuilds them all
+    for name, (sql, column) in FTS.items():
+        rows = list(_index_rows(db, *_of_reports(sql, column, report_ids)))
+        db.conn.executemany(f"INSERT INTO [{name}] ([{name}], rowid, terms) VALUES ('delete', ?, ?)", rows)
+    for name in DERIVED:
+        db.execute(f"DELETE FROM [{name}] WHERE report_id IN (SELECT value FROM json_each(?))",
+                   [json.dumps(report_ids)])  # fmt: skip
 
 
 def stored_setting(db: Database, name: str) -> str | None:
@@ -221,6 +306,7 @@ def loaded_reports(db: Database) -> dict[str, dict[str, Any]]:
 
 def delete_report(db: Database, report_id: str) -> None:
     with db.atomic():
+        remove_derived(db, [report_id])
         for table in [*form_tables(db), *_CHILDREN]:
             db[table].delete_where("report_id = ?", [report_id])
         db["reports"].delete_where("id = ?", [report_id])
@@ -253,6 +339,8 @@ def load_report(db: Database, report: Report) -> None:
         db["issues"].insert_all(
             {"report_id": rid, "page": p.page, "kind": p.code, "detail": p.message} for p in report.problems
         )
+        if stored_setting(db, "shape_version") == SHAPE_VERSION:
+            add_derived(db, [rid])
 
 
 def series_key(report: Report) -> str:

@@ -25,7 +25,7 @@ from extract.load import PDF_MOUNT
 from extract.site import is_hyoka
 from extract.site.metadata import metadata
 
-SETTINGS = {"default_page_size": 100, "sql_time_limit_ms": 3000}
+SETTINGS = {"default_page_size": 100, "sql_time_limit_ms": 3000, "suggest_facets": False}
 
 
 class ServeError(HyokaError):

@@ -33,6 +33,7 @@ ORDER = [
     "forms",
     "records",
     "pipeline",
+    "batch",
     "search",
     "isolate",
     "identity",
@@ -54,6 +55,7 @@ EDGES = {
     "uvicorn": {"serve"},
     "vl_convert": {"site"},
     "click": {"cli"},
+    "dask": {"batch"},
 }
 
 

@@ -10,7 +10,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from conftest import SAMPLE_PDF, run_hyoka
+from conftest import SAMPLE_PDF, free_port, run_hyoka
 
 
 def _count(db: Path, table: str = "evaluations") -> int:
@@ -166,3 +166,57 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     silent = subprocess.run(["script", "-qec", cmd.replace(" build ", " build --silent "), "/dev/null"],
                             capture_output=True, text=True, timeout=120)  # fmt: skip
     assert "extracting" not in silent.stdout
+
+
+def test_extract_many_to_a_folder_skips_what_is_there_then_builds_from_json(
+    tmp_path: Path, extracted
+) -> None:
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"not a pdf at all")
+    out = tmp_path / "json"
+    done = run_hyoka("extract", str(SAMPLE_PDF), str(bad), "-o", str(out))
+    assert done.returncode == 1
+    assert "1 extracted, 0 already there, 1 failed" in done.stderr
+    assert "failed: broken.pdf:" in done.stderr
+    assert json.loads((out / "koganei-fy2020.json").read_text(encoding="utf-8")) == extracted
+    assert sorted(p.name for p in out.iterdir()) == ["koganei-fy2020.json"]  # nothing half-written
+    again = run_hyoka("extract", str(SAMPLE_PDF), "-o", str(out))
+    assert again.returncode == 0 and "0 extracted, 1 already there" in again.stderr
+    db = tmp_path / "h.db"
+    built = run_hyoka("build", "--from-json", str(out), "--db", str(db))
+    assert built.returncode == 0, built.stderr
+    assert "1 loaded" in built.stderr
+    from_pdf = run_hyoka("build", "--db", str(db), str(SAMPLE_PDF))  # the same report: nothing new
+    assert "0 loaded, 1 unchanged" in from_pdf.stderr
+    assert _count(db, "evaluation_rows") == len(extracted["evaluations"])
+
+
+def test_build_from_json_lists_a_file_that_is_not_a_report(tmp_path: Path) -> None:
+    (tmp_path / "json").mkdir()
+    (tmp_path / "json" / "x.json").write_text('{"report": {}}', encoding="utf-8")
+    done = run_hyoka("build", "--from-json", str(tmp_path / "json"), "--db", str(tmp_path / "h.db"))
+    assert done.returncode == 1
+    assert "failed: x.json: not an extracted report" in done.stderr
+
+
+def test_extract_on_a_local_dask_cluster(tmp_path: Path, extracted) -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True
+    ) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://127.0.0.1:")
+        done = run_hyoka("extract", str(SAMPLE_PDF), "-o", str(tmp_path / "json"), "--scheduler", address)
+    assert done.returncode == 0, done.stderr
+    assert "1 extracted" in done.stderr
+    assert json.loads((tmp_path / "json" / "koganei-fy2020.json").read_text(encoding="utf-8")) == extracted
+
+
+def test_scheduler_that_does_not_answer_is_one_line(tmp_path: Path) -> None:
+    port = free_port()
+    done = run_hyoka(
+        "extract", str(SAMPLE_PDF), "-o", str(tmp_path), "--scheduler", f"tcp://127.0.0.1:{port}", timeout=180
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith("Error: tcp://127.0.0.1:")

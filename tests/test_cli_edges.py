@@ -13,9 +13,10 @@ def _one_line(done, text: str) -> None:
 
 
 def test_extract_a_folder(tmp_path: Path) -> None:
-    _one_line(
-        run_hyoka("extract", str(tmp_path)), f"{tmp_path}: a folder, not a PDF (hyoka build reads folders)"
-    )
+    """A folder holds many PDFs: they need a folder for their JSON; an empty one is named."""
+    _one_line(run_hyoka("extract", str(tmp_path)), f"no PDF in {tmp_path}")
+    (tmp_path / "a.pdf").write_bytes(SAMPLE_PDF.read_bytes())
+    _one_line(run_hyoka("extract", str(tmp_path)), "several PDFs: give the folder for their JSON with -o DIR")
 
 
 def test_a_missing_file_reads_the_same_in_extract_and_build(tmp_path: Path) -> None:

@@ -1,0 +1,215 @@
+"""hyoka at corpus scale: a database grown to N reports, timed from the command line and the site.
+
+The sample is extracted once; copy k is its report under municipality k // 2, fiscal year
+2020 + k % 2 (the second year with tests/nextyear.py's changes), so half the series have two
+years to link. Copies are loaded with `hyoka build --from-json`; the database grows from one
+size to the next. For each size: the build that grew it, adding one real PDF (median of 3, on
+copies of the database), its size, and the site: `hyoka serve` is started on a loopback port
+and each page is fetched once to warm up, then 3 times (median).
+
+    python benchmarks/run.py --corpus 10,1000          # about 2 minutes on 2 cores
+    python benchmarks/run.py --corpus 10,1000,10000    # about 9 minutes, 8 GB of free disk
+    python benchmarks/run.py --extract-many 8          # s per PDF: 1 and 2 processes, Dask
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "raw" / "koganei-fy2020.pdf"
+PY = sys.executable
+PARAMS = {"title": "防災", "from_year": "2020", "to_year": "2021"}  # of the canned queries
+SEARCH = "防災"
+
+
+def hyoka(*args: str) -> float:
+    """Wall time of one `hyoka` command; it must succeed."""
+    start = time.perf_counter()
+    subprocess.run([PY, "-m", "extract", *args], cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def write_copies(sample: dict, folder: Path, start: int, stop: int) -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    import corpus
+
+    shutil.rmtree(folder, ignore_errors=True)
+    for k in range(start, stop):
+        corpus.write(corpus.variant(sample, k // 2, 2020 + k % 2), folder)
+
+
+def add_one_pdf(db: Path, work: Path, reps: int = 3) -> float:
+    """Median wall time of `hyoka build` with one new PDF, each time on a copy of the database."""
+    times = []
+    for _ in range(reps):
+        copy = work / "add.db"
+        shutil.copyfile(db, copy)
+        times.append(hyoka("build", "--silent", "--db", str(copy), str(SAMPLE)))
+        copy.unlink()
+    return statistics.median(times)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> tuple[float, bytes]:
+    start = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=120) as response:
+        body = response.read()
+    return time.perf_counter() - start, body
+
+
+def timed(url: str, reps: int = 3) -> float | str:
+    """Median seconds, or what the server answered instead (e.g. over its 3 s query limit)."""
+    try:
+        fetch(url)  # warm up: the first visit opens connections and reads the schema
+        return statistics.median(fetch(url)[0] for _ in range(reps))
+    except urllib.error.HTTPError as exc:
+        return f"HTTP {exc.code} (over the time limit)" if exc.code == 400 else f"HTTP {exc.code}"
+
+
+def site_times(db: Path) -> dict[str, float | str]:
+    """Times of the flat page with its facets, a search and each canned query on a live server."""
+    port = free_port()
+    server = subprocess.Popen(
+        [PY, "-m", "extract", "serve", "--db", str(db), "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}/{db.stem}"
+    try:
+        _wait_for(base + ".json")
+        out: dict[str, float | str] = {}
+        page = json.loads(fetch(base + "/evaluation_rows.json")[1])
+        out["facets timed out"] = ", ".join(page.get("facets_timed_out") or []) or "none"
+        out["flat page + facets"] = timed(base + "/evaluation_rows")
+        out[f"search {SEARCH}"] = timed(
+            base + "/evaluation_rows?" + urllib.parse.urlencode({"_search": SEARCH})
+        )
+        for name in sorted(q["name"] for q in json.loads(fetch(base + ".json")[1])["queries"]):
+            out[f"query {name}"] = timed(f"{base}/{name}?" + urllib.parse.urlencode(PARAMS))
+        return out
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def _wait_for(url: str) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            fetch(url)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def measure(sizes: list[int], keep: Path | None = None) -> list[dict[str, float | str]]:
+    """``keep``: work there and leave the database (corpus.db) for a look afterwards."""
+    work = keep or Path(tempfile.mkdtemp(prefix="hyoka-corpus-"))
+    work.mkdir(parents=True, exist_ok=True)
+    db, sample_json = work / "corpus.db", work / "sample.json"
+    hyoka("extract", str(SAMPLE), "-o", str(sample_json))
+    sample = json.loads(sample_json.read_text(encoding="utf-8"))
+    columns, loaded = [], 0
+    try:
+        for n in sorted(sizes):
+            write_copies(sample, work / "json", loaded, n)
+            grow = hyoka("build", "--silent", "--from-json", str(work / "json"), "--db", str(db))
+            loaded = n
+            with sqlite3.connect(db) as conn:
+                rows = conn.execute("select count(*) from evaluations").fetchone()[0]
+            size = db.stat().st_size
+            column: dict[str, float | str] = {
+                "reports": n, "evaluation rows": rows, "build from JSON (s, this step)": grow,
+                "add one PDF (s)": add_one_pdf(db, work), "database MiB": size / 2**20,
+                "bytes per evaluation row": size / rows,
+            }  # fmt: skip
+            column.update(site_times(db))
+            columns.append(column)
+            print(table(columns), file=sys.stderr, flush=True)  # so far
+    finally:
+        if keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return columns
+
+
+def table(columns: list[dict[str, float | str]]) -> str:
+    """Markdown: one row per measure, one column per size."""
+    head = "| what | " + " | ".join(f"{c['reports']:,} reports" for c in columns) + " |"
+    lines = [head, "|---|" + "---:|" * len(columns)]
+    for key in columns[0]:
+        if key == "reports":
+            continue
+        cells = [_cell(c.get(key, "")) for c in columns]
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _cell(value: float | str | int) -> str:
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value >= 100 else f"{value:.2f}"
+    return str(value)
+
+
+def main(sizes: list[int], out: Path, keep: Path | None = None) -> None:
+    import platform
+
+    columns = measure(sizes, keep)
+    text = (
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"{time.strftime('%Y-%m-%d')}. Times in seconds (site: median of 3 after a warm-up).\n\n"
+        + table(columns)
+        + "\n"
+    )
+    print(text)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+
+
+def extract_per_pdf(n: int) -> str:
+    """Seconds per PDF for `hyoka extract` of n copies of the sample into a folder: one process,
+    two local processes, and a Dask LocalCluster on loopback (2 workers of 1 thread)."""
+    from distributed import LocalCluster
+
+    work = Path(tempfile.mkdtemp(prefix="hyoka-extract-"))
+    pdfs = work / "pdfs"
+    pdfs.mkdir()
+    for k in range(n):
+        shutil.copyfile(SAMPLE, pdfs / f"copy-{k:03d}.pdf")
+    rows = []
+    try:
+        for label, extra in (("1 process", []), ("2 local processes", ["--workers", "2"])):
+            rows.append((label, hyoka("extract", str(pdfs), "-o", str(work / label), *extra) / n))
+        with LocalCluster(
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        ) as cluster:
+            seconds = hyoka(
+                "extract", str(pdfs), "-o", str(work / "dask"), "--scheduler", cluster.scheduler_address
+            )
+            rows.append(("Dask LocalCluster, 2 workers", seconds / n))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    lines = [f"`hyoka extract` of {n} copies of {SAMPLE.name} into a folder (s per PDF, one run):", ""]
+    lines += ["| how | s per PDF |", "|---|---:|"] + [f"| {label} | {s:.2f} |" for label, s in rows]
+    return "\n".join(lines)

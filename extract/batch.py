@@ -1,0 +1,141 @@
+"""Extract many PDFs into one JSON each: in local processes, or fanned out on a Dask cluster.
+
+Extraction is a pure function of one PDF, so it can run anywhere; only loading needs the one
+writer (`hyoka build --from-json DIR`). A PDF whose JSON is already in the folder is skipped,
+so an interrupted run resumes where it stopped; each JSON is written whole (a temporary file
+renamed), so a killed run never leaves half of one. On Dask the PDF's bytes travel to the
+worker and its JSON comes back: the workers need no shared disk. Dask is imported only here,
+only when a scheduler is given (`pip install 'hyoka[dask]'`).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from extract.errors import HyokaError
+from extract.settings import ExtractSettings
+
+
+@dataclass
+class BatchResult:
+    written: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # their JSON was there already
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def json_path(pdf: Path, folder: Path) -> Path:
+    """Where the JSON of one PDF goes: its name, .json."""
+    return folder / f"{pdf.stem}.json"
+
+
+def extract_file(pdf: str, settings: ExtractSettings | None) -> tuple[str | None, str | None]:
+    """(report JSON, None) or (None, why not) for one PDF on this machine's disk."""
+    from extract.pipeline import extract_pdf
+
+    try:
+        return extract_pdf(Path(pdf), settings).model_dump_json(indent=1), None
+    except HyokaError as exc:
+        return None, exc.reason
+    except Exception as exc:  # a PDF that breaks the parser must not stop the others
+        return None, f"cannot extract ({type(exc).__name__}: {exc})"
+
+
+def extract_bytes(name: str, data: bytes, settings: ExtractSettings | None) -> tuple[str | None, str | None]:
+    """The same, for a PDF sent as bytes (on a Dask worker): read under its own name."""
+    with tempfile.TemporaryDirectory(prefix="hyoka-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        return extract_file(str(path), settings)
+
+
+def extract_many(
+    pdfs: list[Path],
+    folder: Path,
+    *,
+    settings: ExtractSettings | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    on_file: Callable[[Path], None] | None = None,
+) -> BatchResult:
+    """Write one JSON per PDF into ``folder``; the ones already there are skipped."""
+    folder.mkdir(parents=True, exist_ok=True)
+    result = BatchResult()
+    todo = []
+    for pdf in pdfs:
+        if json_path(pdf, folder).exists():
+            result.skipped.append(pdf.name)
+            if on_file:
+                on_file(pdf)
+        else:
+            todo.append(pdf)
+    run = _on_dask(scheduler) if scheduler else _locally(workers)
+    for pdf, (text, reason) in run(todo, settings):
+        if text is None:
+            result.failed.append((pdf.name, reason or "cannot extract"))
+        else:
+            _write_whole(json_path(pdf, folder), text)
+            result.written.append(pdf.name)
+        if on_file:
+            on_file(pdf)
+    return result
+
+
+Runner = Callable[[list[Path], ExtractSettings | None], Iterator[tuple[Path, tuple[str | None, str | None]]]]
+
+
+def _locally(workers: int) -> Runner:
+    def run(
+        pdfs: list[Path], settings: ExtractSettings | None
+    ) -> Iterator[tuple[Path, tuple[str | None, str | None]]]:
+        if workers <= 1 or len(pdfs) <= 1:
+            yield from ((pdf, extract_file(str(pdf), settings)) for pdf in pdfs)
+            return
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+            futures = {pool.submit(extract_file, str(pdf), settings): pdf for pdf in pdfs}
+            yield from ((futures[f], f.result()) for f in as_completed(futures))
+
+    return run
+
+
+IN_FLIGHT = 256  # PDFs sent to the cluster and not yet back: the client's memory stays bounded
+
+
+def _on_dask(address: str) -> Runner:
+    def run(
+        pdfs: list[Path], settings: ExtractSettings | None
+    ) -> Iterator[tuple[Path, tuple[str | None, str | None]]]:
+        from dask.distributed import Client
+        from dask.distributed import as_completed as dask_completed
+
+        waiting = iter(pdfs)
+        with Client(address, timeout="10s") as client:
+            sent: dict = {}
+
+            def send(pdf: Path) -> object:
+                future = client.submit(extract_bytes, pdf.name, pdf.read_bytes(), settings, pure=False)
+                sent[future] = pdf
+                return future
+
+            done = dask_completed([send(pdf) for pdf in _take(waiting, IN_FLIGHT)], with_results=True)
+            for future, outcome in done:
+                yield sent.pop(future), outcome
+                for pdf in _take(waiting, 1):
+                    done.add(send(pdf))
+
+    return run
+
+
+def _take(items: Iterator[Path], n: int) -> list[Path]:
+    return [item for _, item in zip(range(n), items, strict=False)]
+
+
+def _write_whole(path: Path, text: str) -> None:
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text + "\n", encoding="utf-8")
+    os.replace(tmp, path)

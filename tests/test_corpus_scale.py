@@ -1,0 +1,168 @@
+"""A corpus, not a report: what a build adds, replaces or prunes leaves the search index, the
+flat table, the links and the rating changes exactly as a full rebuild makes them; a build
+killed at any moment over a corpus leaves the previous database whole."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import corpus
+import pytest
+from conftest import ROOT, run_hyoka
+
+from extract.build import build_from_json
+from extract.history import link_reports, load_overrides
+from extract.load import FTS, Database, ensure_db_shape
+
+DERIVED_TABLES = ("evaluation_rows", "initiative_links", "evaluation_links", "rating_changes")
+
+
+def _contents(db_path: Path) -> dict[str, list[tuple]]:
+    """Every derived row, sorted; each search index as its (term, row, column, offset) entries."""
+    conn = sqlite3.connect(db_path)
+    try:
+        out = {t: sorted(conn.execute(f"select * from {t}").fetchall(), key=repr) for t in DERIVED_TABLES}
+        for name in FTS:
+            conn.execute(f"create virtual table temp.[v_{name}] using fts5vocab(main, [{name}], instance)")
+            out[name] = sorted(conn.execute(f"select * from temp.[v_{name}]").fetchall())
+            conn.execute(f"insert into [{name}] ([{name}]) values ('integrity-check')")
+    finally:
+        conn.close()
+    return out
+
+
+def _rebuilt(db_path: Path, tmp: Path) -> dict[str, list[tuple]]:
+    """The same reports with every derived table and index made from scratch."""
+    copy = tmp / "full.db"
+    shutil.copyfile(db_path, copy)
+    db = Database(copy)
+    db.execute("delete from build_info where name = 'shape_version'")
+    assert ensure_db_shape(db)
+    link_reports(db, load_overrides(None))
+    db.conn.commit()
+    db.close()
+    return _contents(copy)
+
+
+def _build(files: list[Path], db: Path, **options) -> None:
+    result = build_from_json(files, db, **options)
+    assert not result.failed, result.failed
+
+
+def test_incremental_equals_full_rebuild(tmp_path: Path, extracted: dict) -> None:
+    folder = tmp_path / "json"
+    a20, b20, c20 = corpus.write_corpus(extracted, folder, 3)
+    a21, b21 = (corpus.write(corpus.variant(extracted, i, 2021), folder) for i in (0, 1))
+    db = tmp_path / "h.db"
+    steps = [
+        ([a20, b20], {}),
+        ([a20, b20, a21, b21, c20], {}),  # a new year in two series, a new series
+        ([a20, b20, corpus.write(corpus.variant(extracted, 0, 2021, "reprinted"), folder), b21, c20], {}),
+        ([a20, a21, b21, c20], {"prune": True}),  # B's first year goes: B 2021 stands alone
+    ]
+    for files, options in steps:
+        _build(files, db, **options)
+        incremental = _contents(db)
+        assert incremental == _rebuilt(db, tmp_path)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*) from reports").fetchone()[0] == 4
+        series = conn.execute("select count(distinct series) from rating_changes").fetchone()[0]
+        assert series == 1  # only A has two years left
+        rows = conn.execute("select count(*) from evaluation_rows").fetchone()[0]
+        assert rows == conn.execute("select count(*) from evaluations").fetchone()[0]
+
+
+def test_a_search_finds_each_copy(tmp_path: Path, extracted: dict) -> None:
+    folder = tmp_path / "json"
+    corpus.write_corpus(extracted, folder, 5)
+    db = tmp_path / "h.db"
+    assert run_hyoka("build", "--from-json", str(folder), "--db", str(db)).returncode == 0
+    again = run_hyoka("build", "--from-json", str(folder), "--db", str(db))
+    assert "0 loaded, 5 unchanged" in again.stderr
+    with sqlite3.connect(db) as conn:
+        one = conn.execute(
+            "select count(*) from evaluation_rows where municipality = ? and texts like '%防災%'",
+            [corpus.municipality(0)],
+        ).fetchone()[0]
+        sql = "select count(*) from evaluation_rows_fts where evaluation_rows_fts match '防災'"
+        assert one > 0
+        assert conn.execute(sql).fetchone()[0] >= 5 * one
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.3, 0.8, 1.5])
+def test_kill_during_a_build_over_a_corpus_keeps_a_whole_database(
+    tmp_path_factory, extracted: dict, delay: float
+) -> None:
+    base = _corpus_db(tmp_path_factory, extracted)
+    work = tmp_path_factory.mktemp("kill")
+    db = work / "h.db"
+    shutil.copyfile(base, db)
+    folder = base.parent / "json"
+    new = corpus.write(corpus.variant(extracted, 999_999), work / "json")
+    shutil.copytree(folder, work / "json", dirs_exist_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "extract", "build", "--silent", "--from-json", str(work / "json"), "--db", str(db)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not list(work.glob("h.db.tmp-*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    reports = _check_whole(db)
+    assert reports in (CORPUS, CORPUS + 1)  # the previous database, or the next one complete
+    again = run_hyoka("build", "--from-json", str(work / "json"), "--db", str(db))
+    assert again.returncode == 0, again.stderr
+    assert _check_whole(db) == CORPUS + 1
+    assert new.exists() and not list(work.glob("h.db.tmp-*"))
+
+
+CORPUS = 200
+
+
+def _corpus_db(tmp_path_factory, extracted: dict) -> Path:
+    """A database of CORPUS reports, made once for the kill tests."""
+    base = tmp_path_factory.getbasetemp() / "corpus-200"
+    db = base / "h.db"
+    if not db.exists():
+        corpus.write_corpus(extracted, base / "json", CORPUS)
+        _build(sorted((base / "json").glob("*.json")), db)
+    return db
+
+
+def _check_whole(db: Path) -> int:
+    """A whole database: SQLite's check, every index consistent; how many reports it holds."""
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        for name in FTS:
+            conn.execute(f"insert into [{name}] ([{name}]) values ('integrity-check')")
+        rows = conn.execute("select count(*) from evaluation_rows").fetchone()[0]
+        assert rows == conn.execute("select count(*) from evaluations").fetchone()[0]
+        links = conn.execute("select count(*) from evaluation_links").fetchone()[0]
+        assert links == rows
+        return conn.execute("select count(*) from reports").fetchone()[0]
+
+
+def test_a_server_reading_during_a_build_keeps_its_snapshot(tmp_path_factory, extracted: dict) -> None:
+    """Why the build writes a copy and renames it, not the file in place: the site opens the
+    database immutable, and an in-place write under an open immutable connection reads as a
+    malformed database. The renamed copy leaves the open file as it was."""
+    work = tmp_path_factory.mktemp("live")
+    db = work / "h.db"
+    shutil.copyfile(_corpus_db(tmp_path_factory, extracted), db)
+    reader = sqlite3.connect(f"file:{db}?immutable=1", uri=True)
+    try:
+        assert reader.execute("select count(*) from reports").fetchone()[0] == CORPUS
+        _build([corpus.write(corpus.variant(extracted, 777_777), work / "json")], db)
+        assert reader.execute("select count(*) from evaluation_rows").fetchone()[0] == CORPUS * 58
+        assert reader.execute("select count(*) from reports").fetchone()[0] == CORPUS
+    finally:
+        reader.close()
+    assert _check_whole(db) == CORPUS + 1
