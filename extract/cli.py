@@ -282,6 +282,8 @@ def build(
             )  # fmt: skip
         except StrictBuildFailed as exc:
             raise click.ClickException(f"{exc} (--strict: nothing was changed)") from None
+        except HyokaError as exc:  # e.g. identity.toml that cannot be read: nothing was changed
+            raise click.ClickException(f"{exc} (nothing was changed)") from None
     click.echo(
         f"{db}: {len(result.loaded)} loaded, {len(result.unchanged)} unchanged, "
         f"{len(result.removed)} removed, {len(result.failed)} failed",

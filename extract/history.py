@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from extract.errors import HyokaError
 from extract.identity import Item, Overrides, change, key, match_departments, match_initiatives
 
 LINK_TABLES = {
@@ -67,13 +68,21 @@ JOIN initiative_links il ON il.initiative_id = i.id
 JOIN reports r ON r.id = e.report_id"""  # no ORDER BY: a search of titles need not sort every row
 
 
+class IdentityFileError(HyokaError):
+    """raw/identity.toml that cannot be read: the build stops and changes nothing."""
+
+
 def load_overrides(path: Path | None) -> Overrides:
     """identity.toml: [[same]] fiscal_year/title/previous_title and [[distinct]] fiscal_year/title."""
     if path is None or not path.is_file():
         return Overrides({}, set())
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    same = {(int(e["fiscal_year"]), key(e["title"])): e["previous_title"] for e in data.get("same", [])}
-    distinct = {(int(e["fiscal_year"]), key(e["title"])) for e in data.get("distinct", [])}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        same = {(int(e["fiscal_year"]), key(e["title"])): e["previous_title"] for e in data.get("same", [])}
+        distinct = {(int(e["fiscal_year"]), key(e["title"])) for e in data.get("distinct", [])}
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        why = f"no {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise IdentityFileError(path, f"cannot read the identity overrides ({why}); see README") from None
     return Overrides(same, distinct)
 
 
@@ -91,7 +100,8 @@ def link_reports(db: Database, overrides: Overrides, series: set[str] | None = N
     for name, reports in _series(db, series).items():
         years: dict[int, list[dict]] = defaultdict(list)
         for report in reports:  # the parts of one year's publication are read as one report
-            years[report["fiscal_year"]].append(report)
+            if report["fiscal_year"] is not None:  # a report without a year has no place in a series
+                years[report["fiscal_year"]].append(report)
         previous, before = None, None
         for year, parts in years.items():
             before = _link_year(db, [r["id"] for r in parts], year, before, overrides)

@@ -87,3 +87,15 @@ def test_layout_check_shows_columns_rows_and_problems() -> None:
         for x in lines
     )
     assert not any("problem" in x for x in lines)
+
+
+def test_a_broken_identity_file_is_one_line_and_changes_nothing(tmp_path: Path, built_db: Path) -> None:
+    identity = tmp_path / "identity.toml"
+    identity.write_text('[[same]]\ntitle = "x"\n', encoding="utf-8")  # no fiscal_year, no previous_title
+    db = tmp_path / "h.db"
+    done = run_hyoka("build", "--db", str(db), "--identity", str(identity), str(SAMPLE_PDF))
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1].startswith(
+        "Error: identity.toml: cannot read the identity overrides (no "
+    )
+    assert "Traceback" not in done.stderr and not db.exists()
