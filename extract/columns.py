@@ -156,3 +156,29 @@ def overlapping(cells: list[Cell], first_row: int, last_row: int) -> list[Cell]:
 def text_of(cells: list[Cell], sep: str = "\n") -> str:
     """The cells' text as printed, look-alike radicals folded to kanji."""
     return sep.join(fold_kangxi(c.text) for c in cells if c.text)
+
+
+def first_owner(cells: list[tuple[str, Cell]], ratings: list[Cell]) -> dict[int, list[tuple[str, Cell]]]:
+    """Give each numbering/title cell to the first rating row it covers."""
+    owners: dict[int, list[tuple[str, Cell]]] = {}
+    for name, cell in cells:
+        covered = overlapping(ratings, cell.row, cell.last_row)
+        if covered:
+            first = min(covered, key=lambda c: c.row)
+            owners.setdefault(id(first), []).append((name, cell))
+    return owners
+
+
+def cell_of_row(rating: Cell, cells: list[Cell], ratings: list[Cell], split_over_rows: bool) -> str | None:
+    """A row's text in one column; with ``split_over_rows``, a cell over k rating rows that
+    prints k names (or a heading plus k) gives each row its own line, in order (担当課)."""
+    own = overlapping(cells, rating.row, rating.last_row)
+    if len(own) != 1 or not split_over_rows:
+        return text_of(own, " ") or None
+    cell = own[0]
+    covered = overlapping(ratings, cell.row, cell.last_row)
+    lines = [fold_kangxi(t) for t in cell.text.split("\n") if t.strip()]
+    k = len(covered)
+    if k > 1 and len(lines) in (k, k + 1):
+        return lines[len(lines) - k + covered.index(rating)]
+    return " ".join(lines) or None

@@ -203,3 +203,17 @@ def squash(text: str) -> str:
     space is gone the mark joins the glyph before it, so the result is normalised again.
     """
     return unicodedata.normalize("NFKC", re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
+
+
+def numbered_entries(text: str | None) -> dict[int, str]:
+    """'１ 授業の充実…\n２ 生徒指導…' -> {1: '授業の充実…', 2: '生徒指導…'}; a line without a
+    number continues the entry above it."""
+    entries: dict[int, str] = {}
+    last = None
+    for line in (text or "").split("\n"):
+        number, rest = leading_number(line)
+        if number is not None:
+            entries[number], last = rest, number
+        elif last is not None and line.strip():
+            entries[last] += line.strip()
+    return entries

@@ -16,10 +16,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extract.boxes import label_value_pairs, sheet_field_values
-from extract.columns import ColumnMap, body_cells, header_cells, map_columns, overlapping, text_of
+from extract.columns import (
+    ColumnMap,
+    body_cells,
+    cell_of_row,
+    first_owner,
+    header_cells,
+    map_columns,
+    overlapping,
+    text_of,
+)
 from extract.normalise import (
     fold_kangxi,
     leading_number,
+    numbered_entries,
     parse_numbering,
     parse_rating,
     split_after,
@@ -173,7 +183,7 @@ class RowReader:
         }
         anchor = next(c.name for c in self.layout.columns if c.role == "rating")
         ratings = sorted(columns.get(anchor, []), key=lambda c: c.row)
-        markers = _first_owner(
+        markers = first_owner(
             [(col.name, c) for col in self._marker_columns() for c in columns.get(col.name, [])], ratings
         )
         for index, cell in enumerate(ratings):
@@ -204,7 +214,9 @@ class RowReader:
 
         dept_col = self.layout.column("department")
         department = (
-            self._department(rating, columns.get(dept_col.name, []), ratings, dept_col) if dept_col else None
+            cell_of_row(rating, columns.get(dept_col.name, []), ratings, dept_col.split_over_rows)
+            if dept_col
+            else None
         )
         rated = {
             c.name: self._rating(texts(c.name) if c.role == "prev_rating" else fold_kangxi(rating.text), page)
@@ -306,19 +318,6 @@ class RowReader:
                 title = "".join(p.strip() for p in rest.split("\n")) if column.one_line else rest.strip()
         return group, number, title, flags
 
-    def _department(self, rating: Cell, cells: list[Cell], ratings: list[Cell], column: Column) -> str | None:
-        """A 担当課 cell over k rating rows names them in order (after a heading, if k+1 lines)."""
-        own = overlapping(cells, rating.row, rating.last_row)
-        if len(own) != 1 or not column.split_over_rows:
-            return text_of(own, " ") or None
-        cell = own[0]
-        covered = overlapping(ratings, cell.row, cell.last_row)
-        lines = [fold_kangxi(t) for t in cell.text.split("\n") if t.strip()]
-        k = len(covered)
-        if k > 1 and len(lines) in (k, k + 1):
-            return lines[len(lines) - k + covered.index(rating)]
-        return " ".join(lines) or None
-
     def _rating(self, text: str, page: int) -> str | None:
         try:
             return parse_rating(text)
@@ -398,28 +397,3 @@ class RowReader:
             )
         out["page"] = row.page
         return out
-
-
-def numbered_entries(text: str | None) -> dict[int, str]:
-    """'１ 授業の充実…\n２ 生徒指導…' -> {1: '授業の充実…', 2: '生徒指導…'}; a line without a
-    number continues the entry above it."""
-    entries: dict[int, str] = {}
-    last = None
-    for line in (text or "").split("\n"):
-        number, rest = leading_number(line)
-        if number is not None:
-            entries[number], last = rest, number
-        elif last is not None and line.strip():
-            entries[last] += line.strip()
-    return entries
-
-
-def _first_owner(cells: list[tuple[str, Cell]], ratings: list[Cell]) -> dict[int, list[tuple[str, Cell]]]:
-    """Give each numbering/title cell to the first rating row it covers."""
-    owners: dict[int, list[tuple[str, Cell]]] = {}
-    for name, cell in cells:
-        covered = overlapping(ratings, cell.row, cell.last_row)
-        if covered:
-            first = min(covered, key=lambda c: c.row)
-            owners.setdefault(id(first), []).append((name, cell))
-    return owners
