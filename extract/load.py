@@ -14,7 +14,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from extract.identity import institution_key
-from extract.manifest import REPORT_KEY
+from extract.manifest import REPORT_KEY, SHAPE_VERSION
 from extract.search import index_terms
 from schemas.report import LayoutInfo, Report
 
@@ -150,7 +150,6 @@ FTS = {
     "comments_fts": ("SELECT id, policy_title, opinion, response FROM comments", "report_id"),
 }
 FTS_OPTIONS = "content='', tokenize='unicode61 remove_diacritics 0'"
-SHAPE_VERSION = "2"  # of DERIVED and FTS: a database built with another is rebuilt once
 
 
 def layout_view_name(layout: str) -> str:
