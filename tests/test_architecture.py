@@ -33,6 +33,7 @@ ORDER = [
     "batch",
     "search",
     "identity",
+    "schema",
     "load",
     "history",
     "build",
