@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from extract.errors import HyokaError
 from extract.isolate import run_isolated
-from extract.manifest import REPORT_KEY, overrides_digest, sha256_of, up_to_date
+from extract.manifest import REPORT_KEY, extracted_source, holds, overrides_digest, sha256_of, up_to_date
 from extract.settings import ExtractSettings
 
 if TYPE_CHECKING:
@@ -101,6 +101,12 @@ def build_from_json(
 ) -> BuildResult:
     """Load reports extracted elsewhere (`hyoka extract -o DIR`, one JSON per PDF) in this one
     writer; a report is known by the SHA-256 and file name of its PDF, as when built from it."""
+    sources = [source for source in map(extracted_source, files) if source]
+    if len(sources) == len(files) and holds(sources, db_path, identity, prune):  # without pydantic, no copy
+        for path in files:
+            if on_file:
+                on_file(path)
+        return BuildResult(unchanged=[name for _, name in sources])
 
     def fill(state: _State) -> None:
         reports: list[tuple[Path, Report]] = []

@@ -7,10 +7,12 @@ pdfplumber, sqlite-utils or pydantic are even imported.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from pathlib import Path
 
 REPORT_KEY = ("municipality", "publisher", "fiscal_year", "title")  # one report per key; --replace swaps
+SHAPE_VERSION = "2"  # of the derived tables and search indexes: a database of another is rebuilt once
 
 
 def sha256_of(path: Path) -> str:
@@ -28,6 +30,24 @@ def overrides_digest(path: Path | None) -> str:
 
 def up_to_date(pdfs: list[Path], db_path: Path, identity: Path | None, prune: bool) -> bool:
     """True when every PDF is loaded under its own name and nothing else would change."""
+    try:
+        wanted = [(sha256_of(p), p.name) for p in pdfs]
+    except OSError:
+        return False
+    return holds(wanted, db_path, identity, prune)
+
+
+def extracted_source(path: Path) -> tuple[str, str] | None:
+    """(SHA-256, file name) of the PDF an extracted report (JSON) came from, read cheaply."""
+    try:
+        source = json.loads(path.read_bytes())["report"]["source"]
+        return source["sha256"], source["file"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def holds(wanted: list[tuple[str, str]], db_path: Path, identity: Path | None, prune: bool) -> bool:
+    """True when the database holds exactly these (SHA-256, file name) and nothing would change."""
     if not db_path.is_file():
         return False
     try:
@@ -35,16 +55,13 @@ def up_to_date(pdfs: list[Path], db_path: Path, identity: Path | None, prune: bo
         try:
             loaded = dict(conn.execute("select id, file from reports").fetchall())
             stored = conn.execute("select value from build_info where name = 'identity_digest'").fetchone()
+            shape = conn.execute("select value from build_info where name = 'shape_version'").fetchone()
         finally:
             conn.close()
     except sqlite3.Error:
         return False
-    if stored is None or stored[0] != overrides_digest(identity):
+    if stored is None or stored[0] != overrides_digest(identity) or shape != (SHAPE_VERSION,):
         return False
-    try:
-        wanted = {sha256_of(p): p.name for p in pdfs}
-    except OSError:
+    if len(dict(wanted)) != len(wanted) or any(loaded.get(sha) != name for sha, name in wanted):
         return False
-    if len(wanted) != len(pdfs) or any(loaded.get(sha) != name for sha, name in wanted.items()):
-        return False
-    return not (prune and set(loaded) - set(wanted))
+    return not (prune and set(loaded) - {sha for sha, _ in wanted})

@@ -37,6 +37,7 @@ ORDER = [
     "search",
     "isolate",
     "identity",
+    "schema",
     "load",
     "history",
     "build",

@@ -166,3 +166,26 @@ def test_a_server_reading_during_a_build_keeps_its_snapshot(tmp_path_factory, ex
     finally:
         reader.close()
     assert _check_whole(db) == CORPUS + 1
+
+
+def test_a_database_of_the_previous_shape_is_rebuilt_once(tmp_path: Path, extracted: dict) -> None:
+    """A database from before the flat table (a view then) and the contentless indexes: the
+    next build, even with nothing new, makes them and links every series."""
+    folder = tmp_path / "json"
+    corpus.write_corpus(extracted, folder, 2)
+    db = tmp_path / "h.db"
+    _build(sorted(folder.glob("*.json")), db)
+    expected = _contents(db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("drop table evaluation_rows")
+        conn.execute("create view evaluation_rows as select * from evaluations")
+        for name in FTS:
+            conn.execute(f"drop table [{name}]")
+            conn.execute(f"create virtual table [{name}] using fts5(terms)")
+        conn.execute("drop table initiative_links")
+        conn.execute("delete from build_info where name = 'shape_version'")
+    again = run_hyoka("build", "--from-json", str(folder), "--db", str(db))
+    assert again.returncode == 0, again.stderr
+    assert _contents(db) == expected
+    rerun = run_hyoka("build", "--from-json", str(folder), "--db", str(db))
+    assert "0 loaded, 2 unchanged" in rerun.stderr
