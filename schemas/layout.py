@@ -90,7 +90,6 @@ class LabelledField(_Frozen):
     label: str
     description: str
     pattern: str = Field(description="the label cell's text matches this")
-    numbered_list: bool = Field(default=False, description="the value is several cells, one per line")
 
 
 class ItemTitle(Derived):

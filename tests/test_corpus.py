@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI, SHARED, run_hyoka
+from conftest import SHARED, need_shared, run_hyoka
 
 REAL = SHARED / "corpus" / "real"
 PDFS = sorted(REAL.rglob("*.pdf")) if REAL.is_dir() else []
@@ -72,10 +72,7 @@ def _name(pdf: Path) -> str:
 
 
 def test_corpus_is_present_and_every_file_has_an_outcome() -> None:
-    if not PDFS:
-        if IN_CI:
-            pytest.fail(f"{REAL} is missing in CI")
-        pytest.skip(f"{REAL} not present (it is not part of a clone)")
+    need_shared(REAL)
     names = {_name(p) for p in PDFS}
     tables = set(REJECTED) | set(ACCEPTED)
     assert len(tables) == len(REJECTED) + len(ACCEPTED), "a file in two tables"

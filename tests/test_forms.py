@@ -17,7 +17,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI, ROOT, SHARED
+from conftest import ROOT, SHARED, need_shared
 
 from extract.forms import FormReader, is_form_page
 from extract.grid import build_grid
@@ -45,10 +45,7 @@ def _extract(pdf: Path, layout: str) -> tuple[dict, list[Project], list]:
 
 
 def _need(path: Path) -> None:
-    if not path.exists():
-        if IN_CI:
-            pytest.fail(f"{path} is missing in CI")
-        pytest.skip(f"{path} not present (it is not part of a clone)")
+    need_shared(path)
 
 
 def lenient(value: object) -> object:

@@ -16,7 +16,7 @@ from pathlib import Path
 import badpdfs as bad
 import pytest
 from click.testing import CliRunner
-from conftest import IN_CI, SAMPLE_PDF, SHARED
+from conftest import SAMPLE_PDF, SHARED, need_shared
 from render import render_report
 from test_variants import VARIANTS
 
@@ -74,10 +74,7 @@ def assert_same_outcome(path: Path) -> None:
 
 
 def test_the_corpus_is_here() -> None:
-    if not CORPUS:
-        if IN_CI:
-            pytest.fail(f"{REAL} is missing in CI")
-        pytest.skip(f"{REAL} not present (it is not part of a clone)")
+    need_shared(REAL)
     assert len(CORPUS) >= 40 and any(p.parent.name == "ikeda" for p in CORPUS)
 
 
@@ -126,10 +123,7 @@ def _unmatched(mine: list, theirs: list, key, box) -> list:
 
 @pytest.mark.parametrize("name", ["sample", *SAME_GLYPHS])
 def test_same_glyphs_and_rules(name: str) -> None:
-    path = SAMPLE_PDF if name == "sample" else REAL / name
-    if not path.exists():
-        assert not IN_CI, f"{path} is missing in CI"
-        pytest.skip(f"{path} not present")
+    path = SAMPLE_PDF if name == "sample" else need_shared(REAL / name)
     glyph = (lambda c: c.text, lambda c: (c.x0, c.top, c.x1, c.bottom, c.size))
     rule = (lambda e: e["orientation"], lambda e: (e["x0"], e["top"], e["x1"], e["bottom"]))
     for fast, slow in zip(_pages(path, "pdfium"), _pages(path, "pdfplumber"), strict=True):

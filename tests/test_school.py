@@ -13,7 +13,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI, SHARED, run_hyoka
+from conftest import SHARED, need_shared, run_hyoka
 
 from extract.build import build_database
 from extract.history import year_changes
@@ -25,12 +25,7 @@ FIELDS = ("no", "goal", "evaluation_item", "actions", "indicator", "achievement"
 
 
 def pdf_of(year: str) -> Path:
-    path = REAL / f"wakayama-kogyo-gakkohyoka-{year}.pdf"
-    if not path.is_file():
-        if IN_CI:
-            pytest.fail(f"{path} is missing in CI")
-        pytest.skip(f"{path} not present (../shared is not part of a clone)")
-    return path
+    return need_shared(REAL / f"wakayama-kogyo-gakkohyoka-{year}.pdf")
 
 
 def lenient(value: object) -> object:

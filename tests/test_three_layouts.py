@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import IN_CI, SAMPLE_PDF, SHARED
+from conftest import SAMPLE_PDF, SHARED, need_shared
 
 from extract.build import build_database
 from extract.serve import make_datasette
@@ -23,10 +23,7 @@ REAL = SHARED / "corpus" / "real"
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory) -> Path:
-    if not REAL.is_dir():
-        if IN_CI:
-            pytest.fail(f"{REAL} is missing in CI")
-        pytest.skip(f"{REAL} not present (../shared is not part of a clone)")
+    need_shared(REAL)
     pdfs = [
         SAMPLE_PDF,
         *sorted(REAL.glob("wakayama-kogyo-gakkohyoka-*.pdf")),
