@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING
 
 from extract.errors import HyokaError
 from extract.isolate import run_isolated
-from extract.manifest import REPORT_KEY, extracted_source, holds, overrides_digest, sha256_of, up_to_date
+from extract.manifest import (
+    REPORT_KEY,
+    SHAPE_VERSION,
+    extracted_source,
+    holds,
+    overrides_digest,
+    sha256_of,
+    stored_shape,
+    up_to_date,
+)
 from extract.settings import ExtractSettings
 
 if TYPE_CHECKING:
@@ -40,6 +49,10 @@ class BuildResult:
 
 class StrictBuildFailed(HyokaError):
     """--strict: the first bad file stops the build and nothing is written."""
+
+
+class OlderDatabase(HyokaError):
+    """A database of another shape that this build cannot remake whole: nothing is changed."""
 
 
 def build_database(
@@ -86,7 +99,8 @@ def build_database(
                 state.fail(pdf, reason, strict)
 
     folders = {p.resolve().parent for p in pdfs}  # where serve finds the PDFs again
-    return _build(db_path, replace, identity, str(folders.pop()) if len(folders) == 1 else None, fill)
+    folder = str(folders.pop()) if len(folders) == 1 else None
+    return _build(db_path, replace, identity, folder, {p.name for p in pdfs}, fill)
 
 
 def build_from_json(
@@ -125,7 +139,7 @@ def build_from_json(
             if reason:
                 state.fail(pdf, reason, strict)
 
-    return _build(db_path, replace, identity, None, fill)
+    return _build(db_path, replace, identity, None, {name for _, name in sources}, fill)
 
 
 def _read_report(path: Path) -> Report | str:
@@ -143,17 +157,24 @@ def _read_report(path: Path) -> Report | str:
 
 
 def _build(
-    db_path: Path, replace: bool, identity: Path | None, folder: str | None, fill: Callable[[_State], None]
+    db_path: Path,
+    replace: bool,
+    identity: Path | None,
+    folder: str | None,
+    given: set[str],
+    fill: Callable[[_State], None],
 ) -> BuildResult:
-    """Open a working copy, let ``fill`` load and remove reports, link and swap it in."""
+    """Open a working copy, let ``fill`` load and remove reports, link and swap it in. A
+    database of an older shape is remade from scratch, from the files given (all of its own)."""
     result = BuildResult()
-    with _working_copy(db_path) as (db, tmp):
+    fresh = _older_shape(db_path, given)
+    with _working_copy(db_path, fresh) as (db, tmp):
         from extract.load import ensure_db_shape
 
         reshaped = ensure_db_shape(db)  # from here on, each report keeps its own index rows
         state = _State(db, result, replace)
         fill(state)
-        changed = bool(result.loaded or result.removed or not db_path.exists() or reshaped)
+        changed = bool(result.loaded or result.removed or not db_path.exists() or reshaped or fresh)
         series = None if reshaped else state.series
         result.written = _finish(db, tmp, db_path, identity, changed, folder, series)
     return result
@@ -190,16 +211,34 @@ def _finish(
     return True
 
 
+def _older_shape(db_path: Path, given: set[str]) -> bool:
+    """Whether the database is of an older shape (then remade from the given files); an error
+    when some of its reports' files are not given, so that nothing loaded is lost."""
+    shape, files = stored_shape(db_path)
+    if shape is None or shape == SHAPE_VERSION:
+        return False
+    missing = sorted(set(files) - given)
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise OlderDatabase(
+            db_path,
+            f"made by an older hyoka (shape {shape or 'unknown'}, now {SHAPE_VERSION}): build it again from "
+            f"all its files (not given: {', '.join(missing[:3])}{more})",
+        )
+    return True
+
+
 @contextmanager
-def _working_copy(db_path: Path) -> Iterator[tuple[Database, Path]]:
-    """A copy of the database to build in; whatever happens, no temporary file is left."""
+def _working_copy(db_path: Path, fresh: bool = False) -> Iterator[tuple[Database, Path]]:
+    """A copy of the database to build in (an empty one when ``fresh``); whatever happens, no
+    temporary file is left."""
     from extract.load import open_database
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for stale in db_path.parent.glob(f"{db_path.name}.tmp-*"):
         stale.unlink()  # left by a build that was killed
     tmp = db_path.with_name(f"{db_path.name}.tmp-{os.getpid()}")
-    if db_path.exists():
+    if db_path.exists() and not fresh:
         shutil.copyfile(db_path, tmp)
     db = open_database(tmp, scratch=True)
     try:

@@ -24,9 +24,9 @@ from extract.identity import Item, Overrides, change, key, match_departments, ma
 LINK_TABLES = {
     "initiative_links": (
         {
-            "initiative_id": str,
+            "initiative_id": int,
             "stable_id": str,
-            "previous_initiative_id": str,
+            "previous_initiative_id": int,
             "match_method": str,
             "match_score": float,
         },
@@ -60,7 +60,7 @@ WHERE change NOT IN ('added', 'dropped') AND printed_prev_rating IS NOT from_rat
 
 HISTORY_SQL = """
 SELECT l.stable_id, r.fiscal_year, i.initiative_title, e.department, l.department_key,
-    e.prev_rating, e.rating, e.page, e.source_file, il.match_method, il.match_score, e.id AS evaluation_id
+    e.prev_rating, e.rating, e.page, r.file AS source_file, il.match_method, il.match_score, e.id AS evaluation_id
 FROM evaluation_links l
 JOIN evaluations e ON e.id = l.evaluation_id
 JOIN initiatives i ON i.id = e.initiative_id
@@ -138,17 +138,18 @@ def unlink_series(db: Database, series: set[str]) -> None:
     db.execute("DELETE FROM rating_changes WHERE series IN (SELECT value FROM json_each(?))", [names])
 
 
-def unlink_report(db: Database, report_id: str) -> None:
+def unlink_report(db: Database, sha256: str) -> None:
     """Forget one report's links, before its rows are deleted (its series is linked again)."""
     if not db["initiative_links"].exists():
         return
+    of_report = "(SELECT id FROM reports WHERE sha256 = ?)"
     db.execute(
-        "DELETE FROM initiative_links WHERE initiative_id IN (SELECT id FROM initiatives WHERE report_id = ?)",
-        [report_id],
+        f"DELETE FROM initiative_links WHERE initiative_id IN (SELECT id FROM initiatives WHERE report_id = {of_report})",
+        [sha256],
     )
     db.execute(
-        "DELETE FROM evaluation_links WHERE evaluation_id IN (SELECT id FROM evaluations WHERE report_id = ?)",
-        [report_id],
+        f"DELETE FROM evaluation_links WHERE evaluation_id IN (SELECT id FROM evaluations WHERE report_id = {of_report})",
+        [sha256],
     )
 
 
@@ -162,14 +163,22 @@ def _series(db: Database, only: set[str] | None = None) -> dict[str, list[dict]]
     return groups
 
 
-def _items(db: Database, report_id: str) -> list[Item]:
-    sql = """select i.id, i.initiative_title, coalesce(p.policy_title, ''), m.measure_no, i.initiative_no
+def _items(db: Database, report_id: int) -> list[tuple[Item, str]]:
+    """Each initiative, with what its stable id is made of when it starts a history: the
+    report's PDF and where the item is printed (so the id does not depend on load order)."""
+    sql = """select i.id, i.initiative_title, coalesce(p.policy_title, ''), m.measure_no, i.initiative_no,
+            r.sha256, p.sheet_no
         from initiatives i join policies p on p.id = i.policy_id left join measures m on m.id = i.measure_id
+        join reports r on r.id = i.report_id
         where i.report_id = ? order by p.sheet_no, m.measure_no, i.initiative_no, i.id"""
-    return [Item(*row) for row in db.execute(sql, [report_id]).fetchall()]
+    out = []
+    for *item, sha, sheet_no in db.execute(sql, [report_id]).fetchall():
+        found = Item(*item)
+        out.append((found, f"{sha}:{sheet_no}:{found.measure_no}:{found.initiative_no}:{found.title}"))
+    return out
 
 
-def _departments(db: Database, report_id: str) -> dict[str, list[tuple[str, int]]]:
+def _departments(db: Database, report_id: int) -> dict[int, list[tuple[str, int]]]:
     """Per initiative: (department label, evaluation id); a repeated department gets '#2'."""
     out: dict[str, list[tuple[str, int]]] = defaultdict(list)
     seen: Counter = Counter()
@@ -188,16 +197,18 @@ class _Linked:
     """One report after linking: what the next year's report is matched against."""
 
     items: list[Item]
-    depts: dict[str, list[tuple[str, int]]]
-    stable_of: dict[str, str]  # initiative id -> stable id
+    depts: dict[int, list[tuple[str, int]]]
+    stable_of: dict[int, str]  # initiative id -> stable id
     dept_key_of: dict[int, str]  # evaluation id -> department key
 
 
 def _link_year(
-    db: Database, report_ids: list[str], year: int, before: _Linked | None, overrides: Overrides
+    db: Database, report_ids: list[int], year: int, before: _Linked | None, overrides: Overrides
 ) -> _Linked:
     """Link one year of a series to the year before it (already linked, held in memory)."""
-    items = [i for rid in report_ids for i in _items(db, rid)]
+    found = [pair for rid in report_ids for pair in _items(db, rid)]
+    seeds = {item.id: seed for item, seed in found}
+    items = [item for item, _ in found]
     depts = {k: v for rid in report_ids for k, v in _departments(db, rid).items()}
     if before is None:
         matches = {i.id: (None, "new", None) for i in items}
@@ -210,7 +221,7 @@ def _link_year(
     for item in items:
         earlier, method, score = matches[item.id]
         stable = before.stable_of.get(earlier) if earlier else None
-        stable = stable or hashlib.sha1(item.id.encode()).hexdigest()[:12]
+        stable = stable or hashlib.sha1(seeds[item.id].encode()).hexdigest()[:12]
         linked.stable_of[item.id] = stable
         links.append(
             {"initiative_id": item.id, "stable_id": stable, "previous_initiative_id": earlier,
@@ -233,12 +244,12 @@ def _link_year(
 
 
 def _rows_of_year(db: Database, year: int, series: dict | None) -> dict[tuple[str, str], dict[str, Any]]:
-    sql = """select l.stable_id, l.department_key, l.department_match, e.*, i.initiative_title, i.initiative_no,
-            m.measure_no, p.sheet_no, r.municipality, r.title as plan_title, il.match_method, il.match_score
+    sql = """select l.stable_id, l.department_key, l.department_match, e.id, e.department, e.prev_rating,
+            e.rating, e.initiative_title, e.initiative_no, e.measure_no, e.sheet_no, e.municipality,
+            r.title as plan_title, il.match_method, il.match_score
         from evaluation_links l join evaluations e on e.id = l.evaluation_id
-        join initiatives i on i.id = e.initiative_id join initiative_links il on il.initiative_id = i.id
-        join policies p on p.id = i.policy_id left join measures m on m.id = i.measure_id
-        join reports r on r.id = e.report_id where r.fiscal_year = ?"""
+        join initiative_links il on il.initiative_id = e.initiative_id
+        join reports r on r.id = e.report_id where e.fiscal_year = ?"""
     params: list[Any] = [year]
     if series:
         sql += " and r.series = ?"

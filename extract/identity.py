@@ -21,7 +21,7 @@ _RANK_BONUS = 0.02  # prefer the candidate in the same place when titles tie
 class Item:
     """One initiative of one report, as the matcher sees it."""
 
-    id: str
+    id: int
     title: str
     policy_title: str
     measure_no: int | None
@@ -30,8 +30,8 @@ class Item:
 
 @dataclass(frozen=True)
 class Match:
-    later: str
-    earlier: str | None
+    later: int
+    earlier: int | None
     method: str  # exact | fuzzy | numbered | override | new
     score: float | None
 
@@ -66,7 +66,7 @@ def match_initiatives(
 ) -> list[Match]:
     """One-to-one matches, best pairs first; everything unmatched in ``later`` is new."""
     overrides = overrides or Overrides({}, set())
-    matches: dict[str, Match] = {}
+    matches: dict[int, Match] = {}
     taken: set[str] = set()
     for item in later:
         previous = overrides.same.get((year, key(item.title)))

@@ -1,60 +1,41 @@
 """Load validated reports into SQLite with sqlite-utils. The only module that writes the database.
 
-The schema is data (TABLES, VIEWS, DERIVED, FTS in extract/schema.py) applied idempotently by
-``ensure_db_shape``; a report is loaded in one transaction and keyed by the SHA-256 of its PDF.
+The schema is data (TABLES, INDEXES, VIEWS, FTS in extract/schema.py) applied idempotently by
+``ensure_db_shape``; a report is loaded in one transaction and known by the SHA-256 of its PDF.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
 from extract.identity import institution_key
-from extract.manifest import REPORT_KEY, SHAPE_VERSION
-from extract.schema import (  # PDF_MOUNT, layout_view_name and the tables are read from here by others
-    _ROW_JOINS,
-    CHANGE_SQL,
-    DERIVED,
+from extract.manifest import SHAPE_VERSION
+from extract.schema import (
     FTS,
     FTS_OPTIONS,
-    PDF_MOUNT,
+    INDEXES,
+    ROLE_COLUMNS,
     TABLES,
     VIEWS,
+    change_of,
     layout_view_name,
+    layout_view_sql,
 )
 from extract.search import index_terms
 from schemas.report import LayoutInfo, Report
 
 
-def layout_view_sql(db: Database, layout: str) -> str:
-    """One layout's rows, each of its fields a column, generated from the layout_fields table."""
-    fields = db.execute(
-        "select name, role from layout_fields where layout = ? and scope = 'row' order by position", [layout]
-    ).fetchall()
-    columns = []
-    for name, role in fields:
-        if role in ("rating", "prev_rating"):
-            columns.append(f"e.{role} AS [{name}]")
-        elif role == "department":
-            columns.append(f"e.department AS [{name}]")
-        else:
-            columns.append(f"json_extract(e.fields, '$.{name}') AS [{name}]")
-    sheet_fields = db.execute(
-        "select name from layout_fields where layout = ? and scope = 'sheet' order by position", [layout]
-    ).fetchall()
-    columns += [f"json_extract(p.fields, '$.{name}') AS [{name}]" for (name,) in sheet_fields]
-    escaped = layout.replace("'", "''")
-    return f"""
-SELECT e.id, r.fiscal_year, r.municipality, r.publisher, p.sheet_no, {", ".join(columns)},
-    {CHANGE_SQL} AS change, e.page, '/{PDF_MOUNT}/' || e.source_file || '#page=' || e.page AS pdf_url,
-    e.source_file, e.report_id, e.initiative_id
-{_ROW_JOINS}
-WHERE e.layout = '{escaped}'
-ORDER BY r.fiscal_year, r.id, e.id"""
+def layout_fields_of(db: Database, layout: str) -> list[tuple[str, str, str]]:
+    """(scope, name, role) of one layout's row fields, then its sheet fields, in the layout's order."""
+    sql = """select scope, name, role from layout_fields where layout = ? and scope in ('row', 'sheet')
+        order by scope = 'sheet', position"""
+    return [tuple(row) for row in db.execute(sql, [layout]).fetchall()]
 
 
 _CHILDREN = ("issues", "comments", "evaluations", "initiatives", "measures", "policies", "rating_scale")
@@ -82,21 +63,21 @@ def ensure_tables(db: Database) -> None:
 
 
 def ensure_db_shape(db: Database) -> bool:
-    """Tables, indexes on every foreign key, views; derived tables and search index rebuilt
-    from scratch when missing or of another shape. Idempotent; whether it rebuilt them."""
+    """Tables, indexes on every foreign key and facet, views; the search indexes rebuilt from
+    scratch when missing or of another shape. Idempotent; whether it rebuilt them."""
     ensure_tables(db)
     db.index_foreign_keys()
-    for column in ("rating", "prev_rating", "department"):
-        db["evaluations"].create_index([column], if_not_exists=True)
-    db["reports"].create_index(list(REPORT_KEY), if_not_exists=True)
-    db["reports"].create_index(["series"], if_not_exists=True)
+    for table, indexes in INDEXES.items():
+        for columns in indexes:
+            db[table].create_index(columns, if_not_exists=True)
     rebuilt = stored_setting(db, "shape_version") != SHAPE_VERSION or not all(
-        db[name].exists() for name in [*DERIVED, *FTS]
+        db[name].exists() for name in FTS
     )
     if rebuilt:
         with db.atomic():
-            _create_derived(db)
-            add_derived(db, None)
+            ensure_views(db)
+            _create_indexes(db)
+            index_reports(db, None)
             store_setting(db, "shape_version", SHAPE_VERSION)
     ensure_views(db)
     return rebuilt
@@ -107,25 +88,18 @@ def ensure_views(db: Database) -> None:
     for name, sql in VIEWS.items():
         db.create_view(name, sql, replace=True)
     for (layout,) in db.execute("select distinct layout from layout_fields").fetchall():
-        db.create_view(layout_view_name(layout), layout_view_sql(db, layout), replace=True)
+        db.create_view(
+            layout_view_name(layout), layout_view_sql(layout, layout_fields_of(db, layout)), replace=True
+        )
 
 
-def _create_derived(db: Database) -> None:
-    for name, (sql, _, indexes) in DERIVED.items():
-        kind = db.execute("select type from sqlite_master where name = ?", [name]).fetchone()
-        if kind:  # a view in databases built before the table
-            db.execute(f"DROP {kind[0].upper()} [{name}]")
-        columns = [d[0] for d in db.execute(f"SELECT * FROM ({sql}) LIMIT 0").description]
-        rest = ", ".join(f"[{c}]" for c in columns[1:])
-        db.execute(f"CREATE TABLE [{name}] ([{columns[0]}] INTEGER PRIMARY KEY, {rest})")
-        for column in indexes:
-            db.execute(f"CREATE INDEX [idx_{name}_{column}] ON [{name}] ([{column}])")
+def _create_indexes(db: Database) -> None:
     for name in FTS:
         db.execute(f"DROP TABLE IF EXISTS [{name}]")
         db.execute(f"CREATE VIRTUAL TABLE [{name}] USING fts5(terms, {FTS_OPTIONS})")
 
 
-def _of_reports(sql: str, column: str, report_ids: list[str] | None) -> tuple[str, list[str]]:
+def _of_reports(sql: str, column: str, report_ids: list[int] | None) -> tuple[str, list[str]]:
     """The SQL narrowed to some reports (all when None)."""
     if report_ids is None:
         return sql, []
@@ -136,27 +110,21 @@ def _index_rows(db: Database, sql: str, params: list[str]) -> Iterator[tuple[int
     return ((row[0], index_terms(*row[1:])) for row in db.conn.cursor().execute(sql, params))
 
 
-def add_derived(db: Database, report_ids: list[str] | None) -> None:
-    """The derived rows and index entries of these reports (all when None)."""
-    for name, (sql, column, _) in DERIVED.items():
-        narrowed, params = _of_reports(sql, column, report_ids)
-        db.execute(f"INSERT INTO [{name}] {narrowed}", params)
+def index_reports(db: Database, report_ids: list[int] | None) -> None:
+    """The search index entries of these reports (all when None)."""
     for name, (sql, column) in FTS.items():
         rows = _index_rows(db, *_of_reports(sql, column, report_ids))
         db.conn.executemany(f"INSERT INTO [{name}] (rowid, terms) VALUES (?, ?)", rows)  # streamed
 
 
-def remove_derived(db: Database, report_ids: list[str]) -> None:
-    """Undo add_derived, before the reports' rows go: a contentless index forgets a row only
+def unindex_reports(db: Database, report_ids: list[int]) -> None:
+    """Undo index_reports, before the reports' rows go: a contentless index forgets a row only
     when told its exact terms again."""
     if stored_setting(db, "shape_version") != SHAPE_VERSION:
         return  # the next ensure_db_shape rebuilds them all
     for name, (sql, column) in FTS.items():
         rows = list(_index_rows(db, *_of_reports(sql, column, report_ids)))
         db.conn.executemany(f"INSERT INTO [{name}] ([{name}], rowid, terms) VALUES ('delete', ?, ?)", rows)
-    for name in DERIVED:
-        db.execute(f"DELETE FROM [{name}] WHERE report_id IN (SELECT value FROM json_each(?))",
-                   [json.dumps(report_ids)])  # fmt: skip
 
 
 def stored_setting(db: Database, name: str) -> str | None:
@@ -172,49 +140,57 @@ def store_setting(db: Database, name: str, value: str) -> None:
 
 
 def loaded_reports(db: Database) -> dict[str, dict[str, Any]]:
-    """The reports already in the database, by SHA-256."""
+    """The reports already in the database, by the SHA-256 of their PDF."""
     if not db["reports"].exists():
         return {}
-    return {row["id"]: row for row in db["reports"].rows}
+    return {row["sha256"]: row for row in db["reports"].rows}
 
 
-def delete_report(db: Database, report_id: str) -> None:
+def report_id(db: Database, sha256: str) -> int | None:
+    row = db.execute("select id from reports where sha256 = ?", [sha256]).fetchone()
+    return row[0] if row else None
+
+
+def delete_report(db: Database, sha256: str) -> None:
+    rid = report_id(db, sha256)
+    if rid is None:
+        return
     with db.atomic():
-        remove_derived(db, [report_id])
+        unindex_reports(db, [rid])
         for table in [*form_tables(db), *_CHILDREN]:
-            db[table].delete_where("report_id = ?", [report_id])
-        db["reports"].delete_where("id = ?", [report_id])
+            db[table].delete_where("report_id = ?", [rid])
+        db["reports"].delete_where("id = ?", [rid])
 
 
-def load_report(db: Database, report: Report) -> None:
-    """Insert one report and everything in it, in one transaction."""
+def load_report(db: Database, report: Report) -> int:
+    """Insert one report and everything in it, in one transaction; its id."""
     ensure_tables(db)
     info = report.report
-    rid = info.source.sha256
     with db.atomic():
-        db["reports"].insert(
+        rid = db["reports"].insert(
             {
-                "id": rid, "file": info.source.file, "layout": report.layout.name,
+                "sha256": info.source.sha256, "file": info.source.file, "layout": report.layout.name,
                 "series": series_key(report), "municipality": info.municipality,
                 "publisher": info.publisher, "title": info.title, "fiscal_year": info.fiscal_year,
                 "fiscal_year_label": info.fiscal_year_label, "published": info.published,
                 "issuer": info.issuer, "pages": info.source.pages,
             }
-        )  # fmt: skip
+        ).last_pk  # fmt: skip
         db["rating_scale"].insert_all(
-            {"id": f"{rid}:{code}", "report_id": rid, "code": code, "description": text}
+            {"report_id": rid, "code": code, "description": text}
             for code, text in report.rating_scale.items()
         )
         _load_layout(db, report.layout)
-        _load_policies(db, report, rid)
-        _load_evaluations(db, report, rid)
-        _load_projects(db, report, rid)
-        _load_comments(db, report, rid)
+        sheets = _load_policies(db, report, rid)
+        _load_evaluations(db, report, rid, sheets)
+        _load_projects(db, report, rid, sheets)
+        _load_comments(db, report, rid, sheets)
         db["issues"].insert_all(
             {"report_id": rid, "page": p.page, "kind": p.code, "detail": p.message} for p in report.problems
         )
         if stored_setting(db, "shape_version") == SHAPE_VERSION:
-            add_derived(db, [rid])
+            index_reports(db, [rid])
+    return rid
 
 
 def series_key(report: Report) -> str:
@@ -248,19 +224,34 @@ def _load_layout(db: Database, layout: LayoutInfo) -> None:
     )
 
 
-def _load_policies(db: Database, report: Report, rid: str) -> None:
+def _next_id(db: Database, table: str) -> int:
+    return db.execute(f"select coalesce(max(id), 0) + 1 from [{table}]").fetchone()[0]
+
+
+@dataclass
+class _Sheets:
+    """The ids the report's sheets and measures were given: rows are linked to them."""
+
+    policy: dict[int, int]  # sheet_no -> policies.id
+    boxed: set[int]  # sheets with a heading box
+    measure: dict[tuple[int, Any], int]  # (sheet_no, measure_no) -> measures.id
+
+
+def _load_policies(db: Database, report: Report, rid: int) -> _Sheets:
     """One row per sheet: the heading box where the form has one, the sheet's own fields."""
     boxes = {p.sheet_no: p for p in report.policies}
     sheets = {s.sheet_no: s for s in report.sheets}
     pages = {e.sheet_no: e.page for e in reversed(report.evaluations)}
     pages |= {i + 1: p.page for i, p in enumerate(report.projects)}
+    out = _Sheets({}, set(boxes), {})
+    pid, mid = _next_id(db, "policies"), _next_id(db, "measures")
+    policies, measures = [], []
     for no in sorted(set(boxes) | set(sheets) | set(pages)):
         box, sheet = boxes.get(no), sheets.get(no)
         own = {
             k: v for k, v in (sheet.model_dump() if sheet else {}).items() if k not in ("sheet_no", "page")
         }
-        pid = f"{rid}:{no}"
-        db["policies"].insert(
+        policies.append(
             {
                 "id": pid, "report_id": rid, "sheet_no": no, "goal_no": box.goal_no if box else None,
                 "goal_title": box.goal_title if box else None, "policy_title": box.policy_title if box else None,
@@ -268,20 +259,26 @@ def _load_policies(db: Database, report: Report, rid: str) -> None:
                 "fields": json.dumps(own, ensure_ascii=False) if own else None,
             }
         )  # fmt: skip
-        db["measures"].insert_all(
-            {
-                "id": f"{pid}:{m.measure_no}", "report_id": rid, "policy_id": pid,
-                "measure_no": m.measure_no, "measure_title": m.measure_title,
-            }
-            for m in (box.measures if box else [])
-        )  # fmt: skip
+        out.policy[no] = pid
+        for m in box.measures if box else []:
+            measures.append(
+                {"id": mid, "report_id": rid, "policy_id": pid, "measure_no": m.measure_no,
+                 "measure_title": m.measure_title}
+            )  # fmt: skip
+            out.measure[(no, m.measure_no)] = mid
+            mid += 1
+        pid += 1
+    db["policies"].insert_all(policies)
+    db["measures"].insert_all(measures)
+    return out
 
 
-def item_keys(source: Database | Report, report_id: str | None = None) -> set[tuple[Any, str]]:
+def item_keys(source: Database | Report, sha256: str | None = None) -> set[tuple[Any, str]]:
     """(number, title) of every item of a loaded report, or of a report about to be loaded."""
     if isinstance(source, Database):
-        sql = "select initiative_no, initiative_title from initiatives where report_id = ?"
-        return {tuple(row) for row in source.execute(sql, [report_id]).fetchall()}
+        sql = """select initiative_no, initiative_title from initiatives
+            where report_id = (select id from reports where sha256 = ?)"""
+        return {tuple(row) for row in source.execute(sql, [sha256]).fetchall()}
     roles = _role_fields(source.layout)
     records = [e.model_dump() for e in source.evaluations] + [p.model_dump() for p in source.projects]
     return {(r.get(roles.get("number", "")), r.get(roles.get("title", "")) or "") for r in records}
@@ -295,12 +292,12 @@ def _role_fields(layout: LayoutInfo) -> dict[str, str]:
     return out
 
 
-def _load_evaluations(db: Database, report: Report, rid: str) -> None:
+def _load_evaluations(db: Database, report: Report, rid: int, sheets: _Sheets) -> None:
     records = [e.model_dump() for e in report.evaluations]
-    _load_rows(db, report, rid, records)
+    _load_rows(db, report, rid, sheets, records)
 
 
-def _load_projects(db: Database, report: Report, rid: str) -> None:
+def _load_projects(db: Database, report: Report, rid: int, sheets: _Sheets) -> None:
     """A form's sheets: each one evaluations row; each embedded table into a table of its name,
     one row per value (project × row × fiscal year × kind), so that amounts can be summed."""
     if not report.projects:
@@ -309,7 +306,7 @@ def _load_projects(db: Database, report: Report, rid: str) -> None:
     records = [
         {"sheet_no": i + 1, **p.model_dump(exclude=set(tables))} for i, p in enumerate(report.projects)
     ]
-    ids = _load_rows(db, report, rid, records)
+    ids = _load_rows(db, report, rid, sheets, records)
     for name in tables:
         rows = [
             {"report_id": rid, "evaluation_id": eid, **flat}
@@ -332,60 +329,67 @@ def _flatten(entry: dict[str, Any]) -> list[dict[str, Any]]:
     return [{**scalars, **item} for item in lists[0]] if lists else [scalars]
 
 
-def _load_rows(db: Database, report: Report, rid: str, records: list[dict[str, Any]]) -> list[int]:
-    """Rated rows of any layout: initiatives by number and title, the record's fields as JSON."""
-    roles = _role_fields(report.layout)
-    texts = [f.name for f in report.layout.fields if f.role == "text"]
+def _load_rows(
+    db: Database, report: Report, rid: int, sheets: _Sheets, records: list[dict[str, Any]]
+) -> list[int]:
+    """Rated rows of any layout: initiatives by number and title; the fields that have a column
+    of their own (ROLE_COLUMNS) there, the others as JSON in the layout's order."""
+    roles = {role: name for role, name in _role_fields(report.layout).items()}
     flags = [f.name for f in report.layout.fields if f.role == "flag"]
-    measures = {f"{rid}:{p.sheet_no}:{m.measure_no}" for p in report.policies for m in p.measures}
-    extra_measures, initiatives, rows = {}, {}, []
+    in_columns = {roles[r] for r in ROLE_COLUMNS if r in roles} | {"sheet_no", "page"}
+    order = {f.name: i for i, f in enumerate(report.layout.fields)}
+    info = report.report
+    measures: list[dict[str, Any]] = []
+    initiatives: dict[tuple, dict[str, Any]] = {}
+    rows, iid, mid = [], _next_id(db, "initiatives"), _next_id(db, "measures")
     for record in records:
-
-        def get(role: str, record: dict[str, Any] = record) -> Any:
-            return record.get(roles[role]) if role in roles else None
-
-        pid = f"{rid}:{record['sheet_no']}"
-        group, number, title = get("group"), get("number"), get("title") or ""
-        mid = f"{pid}:{group}" if group is not None else None
-        if mid and mid not in measures:  # a measure the box did not list
-            extra_measures[mid] = {"id": mid, "report_id": rid, "policy_id": pid, "measure_no": group}
-        iid = f"{mid or pid}:{number}:{title}"
-        initiatives.setdefault(
-            iid,
-            {
-                "id": iid, "report_id": rid, "policy_id": pid, "measure_id": mid,
+        values = {role: record.get(name) for role, name in roles.items()}
+        no, group = record["sheet_no"], values.get("group")
+        pid = sheets.policy[no]
+        if group is not None and (no, group) not in sheets.measure:  # a measure the box did not list
+            sheets.measure[(no, group)] = mid
+            measures.append({"id": mid, "report_id": rid, "policy_id": pid, "measure_no": group})
+            mid += 1
+        measure = sheets.measure.get((no, group)) if group is not None else None
+        number, title = values.get("number"), values.get("title") or ""
+        key = (no, measure, number, title)
+        if key not in initiatives:
+            initiatives[key] = {
+                "id": iid, "report_id": rid, "policy_id": pid, "measure_id": measure,
                 "initiative_no": number, "initiative_title": title,
                 "is_new": int(any(record.get(f) for f in flags)),
-            },
-        )  # fmt: skip
-        fields = {k: v for k, v in record.items() if k not in ("sheet_no", "page")}
+            }  # fmt: skip
+            iid += 1
+        own = sorted((k for k in record if k not in in_columns), key=lambda k: order.get(k, len(order)))
         rows.append(
             {
-                "report_id": rid, "initiative_id": iid, "layout": report.layout.name,
-                "department": get("department"), "prev_rating": get("prev_rating"), "rating": get("rating"),
-                "direction": get("direction"),
-                "texts": "\n".join(record[k] for k in texts if isinstance(record.get(k), str) and record[k]) or None,
-                "fields": json.dumps(fields, ensure_ascii=False),
-                "page": record["page"], "source_file": report.report.source.file,
+                "report_id": rid, "policy_id": pid, "initiative_id": initiatives[key]["id"],
+                "layout": report.layout.name, "fiscal_year": info.fiscal_year,
+                "municipality": info.municipality, "publisher": info.publisher, "sheet_no": no,
+                "measure_no": group, "initiative_no": number, "initiative_title": title,
+                "is_new": initiatives[key]["is_new"], "department": values.get("department"),
+                "prev_rating": values.get("prev_rating"), "rating": values.get("rating"),
+                "change": change_of(values.get("prev_rating"), values.get("rating")),
+                "direction": values.get("direction"), "page": record["page"],
+                "fields": json.dumps({k: record[k] for k in own}, ensure_ascii=False),
             }
         )  # fmt: skip
-    db["measures"].insert_all(extra_measures.values())
+    db["measures"].insert_all(measures)
     db["initiatives"].insert_all(initiatives.values())
-    first = (db.execute("select coalesce(max(id), 0) from evaluations").fetchone()[0]) + 1
+    first = _next_id(db, "evaluations")
     ids = list(range(first, first + len(rows)))
     db["evaluations"].insert_all({"id": i, **row} for i, row in zip(ids, rows, strict=True))
     return ids
 
 
-def _load_comments(db: Database, report: Report, rid: str) -> None:
-    sheets = {p.sheet_no for p in report.policies}
+def _load_comments(db: Database, report: Report, rid: int, sheets: _Sheets) -> None:
     db["comments"].insert_all(
         {
             "report_id": rid,
-            "policy_id": f"{rid}:{c.sheet_no}" if c.sheet_no in sheets else None,
+            "policy_id": sheets.policy.get(c.sheet_no) if c.sheet_no in sheets.boxed else None,
             "sheet_no": c.sheet_no, "policy_title": c.policy_title, "measure_no": c.measure_no,
             "initiative_no": c.initiative_no, "opinion": c.opinion, "response": c.response,
-            "page": c.page, "source_file": report.report.source.file,
+            "page": c.page,
         }
         for c in report.comments
     )  # fmt: skip

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 REPORT_KEY = ("municipality", "publisher", "fiscal_year", "title")  # one report per key; --replace swaps
-SHAPE_VERSION = "2"  # of the derived tables and search indexes: a database of another is rebuilt once
+SHAPE_VERSION = "3"  # of the tables, views and search indexes: a database of another is rebuilt once
 
 
 def sha256_of(path: Path) -> str:
@@ -53,7 +53,7 @@ def holds(wanted: list[tuple[str, str]], db_path: Path, identity: Path | None, p
     try:
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         try:
-            loaded = dict(conn.execute("select id, file from reports").fetchall())
+            loaded = dict(conn.execute("select sha256, file from reports").fetchall())
             stored = conn.execute("select value from build_info where name = 'identity_digest'").fetchone()
             shape = conn.execute("select value from build_info where name = 'shape_version'").fetchone()
         finally:
@@ -65,3 +65,25 @@ def holds(wanted: list[tuple[str, str]], db_path: Path, identity: Path | None, p
     if len(dict(wanted)) != len(wanted) or any(loaded.get(sha) != name for sha, name in wanted):
         return False
     return not (prune and set(loaded) - {sha for sha, _ in wanted})
+
+
+def stored_shape(db_path: Path) -> tuple[str | None, list[str]]:
+    """(shape version, files of its reports) of a database hyoka built; (None, []) when there is
+    no such database, ('', files) for one from before shape versions."""
+    if not db_path.is_file():
+        return None, []
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            if not conn.execute("select 1 from sqlite_master where name = 'reports'").fetchone():
+                return None, []
+            files = [row[0] for row in conn.execute("select file from reports")]
+            try:
+                row = conn.execute("select value from build_info where name = 'shape_version'").fetchone()
+            except sqlite3.OperationalError:  # no build_info table
+                row = None
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None, []
+    return (row[0] if row else ""), files

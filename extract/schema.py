@@ -1,6 +1,12 @@
-"""The database's shape as data: tables, the flat table and search indexes the build keeps,
+"""The database's shape as data: tables, the flat view and search indexes the build keeps,
 and the SQL they are made from. Applied by ``load.ensure_db_shape``; the rest of hyoka reads
 them through ``extract.load``.
+
+Each rated row is stored once, in ``evaluations``: the columns every layout shares (facets,
+ratings, where it was printed) and the layout's other fields as JSON, its texts among them.
+``evaluation_rows`` and the views ``rows_<layout>`` read that one row; nothing is copied, so
+a database of 10,000 reports stays under 2 KB per row. Ids are integers; a report is known
+by the SHA-256 of its PDF (``reports.sha256``).
 """
 
 from __future__ import annotations
@@ -11,34 +17,34 @@ PDF_MOUNT = "pdfs"  # where Datasette serves raw/: the views link each row to it
 TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
     "reports": (
         {
-            "id": str, "file": str, "layout": str, "series": str, "municipality": str, "publisher": str,
-            "title": str, "fiscal_year": int, "fiscal_year_label": str, "published": str, "issuer": str,
-            "pages": int,
+            "id": int, "sha256": str, "file": str, "layout": str, "series": str, "municipality": str,
+            "publisher": str, "title": str, "fiscal_year": int, "fiscal_year_label": str, "published": str,
+            "issuer": str, "pages": int,
         },
         "id",
         [],
     ),
     "rating_scale": (
-        {"id": str, "report_id": str, "code": str, "description": str},
+        {"id": int, "report_id": int, "code": str, "description": str},
         "id",
         [("report_id", "reports", "id")],
     ),
     "policies": (
         {
-            "id": str, "report_id": str, "sheet_no": int, "goal_no": int, "goal_title": str,
+            "id": int, "report_id": int, "sheet_no": int, "goal_no": int, "goal_title": str,
             "policy_title": str, "page": int, "fields": str,
         },
         "id",
         [("report_id", "reports", "id")],
     ),
     "measures": (
-        {"id": str, "report_id": str, "policy_id": str, "measure_no": int, "measure_title": str},
+        {"id": int, "report_id": int, "policy_id": int, "measure_no": int, "measure_title": str},
         "id",
         [("report_id", "reports", "id"), ("policy_id", "policies", "id")],
     ),
     "initiatives": (
         {
-            "id": str, "report_id": str, "policy_id": str, "measure_id": str, "initiative_no": int,
+            "id": int, "report_id": int, "policy_id": int, "measure_id": int, "initiative_no": int,
             "initiative_title": str, "is_new": int,
         },
         "id",
@@ -46,18 +52,18 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
     ),
     "evaluations": (
         {
-            "id": int, "report_id": str, "initiative_id": str, "layout": str, "department": str,
-            "prev_rating": str, "rating": str, "direction": str, "texts": str, "fields": str, "page": int,
-            "source_file": str,
+            "id": int, "report_id": int, "policy_id": int, "initiative_id": int, "layout": str,
+            "fiscal_year": int, "municipality": str, "publisher": str, "sheet_no": int, "measure_no": int,
+            "initiative_no": int, "initiative_title": str, "is_new": int, "department": str,
+            "prev_rating": str, "rating": str, "change": str, "direction": str, "page": int, "fields": str,
         },
         "id",
-        [("report_id", "reports", "id"), ("initiative_id", "initiatives", "id")],
+        [("report_id", "reports", "id"), ("policy_id", "policies", "id"), ("initiative_id", "initiatives", "id")],
     ),
     "comments": (
         {
-            "id": int, "report_id": str, "policy_id": str, "sheet_no": int, "policy_title": str,
+            "id": int, "report_id": int, "policy_id": int, "sheet_no": int, "policy_title": str,
             "measure_no": int, "initiative_no": int, "opinion": str, "response": str, "page": int,
-            "source_file": str,
         },
         "id",
         [("report_id", "reports", "id"), ("policy_id", "policies", "id")],
@@ -74,53 +80,68 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
         [],
     ),
     "issues": (
-        {"id": int, "report_id": str, "page": int, "kind": str, "detail": str},
+        {"id": int, "report_id": int, "page": int, "kind": str, "detail": str},
         "id",
         [("report_id", "reports", "id")],
     ),
 }  # fmt: skip
 
-CHANGE_SQL = """CASE
-    WHEN e.rating IS NULL THEN 'no rating'
-    WHEN e.prev_rating IS NULL THEN 'new rating'
-    WHEN e.rating < e.prev_rating THEN 'up'
-    WHEN e.rating > e.prev_rating THEN 'down'
-    ELSE 'same' END"""
+# Indexes beyond one per foreign key: the flat page's facets and the layouts' row order.
+INDEXES: dict[str, list[list[str]]] = {
+    "evaluations": [
+        ["department"], ["rating"], ["prev_rating"], ["change"], ["fiscal_year"], ["municipality"],
+        ["layout", "fiscal_year", "sheet_no", "measure_no", "initiative_no"],
+    ],
+    "reports": [["municipality", "publisher", "fiscal_year", "title"], ["series"], ["sha256"]],
+}  # fmt: skip
 
-_ROW_JOINS = """FROM evaluations e
-JOIN reports r ON r.id = e.report_id
-JOIN initiatives i ON i.id = e.initiative_id
-JOIN policies p ON p.id = i.policy_id
-LEFT JOIN measures m ON m.id = i.measure_id"""
+# Columns of evaluations that hold a layout field of this role (its first field of the role);
+# the other fields of a row are in its JSON ``fields``.
+ROLE_COLUMNS = {
+    "number": "initiative_no", "title": "initiative_title", "group": "measure_no",
+    "department": "department", "rating": "rating", "prev_rating": "prev_rating", "direction": "direction",
+}  # fmt: skip
 
-_ROWS_SQL = f"""
-SELECT e.id, r.fiscal_year, r.municipality, r.publisher, p.policy_title, m.measure_no, i.initiative_no,
-    i.initiative_title, e.department, e.prev_rating, e.rating, {CHANGE_SQL} AS change, e.direction, e.page, i.is_new,
-    e.texts, e.layout, r.title AS report_title, p.sheet_no, p.goal_no, p.goal_title, m.measure_title,
-    e.source_file, '/{PDF_MOUNT}/' || e.source_file || '#page=' || e.page AS pdf_url, e.report_id,
-    e.initiative_id
-{_ROW_JOINS}"""
 
-VIEWS: dict[str, str] = {}
+def change_of(prev_rating: str | None, rating: str | None) -> str:
+    """A row's rating change as its report prints it (A is best)."""
+    if rating is None:
+        return "no rating"
+    if prev_rating is None:
+        return "new rating"
+    return "up" if rating < prev_rating else "down" if rating > prev_rating else "same"
 
-# Derived table -> (SQL of its rows from the loaded tables, its report column, indexed columns).
-# A real table, not a view: the site's pages, facets and counts read it without a join. The build
-# adds and removes one report's rows with that report (add_derived / remove_derived).
-DERIVED = {
-    "evaluation_rows": (
-        _ROWS_SQL,
-        "e.report_id",
-        ["report_id", "department", "rating", "prev_rating", "change", "fiscal_year", "municipality"],
-    ),
-}
+
+_SOURCE = "(SELECT file FROM reports WHERE id = e.report_id)"
+
+# A row's texts: its layout's text fields in the layout's order, one per line.
+_TEXTS = """(SELECT group_concat(j.value, char(10)) FROM json_each(e.fields) j
+    WHERE j.type = 'text' AND j.value <> '' AND j.key IN (SELECT name FROM layout_fields
+        WHERE layout = e.layout AND scope = 'row' AND role = 'text'))"""
+
+EVALUATION_ROWS_SQL = f"""
+SELECT e.id, e.fiscal_year, e.municipality, e.publisher,
+    (SELECT policy_title FROM policies WHERE id = e.policy_id) AS policy_title,
+    e.measure_no, e.initiative_no, e.initiative_title, e.department, e.prev_rating, e.rating, e.change,
+    e.direction, e.page, e.is_new, {_TEXTS} AS texts, e.layout,
+    (SELECT title FROM reports WHERE id = e.report_id) AS report_title, e.sheet_no,
+    (SELECT goal_no FROM policies WHERE id = e.policy_id) AS goal_no,
+    (SELECT goal_title FROM policies WHERE id = e.policy_id) AS goal_title,
+    (SELECT measure_title FROM measures WHERE policy_id = e.policy_id AND measure_no = e.measure_no)
+        AS measure_title,
+    {_SOURCE} AS source_file, '/{PDF_MOUNT}/' || {_SOURCE} || '#page=' || e.page AS pdf_url,
+    e.report_id, e.initiative_id
+FROM evaluations e"""
+
+VIEWS: dict[str, str] = {"evaluation_rows": EVALUATION_ROWS_SQL}
 
 # FTS table -> (SQL giving (rowid, texts...) to index as bigrams, its report column). Contentless:
 # the index keeps no copy of the bigrams (a row is found by rowid, shown from its own table).
 FTS = {
     "evaluation_rows_fts": (
-        f"""SELECT e.id, i.initiative_title, e.department, e.texts, m.measure_title,
-        p.policy_title, p.goal_title {_ROW_JOINS}""",
-        "e.report_id",
+        """SELECT id, initiative_title, department, texts, measure_title, policy_title, goal_title
+        FROM evaluation_rows""",
+        "report_id",
     ),
     "comments_fts": ("SELECT id, policy_title, opinion, response FROM comments", "report_id"),
 }
@@ -130,3 +151,24 @@ FTS_OPTIONS = "content='', tokenize='unicode61 remove_diacritics 0'"
 def layout_view_name(layout: str) -> str:
     """The view of one layout's rows with its own columns: rows_<layout name>."""
     return "rows_" + "".join(ch if ch.isalnum() else "_" for ch in layout)
+
+
+def layout_view_sql(layout: str, fields: list[tuple[str, str, str]]) -> str:
+    """One layout's rows, each of its fields a column: (scope, name, role) in the layout's order."""
+    columns, taken = [], set()
+    for scope, name, role in fields:
+        if scope == "sheet":
+            columns.append(f"json_extract(p.fields, '$.{name}') AS [{name}]")
+        elif role in ROLE_COLUMNS and role not in taken:
+            taken.add(role)
+            columns.append(f"e.{ROLE_COLUMNS[role]} AS [{name}]")
+        else:
+            columns.append(f"json_extract(e.fields, '$.{name}') AS [{name}]")
+    escaped = layout.replace("'", "''")
+    return f"""
+SELECT e.id, e.fiscal_year, e.municipality, e.publisher, e.sheet_no, {", ".join(columns)},
+    e.change, e.page, '/{PDF_MOUNT}/' || {_SOURCE} || '#page=' || e.page AS pdf_url,
+    {_SOURCE} AS source_file, e.report_id, e.initiative_id
+FROM evaluations e LEFT JOIN policies p ON p.id = e.policy_id
+WHERE e.layout = '{escaped}'
+ORDER BY e.fiscal_year, e.report_id, e.id"""

@@ -21,7 +21,7 @@ from datasette.app import Datasette
 from datasette.utils import tilde_encode
 
 from extract.errors import HyokaError
-from extract.load import PDF_MOUNT
+from extract.schema import PDF_MOUNT
 from extract.site import is_hyoka
 from extract.site.metadata import metadata
 

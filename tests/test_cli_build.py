@@ -128,12 +128,12 @@ def test_changed_pdf_replaces_its_report_and_prune_removes(tmp_path: Path, expec
     db = tmp_path / "h.db"
     assert run_hyoka("build", "--db", str(db), str(raw)).returncode == 0
     with sqlite3.connect(db) as c:
-        old_sha = c.execute("select id from reports").fetchone()[0]
+        old_sha = c.execute("select sha256 from reports").fetchone()[0]
     render_report(expected, raw / "report.pdf", Variant(font="ipam"))  # a new edition, same name
     done = run_hyoka("build", "--db", str(db), str(raw))
     assert done.returncode == 0 and "1 loaded, 0 unchanged, 0 removed" in done.stderr, done.stderr
     with sqlite3.connect(db) as c:
-        shas = [r[0] for r in c.execute("select id from reports")]
+        shas = [r[0] for r in c.execute("select sha256 from reports")]
         assert shas != [old_sha] and len(shas) == 1
         assert c.execute("select count(*) from evaluations").fetchone()[0] == 58
     (raw / "report.pdf").unlink()

@@ -4,6 +4,7 @@ killed at any moment over a corpus leaves the previous database whole."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import sqlite3
@@ -168,24 +169,41 @@ def test_a_server_reading_during_a_build_keeps_its_snapshot(tmp_path_factory, ex
     assert _check_whole(db) == CORPUS + 1
 
 
-def test_a_database_of_the_previous_shape_is_rebuilt_once(tmp_path: Path, extracted: dict) -> None:
-    """A database from before the flat table (a view then) and the contentless indexes: the
-    next build, even with nothing new, makes them and links every series."""
+def test_a_database_of_an_older_shape_is_rebuilt_once(tmp_path: Path, extracted: dict) -> None:
+    """A database an older hyoka made (other tables): the next build, even with nothing new,
+    makes it again from the files given, as a build from scratch would."""
     folder = tmp_path / "json"
     corpus.write_corpus(extracted, folder, 2)
     db = tmp_path / "h.db"
     _build(sorted(folder.glob("*.json")), db)
     expected = _contents(db)
     with sqlite3.connect(db) as conn:
-        conn.execute("drop table evaluation_rows")
-        conn.execute("create view evaluation_rows as select * from evaluations")
-        for name in FTS:
-            conn.execute(f"drop table [{name}]")
-            conn.execute(f"create virtual table [{name}] using fts5(terms)")
+        conn.execute("update build_info set value = '2' where name = 'shape_version'")
         conn.execute("drop table initiative_links")
-        conn.execute("delete from build_info where name = 'shape_version'")
     again = run_hyoka("build", "--from-json", str(folder), "--db", str(db))
     assert again.returncode == 0, again.stderr
+    assert "2 loaded, 0 unchanged" in again.stderr
     assert _contents(db) == expected
     rerun = run_hyoka("build", "--from-json", str(folder), "--db", str(db))
     assert "0 loaded, 2 unchanged" in rerun.stderr
+
+
+def test_an_older_database_is_not_remade_from_some_of_its_files(tmp_path: Path, extracted: dict) -> None:
+    """Remaking it from one file would lose the other report: refused in one line, unchanged."""
+    folder = tmp_path / "json"
+    first, second = corpus.write_corpus(extracted, folder, 2)
+    db = tmp_path / "h.db"
+    _build([first, second], db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("update build_info set value = '2' where name = 'shape_version'")
+    before = db.read_bytes()
+    (tmp_path / "one").mkdir()
+    shutil.copy(first, tmp_path / "one")
+    refused = run_hyoka("build", "--from-json", str(tmp_path / "one"), "--db", str(db))
+    lost = json.loads(second.read_text(encoding="utf-8"))["report"]["source"]["file"]
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        f"Error: h.db: made by an older hyoka (shape 2, now 3): build it again from all its files "
+        f"(not given: {lost}) (nothing was changed)"
+    ]
+    assert db.read_bytes() == before

@@ -50,7 +50,7 @@ def test_row_counts_equal_the_extract(conn, extracted) -> None:
 def test_every_foreign_key_resolves(conn) -> None:
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     fks = conn.execute("select count(*) from pragma_foreign_key_list('evaluations')").fetchone()[0]
-    assert fks == 2
+    assert fks == 3  # report, sheet, initiative
 
 
 def test_every_row_keeps_report_page_and_file(conn) -> None:

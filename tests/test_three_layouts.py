@@ -8,6 +8,7 @@ journalist asks, and every page of the site serves. The real PDFs are read from 
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote
@@ -68,6 +69,33 @@ def test_each_layout_has_its_own_view(db: Path) -> None:
     sheet = _rows(db, "select * from rows_jimujigyo_sheet where no = 127")[0]
     assert (sheet["achievement"], sheet["effectiveness"], sheet["efficiency"]) == ("A", "C", "C")
     assert _rows(db, "select count(*) from rows_koganei_welfare where results_covid is not null")[0][0] > 0
+
+
+def test_each_row_is_stored_once_and_read_back_whole(db: Path) -> None:
+    """evaluations holds a row once (shared columns + the other fields as JSON); the layout's
+    view gives back every field of every record as extracted, and evaluation_rows its texts
+    (the layout's text fields in its order, one per line)."""
+    from extract.pipeline import extract_pdf
+
+    for (file,) in _rows(db, "select file from reports order by file"):
+        report = extract_pdf((REAL / "ikeda" if file.startswith("ikeda") else REAL).joinpath(file)
+                             if file != SAMPLE_PDF.name else SAMPLE_PDF)  # fmt: skip
+        tables = {t.name for t in report.layout.tables}
+        records = [e.model_dump() for e in report.evaluations] + [
+            p.model_dump(exclude=tables) for p in report.projects
+        ]
+        view = "rows_" + report.layout.name.replace("-", "_")
+        rows = _rows(db, f"select * from {view} where source_file = '{file}' order by id")
+        flat = _rows(db, f"select texts from evaluation_rows where source_file = '{file}' order by id")
+        assert len(rows) == len(records) == len(flat), file
+        texts = [f.name for f in report.layout.fields if f.role == "text"]
+        for record, row, (joined,) in zip(records, rows, flat, strict=True):
+            for f in report.layout.fields:
+                value = record.get(f.name)
+                stored = json.loads(row[f.name]) if isinstance(value, list) else row[f.name]
+                assert stored == (int(value) if isinstance(value, bool) else value), (file, f.name)
+            expected = "\n".join(record[k] for k in texts if isinstance(record.get(k), str) and record[k])
+            assert joined == (expected or None), file
 
 
 def test_costs_and_indicators_by_year(db: Path) -> None:

@@ -57,14 +57,6 @@ def _history_link(datasette, database: str, row, table: str | None, title: str) 
     )
 
 
-def _initiative_and_history(datasette, database: str, row, value) -> Markup:
-    initiative = value.get("value") if isinstance(value, dict) else value  # an expanded foreign key
-    title = value.get("label") if isinstance(value, dict) else None
-    href = datasette.urls.row(database, "initiatives", tilde_encode(str(initiative)))
-    history = _history_link(datasette, database, {"evaluation_id": row["id"]}, None, "履歴")
-    return Markup(f'<a href="{escape(href)}">{escape(title or initiative)}</a> · {history}')
-
-
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     """Page -> PDF link, initiative -> its history, rating -> its meaning as a tooltip."""
@@ -76,10 +68,6 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup(f'<a class="hyoka-page" href="{escape(href)}">p.{value}</a>') if href else None
     if column == "initiative_title" and isinstance(value, str):
         return _history_link(datasette, database, row, table, value)
-    if (
-        column == "initiative_id" and table == "evaluations"
-    ):  # no title here: link the initiative, and its history
-        return _initiative_and_history(datasette, database, row, value)
     if column in RATING_COLUMNS and value in found.scale:
         meaning = f"{value}: {found.scale[value]}"
         return Markup(

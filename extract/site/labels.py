@@ -18,7 +18,7 @@ from schemas.report import Comment, Evaluation, Measure, Policy, ReportInfo, Sou
 
 _DB_COLUMNS = {
     "id": "ID: row identifier in this database",
-    "report_id": "報告書ID: SHA-256 of the report's PDF",
+    "report_id": "報告書ID: the report (its PDF is reports.sha256)",
     "policy_id": "基本施策ID: report and sheet number",
     "measure_id": "施策ID: report, sheet and measure number",
     "initiative_id": "個別事業ID: report, sheet, measure, number and title",

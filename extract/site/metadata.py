@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from extract.load import layout_view_name
+from extract.schema import layout_view_name
 from extract.site.labels import describe
 
 _ROWS_SELECT = (
@@ -173,7 +173,7 @@ def _describe_form_table(
     """A form's embedded table (scope table) and its columns (scope table_column, table.column)."""
     table, _, column = field.partition(".")
     conf = views.setdefault(table, {"columns": {
-        "report_id": "報告書ID: SHA-256 of the report's PDF", "evaluation_id": "事業: the sheet's evaluations row",
+        "report_id": "報告書ID: the report (its PDF is reports.sha256)", "evaluation_id": "事業: the sheet's evaluations row",
     }})  # fmt: skip
     if scope == "table":
         conf.update(description=f"{label}: {description.rstrip('.')}. One row per sheet, row, fiscal year and kind.",
