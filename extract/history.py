@@ -46,10 +46,21 @@ CHANGE_COLUMNS = [
     "printed_prev_rating", "match_method", "match_score", "from_evaluation_id", "to_evaluation_id",
 ]  # fmt: skip
 
-_CHANGE_TYPES = {
-    "from_year": int, "to_year": int, "sheet_no": int, "measure_no": int, "initiative_no": int,
-    "match_score": float, "from_evaluation_id": int, "to_evaluation_id": int,
+# What rating_change_pairs stores of each change: the rest is the row it shows (the later
+# year's, or the earlier one's for a dropped row), read by the view rating_changes.
+_PAIR_COLUMNS = {
+    "series": str, "from_year": int, "to_year": int, "stable_id": str, "from_rating": str, "to_rating": str,
+    "change": str, "printed_prev_rating": str, "match_method": str, "match_score": float,
+    "from_evaluation_id": int, "to_evaluation_id": int,
 }  # fmt: skip
+
+CHANGES_SQL = """
+SELECT e.municipality, r.title AS plan_title, c.from_year, c.to_year, c.stable_id, e.sheet_no, e.measure_no,
+    e.initiative_no, e.initiative_title, e.department, c.from_rating, c.to_rating, c.change,
+    c.printed_prev_rating, c.match_method, c.match_score, c.from_evaluation_id, c.to_evaluation_id, c.series
+FROM rating_change_pairs c
+JOIN evaluations e ON e.id = coalesce(c.to_evaluation_id, c.from_evaluation_id)
+JOIN reports r ON r.id = e.report_id"""
 
 AUDIT_SQL = """
 SELECT to_year AS fiscal_year, municipality, plan_title, sheet_no, measure_no, initiative_no,
@@ -92,7 +103,7 @@ def link_reports(db: Database, overrides: Overrides, series: set[str] | None = N
     With ``series``, only those series are linked again (a report added to or removed from
     them); the others keep their links. Without, every link is made anew.
     """
-    if series is None or not all(db[name].exists() for name in [*LINK_TABLES, "rating_changes"]):
+    if series is None or not all(db[name].exists() for name in [*LINK_TABLES, "rating_change_pairs"]):
         series = None
         _create_link_tables(db)
     else:
@@ -107,8 +118,11 @@ def link_reports(db: Database, overrides: Overrides, series: set[str] | None = N
             before = _link_year(db, [r["id"] for r in parts], year, before, overrides)
             if previous is not None:
                 changes = changes_between(db, previous, year, parts[0])
-                db["rating_changes"].insert_all({**row, "series": name} for row in changes)
+                db["rating_change_pairs"].insert_all(
+                    {"series": name, **{k: row[k] for k in _PAIR_COLUMNS if k != "series"}} for row in changes
+                )
             previous = year
+    db.create_view("rating_changes", CHANGES_SQL, replace=True)
     db.create_view("rating_audit", AUDIT_SQL, replace=True)
     db.create_view("initiative_history", HISTORY_SQL, replace=True)
 
@@ -117,9 +131,9 @@ def _create_link_tables(db: Database) -> None:
     for name, (columns, pk, fks) in LINK_TABLES.items():
         db[name].drop(ignore=True)
         db[name].create(columns, pk=pk, foreign_keys=fks)
-    db["rating_changes"].drop(ignore=True)
-    db["rating_changes"].create({c: _CHANGE_TYPES.get(c, str) for c in [*CHANGE_COLUMNS, "series"]})
-    db["rating_changes"].create_index(["series"])
+    db["rating_change_pairs"].drop(ignore=True)
+    db["rating_change_pairs"].create(_PAIR_COLUMNS)
+    db["rating_change_pairs"].create_index(["series"])
     db["evaluation_links"].create_index(["stable_id"])
 
 
@@ -135,7 +149,7 @@ def unlink_series(db: Database, series: set[str]) -> None:
         f"DELETE FROM evaluation_links WHERE evaluation_id IN (SELECT id FROM evaluations WHERE report_id IN {of_series})",
         [names],
     )
-    db.execute("DELETE FROM rating_changes WHERE series IN (SELECT value FROM json_each(?))", [names])
+    db.execute("DELETE FROM rating_change_pairs WHERE series IN (SELECT value FROM json_each(?))", [names])
 
 
 def unlink_report(db: Database, sha256: str) -> None:
@@ -311,7 +325,7 @@ def year_changes(db_path: Path, from_year: int, to_year: int) -> list[dict]:
 def prev_rating_audit(db_path: Path) -> list[dict]:
     """`hyoka audit`: rows whose printed previous rating is not what the previous report said."""
     db = _existing(db_path)
-    if not db["rating_changes"].exists():
+    if not db["rating_change_pairs"].exists():
         return []
     return list(
         db.query("select * from rating_audit order by fiscal_year, sheet_no, measure_no, initiative_no")

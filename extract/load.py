@@ -333,8 +333,9 @@ def _load_rows(
     db: Database, report: Report, rid: int, sheets: _Sheets, records: list[dict[str, Any]]
 ) -> list[int]:
     """Rated rows of any layout: initiatives by number and title; the fields that have a column
-    of their own (ROLE_COLUMNS) there, the others as JSON in the layout's order."""
-    roles = {role: name for role, name in _role_fields(report.layout).items()}
+    of their own (ROLE_COLUMNS) there, the others as JSON in the layout's order (a field
+    without a value left out: it reads as NULL all the same)."""
+    roles = _role_fields(report.layout)
     flags = [f.name for f in report.layout.fields if f.role == "flag"]
     in_columns = {roles[r] for r in ROLE_COLUMNS if r in roles} | {"sheet_no", "page"}
     order = {f.name: i for i, f in enumerate(report.layout.fields)}
@@ -371,7 +372,7 @@ def _load_rows(
                 "prev_rating": values.get("prev_rating"), "rating": values.get("rating"),
                 "change": change_of(values.get("prev_rating"), values.get("rating")),
                 "direction": values.get("direction"), "page": record["page"],
-                "fields": json.dumps({k: record[k] for k in own}, ensure_ascii=False),
+                "fields": json.dumps({k: record[k] for k in own if record[k] is not None}, ensure_ascii=False),
             }
         )  # fmt: skip
     db["measures"].insert_all(measures)

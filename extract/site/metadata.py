@@ -100,6 +100,9 @@ TABLES: dict[str, dict] = {
         "description": "年度間の評価の変化: consecutive reports of a series, row by row.",
         "facets": ["change", "match_method", "to_year"],
     },
+    "rating_change_pairs": {
+        "description": "評価の変化の対: what rating_changes reads, one row per change (the evaluations it pairs)."
+    },
     "rating_audit": {
         "description": "前年度評価の監査: printed previous ratings that differ from the previous report."
     },
