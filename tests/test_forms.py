@@ -95,6 +95,17 @@ def test_layout_file_validates() -> None:
     assert len(names) == len(set(names)) and "page" not in names  # the record's keys, once each
 
 
+@pytest.mark.parametrize(
+    ("printed", "amount"),
+    [("13,834", 13834), ("１３，８３４", 13834), ("-220", -220), ("△220", -220), ("▲1,200", -1200),
+     ("(220)", -220), ("（1,200）", -1200), ("-", None), ("12.5", None), ("(220", None), ("", None)],
+)  # fmt: skip
+def test_amounts_as_accounts_print_them(printed: str, amount: int | None) -> None:
+    from extract.form_tables import _amount
+
+    assert _amount(printed, load_layout(LAYOUT)) == amount
+
+
 def test_sheets_are_present() -> None:
     _need(PDF_DIR)
     assert len(PDFS) == 12
