@@ -263,7 +263,7 @@ def _rows_of_year(db: Database, year: int, series: dict | None) -> dict[tuple[st
             r.title as plan_title, il.match_method, il.match_score
         from evaluation_links l join evaluations e on e.id = l.evaluation_id
         join initiative_links il on il.initiative_id = e.initiative_id
-        join reports r on r.id = e.report_id where e.fiscal_year = ?"""
+        join reports r on r.id = e.report_id where r.fiscal_year = ?"""
     params: list[Any] = [year]
     if series:
         sql += " and r.series = ?"

@@ -119,6 +119,8 @@ _TEXTS = """(SELECT group_concat(j.value, char(10)) FROM json_each(e.fields) j
     WHERE j.type = 'text' AND j.value <> '' AND j.key IN (SELECT name FROM layout_fields
         WHERE layout = e.layout AND scope = 'row' AND role = 'text'))"""
 
+# Titles by scalar subqueries, not joins: SQLite computes them only for the rows it shows, so a
+# count or a facet of the flat view reads the indexes of evaluations alone (it keeps a LEFT JOIN).
 EVALUATION_ROWS_SQL = f"""
 SELECT e.id, e.fiscal_year, e.municipality, e.publisher,
     (SELECT policy_title FROM policies WHERE id = e.policy_id) AS policy_title,
