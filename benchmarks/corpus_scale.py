@@ -122,14 +122,15 @@ def _wait_for(url: str) -> None:
             time.sleep(0.2)
 
 
-def measure(sizes: list[int], keep: Path | None = None) -> list[dict[str, float | str]]:
-    """``keep``: work there and leave the database (corpus.db) for a look afterwards."""
+def measure(sizes: list[int], keep: Path | None = None) -> tuple[list[dict[str, float | str]], str]:
+    """A column of measures per size, and the index variants at the largest size up to 1,000
+    (each takes a while). ``keep``: work there and leave the database (corpus.db)."""
     work = keep or Path(tempfile.mkdtemp(prefix="hyoka-corpus-"))
     work.mkdir(parents=True, exist_ok=True)
     db, sample_json = work / "corpus.db", work / "sample.json"
     hyoka("extract", str(SAMPLE), "-o", str(sample_json))
     sample = json.loads(sample_json.read_text(encoding="utf-8"))
-    columns, loaded = [], 0
+    columns, loaded, variants = [], 0, ""
     try:
         for n in sorted(sizes):
             write_copies(sample, work / "json", loaded, n)
@@ -143,13 +144,72 @@ def measure(sizes: list[int], keep: Path | None = None) -> list[dict[str, float 
                 "add one PDF (s)": add_one_pdf(db, work), "database MiB": size / 2**20,
                 "bytes per evaluation row": size / rows,
             }  # fmt: skip
+            column.update(bytes_by_part(db, rows))
             column.update(site_times(db))
             columns.append(column)
+            if n <= 1000:
+                variants = f"At {n:,} reports:\n\n" + index_variants(db)
             print(table(columns), file=sys.stderr, flush=True)  # so far
     finally:
         if keep is None:
             shutil.rmtree(work, ignore_errors=True)
-    return columns
+    return columns, variants
+
+
+PARTS = {  # where a row's bytes go: table and index names (dbstat) by their first word
+    "evaluations": ("evaluations", "idx_evaluations_"),
+    "its search index": ("evaluation_rows_fts",),
+    "comments and their index": ("comments", "idx_comments_"),
+}
+
+
+def bytes_by_part(db: Path, rows: int) -> dict[str, float]:
+    """Bytes per evaluation row of each part of the database (SQLite's dbstat), the rest together."""
+    with sqlite3.connect(db) as conn:
+        sizes = conn.execute("select name, sum(pgsize) from dbstat group by name").fetchall()
+    out = dict.fromkeys((f"… {part}" for part in PARTS), 0.0) | {"… the rest": 0.0}
+    for name, size in sizes:
+        part = next((p for p, prefixes in PARTS.items() if name.startswith(prefixes)), "the rest")
+        out[f"… {part}"] += size / rows
+    return out
+
+
+def index_variants(db: Path) -> str:
+    """Bytes per row of the rows' bigram index as hyoka keeps it and without positions: the
+    same terms in FTS5 tables with detail=full (hyoka's), column and none."""
+    sys.path.insert(0, str(ROOT))
+    from extract.load import FTS, _index_rows
+
+    sql, _ = FTS["evaluation_rows_fts"]
+    src = sqlite3.connect(db)
+    rows = src.execute("select count(*) from evaluations").fetchone()[0]
+    lines = [
+        "| bigram index of the rows | bytes per row | phrase queries (避難所 as one word) |",
+        "|---|---:|---|",
+    ]
+    try:
+        for detail in ("full", "column", "none"):
+            with tempfile.TemporaryDirectory() as tmp:
+                out = sqlite3.connect(Path(tmp) / "fts.db")
+                out.execute("pragma page_size = 16384")
+                out.execute(f"create virtual table f using fts5(terms, content='', detail={detail})")
+                terms = ((rowid, text) for rowid, text in _index_rows(_Db(src), sql, []))
+                out.executemany("insert into f (rowid, terms) values (?, ?)", terms)
+                out.commit()
+                size = out.execute("select sum(pgsize) from dbstat where name like 'f_%'").fetchone()[0]
+                out.close()
+            phrases = "yes (hyoka's)" if detail == "full" else "no: words match as their bigrams anywhere"
+            lines.append(f"| detail={detail} | {size / rows:,.0f} | {phrases} |")
+    finally:
+        src.close()
+    return "\n".join(lines)
+
+
+class _Db:
+    """What load._index_rows needs of a sqlite-utils Database: its connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
 
 
 def table(columns: list[dict[str, float | str]]) -> str:
@@ -175,11 +235,13 @@ def _cell(value: float | str | int) -> str:
 def main(sizes: list[int], out: Path, keep: Path | None = None) -> None:
     import platform
 
-    columns = measure(sizes, keep)
+    columns, variants = measure(sizes, keep)
     text = (
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"{time.strftime('%Y-%m-%d')}. Times in seconds (site: median of 3 after a warm-up).\n\n"
         + table(columns)
+        + "\n\n"
+        + variants
         + "\n"
     )
     print(text)
