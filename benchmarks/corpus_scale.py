@@ -178,7 +178,7 @@ def index_variants(db: Path) -> str:
     """Bytes per row of the rows' bigram index as hyoka keeps it and without positions: the
     same terms in FTS5 tables with detail=full (hyoka's), column and none."""
     sys.path.insert(0, str(ROOT))
-    from extract.load import FTS, _index_rows
+    from extract.database.load import FTS, _index_rows
 
     sql, _ = FTS["evaluation_rows_fts"]
     src = sqlite3.connect(db)

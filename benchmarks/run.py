@@ -150,9 +150,9 @@ STAGES = """
 import sys, time
 from pathlib import Path
 start = time.process_time()
-import extract.cli, extract.pipeline
-from extract.grid import build_grid
-from extract.read import read_pdf
+import extract.cli, extract.reading.pipeline
+from extract.reading.grid import build_grid
+from extract.reading.read import read_pdf
 from extract.settings import ExtractSettings
 imports = time.process_time() - start
 path = Path(sys.argv[1])

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import click
 
+from extract.database.export import EXPORTABLE, export_table, format_rows
 from extract.errors import HyokaError
-from extract.export import EXPORTABLE, export_table, format_rows
 from extract.settings import READERS, ExtractSettings
 
 
 def _fail(path: Path, exc: Exception) -> click.ClickException:
-    from extract.layout import LayoutError
+    from extract.reading.layout import LayoutError
 
     if isinstance(exc, HyokaError | LayoutError):
         return click.ClickException(str(exc))
@@ -105,7 +105,7 @@ def extract(
 
 
 def _extract_one(pdf: Path, output: Path | None, settings: ExtractSettings) -> None:
-    from extract.isolate import run_isolated
+    from extract.reading.isolate import run_isolated
 
     # read in a forked child: a crash inside pdfium (a signal) is one line, not a core dump
     [(ok, answer)] = run_isolated(_extract_json, [(pdf, settings)])
@@ -123,7 +123,7 @@ def _extract_one(pdf: Path, output: Path | None, settings: ExtractSettings) -> N
 
 def _extract_json(job: tuple[Path, ExtractSettings]) -> tuple[bool, str]:
     """(False, JSON) or (True, the one line naming the file and why it failed)."""
-    from extract.pipeline import extract_pdf
+    from extract.reading.pipeline import extract_pdf
 
     pdf, settings = job
     try:
@@ -135,7 +135,7 @@ def _extract_json(job: tuple[Path, ExtractSettings]) -> tuple[bool, str]:
 def _extract_many(
     files: list[Path], folder: Path, settings: ExtractSettings, workers: int, scheduler: str | None
 ) -> None:
-    from extract.batch import extract_many
+    from extract.reading.batch import extract_many
 
     if folder.exists() and not folder.is_dir():
         raise click.ClickException(f"{folder}: several PDFs need a folder for -o, not a file")
@@ -168,7 +168,7 @@ def debug_page(pdf: Path, page: int, layout: str | None, layouts_dir: Path | Non
     """
     import json
 
-    from extract.pipeline import inspect_page
+    from extract.reading.pipeline import inspect_page
 
     try:
         data = inspect_page(pdf, page, settings_for(layout, layouts_dir, reader))
@@ -198,9 +198,9 @@ def layout_check(name: str, pdf: Path, layouts_dir: Path | None, fmt: str) -> No
     """
     import json
 
-    from extract.export import layout_check_text
-    from extract.layout import LayoutError
-    from extract.pipeline import check_layout
+    from extract.database.export import layout_check_text
+    from extract.reading.layout import LayoutError
+    from extract.reading.pipeline import check_layout
 
     try:
         data = check_layout(pdf, settings_for(name, layouts_dir))
@@ -258,7 +258,7 @@ def build(
     """
     from functools import partial
 
-    from extract.build import StrictBuildFailed, build_database, build_from_json
+    from extract.database.build import StrictBuildFailed, build_database, build_from_json
 
     if from_json:
         files = sorted(from_json.glob("*.json"))
@@ -316,7 +316,7 @@ def serve(db: Path, host: str, port: int, pdfs: Path | None) -> None:
 
     Example: hyoka serve --db build/hyoka.db --port 8001
     """
-    from extract.serve import serve as run
+    from extract.site.serve import serve as run
 
     try:
         run(db, pdfs, host, port, say=lambda line: click.echo(line, err=True))
@@ -367,7 +367,7 @@ def changes(from_year: int, to_year: int, db: Path, fmt: str) -> None:
 
     Example: hyoka changes --from 2020 --to 2021 --format json
     """
-    from extract.history import year_changes
+    from extract.database.history import year_changes
 
     try:
         rows = year_changes(db, from_year, to_year)
@@ -384,7 +384,7 @@ def audit(db: Path, fmt: str) -> None:
 
     Example: hyoka audit --format json
     """
-    from extract.history import audit_empty_reason, prev_rating_audit
+    from extract.database.history import audit_empty_reason, prev_rating_audit
 
     try:
         rows = prev_rating_audit(db)

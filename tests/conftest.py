@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from extract.pipeline import extract_pdf
+from extract.reading.pipeline import extract_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PDF = ROOT / "raw" / "koganei-fy2020.pdf"
@@ -52,7 +52,7 @@ def run_hyoka(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="session")
 def built_db(tmp_path_factory) -> Path:
     """The sample report built into a fresh database, as `hyoka build` does."""
-    from extract.build import build_database
+    from extract.database.build import build_database
 
     db = tmp_path_factory.mktemp("db") / "hyoka.db"
     result = build_database([SAMPLE_PDF], db)

@@ -13,7 +13,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from extract.normalise import fold_kangxi
+from extract.reading.normalise import fold_kangxi
 
 EVAL_FIELDS = (
     "sheet_no",

@@ -43,7 +43,6 @@ ORDER = [
     "build",
     "export",
     "site",
-    "serve",
     "cli",
     "__main__",
 ]
@@ -52,8 +51,8 @@ EDGES = {
     "pdfminer": {"read", "read_content"},
     "pypdfium2": {"read_pdfium"},
     "sqlite_utils": {"load", "history"},
-    "datasette": {"site", "serve"},
-    "uvicorn": {"serve"},
+    "datasette": {"site"},
+    "uvicorn": {"site"},
     "vl_convert": {"site"},
     "click": {"cli"},
     "dask": {"batch"},
@@ -61,6 +60,7 @@ EDGES = {
 
 
 def _imports(path: Path) -> set[str]:
+    """Modules imported, ``from extract.reading import read_pdfium`` as extract.reading.read_pdfium."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names = set()
     for node in ast.walk(tree):
@@ -68,13 +68,39 @@ def _imports(path: Path) -> set[str]:
             names |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
+            if node.module in PACKAGES:
+                names |= {f"{node.module}.{a.name}" for a in node.names}
     return names
 
 
+PACKAGES = ("extract.reading", "extract.database")
+
+
+def _stage(module: str) -> str | None:
+    """The stage of a module path: its own name, or `site` for anything in extract.site."""
+    parts = module.split(".")
+    if parts[0] != "extract" or len(parts) < 2 or module in PACKAGES:
+        return None
+    return "site" if parts[1] == "site" else parts[-1]
+
+
 def _stages() -> list[tuple[str, Path]]:
-    """(stage, module): a module of the package extract/site/ belongs to the stage `site`."""
-    top = [(p.stem, p) for p in sorted((ROOT / "extract").glob("*.py")) if p.stem != "__init__"]
-    return top + [("site", p) for p in sorted((ROOT / "extract" / "site").glob("*.py"))]
+    """(stage, module file) of every module of extract/ and its sub-packages."""
+    out = []
+    for path in sorted((ROOT / "extract").rglob("*.py")):
+        if path.stem == "__init__" and path.parent.name != "site":
+            continue
+        dotted = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        out.append((_stage(dotted) or path.stem, path))
+    return out
+
+
+def test_each_stage_lives_in_its_sub_package() -> None:
+    """Reading (PDF -> Report) and the database each have their sub-package; serving is site/."""
+    where = {stage: path.parent.name for stage, path in _stages()}
+    assert {s for s, p in where.items() if p == "reading"} >= {"read", "grid", "rows", "forms", "pipeline"}
+    assert {s for s, p in where.items() if p == "database"} >= {"schema", "load", "history", "build"}
+    assert where["site"] == "site" and where["cli"] == "extract"
 
 
 def test_stages_import_only_earlier_stages() -> None:
@@ -82,8 +108,8 @@ def test_stages_import_only_earlier_stages() -> None:
         assert stage in ORDER, f"{path.name}: place the new module in ORDER"
         mine = ORDER.index(stage)
         for name in _imports(path):
-            if name.startswith("extract."):
-                other = name.split(".")[1]
+            other = _stage(name)
+            if other is not None:
                 assert ORDER.index(other) < mine or other == stage == "site", (
                     f"{path.name} imports the later stage {other}"
                 )

@@ -22,7 +22,7 @@ from render import Variant, render_report
 from test_load import searched_text
 from test_serve import serving
 
-from extract.build import build_database
+from extract.database.build import build_database
 from extract.site.metadata import QUERIES
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -17,9 +17,9 @@ import corpus
 import pytest
 from conftest import ROOT, run_hyoka
 
-from extract.build import build_from_json
-from extract.history import link_reports, load_overrides
-from extract.load import FTS, Database, ensure_db_shape
+from extract.database.build import build_from_json
+from extract.database.history import link_reports, load_overrides
+from extract.database.load import FTS, Database, ensure_db_shape
 
 DERIVED_TABLES = ("evaluation_rows", "initiative_links", "evaluation_links", "rating_changes")
 

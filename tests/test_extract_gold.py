@@ -9,9 +9,9 @@ import pytest
 from conftest import EXPECTED, SAMPLE_PDF, SHARED, need_shared, run_hyoka
 from goldcompare import compare
 
-from extract.grid import build_grid
-from extract.read import read_pdf
-from extract.text import line_text
+from extract.reading.grid import build_grid
+from extract.reading.read import read_pdf
+from extract.reading.text import line_text
 
 
 def test_expected_is_the_gold_verbatim() -> None:

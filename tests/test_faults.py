@@ -22,7 +22,7 @@ from conftest import ROOT, SAMPLE_PDF, run_hyoka
 from render import Variant, render_report
 
 from extract.errors import HyokaError
-from extract.pipeline import extract_pdf
+from extract.reading.pipeline import extract_pdf
 
 
 @pytest.fixture(scope="module")

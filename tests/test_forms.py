@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SHARED, need_shared
 
-from extract.forms import FormReader, is_form_page
-from extract.grid import build_grid
-from extract.layout import load_layout
-from extract.pipeline import extract_pdf
-from extract.read import read_pdf
+from extract.reading.forms import FormReader, is_form_page
+from extract.reading.grid import build_grid
+from extract.reading.layout import load_layout
+from extract.reading.pipeline import extract_pdf
+from extract.reading.read import read_pdf
+from extract.reading.text import cell_text
 from extract.settings import ExtractSettings
-from extract.text import cell_text
 from schemas.form import FormLayout, Project
 from schemas.grid import BBox, Cell, Char, PageGrid, Table, TextLine
 
@@ -101,7 +101,7 @@ def test_layout_file_validates() -> None:
      ("(220)", -220), ("（1,200）", -1200), ("-", None), ("12.5", None), ("(220", None), ("", None)],
 )  # fmt: skip
 def test_amounts_as_accounts_print_them(printed: str, amount: int | None) -> None:
-    from extract.form_tables import _amount
+    from extract.reading.form_tables import _amount
 
     assert _amount(printed, load_layout(LAYOUT)) == amount
 
@@ -183,7 +183,7 @@ def _peak_kb(pdf: Path, pages: int) -> int:
     code = (
         "import resource, sys\n"
         "from pathlib import Path\n"
-        "from extract.pipeline import extract_pdf\n"
+        "from extract.reading.pipeline import extract_pdf\n"
         "from extract.settings import ExtractSettings\n"
         f"r = extract_pdf(Path({str(pdf)!r}), ExtractSettings(layout={LAYOUT!r}))\n"
         "projects, problems = r.projects, r.problems\n"
@@ -312,7 +312,7 @@ def test_box_split_by_unprinted_rules_reads_whole() -> None:
 def test_bad_layout_is_rejected(change: dict, message: str) -> None:
     import tomllib
 
-    from extract.layout import BUILTIN_DIR as LAYOUT_DIR
+    from extract.reading.layout import BUILTIN_DIR as LAYOUT_DIR
 
     data = tomllib.loads((LAYOUT_DIR / f"{LAYOUT}.toml").read_text(encoding="utf-8"))
     with pytest.raises(ValueError, match=message):

@@ -13,7 +13,7 @@ import pytest
 from conftest import SAMPLE_PDF, run_hyoka
 from render import Variant, render_report
 
-from extract.identity import Item, Overrides, match_departments, match_initiatives
+from extract.database.identity import Item, Overrides, match_departments, match_initiatives
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from extract.search import match_query
+from extract.database.search import match_query
 
 TERMS = ["防災", "福祉", "避難所", "子育て", "CoCoバス", "支援", "バリアフリー"]
 SEARCHED = ("initiative_title", "department", "results", "results_covid", "outlook", "outlook_covid")

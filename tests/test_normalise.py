@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extract.normalise import (
+from extract.reading.normalise import (
     circled_number,
     era_month,
     era_year,

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extract.normalise import (
+from extract.database.search import index_terms, match_query
+from extract.reading.normalise import (
     circled_number,
     era_month,
     era_year,
@@ -31,7 +32,6 @@ from extract.normalise import (
     squash,
     to_int,
 )
-from extract.search import index_terms, match_query
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳㉑㉟㊱㊿"
 # Marks that NFKC turns into a space plus a combining mark, and combining marks themselves:

@@ -19,7 +19,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from extract.errors import NotAnEvaluationReport
-from extract.pipeline import extract_pdf
+from extract.reading.pipeline import extract_pdf
 
 FONT = "F-test-ipag"
 

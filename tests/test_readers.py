@@ -20,12 +20,12 @@ from conftest import SAMPLE_PDF, SHARED, need_shared
 from render import render_report
 from test_variants import VARIANTS
 
-from extract import read_pdfium
-from extract.build import build_database
 from extract.cli import cli
+from extract.database.build import build_database
 from extract.errors import HyokaError
-from extract.pipeline import extract_pdf
-from extract.read import read_pdf
+from extract.reading import read_pdfium
+from extract.reading.pipeline import extract_pdf
+from extract.reading.read import read_pdf
 from extract.settings import ExtractSettings
 
 REAL = SHARED / "corpus" / "real"

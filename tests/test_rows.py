@@ -12,9 +12,9 @@ import tomllib
 import pytest
 from pydantic import ValidationError
 
-from extract.layout import BUILTIN_DIR, load_layout
-from extract.leftovers import Leftovers
-from extract.rows import RowReader
+from extract.reading.layout import BUILTIN_DIR, load_layout
+from extract.reading.leftovers import Leftovers
+from extract.reading.rows import RowReader
 from schemas.grid import BBox, Cell, PageGrid, Table
 from schemas.layout import RowLayout
 

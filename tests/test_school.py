@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import SHARED, need_shared, run_hyoka
 
-from extract.build import build_database
-from extract.history import year_changes
-from extract.pipeline import extract_pdf
+from extract.database.build import build_database
+from extract.database.history import year_changes
+from extract.reading.pipeline import extract_pdf
 
 YEARS = {"h22": 2010, "h27": 2015, "r2": 2020, "r4": 2022}
 REAL = SHARED / "corpus" / "real"

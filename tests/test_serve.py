@@ -27,9 +27,9 @@ from conftest import ROOT, SAMPLE_PDF, free_port, run_hyoka
 from datasette.app import Datasette
 from render import Variant, render_report
 
-from extract.build import build_database
-from extract.serve import make_datasette
+from extract.database.build import build_database
 from extract.site.metadata import QUERIES, metadata
+from extract.site.serve import make_datasette
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from extract.text import cell_text, group_lines, join_wrapped
+from extract.reading.text import cell_text, group_lines, join_wrapped
 from schemas.grid import BBox, Char
 
 SIZE = 10.0
@@ -80,7 +80,7 @@ def test_fake_bold_doubles_are_dropped() -> None:
 
 
 def test_unreadable_text_layers_are_named() -> None:
-    from extract.read import text_layer_problem
+    from extract.reading.read import text_layer_problem
 
     def chars(text: str) -> list[Char]:
         return row(text, 0)

@@ -16,8 +16,8 @@ from urllib.parse import quote
 import pytest
 from conftest import SAMPLE_PDF, SHARED, need_shared
 
-from extract.build import build_database
-from extract.serve import make_datasette
+from extract.database.build import build_database
+from extract.site.serve import make_datasette
 
 REAL = SHARED / "corpus" / "real"
 
@@ -75,7 +75,7 @@ def test_each_row_is_stored_once_and_read_back_whole(db: Path) -> None:
     """evaluations holds a row once (shared columns + the other fields as JSON); the layout's
     view gives back every field of every record as extracted, and evaluation_rows its texts
     (the layout's text fields in its order, one per line)."""
-    from extract.pipeline import extract_pdf
+    from extract.reading.pipeline import extract_pdf
 
     for (file,) in _rows(db, "select file from reports order by file"):
         report = extract_pdf((REAL / "ikeda" if file.startswith("ikeda") else REAL).joinpath(file)

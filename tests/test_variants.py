@@ -7,7 +7,7 @@ import pytest
 from goldcompare import compare
 from render import Variant, render_report
 
-from extract.pipeline import extract_pdf
+from extract.reading.pipeline import extract_pdf
 
 VARIANTS = {
     "mincho": Variant(font="ipam"),

@@ -17,7 +17,7 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
-from extract.search import match_query
+from extract.database.search import match_query
 from extract.site import pages
 from extract.site.labels import describe, label
 from extract.site.registry import is_hyoka, known, pdf_href, remember

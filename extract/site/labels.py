@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from extract.layout import all_layouts
-from extract.records import describe_layout
+from extract.reading.layout import all_layouts
+from extract.reading.records import describe_layout
 from schemas.report import Comment, Evaluation, Measure, Policy, ReportInfo, SourceFile
 
 _DB_COLUMNS = {

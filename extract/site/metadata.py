@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from extract.schema import layout_view_name
+from extract.database.schema import layout_view_name
 from extract.site.labels import describe
 
 _ROWS_SELECT = (

@@ -18,7 +18,7 @@ from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from extract.export import excel_csv
+from extract.database.export import excel_csv
 from extract.site import charts
 from extract.site.labels import label
 from extract.site.registry import is_hyoka_database, known, pdf_href, rating_scale

@@ -13,7 +13,7 @@ import weakref
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from extract.schema import PDF_MOUNT
+from extract.database.schema import PDF_MOUNT
 
 MARKER_TABLES = ("build_info", "evaluation_rows_fts")
 

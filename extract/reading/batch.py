@@ -36,7 +36,7 @@ def json_path(pdf: Path, folder: Path) -> Path:
 
 def extract_file(pdf: str, settings: ExtractSettings | None) -> tuple[str | None, str | None]:
     """(report JSON, None) or (None, why not) for one PDF on this machine's disk."""
-    from extract.pipeline import extract_pdf
+    from extract.reading.pipeline import extract_pdf
 
     try:
         return extract_pdf(Path(pdf), settings).model_dump_json(indent=1), None

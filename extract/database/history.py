@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from extract.database.identity import Item, Overrides, change, key, match_departments, match_initiatives
 from extract.errors import HyokaError
-from extract.identity import Item, Overrides, change, key, match_departments, match_initiatives
 
 LINK_TABLES = {
     "initiative_links": (

@@ -12,7 +12,7 @@ import re
 
 from pydantic import ValidationError
 
-from extract.form_cells import (
+from extract.reading.form_cells import (
     FormPage,
     below,
     continued,
@@ -27,8 +27,8 @@ from extract.form_cells import (
     row_right,
     value_text,
 )
-from extract.form_tables import TableRead, era_years, read_choices, read_table, table_cell
-from extract.normalise import fiscal_year, squash
+from extract.reading.form_tables import TableRead, era_years, read_choices, read_table, table_cell
+from extract.reading.normalise import fiscal_year, squash
 from schemas.form import FieldSpec, FormLayout, Project, RatingSpec
 from schemas.grid import Cell, PageGrid
 from schemas.report import Problem

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from extract.comments import CommentReader
-from extract.front import FrontReader
-from extract.read import PdfSource
-from extract.rows import RowReader
+from extract.reading.comments import CommentReader
+from extract.reading.front import FrontReader
+from extract.reading.read import PdfSource
+from extract.reading.rows import RowReader
 from schemas.form import FormLayout, Project
 from schemas.layout import RowLayout
 from schemas.report import FieldInfo, LayoutInfo, Problem, Report, ReportInfo, SourceFile

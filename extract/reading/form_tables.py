@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extract.form_cells import TOL, FormPage, find_label, matches, nfkc, tight, value_text
-from extract.normalise import era_year, squash
+from extract.reading.form_cells import TOL, FormPage, find_label, matches, nfkc, tight, value_text
+from extract.reading.normalise import era_year, squash
 from schemas.form import FormLayout, MarkSpec, TableSpec, Years
 from schemas.grid import Cell, Table
 

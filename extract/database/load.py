@@ -1,6 +1,6 @@
 """Load validated reports into SQLite with sqlite-utils. The only module that writes the database.
 
-The schema is data (TABLES, INDEXES, VIEWS, FTS in extract/schema.py) applied idempotently by
+The schema is data (TABLES, INDEXES, VIEWS, FTS in extract/database/schema.py) applied idempotently by
 ``ensure_db_shape``; a report is loaded in one transaction and known by the SHA-256 of its PDF.
 """
 
@@ -14,9 +14,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from extract.identity import institution_key
-from extract.manifest import SHAPE_VERSION
-from extract.schema import (
+from extract.database.identity import institution_key
+from extract.database.schema import (
     FTS,
     FTS_OPTIONS,
     INDEXES,
@@ -27,7 +26,8 @@ from extract.schema import (
     layout_view_name,
     layout_view_sql,
 )
-from extract.search import index_terms
+from extract.database.search import index_terms
+from extract.manifest import SHAPE_VERSION
 from schemas.report import LayoutInfo, Report
 
 

@@ -20,8 +20,8 @@ import uvicorn
 from datasette.app import Datasette
 from datasette.utils import tilde_encode
 
+from extract.database.schema import PDF_MOUNT
 from extract.errors import HyokaError
-from extract.schema import PDF_MOUNT
 from extract.site import is_hyoka
 from extract.site.metadata import metadata
 

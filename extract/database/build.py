@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from extract.errors import HyokaError
-from extract.isolate import run_isolated
 from extract.manifest import (
     REPORT_KEY,
     SHAPE_VERSION,
@@ -29,10 +28,11 @@ from extract.manifest import (
     stored_shape,
     up_to_date,
 )
+from extract.reading.isolate import run_isolated
 from extract.settings import ExtractSettings
 
 if TYPE_CHECKING:
-    from extract.load import Database
+    from extract.database.load import Database
     from schemas.report import Report
 
 
@@ -169,7 +169,7 @@ def _build(
     result = BuildResult()
     fresh = _older_shape(db_path, given)
     with _working_copy(db_path, fresh) as (db, tmp):
-        from extract.load import ensure_db_shape
+        from extract.database.load import ensure_db_shape
 
         reshaped = ensure_db_shape(db)  # from here on, each report keeps its own index rows
         state = _State(db, result, replace)
@@ -191,8 +191,8 @@ def _finish(
 ) -> bool:
     """Link the series that changed (all when ``series`` is None or the overrides changed) and
     swap the working copy in, if anything changed; whether it was written."""
-    from extract.history import link_reports, load_overrides
-    from extract.load import ensure_views, store_setting, stored_setting
+    from extract.database.history import link_reports, load_overrides
+    from extract.database.load import ensure_views, store_setting, stored_setting
 
     digest = overrides_digest(identity)
     same_folder = folder is None or stored_setting(db, "pdf_folder") == folder
@@ -232,7 +232,7 @@ def _older_shape(db_path: Path, given: set[str]) -> bool:
 def _working_copy(db_path: Path, fresh: bool = False) -> Iterator[tuple[Database, Path]]:
     """A copy of the database to build in (an empty one when ``fresh``); whatever happens, no
     temporary file is left."""
-    from extract.load import open_database
+    from extract.database.load import open_database
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for stale in db_path.parent.glob(f"{db_path.name}.tmp-*"):
@@ -251,7 +251,7 @@ def _working_copy(db_path: Path, fresh: bool = False) -> Iterator[tuple[Database
 
 def _extract_one(job: tuple[Path, ExtractSettings | None]) -> Report | str:
     """Extract one PDF; a reason string when it is not a report (runs in a worker)."""
-    from extract.pipeline import extract_pdf
+    from extract.reading.pipeline import extract_pdf
 
     pdf, settings = job
     try:
@@ -266,7 +266,7 @@ def _extract_all(
     pdfs: list[Path], settings: ExtractSettings | None, workers: int
 ) -> Iterator[tuple[Path, Report | str]]:
     """Each PDF in its own forked child (see isolate.py): a crash in pdfium costs one file."""
-    import extract.pipeline  # noqa: F401  (imported once here, inherited by every fork)
+    import extract.reading.pipeline  # noqa: F401  (imported once here, inherited by every fork)
 
     jobs = [(pdf, settings) for pdf in pdfs]
     for pdf, (ok, value) in zip(pdfs, run_isolated(_extract_one, jobs, workers), strict=True):
@@ -286,7 +286,7 @@ class _State:
     series: set[str] = field(default_factory=set)  # of the reports added or removed: linked again
 
     def __post_init__(self) -> None:
-        from extract.load import loaded_reports
+        from extract.database.load import loaded_reports
 
         self.known = loaded_reports(self.db)
         self.by_file = {row["file"]: sha for sha, row in self.known.items()}
@@ -337,7 +337,7 @@ class _State:
             self._delete(clash)
         if pdf.name in self.by_file:  # the PDF changed: its new content replaces the old report
             self._delete(self.by_file[pdf.name], count=False)
-        from extract.load import load_report, series_key
+        from extract.database.load import load_report, series_key
 
         load_report(self.db, report)
         self.series.add(series_key(report))
@@ -354,7 +354,7 @@ class _State:
     def _same_items(self, sha: str, report: Report) -> bool:
         """Two PDFs of one key clash when they share an item; sheets split from one publication
         into several files (one project each) do not."""
-        from extract.load import item_keys
+        from extract.database.load import item_keys
 
         return bool(item_keys(self.db, sha) & item_keys(report))
 
@@ -383,8 +383,8 @@ class _State:
                 self._delete(sha)
 
     def _delete(self, sha: str, count: bool = True) -> None:
-        from extract.history import unlink_report
-        from extract.load import delete_report
+        from extract.database.history import unlink_report
+        from extract.database.load import delete_report
 
         unlink_report(self.db, sha)
         delete_report(self.db, sha)

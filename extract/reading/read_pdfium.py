@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from extract.read_geometry import Frame, Matrix, compose, frame_of, sort_subpaths
+from extract.reading.read_geometry import Frame, Matrix, compose, frame_of, sort_subpaths
 from schemas.grid import Char
 
 _TEXT, _PATH, _FORM = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM

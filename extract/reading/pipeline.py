@@ -6,17 +6,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from extract.classify import classify, has_kana, page_text, rated_table
-from extract.comments import CommentReader
 from extract.errors import NotAnEvaluationReport, PdfUnreadable
-from extract.forms import FormReader
-from extract.front import FrontReader
-from extract.grid import build_grid
-from extract.layout import Layout, all_layouts, available_layouts, detects, load_layout
-from extract.leftovers import Leftovers
-from extract.read import PdfSource, read_pdf
-from extract.records import to_form_report, to_report
-from extract.rows import RowReader, find_table
+from extract.reading.classify import classify, has_kana, page_text, rated_table
+from extract.reading.comments import CommentReader
+from extract.reading.forms import FormReader
+from extract.reading.front import FrontReader
+from extract.reading.grid import build_grid
+from extract.reading.layout import Layout, all_layouts, available_layouts, detects, load_layout
+from extract.reading.leftovers import Leftovers
+from extract.reading.read import PdfSource, read_pdf
+from extract.reading.records import to_form_report, to_report
+from extract.reading.rows import RowReader, find_table
 from extract.settings import ExtractSettings
 from schemas.form import FormLayout
 from schemas.grid import PageGrid, Table

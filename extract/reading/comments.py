@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from extract.columns import ColumnMap, body_cells, header_cells, map_columns, overlapping, text_of
-from extract.normalise import leading_circled, parse_numbering, to_int
+from extract.reading.columns import ColumnMap, body_cells, header_cells, map_columns, overlapping, text_of
+from extract.reading.normalise import leading_circled, parse_numbering, to_int
 from schemas.grid import Cell, PageGrid, Table
 from schemas.layout import Column, Comments, RowLayout
 from schemas.report import Comment, Problem

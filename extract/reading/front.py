@@ -12,7 +12,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from extract.normalise import era_month, fiscal_year, fold_kangxi, squash
+from extract.reading.normalise import era_month, fiscal_year, fold_kangxi, squash
 from schemas.grid import Cell, PageGrid
 from schemas.layout import RowLayout
 

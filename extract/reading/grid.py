@@ -16,9 +16,9 @@ from pdfplumber.table import (
     merge_edges,
 )
 
-from extract.read import RawPage, text_layer_problem
+from extract.reading.read import RawPage, text_layer_problem
+from extract.reading.text import cell_text, group_lines
 from extract.settings import ExtractSettings
-from extract.text import cell_text, group_lines
 from schemas.grid import BBox, Cell, Char, PageGrid, Table
 
 _MIN_CELLS = 2

@@ -1,6 +1,6 @@
 """The database's shape as data: tables, the flat view and search indexes the build keeps,
 and the SQL they are made from. Applied by ``load.ensure_db_shape``; the rest of hyoka reads
-them through ``extract.load``.
+them through ``extract.database.load``.
 
 Each rated row is stored once, in ``evaluations``: the columns every layout shares (facets,
 ratings, where it was printed) and the layout's other fields as JSON, its texts among them.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from extract.normalise import fold_kangxi, squash
+from extract.reading.normalise import fold_kangxi, squash
 from schemas.grid import Cell, PageGrid, Table
 
 MAX_LABEL_CHARS = 60

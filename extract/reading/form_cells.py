@@ -11,12 +11,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from extract.normalise import fold_kangxi, squash
-from extract.text import cell_text
+from extract.reading.normalise import fold_kangxi, squash
+from extract.reading.text import cell_text
 from schemas.grid import BBox, Cell, PageGrid, Table, TextLine
 
 TOL = 2.0  # points: two rules this close are the same rule
-_MAX_PAD = 6.0  # as extract.grid: the largest cell padding
+_MAX_PAD = 6.0  # as extract.reading.grid: the largest cell padding
 _DEFAULT_PAD = 1.5
 
 

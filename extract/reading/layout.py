@@ -14,11 +14,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from extract.normalise import squash
+from extract.reading.normalise import squash
 from schemas.form import FormLayout
 from schemas.layout import RowLayout
 
-BUILTIN_DIR = Path(__file__).parent / "layouts"
+BUILTIN_DIR = Path(__file__).parent.parent / "layouts"
 Layout = RowLayout | FormLayout
 
 

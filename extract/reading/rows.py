@@ -1,6 +1,6 @@
 """Read row tables: one record per rating cell, every other column found by overlap.
 
-A table's columns come from the layout file (extract/columns.py maps the header). Every
+A table's columns come from the layout file (extract/reading/columns.py maps the header). Every
 rating cell is one record; a merged cell (a number over three sub-rows, a title over several
 departments) gives its text to every row it covers, and sub-cells of one column inside one
 row are joined with a newline. Numbering carries over rows and pages: a row whose numbering
@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from extract.boxes import label_value_pairs, sheet_field_values
-from extract.columns import (
+from extract.reading.boxes import label_value_pairs, sheet_field_values
+from extract.reading.columns import (
     ColumnMap,
     body_cells,
     cell_of_row,
@@ -26,7 +26,7 @@ from extract.columns import (
     overlapping,
     text_of,
 )
-from extract.normalise import (
+from extract.reading.normalise import (
     fold_kangxi,
     leading_number,
     numbered_entries,
@@ -37,7 +37,7 @@ from extract.normalise import (
     squash,
     to_int,
 )
-from extract.text import join_across
+from extract.reading.text import join_across
 from schemas.grid import Cell, PageGrid, Table
 from schemas.layout import Column, RowLayout
 from schemas.report import Evaluation, Measure, Policy, Problem, Sheet

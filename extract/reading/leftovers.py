@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from extract.normalise import squash
+from extract.reading.normalise import squash
 from schemas.grid import PageGrid
 from schemas.report import Problem
 

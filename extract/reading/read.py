@@ -18,10 +18,18 @@ from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfminer.pdfinterp import PDFResourceManager
 from pdfplumber.utils.exceptions import PdfminerException
 
-from extract import read_pdfium
 from extract.errors import PdfUnreadable
 from extract.manifest import sha256_of
-from extract.read_content import ContentTooLarge, PageFonts, Scan, Shown, estimate_objects, page_content, scan
+from extract.reading import read_pdfium
+from extract.reading.read_content import (
+    ContentTooLarge,
+    PageFonts,
+    Scan,
+    Shown,
+    estimate_objects,
+    page_content,
+    scan,
+)
 from extract.settings import ExtractSettings
 from schemas.grid import Char
 

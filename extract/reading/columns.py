@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extract.normalise import fold_kangxi, squash
-from extract.text import cell_text, group_lines
+from extract.reading.normalise import fold_kangxi, squash
+from extract.reading.text import cell_text, group_lines
 from schemas.grid import BBox, Cell, Table
 from schemas.layout import Column
 
