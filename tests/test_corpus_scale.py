@@ -207,3 +207,37 @@ def test_an_older_database_is_not_remade_from_some_of_its_files(tmp_path: Path, 
         f"(not given: {lost}) (nothing was changed)"
     ]
     assert db.read_bytes() == before
+
+
+def test_an_older_database_is_not_emptied_by_a_file_that_fails(tmp_path: Path, extracted: dict) -> None:
+    """Every file is given, but one no longer loads: remaking the database would lose its
+    report, so nothing is written."""
+    folder = tmp_path / "json"
+    first, second = corpus.write_corpus(extracted, folder, 2)
+    db = tmp_path / "h.db"
+    _build([first, second], db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("update build_info set value = '2' where name = 'shape_version'")
+    before = db.read_bytes()
+    broken = json.loads(second.read_text(encoding="utf-8"))
+    del broken["evaluations"][0]["page"]  # still names its PDF, no longer a valid report
+    second.write_text(json.dumps(broken, ensure_ascii=False), encoding="utf-8")
+    refused = run_hyoka("build", "--from-json", str(folder), "--db", str(db))
+    lost = broken["report"]["source"]["file"]
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines()[-1] == (
+        f"Error: h.db: made by an older hyoka (shape 2, now 3): build it again from all its files "
+        f"(not loaded again: {lost}) (nothing was changed)"
+    )
+    assert db.read_bytes() == before
+
+
+def test_prune_from_json_with_a_new_report(tmp_path: Path, extracted: dict) -> None:
+    folder = tmp_path / "json"
+    (first,) = corpus.write_corpus(extracted, folder, 1)
+    db = tmp_path / "h.db"
+    _build([first], db)
+    corpus.write_corpus(extracted, folder, 1, start=1)
+    done = run_hyoka("build", "--from-json", str(folder), "--db", str(db), "--prune")
+    assert done.returncode == 0, done.stderr
+    assert "1 loaded, 1 unchanged, 0 removed" in done.stderr

@@ -100,7 +100,7 @@ def build_database(
 
     folders = {p.resolve().parent for p in pdfs}  # where serve finds the PDFs again
     folder = str(folders.pop()) if len(folders) == 1 else None
-    return _build(db_path, replace, identity, folder, {p.name for p in pdfs}, fill)
+    return _build(db_path, replace, identity, folder, {p.name for p in pdfs if p.is_file()}, fill)
 
 
 def build_from_json(
@@ -133,7 +133,7 @@ def build_from_json(
             if on_file:
                 on_file(path)
         if prune:
-            state.prune_names({r.report.source.file for r in reports} | state.names_seen())
+            state.prune_names({r.report.source.file for _, r in reports} | state.names_seen())
         for pdf, report in reports:
             reason = state.load(pdf, report)
             if reason:
@@ -167,13 +167,16 @@ def _build(
     """Open a working copy, let ``fill`` load and remove reports, link and swap it in. A
     database of an older shape is remade from scratch, from the files given (all of its own)."""
     result = BuildResult()
-    fresh = _older_shape(db_path, given)
+    older = _older_files(db_path, given)
+    fresh = older is not None
     with _working_copy(db_path, fresh) as (db, tmp):
         from extract.database.load import ensure_db_shape
 
         reshaped = ensure_db_shape(db)  # from here on, each report keeps its own index rows
         state = _State(db, result, replace)
         fill(state)
+        if older is not None:
+            _check_remade(db_path, older, result)
         changed = bool(result.loaded or result.removed or not db_path.exists() or reshaped or fresh)
         series = None if reshaped else state.series
         result.written = _finish(db, tmp, db_path, identity, changed, folder, series)
@@ -211,21 +214,32 @@ def _finish(
     return True
 
 
-def _older_shape(db_path: Path, given: set[str]) -> bool:
-    """Whether the database is of an older shape (then remade from the given files); an error
-    when some of its reports' files are not given, so that nothing loaded is lost."""
+def _older_files(db_path: Path, given: set[str]) -> list[str] | None:
+    """The files of a database of an older shape (it is then remade from them), None for one of
+    this shape; an error when some of its files are not given, so that nothing loaded is lost."""
     shape, files = stored_shape(db_path)
     if shape is None or shape == SHAPE_VERSION:
-        return False
-    missing = sorted(set(files) - given)
-    if missing:
-        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-        raise OlderDatabase(
-            db_path,
-            f"made by an older hyoka (shape {shape or 'unknown'}, now {SHAPE_VERSION}): build it again from "
-            f"all its files (not given: {', '.join(missing[:3])}{more})",
-        )
-    return True
+        return None
+    _refuse_unless_all(db_path, shape, set(files) - given, "not given")
+    return files
+
+
+def _check_remade(db_path: Path, files: list[str], result: BuildResult) -> None:
+    """A file given that did not load again (missing, failed) would be lost: nothing is written."""
+    shape, _ = stored_shape(db_path)
+    _refuse_unless_all(db_path, shape or "", set(files) - set(result.loaded), "not loaded again")
+
+
+def _refuse_unless_all(db_path: Path, shape: str, missing: set[str], how: str) -> None:
+    if not missing:
+        return
+    names = sorted(missing)
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    raise OlderDatabase(
+        db_path,
+        f"made by an older hyoka (shape {shape or 'unknown'}, now {SHAPE_VERSION}): build it again from "
+        f"all its files ({how}: {', '.join(names[:3])}{more})",
+    )
 
 
 @contextmanager

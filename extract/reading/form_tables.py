@@ -164,14 +164,13 @@ def _entry(read: TableRead, spec: TableSpec, layout: FormLayout, name: str, cell
 
 
 def _amount(text: str, layout: FormLayout) -> int | None:
-    """'13,834' -> 13834, '-220' / '△220' / '(220)' -> -220 (accounts print a negative all three
-    ways); None for anything else (dashes included)."""
+    """'13,834' -> 13834, '-220' / '△220' -> -220; None for anything else (dashes included).
+    A figure in brackets is not read as negative: in public accounts it often marks an amount
+    already counted elsewhere (内数), so it stays a problem a person looks at."""
     folded = squash(text).replace(",", "")
-    match = re.fullmatch(r"([-−‐－△▲]?)([0-9]+)|\(([0-9]+)\)", folded)
+    match = re.fullmatch(r"([-−‐－△▲]?)([0-9]+)", folded)
     if match is None:
         return None
-    if match.group(3):
-        return -int(match.group(3))
     return -int(match.group(2)) if match.group(1) else int(match.group(2))
 
 
