@@ -258,7 +258,8 @@ def build(
     """
     from functools import partial
 
-    from extract.database.build import StrictBuildFailed, build_database, build_from_json
+    from extract.database.build import build_database, build_from_json
+    from extract.database.build_state import StrictBuildFailed
 
     if from_json:
         files = sorted(from_json.glob("*.json"))

@@ -241,3 +241,44 @@ def test_prune_from_json_with_a_new_report(tmp_path: Path, extracted: dict) -> N
     done = run_hyoka("build", "--from-json", str(folder), "--db", str(db), "--prune")
     assert done.returncode == 0, done.stderr
     assert "1 loaded, 1 unchanged, 0 removed" in done.stderr
+
+
+def _vocabulary(db_path: Path) -> list[tuple]:
+    """Each search index as (term, rows, occurrences): what it finds, whatever the row ids."""
+    conn = sqlite3.connect(db_path)
+    try:
+        out = []
+        for name in FTS:
+            conn.execute(f"create virtual table temp.[r_{name}] using fts5vocab(main, [{name}], row)")
+            out += [(name, *row) for row in conn.execute(f"select * from temp.[r_{name}] order by term")]
+        return out
+    finally:
+        conn.close()
+
+
+def test_a_changed_layout_leaves_the_index_as_a_fresh_build_makes_it(tmp_path: Path, extracted: dict) -> None:
+    """A report read with an edited layout (a text field that is no longer text) comes and
+    goes, then the first report is replaced: no row keeps index entries of a text it does not
+    have, and ids used again do not inherit them."""
+    folder = tmp_path / "json"
+    a = corpus.variant(extracted, 0)
+    a["evaluations"][0]["outlook"] = "幽霊検索語"
+    b = corpus.variant(extracted, 1)
+    b["layout"]["fields"] = [
+        {**f, "role": "note"} if f["name"] == "outlook" else f for f in b["layout"]["fields"]
+    ]
+    db = tmp_path / "h.db"
+    _build([corpus.write(a, folder), corpus.write(b, folder)], db)
+    _build([corpus.write(a, folder)], db, prune=True)
+    a2 = corpus.variant(extracted, 0, edition="reprinted")
+    a2["report"]["source"]["file"] = a["report"]["source"]["file"]  # a new edition of the same PDF
+    shutil.rmtree(folder)
+    _build([corpus.write(a2, folder)], db)
+    fresh = tmp_path / "fresh.db"
+    _build([corpus.write(a2, folder)], fresh)
+    assert _vocabulary(db) == _vocabulary(fresh)
+    with sqlite3.connect(db) as conn:
+        found = conn.execute(
+            "select count(*) from evaluation_rows_fts where evaluation_rows_fts match '幽霊'"
+        )
+        assert found.fetchone()[0] == 0

@@ -208,6 +208,8 @@ def test_history_page_of_a_row(ds) -> None:
     assert get(ds, "/-/hyoka/history", evaluation="99999").status_code == 404
     for table in ("evaluation_rows", "evaluations"):  # every evaluation row, in the view and the table
         assert get(ds, f"/hyoka/{table}", _size="max").text.count('class="hyoka-history"') == 58, table
+    # an initiative's id is not an evaluation's: its page links no history under a wrong id
+    assert 'class="hyoka-history"' not in get(ds, "/hyoka/initiatives", _size="max").text
     initiative = get(ds, "/hyoka/evaluations", _size="1").text.split('<td class="col-initiative_id')[1]
     assert get(ds, initiative.split('href="')[1].split('"')[0]).status_code == 200
 

@@ -13,18 +13,16 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from extract.database.build_state import BuildResult, BuildState
 from extract.errors import HyokaError
 from extract.manifest import (
-    REPORT_KEY,
     SHAPE_VERSION,
     extracted_source,
     holds,
     overrides_digest,
-    sha256_of,
     stored_shape,
     up_to_date,
 )
@@ -34,21 +32,6 @@ from extract.settings import ExtractSettings
 if TYPE_CHECKING:
     from extract.database.load import Database
     from schemas.report import Report
-
-
-@dataclass
-class BuildResult:
-    loaded: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    partial: list[tuple[str, list[str]]] = field(default_factory=list)  # loaded, with problems
-    warnings: list[str] = field(default_factory=list)  # asked for and not done (no file failed)
-    written: bool = False
-
-
-class StrictBuildFailed(HyokaError):
-    """--strict: the first bad file stops the build and nothing is written."""
 
 
 class OlderDatabase(HyokaError):
@@ -78,7 +61,7 @@ def build_database(
                 on_file(pdf)
         return BuildResult(unchanged=[p.name for p in pdfs])
 
-    def fill(state: _State) -> None:
+    def fill(state: BuildState) -> None:
         todo: list[Path] = []
         for pdf in pdfs:
             reason = state.check(pdf)
@@ -122,7 +105,7 @@ def build_from_json(
                 on_file(path)
         return BuildResult(unchanged=[name for _, name in sources])
 
-    def fill(state: _State) -> None:
+    def fill(state: BuildState) -> None:
         reports: list[tuple[Path, Report]] = []
         for path in files:
             outcome = _read_report(path)
@@ -162,7 +145,7 @@ def _build(
     identity: Path | None,
     folder: str | None,
     given: set[str],
-    fill: Callable[[_State], None],
+    fill: Callable[[BuildState], None],
 ) -> BuildResult:
     """Open a working copy, let ``fill`` load and remove reports, link and swap it in. A
     database of an older shape is remade from scratch, from the files given (all of its own)."""
@@ -173,7 +156,7 @@ def _build(
         from extract.database.load import ensure_db_shape
 
         reshaped = ensure_db_shape(db)  # from here on, each report keeps its own index rows
-        state = _State(db, result, replace)
+        state = BuildState(db, result, replace)
         fill(state)
         if older is not None:
             _check_remade(db_path, older, result)
@@ -285,125 +268,3 @@ def _extract_all(
     jobs = [(pdf, settings) for pdf in pdfs]
     for pdf, (ok, value) in zip(pdfs, run_isolated(_extract_one, jobs, workers), strict=True):
         yield pdf, value if ok or isinstance(value, str) else f"cannot extract ({value})"
-
-
-@dataclass
-class _State:
-    """What the database holds while the build goes: reports by SHA-256 and by file name."""
-
-    db: Database
-    result: BuildResult
-    replace: bool
-    known: dict[str, dict] = field(default_factory=dict)
-    by_file: dict[str, str] = field(default_factory=dict)
-    seen: set[str] = field(default_factory=set)
-    series: set[str] = field(default_factory=set)  # of the reports added or removed: linked again
-
-    def __post_init__(self) -> None:
-        from extract.database.load import loaded_reports
-
-        self.known = loaded_reports(self.db)
-        self.by_file = {row["file"]: sha for sha, row in self.known.items()}
-
-    def fail(self, pdf: Path, reason: str, strict: bool) -> None:
-        self.result.failed.append((pdf.name, reason))
-        if strict:
-            raise StrictBuildFailed(pdf, reason)
-
-    def check(self, pdf: Path) -> str | None:
-        """None when already loaded, 'extract' when new or changed, else why it is refused."""
-        if not pdf.exists():
-            return "no such file"
-        try:
-            sha = sha256_of(pdf)
-        except OSError as exc:
-            return f"cannot read the file ({exc.strerror})"
-        if sha not in self.known:
-            return "extract"
-        if self.known[sha]["file"] != pdf.name:
-            return f"duplicate of {self.known[sha]['file']} (same SHA-256): not loaded twice"
-        self.seen.add(sha)
-        self.result.unchanged.append(pdf.name)
-        return None
-
-    def load(self, pdf: Path, report: Report) -> str | None:
-        """Load a new report (replacing the file's old one); why not, when it clashes."""
-        sha = report.report.source.sha256
-        if sha in self.known:  # the same bytes under two names, both new in this build
-            return f"duplicate of {self.known[sha]['file']} (same SHA-256): not loaded twice"
-        key = tuple(getattr(report.report, k) for k in REPORT_KEY)
-        clash = next(
-            (
-                s
-                for s, row in self.known.items()
-                if row["file"] != pdf.name
-                and tuple(row[k] for k in REPORT_KEY) == key
-                and self._same_items(s, report)
-            ),
-            None,
-        )
-        if clash and not self.replace:
-            label = " / ".join(str(k) for k in key)
-            return (
-                f"same report as {self.known[clash]['file']} ({label}): remove one, or rebuild with --replace"
-            )
-        if clash:
-            self._delete(clash)
-        if pdf.name in self.by_file:  # the PDF changed: its new content replaces the old report
-            self._delete(self.by_file[pdf.name], count=False)
-        from extract.database.load import load_report, series_key
-
-        load_report(self.db, report)
-        self.series.add(series_key(report))
-        if report.problems:
-            self.result.partial.append((pdf.name, [f"p.{p.page}: {p.message}" for p in report.problems]))
-        self.known[sha] = {
-            "file": pdf.name, "series": series_key(report), **dict(zip(REPORT_KEY, key, strict=True))
-        }  # fmt: skip
-        self.by_file[pdf.name] = sha
-        self.seen.add(sha)
-        self.result.loaded.append(pdf.name)
-        return None
-
-    def _same_items(self, sha: str, report: Report) -> bool:
-        """Two PDFs of one key clash when they share an item; sheets split from one publication
-        into several files (one project each) do not."""
-        from extract.database.load import item_keys
-
-        return bool(item_keys(self.db, sha) & item_keys(report))
-
-    def known_as(self, report: Report) -> bool:
-        """Whether this report is loaded already under its own file name (then unchanged)."""
-        sha, name = report.report.source.sha256, report.report.source.file
-        if sha not in self.known or self.known[sha]["file"] != name:
-            return False
-        self.seen.add(sha)
-        self.result.unchanged.append(name)
-        return True
-
-    def names_seen(self) -> set[str]:
-        return {self.known[sha]["file"] for sha in self.seen if sha in self.known}
-
-    def prune(self, pdfs: list[Path]) -> None:
-        """Remove reports whose PDF is no longer given; never when a given path is unreadable."""
-        if any(not p.is_file() for p in pdfs):
-            self.result.warnings.append("--prune: some given PDFs are missing, so nothing was removed")
-            return
-        self.prune_names({p.name for p in pdfs})
-
-    def prune_names(self, names: set[str]) -> None:
-        for sha, row in list(self.known.items()):
-            if row["file"] not in names and sha not in self.seen:
-                self._delete(sha)
-
-    def _delete(self, sha: str, count: bool = True) -> None:
-        from extract.database.history import unlink_report
-        from extract.database.load import delete_report
-
-        unlink_report(self.db, sha)
-        delete_report(self.db, sha)
-        row = self.known.pop(sha)
-        self.series.add(row["series"])
-        self.by_file.pop(row["file"], None)
-        if count:
-            self.result.removed.append(row["file"])

@@ -40,12 +40,6 @@ LINK_TABLES = {
     ),
 }
 
-CHANGE_COLUMNS = [
-    "municipality", "plan_title", "from_year", "to_year", "stable_id", "sheet_no", "measure_no",
-    "initiative_no", "initiative_title", "department", "from_rating", "to_rating", "change",
-    "printed_prev_rating", "match_method", "match_score", "from_evaluation_id", "to_evaluation_id",
-]  # fmt: skip
-
 # What rating_change_pairs stores of each change: the rest is the row it shows (the later
 # year's, or the earlier one's for a dropped row), read by the view rating_changes.
 _PAIR_COLUMNS = {
@@ -172,7 +166,7 @@ def _series(db: Database, only: set[str] | None = None) -> dict[str, list[dict]]
     where, params = "", []
     if only is not None:
         where, params = "where series in (select value from json_each(?))", [json.dumps(sorted(only))]
-    for row in db.query(f"select * from reports {where} order by fiscal_year, id", params):
+    for row in db.query(f"select * from reports {where} order by fiscal_year, file, sha256", params):
         groups[row["series"]].append(row)
     return groups
 
@@ -194,7 +188,7 @@ def _items(db: Database, report_id: int) -> list[tuple[Item, str]]:
 
 def _departments(db: Database, report_id: int) -> dict[int, list[tuple[str, int]]]:
     """Per initiative: (department label, evaluation id); a repeated department gets '#2'."""
-    out: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    out: dict[int, list[tuple[str, int]]] = defaultdict(list)
     seen: Counter = Counter()
     for eid, iid, dept in db.execute(
         "select id, initiative_id, coalesce(department, '') from evaluations where report_id = ? order by id",

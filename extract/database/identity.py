@@ -67,18 +67,18 @@ def match_initiatives(
     """One-to-one matches, best pairs first; everything unmatched in ``later`` is new."""
     overrides = overrides or Overrides({}, set())
     matches: dict[int, Match] = {}
-    taken: set[str] = set()
+    taken: set[int] = set()
     for item in later:
         previous = overrides.same.get((year, key(item.title)))
         target = next((e for e in earlier if previous and key(e.title) == key(previous)), None)
         if target and target.id not in taken:
             matches[item.id] = Match(item.id, target.id, "override", None)
             taken.add(target.id)
-    candidates = []
-    for item in later:
+    candidates = []  # ties go by the items' places in the lists, not their ids (load order)
+    for i, item in enumerate(later):
         if item.id in matches or (year, key(item.title)) in overrides.distinct:
             continue
-        for old in earlier:
+        for j, old in enumerate(earlier):
             score = similarity(item.title, old.title)
             same_place = _place(item, old)
             method = _method(score, same_place)
@@ -88,8 +88,8 @@ def match_initiatives(
                     + (_RANK_BONUS if same_place else 0)
                     + (_RANK_BONUS if item.policy_title == old.policy_title else 0)
                 )
-                candidates.append((rank, score, method, item.id, old.id))
-    for _, score, method, new_id, old_id in sorted(candidates, key=lambda c: (-c[0], c[3], c[4])):
+                candidates.append((rank, i, j, score, method, item.id, old.id))
+    for _, _, _, score, method, new_id, old_id in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
         if new_id in matches or old_id in taken:
             continue
         matches[new_id] = Match(new_id, old_id, method, None if method == "exact" else round(score, 3))

@@ -42,9 +42,19 @@ def _evaluation_id(row, table: str | None) -> int | None:
     for key in _EVALUATION_KEYS:
         if key in keys and isinstance(row[key], int):
             return row[key]
-    if "id" in keys and isinstance(row["id"], int) and "initiative_title" in keys:
-        return row["id"]  # a row of evaluations joined to its initiative (the flat views, queries)
+    if (
+        "id" in keys
+        and isinstance(row["id"], int)
+        and "initiative_title" in keys
+        and _rows_of_evaluations(table)
+    ):
+        return row["id"]  # a row of evaluations (the table, the flat views, canned queries)
     return None
+
+
+def _rows_of_evaluations(table: str | None) -> bool:
+    """Whether a page's ``id`` is an evaluation's: not on other tables (initiatives has titles too)."""
+    return table is None or table in ("evaluations", "evaluation_rows") or table.startswith("rows_")
 
 
 def _history_link(datasette, database: str, row, table: str | None, title: str) -> Markup | None:

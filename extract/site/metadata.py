@@ -80,9 +80,32 @@ TABLES: dict[str, dict] = {
         "fts_pk": "id",
         "facets": ["department", "rating", "prev_rating", "change", "fiscal_year", "layout"],
         "facet_size": 6,
+        # the columns evaluations holds: titles and texts are worked out per row shown, and
+        # sorting 580,000 rows by them would compute every one (search finds words in texts)
+        "sortable_columns": [
+            "id",
+            "fiscal_year",
+            "municipality",
+            "publisher",
+            "measure_no",
+            "initiative_no",
+            "initiative_title",
+            "department",
+            "prev_rating",
+            "rating",
+            "change",
+            "direction",
+            "page",
+            "is_new",
+            "layout",
+            "sheet_no",
+            "report_id",
+            "initiative_id",
+        ],
     },
     "evaluations": {
-        "description": "事業評価: one row per initiative × department as printed.",
+        "description": "事業評価: every rated row, stored once: the columns every layout shares, the "
+        "layout's other fields as JSON (fields).",
         "facets": ["department", "rating", "prev_rating"],
     },
     "comments": {
@@ -90,7 +113,7 @@ TABLES: dict[str, dict] = {
         "fts_table": "comments_fts",
         "fts_pk": "id",
     },
-    "reports": {"description": "報告書: one row per PDF, keyed by its SHA-256."},
+    "reports": {"description": "報告書: one row per PDF, known by its SHA-256 (sha256)."},
     "rating_scale": {"description": "評価基準: the rating scale printed in each report."},
     "policies": {"description": "基本施策: one row per evaluation sheet."},
     "measures": {"description": "施策: the measures listed in each sheet's 【基本施策】 box."},

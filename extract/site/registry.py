@@ -20,7 +20,7 @@ MARKER_TABLES = ("build_info", "evaluation_rows_fts")
 
 @dataclass
 class HyokaDatabase:
-    reports: dict[str, str] = field(default_factory=dict)  # report id -> PDF file name
+    reports: dict[int, str] = field(default_factory=dict)  # report id -> PDF file name
     scale: dict[str, str] = field(default_factory=dict)  # rating code -> meaning, as printed
 
 

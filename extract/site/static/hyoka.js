@@ -32,7 +32,7 @@ for (const facet of document.querySelectorAll(".facet-info[data-column]")) {
   if (title) relabel(title, facet.dataset.column);
 }
 
-// 64-hex SHA-256 ids (alone or as the start of a compound id) shown short, whole in a tooltip
+// 64-hex SHA-256s (a report's sha256) shown short, whole in a tooltip
 const sha = /[0-9a-f]{64}/;
 for (const cell of document.querySelectorAll("table.rows-and-columns td, table.rows-and-columns td a")) {
   for (const node of [...cell.childNodes]) {

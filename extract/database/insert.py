@@ -1,0 +1,195 @@
+"""What one report inserts below its ``reports`` row: its sheets and measures, its items and
+rated rows (each stored once: shared columns, the other fields as JSON), its comments.
+Called by ``load.load_report`` inside its transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from extract.database.schema import ROLE_COLUMNS, change_of
+from schemas.report import LayoutInfo, Report
+
+
+def _next_id(db: Database, table: str) -> int:
+    """The first free id: rows get theirs before insertion, so that others can point at them."""
+    return db.execute(f"select coalesce(max(id), 0) + 1 from [{table}]").fetchone()[0]
+
+
+@dataclass
+class Sheets:
+    """The ids the report's sheets and measures were given: rows are linked to them."""
+
+    policy: dict[int, int]  # sheet_no -> policies.id
+    boxed: set[int]  # sheets with a heading box
+    measure: dict[tuple[int, Any], int]  # (sheet_no, measure_no) -> measures.id
+
+
+def insert_sheets(db: Database, report: Report, rid: int) -> Sheets:
+    """One row per sheet: the heading box where the form has one, the sheet's own fields."""
+    boxes = {p.sheet_no: p for p in report.policies}
+    sheets = {s.sheet_no: s for s in report.sheets}
+    pages = {e.sheet_no: e.page for e in reversed(report.evaluations)}
+    pages |= {i + 1: p.page for i, p in enumerate(report.projects)}
+    out = Sheets({}, set(boxes), {})
+    pid, mid = _next_id(db, "policies"), _next_id(db, "measures")
+    policies, measures = [], []
+    for no in sorted(set(boxes) | set(sheets) | set(pages)):
+        box, sheet = boxes.get(no), sheets.get(no)
+        own = {
+            k: v for k, v in (sheet.model_dump() if sheet else {}).items() if k not in ("sheet_no", "page")
+        }
+        policies.append(
+            {
+                "id": pid, "report_id": rid, "sheet_no": no, "goal_no": box.goal_no if box else None,
+                "goal_title": box.goal_title if box else None, "policy_title": box.policy_title if box else None,
+                "page": box.page if box else (sheet.page if sheet else pages[no]),
+                "fields": json.dumps(own, ensure_ascii=False) if own else None,
+            }
+        )  # fmt: skip
+        out.policy[no] = pid
+        for m in box.measures if box else []:
+            measures.append(
+                {"id": mid, "report_id": rid, "policy_id": pid, "measure_no": m.measure_no,
+                 "measure_title": m.measure_title}
+            )  # fmt: skip
+            out.measure[(no, m.measure_no)] = mid
+            mid += 1
+        pid += 1
+    db["policies"].insert_all(policies)
+    db["measures"].insert_all(measures)
+    return out
+
+
+def item_keys(source: Database | Report, sha256: str | None = None) -> set[tuple[Any, str]]:
+    """(number, title) of every item of a loaded report, or of a report about to be loaded."""
+    if isinstance(source, Database):
+        sql = """select initiative_no, initiative_title from initiatives
+            where report_id = (select id from reports where sha256 = ?)"""
+        return {tuple(row) for row in source.execute(sql, [sha256]).fetchall()}
+    roles = _role_fields(source.layout)
+    records = [e.model_dump() for e in source.evaluations] + [p.model_dump() for p in source.projects]
+    return {(r.get(roles.get("number", "")), r.get(roles.get("title", "")) or "") for r in records}
+
+
+def _role_fields(layout: LayoutInfo) -> dict[str, str]:
+    """role -> the record key that plays it (the first field of that role)."""
+    out: dict[str, str] = {}
+    for f in layout.fields:
+        out.setdefault(f.role, f.name)
+    return out
+
+
+def insert_rows(db: Database, report: Report, rid: int, sheets: Sheets) -> None:
+    """The report's rated rows: a row table's records, or a form's sheets (below)."""
+    _load_rows(db, report, rid, sheets, [e.model_dump() for e in report.evaluations])
+    _load_projects(db, report, rid, sheets)
+
+
+def _load_projects(db: Database, report: Report, rid: int, sheets: Sheets) -> None:
+    """A form's sheets: each one evaluations row; each embedded table into a table of its name,
+    one row per value (project × row × fiscal year × kind), so that amounts can be summed."""
+    if not report.projects:
+        return
+    tables = [t.name for t in report.layout.tables]
+    records = [
+        {"sheet_no": i + 1, **p.model_dump(exclude=set(tables))} for i, p in enumerate(report.projects)
+    ]
+    ids = _load_rows(db, report, rid, sheets, records)
+    for name in tables:
+        rows = [
+            {"report_id": rid, "evaluation_id": eid, **flat}
+            for eid, p in zip(ids, report.projects, strict=True)
+            for entry in getattr(p, name, None) or []
+            for flat in _flatten(entry)
+        ]
+        if rows:
+            db[name].insert_all(
+                rows,
+                alter=True,
+                foreign_keys=[("report_id", "reports", "id"), ("evaluation_id", "evaluations", "id")],
+            )
+
+
+def _flatten(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """An entry whose values are a list (an indicator's years) becomes one row per value."""
+    scalars = {k: int(v) if isinstance(v, bool) else v for k, v in entry.items() if not isinstance(v, list)}
+    lists = [v for v in entry.values() if isinstance(v, list)]
+    return [{**scalars, **item} for item in lists[0]] if lists else [scalars]
+
+
+def _load_rows(
+    db: Database, report: Report, rid: int, sheets: Sheets, records: list[dict[str, Any]]
+) -> list[int]:
+    """Rated rows of any layout, each one evaluations row; items (initiatives) by number and
+    title, and a measure for a group number the sheet's box did not list."""
+    roles = _role_fields(report.layout)
+    flags = [f.name for f in report.layout.fields if f.role == "flag"]
+    measures: list[dict[str, Any]] = []
+    initiatives: dict[tuple, dict[str, Any]] = {}
+    rows, iid, mid = [], _next_id(db, "initiatives"), _next_id(db, "measures")
+    for record in records:
+        values = {role: record.get(name) for role, name in roles.items()}
+        no, group = record["sheet_no"], values.get("group")
+        pid = sheets.policy[no]
+        if group is not None and (no, group) not in sheets.measure:
+            sheets.measure[(no, group)] = mid
+            measures.append({"id": mid, "report_id": rid, "policy_id": pid, "measure_no": group})
+            mid += 1
+        measure = sheets.measure.get((no, group)) if group is not None else None
+        key = (no, measure, values.get("number"), values.get("title") or "")
+        if key not in initiatives:
+            initiatives[key] = {
+                "id": iid, "report_id": rid, "policy_id": pid, "measure_id": measure,
+                "initiative_no": key[2], "initiative_title": key[3],
+                "is_new": int(any(record.get(f) for f in flags)),
+            }  # fmt: skip
+            iid += 1
+        rows.append(_evaluation(report, initiatives[key], record, values))
+    db["measures"].insert_all(measures)
+    db["initiatives"].insert_all(initiatives.values())
+    first = _next_id(db, "evaluations")
+    ids = list(range(first, first + len(rows)))
+    db["evaluations"].insert_all({"id": i, **row} for i, row in zip(ids, rows, strict=True))
+    return ids
+
+
+def _evaluation(
+    report: Report, initiative: dict[str, Any], record: dict[str, Any], values: dict[str, Any]
+) -> dict[str, Any]:
+    """One evaluations row: the fields that have a column of their own (ROLE_COLUMNS) there, the
+    others as JSON in the layout's order (a field without a value left out: it reads as NULL
+    all the same)."""
+    roles = _role_fields(report.layout)
+    in_columns = {roles[r] for r in ROLE_COLUMNS if r in roles} | {"sheet_no", "page"}
+    order = {f.name: i for i, f in enumerate(report.layout.fields)}
+    own = sorted((k for k in record if k not in in_columns), key=lambda k: order.get(k, len(order)))
+    info = report.report
+    return {
+        "report_id": initiative["report_id"], "policy_id": initiative["policy_id"],
+        "initiative_id": initiative["id"], "layout": report.layout.name, "fiscal_year": info.fiscal_year,
+        "municipality": info.municipality, "publisher": info.publisher, "sheet_no": record["sheet_no"],
+        "measure_no": values.get("group"), "initiative_no": initiative["initiative_no"],
+        "initiative_title": initiative["initiative_title"], "is_new": initiative["is_new"],
+        "department": values.get("department"), "prev_rating": values.get("prev_rating"),
+        "rating": values.get("rating"), "change": change_of(values.get("prev_rating"), values.get("rating")),
+        "direction": values.get("direction"), "page": record["page"],
+        "fields": json.dumps({k: record[k] for k in own if record[k] is not None}, ensure_ascii=False),
+    }  # fmt: skip
+
+
+def insert_comments(db: Database, report: Report, rid: int, sheets: Sheets) -> None:
+    """The committee's comments, each linked to its sheet when the sheet has a heading box."""
+    db["comments"].insert_all(
+        {
+            "report_id": rid,
+            "policy_id": sheets.policy.get(c.sheet_no) if c.sheet_no in sheets.boxed else None,
+            "sheet_no": c.sheet_no, "policy_title": c.policy_title, "measure_no": c.measure_no,
+            "initiative_no": c.initiative_no, "opinion": c.opinion, "response": c.response,
+            "page": c.page,
+        }
+        for c in report.comments
+    )  # fmt: skip
