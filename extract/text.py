@@ -35,14 +35,16 @@ _FIT_TOLERANCE = 0.0  # points: a spreadsheet wraps as soon as the glyph would t
 def group_lines(chars: list[Char], split_gaps: bool = False) -> list[TextLine]:
     """Cluster glyphs into lines (top to bottom, left to right), dropping fake-bold doubles."""
     lines: list[list[Char]] = []
-    for ch in sorted(_dedupe(chars), key=lambda c: (c.cy, c.x0)):
+    total = 0.0  # the sum of the centres of the last line's glyphs, kept as the line grows
+    for cy, ch in sorted(((c.cy, c) for c in _dedupe(chars)), key=lambda p: (p[0], p[1].x0)):
         if lines:
             last = lines[-1]
-            ref = sum(c.cy for c in last) / len(last)
-            if abs(ch.cy - ref) <= _LINE_TOLERANCE * max(ch.size, last[0].size, 1.0):
+            if abs(cy - total / len(last)) <= _LINE_TOLERANCE * max(ch.size, last[0].size, 1.0):
                 last.append(ch)
+                total += cy
                 continue
         lines.append([ch])
+        total = cy
     out: list[TextLine] = []
     for line in lines:
         line.sort(key=lambda c: c.x0)
