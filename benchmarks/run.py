@@ -268,7 +268,7 @@ def per_pdf(copies: int, reps: int, work: Path) -> list[str]:
             f"{median('pdfplumber', n):.2f} | {ratio(n, False):.2f} | {ratio(n, True):.2f} |"
         )
     lines.append(
-        f"| each PDF after the first ((N − 1) PDFs' difference) | {each('hyoka'):.3f} | {each('pdfplumber'):.3f} "
+        f"| each further PDF: (N PDFs − 1 PDF) / (N − 1) | {each('hyoka'):.3f} | {each('pdfplumber'):.3f} "
         f"| {each('hyoka') / each('pdfplumber'):.2f} | {each('hyoka', True) / each('pdfplumber', True):.2f} |"
     )
     return lines

@@ -173,7 +173,7 @@ def scan(data: bytes) -> Scan:
                 operands = _operands(data, m.start())
                 if len(operands) == 2:
                     state[b"Tw"], state[b"Tc"] = operands
-            lag = _show(out, font, state, [m["show"]], lag)
+            lag = _show_string(out, font, state, m["show"], lag)
         elif kind == "save":  # the text state is part of the graphics state
             if m["save"] == b"q":
                 saved.append((font, dict(state)))
@@ -205,6 +205,15 @@ def _show(out: Scan, font: str, state: dict[bytes, float], items: list[bytes | f
         out.shown.append(Shown(font, items, (state[b"Tc"], state[b"Tw"], state[b"Tz"]), lag))
         if isinstance(items[0], bytes):
             lag += state[b"Tc"] * state[b"Tz"] * 0.01
+    return lag
+
+
+def _show_string(out: Scan, font: str, state: dict[bytes, float], token: bytes, lag: float) -> float:
+    """_show for one string (Tj, ' and "): most operators, so kept cheap."""
+    out.glyphs += (len(token) - 2) // 2 if token[0] == 0x3C else len(token) - 2  # _token_size; 0x3C: <
+    if _EMPTY.fullmatch(token) is None:
+        out.shown.append(Shown(font, [token], (state[b"Tc"], state[b"Tw"], state[b"Tz"]), lag))
+        lag += state[b"Tc"] * state[b"Tz"] * 0.01
     return lag
 
 

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -107,8 +106,7 @@ def read_page(
     rects: list[dict] = []
     curves: list[dict] = []
     texts: list[tuple[int, Matrix]] = []
-    for obj, outer, top_level in _objects(_address(page.raw)):
-        kind = _obj_type(obj)
+    for obj, kind, outer, top_level in _objects(_address(page.raw)):
         if kind == _PATH:
             sort_subpaths(_subpaths(obj, outer, frame), lines, rects, curves)
         elif kind == _TEXT and top_level:
@@ -133,24 +131,27 @@ def _address(handle: Any) -> int:
     return ctypes.cast(handle, ctypes.c_void_p).value or 0
 
 
-def _objects(page: int) -> Iterator[tuple[int, Matrix, bool]]:
-    """Every page object in content order, forms opened, with the matrix of its container."""
+def _objects(page: int) -> Iterator[tuple[int, int, Matrix, bool]]:
+    """Every page object in content order, forms opened: (object, its type, the matrix of its
+    container, whether it is on the page itself)."""
     identity = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-    yield from _walk(_page_count(page), lambda i: _page_object(page, i), identity, 0)
+    yield from _walk(page, _page_count, _page_object, identity, 0)
 
 
-def _walk(count: int, get: Any, outer: Matrix, depth: int) -> Iterator[tuple[int, Matrix, bool]]:
-    for i in range(count):
-        obj = get(i)
+def _walk(
+    container: int, count: Any, get: Any, outer: Matrix, depth: int
+) -> Iterator[tuple[int, int, Matrix, bool]]:
+    for i in range(count(container)):
+        obj = get(container, i)
         if not obj:
             continue
-        if _obj_type(obj) == _FORM:
+        kind = _obj_type(obj)
+        if kind == _FORM:
             if depth < _MAX_FORM_DEPTH:
                 inner = compose(_matrix(obj), outer)
-                getter = (lambda form: lambda j: _form_object(form, j))(obj)
-                yield from _walk(_form_count(obj), getter, inner, depth + 1)
+                yield from _walk(obj, _form_count, _form_object, inner, depth + 1)
             continue
-        yield obj, outer, depth == 0
+        yield obj, kind, outer, depth == 0
 
 
 def _matrix(obj: int) -> Matrix:
@@ -195,8 +196,7 @@ def _subpaths(obj: int, outer: Matrix, frame: Frame) -> list[tuple[str, list[tup
     return out
 
 
-@dataclass
-class _Run:
+class _Run(NamedTuple):
     """What the glyphs of one text object share: how a glyph's advance becomes its box.
 
     pdfminer boxes a glyph from the baseline's descent to one font size above it, so ``low``
