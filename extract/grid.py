@@ -180,8 +180,9 @@ def _take_chars(
             col = bisect_right(xs, cx) - 1
             row = bisect_right(ys, cy) - 1
             # the centre on the last rule (or before the first) belongs to the slot next to it
-            key = (0 if row < 0 else min(row, last_row), 0 if col < 0 else min(col, last_col))
-            cell = owner.get(key)
+            row = row if 0 <= row < last_row else (0 if row < 0 else last_row)
+            col = col if 0 <= col < last_col else (0 if col < 0 else last_col)
+            cell = owner.get((row, col))
             if cell is not None:
                 buckets.setdefault(id(cell), []).append(ch)
                 continue
