@@ -11,9 +11,9 @@ the process as it exits: ru_maxrss would include what a forked child inherits fr
 script) and the largest sum of proportional resident memory (Pss) over its whole process tree,
 sampled every 10 ms (hyoka reads each PDF in a forked child; `--workers N` runs N of them).
 
-    python benchmarks/run.py                 # about three minutes on 2 cores
+    python benchmarks/run.py                 # about five minutes on 2 cores
     python benchmarks/run.py --reps 3 --scale 1,4,16
-    python benchmarks/run.py --copies 10 --no-scale  # without the --workers scaling table
+    python benchmarks/run.py --copies 8 --no-scale   # 8 copies, without the --workers scaling table
     python benchmarks/run.py --corpus 10,1000        # a grown database instead: see corpus_scale.py
 
 Camelot and PyMuPDF are optional: install them with `pip install -e '.[bench]'`; a missing
@@ -279,7 +279,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--scale", default="1,4,16,64")
     parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--copies", type=int, default=8, help="PDFs in the per-PDF comparison")
+    parser.add_argument("--copies", type=int, default=10, help="PDFs in the per-PDF comparison")
     parser.add_argument("--no-scale", action="store_true", help="Leave out the --workers scaling table")
     parser.add_argument(
         "--corpus", default=None, help="Only the corpus benchmark, at these sizes (e.g. 10,1000,10000)"
