@@ -2,15 +2,18 @@
 
 Every measurement is a fresh process (imports included), repeated; the table shows the
 median wall time, pages per second, peak memory and the ratio to pdfplumber's own
-`extract_tables()` on every page (each page closed after use, as hyoka does).
+`extract_tables()` on every page (each page closed after use, as hyoka does). A second table
+compares equal work with the start-up paid once on both sides: N copies of the sample in one
+`hyoka extract DIR -o OUT` against one Python process running `extract_tables()` over them.
 
 Peak memory is the larger of the measured process's own high-water mark (VmHWM, written by
 the process as it exits: ru_maxrss would include what a forked child inherits from this
 script) and the largest sum of proportional resident memory (Pss) over its whole process tree,
 sampled every 10 ms (hyoka reads each PDF in a forked child; `--workers N` runs N of them).
 
-    python benchmarks/run.py                 # about three minutes on 2 cores
+    python benchmarks/run.py                 # about five minutes on 2 cores
     python benchmarks/run.py --reps 3 --scale 1,4,16
+    python benchmarks/run.py --copies 8 --no-scale   # 8 copies, without the --workers scaling table
     python benchmarks/run.py --corpus 10,1000        # a grown database instead: see corpus_scale.py
 
 Camelot and PyMuPDF are optional: install them with `pip install -e '.[bench]'`; a missing
@@ -51,6 +54,16 @@ BASELINES = {
         "import sys, pymupdf\ndoc = pymupdf.open(sys.argv[1])\n[p.find_tables().tables for p in doc]"
     ),
 }
+
+# the same baseline over every PDF given, in one process: start-up paid once
+MANY_PDFPLUMBER = (
+    "import sys, pdfplumber\n"
+    "for path in sys.argv[1:]:\n"
+    "    with pdfplumber.open(path) as pdf:\n"
+    "        for page in pdf.pages:\n"
+    "            page.extract_tables()\n"
+    "            page.close()"
+)
 
 
 # Runs a module (-m NAME) or code (-c CODE) and writes its own VmHWM (KiB) when it exits.
@@ -166,6 +179,13 @@ for reader in ("pdfium", "pdfplumber"):
         read.append(t1 - t0)
         grid.append(time.process_time() - t1)
     print(reader, min(read), min(grid))
+from extract.pipeline import extract_pdf
+whole = []
+for _ in range(3):
+    t0 = time.process_time()
+    extract_pdf(path, ExtractSettings()).model_dump_json(indent=1)
+    whole.append(time.process_time() - t0)
+print("extract", min(whole))
 print("imports", imports)
 """
 
@@ -202,11 +222,65 @@ def render_copies(n: int, folder: Path) -> list[Path]:
     return paths
 
 
+def per_pdf(copies: int, reps: int, work: Path) -> list[str]:
+    """Equal work with start-up paid once on both sides: `hyoka extract DIR -o OUT` (one
+    process) against one Python process running pdfplumber's `extract_tables()` over the same
+    files; and the same with one file, so that the cost of each further PDF shows apart from
+    the start-up. Rounds in turns; the ratios are medians of per-round ratios."""
+    folders = {}
+    for n in (1, copies):
+        folder = work / f"copies-{n}"
+        folder.mkdir()
+        for i in range(n):
+            shutil.copyfile(SAMPLE, folder / f"copy-{i:02d}.pdf")
+        folders[n] = folder
+    runs: dict[tuple[str, int], list[Run]] = {}
+    for round_no in range(reps):
+        for n, folder in folders.items():
+            out = work / f"out-{n}-{round_no}"
+            hyoka = [PY, "-m", "extract", "extract", str(folder), "-o", str(out)]
+            runs.setdefault(("hyoka", n), []).append(run(hyoka))
+            files = [str(p) for p in sorted(folder.glob("*.pdf"))]
+            runs.setdefault(("pdfplumber", n), []).append(run([PY, "-c", MANY_PDFPLUMBER, *files]))
+
+    def median(who: str, n: int, cpu: bool = False) -> float:
+        return statistics.median(r.cpu if cpu else r.seconds for r in runs[(who, n)])
+
+    def ratio(n: int, cpu: bool) -> float:
+        pairs = zip(runs[("hyoka", n)], runs[("pdfplumber", n)], strict=True)
+        return statistics.median((h.cpu / b.cpu) if cpu else (h.seconds / b.seconds) for h, b in pairs)
+
+    def each(who: str, cpu: bool = False) -> float:  # the cost of each PDF after the first
+        return (median(who, copies, cpu) - median(who, 1, cpu)) / (copies - 1)
+
+    ok = all(r.ok for rs in runs.values() for r in rs)
+    lines = [
+        f"Per PDF, start-up paid once: {copies} copies of the sample in a folder, `hyoka extract DIR -o OUT` "
+        f"against one Python process running pdfplumber `extract_tables()` over the same files "
+        f"(pages closed after use); medians of {reps} rounds, in turns{'' if ok else ' (a run FAILED)'}.",
+        "",
+        "| what | hyoka s | pdfplumber s | × pdfplumber (wall) | × pdfplumber (CPU) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for n in (1, copies):
+        lines.append(
+            f"| {n} PDF{'s' if n > 1 else ''}, one process | {median('hyoka', n):.2f} | "
+            f"{median('pdfplumber', n):.2f} | {ratio(n, False):.2f} | {ratio(n, True):.2f} |"
+        )
+    lines.append(
+        f"| each further PDF: (N PDFs − 1 PDF) / (N − 1) | {each('hyoka'):.3f} | {each('pdfplumber'):.3f} "
+        f"| {each('hyoka') / each('pdfplumber'):.2f} | {each('hyoka', True) / each('pdfplumber', True):.2f} |"
+    )
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--scale", default="1,4,16,64")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--copies", type=int, default=10, help="PDFs in the per-PDF comparison")
+    parser.add_argument("--no-scale", action="store_true", help="Leave out the --workers scaling table")
     parser.add_argument(
         "--corpus", default=None, help="Only the corpus benchmark, at these sizes (e.g. 10,1000,10000)"
     )
@@ -268,10 +342,11 @@ def main() -> None:
         )
     ]
 
+    many = per_pdf(args.copies, args.reps, work)
     scale_rows = []
-    sizes = [int(n) for n in args.scale.split(",")]
-    copies = render_copies(max(sizes), work)
-    copy_pages = pages_of(copies[0])
+    sizes = [] if args.no_scale else [int(n) for n in args.scale.split(",")]
+    copies = render_copies(max(sizes), work) if sizes else []
+    copy_pages = pages_of(copies[0]) if copies else 0
     for n in sizes:
         for workers in (1, 2):
             db.unlink(missing_ok=True)
@@ -304,16 +379,20 @@ def main() -> None:
         "",
         f"Where `hyoka extract` spends CPU (seconds, one process, best of 3): interpreter and imports "
         f"{cost['imports'][0]:.2f}; reading the sample with pdfium {cost['pdfium'][0]:.2f}, with "
-        f"pdfplumber {cost['pdfplumber'][0]:.2f}; grid and cell text {cost['pdfium'][1]:.2f}.",
-    ]
-    lines += [
+        f"pdfplumber {cost['pdfplumber'][0]:.2f}; grid and cell text {cost['pdfium'][1]:.2f}; "
+        f"the whole extraction of the sample after imports (default reader) {cost['extract'][0]:.2f}.",
         "",
-        f"Scaling: `hyoka build` from scratch of N renderings of the report ({copy_pages} pages each, "
-        "each another fiscal year), one run each.",
-        "",
-        "| N reports | workers | s | s / report | pages/s | peak MiB | speed-up vs 1 worker |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        *many,
     ]
+    if scale_rows:
+        lines += [
+            "",
+            f"Scaling: `hyoka build` from scratch of N renderings of the report ({copy_pages} pages each, "
+            "each another fiscal year), one run each.",
+            "",
+            "| N reports | workers | s | s / report | pages/s | peak MiB | speed-up vs 1 worker |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
+        ]
     single = {n: t for n, w, t, *_ in scale_rows if w == 1}
     for n, workers, t, mem, pps, ok in scale_rows:
         flag = "" if ok else " FAILED"

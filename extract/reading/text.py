@@ -17,6 +17,7 @@ break there or the text wrapped: the page does not say, and a wrap is assumed.
 from __future__ import annotations
 
 import re
+from operator import attrgetter, itemgetter
 
 from schemas.grid import BBox, Cell, Char, TextLine
 
@@ -35,17 +36,21 @@ _FIT_TOLERANCE = 0.0  # points: a spreadsheet wraps as soon as the glyph would t
 def group_lines(chars: list[Char], split_gaps: bool = False) -> list[TextLine]:
     """Cluster glyphs into lines (top to bottom, left to right), dropping fake-bold doubles."""
     lines: list[list[Char]] = []
-    for ch in sorted(_dedupe(chars), key=lambda c: (c.cy, c.x0)):
-        if lines:
-            last = lines[-1]
-            ref = sum(c.cy for c in last) / len(last)
-            if abs(ch.cy - ref) <= _LINE_TOLERANCE * max(ch.size, last[0].size, 1.0):
-                last.append(ch)
-                continue
-        lines.append([ch])
+    last: list[Char] = []
+    total = 0.0  # the sum of the centres of the last line's glyphs, kept as the line grows
+    floor = 1.0  # the size of the last line's first glyph, at least 1 point
+    placed = [((c.top + c.bottom) / 2, c.x0, c) for c in _dedupe(chars)]
+    for cy, _, ch in sorted(placed, key=itemgetter(0, 1)):  # by centre, then x (stable)
+        if last and abs(cy - total / len(last)) <= _LINE_TOLERANCE * max(ch.size, floor):
+            last.append(ch)
+            total += cy
+            continue
+        last = [ch]
+        lines.append(last)
+        total, floor = cy, max(ch.size, 1.0)
     out: list[TextLine] = []
     for line in lines:
-        line.sort(key=lambda c: c.x0)
+        line.sort(key=attrgetter("x0"))
         for part in _split_columns(line) if split_gaps else [line]:
             if "".join(c.text for c in part).strip():
                 out.append(TextLine(tuple(part)))
