@@ -179,7 +179,7 @@ for reader in ("pdfium", "pdfplumber"):
         read.append(t1 - t0)
         grid.append(time.process_time() - t1)
     print(reader, min(read), min(grid))
-from extract.pipeline import extract_pdf
+from extract.reading.pipeline import extract_pdf
 whole = []
 for _ in range(3):
     t0 = time.process_time()

@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pdfplumber.table import edges_to_intersections, intersections_to_cells, merge_edges
 
-from extract.grid import _index, _smallest_cells
-from extract.read import read_pdf
+from extract.reading.grid import _index, _smallest_cells
+from extract.reading.read import read_pdf
 from extract.settings import ExtractSettings
 
 REAL = SHARED / "corpus" / "real"
