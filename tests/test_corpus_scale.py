@@ -51,6 +51,42 @@ def _rebuilt(db_path: Path, tmp: Path) -> dict[str, list[tuple]]:
     return _contents(copy)
 
 
+def _content(db_path: Path) -> dict[str, list]:
+    """What a reader finds, whatever ids the rows got: rows, links, changes, search terms."""
+    conn = sqlite3.connect(db_path)
+    try:
+        rows = conn.execute("select * from evaluation_rows").fetchall()
+        names = [d[0] for d in conn.execute("select * from evaluation_rows limit 0").description]
+        keep = [i for i, n in enumerate(names) if n not in ("id", "report_id", "initiative_id")]
+        links = conn.execute(
+            """select r.file, e.page, e.initiative_no, e.initiative_title, e.department, l.stable_id,
+                l.department_key, l.department_match from evaluation_links l
+                join evaluations e on e.id = l.evaluation_id join reports r on r.id = e.report_id"""
+        ).fetchall()
+        changes = conn.execute(
+            """select municipality, plan_title, from_year, to_year, stable_id, sheet_no, measure_no,
+                initiative_no, initiative_title, department, from_rating, to_rating, change,
+                printed_prev_rating, match_method, match_score, series from rating_changes"""
+        ).fetchall()
+    finally:
+        conn.close()
+    return {
+        "rows": sorted((tuple(r[i] for i in keep) for r in rows), key=repr),
+        "links": sorted(links, key=repr), "changes": sorted(changes, key=repr),
+        "terms": _vocabulary(db_path),
+    }  # fmt: skip
+
+
+def _fresh(db_path: Path, folder: Path, tmp: Path) -> Path:
+    """A database built at once from the JSON of the reports ``db_path`` holds."""
+    with sqlite3.connect(db_path) as conn:
+        files = [folder / (Path(f).stem + ".json") for (f,) in conn.execute("select file from reports")]
+    fresh = tmp / "fresh-all.db"
+    fresh.unlink(missing_ok=True)
+    _build(sorted(files), fresh)
+    return fresh
+
+
 def _build(files: list[Path], db: Path, **options) -> None:
     result = build_from_json(files, db, **options)
     assert not result.failed, result.failed
@@ -71,6 +107,7 @@ def test_incremental_equals_full_rebuild(tmp_path: Path, extracted: dict) -> Non
         _build(files, db, **options)
         incremental = _contents(db)
         assert incremental == _rebuilt(db, tmp_path)
+        assert _content(db) == _content(_fresh(db, folder, tmp_path))
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from reports").fetchone()[0] == 4
         series = conn.execute("select count(distinct series) from rating_changes").fetchone()[0]

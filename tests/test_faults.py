@@ -108,6 +108,7 @@ def test_kill_during_a_build_keeps_the_previous_database(tmp_path: Path, expecte
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
+    assert not _still_running(str(tmp_path), wait=5.0), "a PDF reader outlived its killed build"
     assert db.read_bytes() == before
     with sqlite3.connect(db) as c:
         assert c.execute("pragma integrity_check").fetchone()[0] == "ok"
@@ -116,6 +117,23 @@ def test_kill_during_a_build_keeps_the_previous_database(tmp_path: Path, expecte
     assert again.returncode == 0, again.stderr
     assert f"{len(new)} loaded, 1 unchanged" in again.stderr
     assert not list(tmp_path.glob("h.db.tmp-*"))
+
+
+def _still_running(marker: str, wait: float) -> list[int]:
+    """Processes whose command line names ``marker`` (the build's forked readers share its own),
+    after waiting up to ``wait`` seconds for them to go."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and marker in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(proc.name))
+            except OSError:  # gone meanwhile
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 # -- mutations ---------------------------------------------------------------------------
