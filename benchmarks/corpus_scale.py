@@ -178,7 +178,8 @@ def index_variants(db: Path) -> str:
     """Bytes per row of the rows' bigram index as hyoka keeps it and without positions: the
     same terms in FTS5 tables with detail=full (hyoka's), column and none."""
     sys.path.insert(0, str(ROOT))
-    from extract.database.load import FTS, _index_rows
+    from extract.database.load import FTS, index_rows
+    from extract.database.schema import FTS_OPTIONS
 
     sql, _ = FTS["evaluation_rows_fts"]
     src = sqlite3.connect(db)
@@ -192,9 +193,8 @@ def index_variants(db: Path) -> str:
             with tempfile.TemporaryDirectory() as tmp:
                 out = sqlite3.connect(Path(tmp) / "fts.db")
                 out.execute("pragma page_size = 16384")
-                out.execute(f"create virtual table f using fts5(terms, content='', detail={detail})")
-                terms = ((rowid, text) for rowid, text in _index_rows(_Db(src), sql, []))
-                out.executemany("insert into f (rowid, terms) values (?, ?)", terms)
+                out.execute(f"create virtual table f using fts5(terms, {FTS_OPTIONS}, detail={detail})")
+                out.executemany("insert into f (rowid, terms) values (?, ?)", index_rows(src, sql, []))
                 out.commit()
                 size = out.execute("select sum(pgsize) from dbstat where name like 'f_%'").fetchone()[0]
                 out.close()
@@ -203,13 +203,6 @@ def index_variants(db: Path) -> str:
     finally:
         src.close()
     return "\n".join(lines)
-
-
-class _Db:
-    """What load._index_rows needs of a sqlite-utils Database: its connection."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
 
 
 def table(columns: list[dict[str, float | str]]) -> str:

@@ -45,6 +45,7 @@ ORDER = [
     "build",
     "export",
     "site",
+    "serve",
     "cli",
     "__main__",
 ]
@@ -53,8 +54,8 @@ EDGES = {
     "pdfminer": {"read", "read_content"},
     "pypdfium2": {"read_pdfium"},
     "sqlite_utils": {"insert", "load", "history"},
-    "datasette": {"site"},
-    "uvicorn": {"site"},
+    "datasette": {"site", "serve"},
+    "uvicorn": {"serve"},
     "vl_convert": {"site"},
     "click": {"cli"},
     "dask": {"batch"},
@@ -79,11 +80,12 @@ PACKAGES = ("extract.reading", "extract.database")
 
 
 def _stage(module: str) -> str | None:
-    """The stage of a module path: its own name, or `site` for anything in extract.site."""
+    """The stage of a module path: its own name, or `site` for the plugin modules of extract.site
+    (its serve.py, which starts the server, is a stage of its own)."""
     parts = module.split(".")
     if parts[0] != "extract" or len(parts) < 2 or module in PACKAGES:
         return None
-    return "site" if parts[1] == "site" else parts[-1]
+    return "site" if parts[1] == "site" and parts[-1] != "serve" else parts[-1]
 
 
 def _stages() -> list[tuple[str, Path]]:

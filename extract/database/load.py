@@ -8,6 +8,7 @@ The schema is data (TABLES, INDEXES, VIEWS, FTS in extract/database/schema.py) a
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -106,15 +107,15 @@ def _of_reports(sql: str, column: str, report_ids: list[int] | None) -> tuple[st
     return f"{sql} WHERE {column} IN (SELECT value FROM json_each(?))", [json.dumps(report_ids)]
 
 
-def _index_rows(db: Database, sql: str, params: list[str]) -> Iterator[tuple[int, str]]:
+def index_rows(conn: sqlite3.Connection, sql: str, params: list[str]) -> Iterator[tuple[int, str]]:
     """(rowid, bigram terms) of each row the SQL gives: what the search index holds for it."""
-    return ((row[0], index_terms(*row[1:])) for row in db.conn.cursor().execute(sql, params))
+    return ((row[0], index_terms(*row[1:])) for row in conn.cursor().execute(sql, params))
 
 
 def index_reports(db: Database, report_ids: list[int] | None) -> None:
     """The search index entries of these reports (all when None)."""
     for name, (sql, column) in FTS.items():
-        rows = _index_rows(db, *_of_reports(sql, column, report_ids))
+        rows = index_rows(db.conn, *_of_reports(sql, column, report_ids))
         db.conn.executemany(f"INSERT INTO [{name}] (rowid, terms) VALUES (?, ?)", rows)  # streamed
 
 
@@ -124,7 +125,7 @@ def unindex_reports(db: Database, report_ids: list[int]) -> None:
     if stored_setting(db, "shape_version") != SHAPE_VERSION:
         return  # the next ensure_db_shape rebuilds them all
     for name, (sql, column) in FTS.items():
-        rows = list(_index_rows(db, *_of_reports(sql, column, report_ids)))
+        rows = list(index_rows(db.conn, *_of_reports(sql, column, report_ids)))
         db.conn.executemany(f"INSERT INTO [{name}] ([{name}], rowid, terms) VALUES ('delete', ?, ?)", rows)
 
 
