@@ -82,12 +82,17 @@ _RADICALS_SUPPLEMENT = {
 }
 
 
+_RADICAL_BLOCKS = re.compile("[\u2e80-\u2eff\u2f00-\u2fd5]")
+
+
 def fold_kangxi(text: str) -> str:
     """Replace Kangxi radicals (U+2F00-2FD5) and radical look-alikes with standard kanji.
 
     Only those two blocks change: compatibility ideographs such as 﨑 are proper-noun
     variants and stay as printed.
     """
+    if not _RADICAL_BLOCKS.search(text):  # nearly every text: nothing to fold
+        return text
     out = []
     for ch in text:
         code = ord(ch)
