@@ -266,6 +266,8 @@ def build(
     from extract.database.build import build_database, build_from_json
     from extract.database.build_state import StrictBuildFailed
 
+    if from_json and pdfs:  # the JSON's PDFs are the reports: PDFs beside them would be dropped
+        raise click.ClickException("give PDFs or --from-json DIR, not both (extract the PDFs into DIR first)")
     if from_json:
         files = sorted(from_json.glob("*.json"))
         run = partial(build_from_json, files)

@@ -183,6 +183,10 @@ def test_extract_many_to_a_folder_skips_what_is_there_then_builds_from_json(
     again = run_hyoka("extract", str(SAMPLE_PDF), "-o", str(out))
     assert again.returncode == 0 and "0 extracted, 1 already there" in again.stderr
     db = tmp_path / "h.db"
+    both = run_hyoka("build", "--from-json", str(out), "--db", str(db), str(SAMPLE_PDF))
+    assert both.returncode == 1 and both.stderr.strip().splitlines() == [
+        "Error: give PDFs or --from-json DIR, not both (extract the PDFs into DIR first)"
+    ]
     built = run_hyoka("build", "--from-json", str(out), "--db", str(db))
     assert built.returncode == 0, built.stderr
     assert "1 loaded" in built.stderr

@@ -86,7 +86,7 @@ class BuildState:
             None,
         )
         if clash and not self.replace:
-            label = " / ".join(str(k) for k in key)
+            label = " / ".join(str(k) for k in key if k is not None)
             return (
                 f"same report as {self.known[clash]['file']} ({label}): remove one, or rebuild with --replace"
             )
