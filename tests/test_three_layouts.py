@@ -165,3 +165,23 @@ def test_every_page_of_the_site_serves(db: Path) -> None:
     ]
     paths.append(f"/-/{name}/history?evaluation=1")
     assert {p: status(p) for p in paths} == {p: 200 for p in paths}
+
+
+def test_pdfs_read_from_several_folders_are_served(db: Path) -> None:
+    """The build read the sample from raw/ and the others from ../shared: each report's PDF is
+    served from where it was read, and each row links its page; nothing else of those folders."""
+    ds = make_datasette(db, None)
+
+    def get(path: str):
+        return asyncio.run(ds.client.get(quote(path, safe="/.%?=&")))
+
+    files = [r[0] for r in _rows(db, "select file from reports order by file")]
+    assert len({r[0] for r in _rows(db, "select folder from reports")}) == 3  # raw/, real/, real/ikeda/
+    for name in files:
+        pdf = get(f"/pdfs/{name}")
+        assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-", name
+    html = get(f"/{db.stem}/evaluation_rows?_size=max").text
+    rows = _rows(db, "select count(*) from evaluations")[0][0]
+    assert html.count('class="hyoka-page" href="/pdfs/') == rows
+    for other in ("/pdfs/identity.toml", "/pdfs/pyproject.toml", "/pdfs/MANIFEST.md"):
+        assert get(other).status_code == 404

@@ -77,7 +77,7 @@ def build_database(
         for pdf, outcome in _extract_all(todo, settings, workers):
             if on_file:
                 on_file(pdf)
-            reason = outcome if isinstance(outcome, str) else state.load(pdf, outcome)
+            reason = outcome if isinstance(outcome, str) else state.load(pdf, outcome, pdf.resolve().parent)
             if reason:
                 state.fail(pdf, reason, strict)
 

@@ -69,7 +69,7 @@ class BuildState:
         self.result.unchanged.append(pdf.name)
         return None
 
-    def load(self, pdf: Path, report: Report) -> str | None:
+    def load(self, pdf: Path, report: Report, folder: Path | None = None) -> str | None:
         """Load a new report (replacing the file's old one); why not, when it clashes."""
         sha = report.report.source.sha256
         if sha in self.known:  # the same bytes under two names, both new in this build
@@ -96,7 +96,7 @@ class BuildState:
             self._delete(self.by_file[pdf.name], count=False)
         from extract.database.load import load_report, series_key
 
-        load_report(self.db, report)
+        load_report(self.db, report, folder)
         self.series.add(series_key(report))
         if report.problems:
             self.result.partial.append((pdf.name, [f"p.{p.page}: {p.message}" for p in report.problems]))

@@ -167,8 +167,9 @@ def delete_report(db: Database, sha256: str) -> None:
         db["reports"].delete_where("id = ?", [rid])
 
 
-def load_report(db: Database, report: Report) -> int:
-    """Insert one report and everything in it, in one transaction; its id."""
+def load_report(db: Database, report: Report, folder: Path | None = None) -> int:
+    """Insert one report and everything in it, in one transaction; its id. ``folder``: where
+    the build read its PDF (the site serves it from there), None when loaded from JSON."""
     ensure_tables(db)
     info = report.report
     with db.atomic():
@@ -180,6 +181,7 @@ def load_report(db: Database, report: Report) -> int:
                 "fiscal_year_label": info.fiscal_year_label, "published": info.published,
                 "issuer": info.issuer, "pages": info.source.pages,
                 "text_fields": json.dumps([f.name for f in report.layout.fields if f.role == "text"]),
+                "folder": str(folder) if folder else None,
             }
         ).last_pk  # fmt: skip
         db["rating_scale"].insert_all(

@@ -19,7 +19,7 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
         {
             "id": int, "sha256": str, "file": str, "layout": str, "series": str, "municipality": str,
             "publisher": str, "title": str, "fiscal_year": int, "fiscal_year_label": str, "published": str,
-            "issuer": str, "pages": int, "text_fields": str,
+            "issuer": str, "pages": int, "text_fields": str, "folder": str,
         },
         "id",
         [],

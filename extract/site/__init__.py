@@ -17,6 +17,7 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
+from extract.database.schema import PDF_MOUNT
 from extract.database.search import match_query
 from extract.site import pages
 from extract.site.labels import describe, label
@@ -92,6 +93,7 @@ def register_routes():
         (r"^/-/excel/(?P<path>.+)\.csv$", pages.excel),
         (r"^/-/(?P<database>[^/]+)/graphs$", pages.graphs),
         (r"^/-/(?P<database>[^/]+)/history$", pages.history),
+        (rf"^/{PDF_MOUNT}/(?P<name>.*)$", pages.pdf),
     ]
 
 

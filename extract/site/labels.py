@@ -62,6 +62,7 @@ _DB_COLUMNS = {
     "initiative_title": "個別事業: the item's title (個別事業, 重点目標, 事務事業名 …)",
     "direction": "事業の方向性: 現状維持 / 拡充 / 縮小 / 廃止 …, where the form prints it",
     "texts": "本文: the row's text fields joined (see the layout's own view for each field)",
+    "folder": "PDFフォルダ: where the build read the report's PDF (the site serves it from there)",
     "text_fields": "本文の項目 (JSON): the text fields of the layout the report was read with, whose values make its rows' texts",
     "fields": "項目 (JSON): the row's or sheet's fields that have no column of their own, by the layout's names",
     "layout": "様式: the layout file the report was read with",

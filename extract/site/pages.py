@@ -12,16 +12,16 @@ import asyncio
 import csv
 import io
 import re
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote, urlencode
 
 from datasette.utils import tilde_decode, tilde_encode
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import AsgiFileDownload, Response
 from markupsafe import Markup
 
 from extract.database.export import excel_csv
 from extract.site import charts
 from extract.site.labels import label
-from extract.site.registry import is_hyoka_database, known, pdf_href, rating_scale
+from extract.site.registry import is_hyoka_database, known, pdf_href, pdf_path, rating_scale
 
 _DROP = {"_next", "_size", "_stream", "_labels", "_facet", "_facet_array", "_facet_date"}
 
@@ -134,3 +134,15 @@ async def history(datasette, request):
         "scale": await rating_scale(datasette, name), "label": label,
     }  # fmt: skip
     return Response.html(await datasette.render_template("hyoka_history.html", context, request=request))
+
+
+async def pdf(request, datasette):
+    """/pdfs/NAME: the PDF a report was read from, found where ``pdf_path`` says (a build may
+    have read its PDFs from several folders); any other name is not found."""
+    name = unquote(request.url_vars["name"])
+    for database in list(datasette.databases) if "/" not in name else []:
+        if await is_hyoka_database(datasette, database):
+            found = pdf_path(datasette, known(datasette, database), name)
+            if found is not None:
+                return AsgiFileDownload(found, content_type="application/pdf")
+    return Response.text("404: no report was read from a PDF of that name", status=404)

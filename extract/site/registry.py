@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import weakref
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote
 
 from extract.database.schema import PDF_MOUNT
@@ -22,6 +23,7 @@ MARKER_TABLES = ("build_info", "evaluation_rows_fts")
 class HyokaDatabase:
     reports: dict[int, str] = field(default_factory=dict)  # report id -> PDF file name
     scale: dict[str, str] = field(default_factory=dict)  # rating code -> meaning, as printed
+    folders: dict[str, str] = field(default_factory=dict)  # PDF file name -> where the build read it
 
 
 # Datasette instance -> name of each hyoka database it serves -> what was read from it
@@ -42,7 +44,13 @@ def remember(datasette, name: str, conn: sqlite3.Connection) -> None:
         "select s.code, s.description from rating_scale s join reports r on r.id = s.report_id "
         "order by r.fiscal_year, s.code"
     ).fetchall()
-    _SEEN.setdefault(datasette, {})[name] = HyokaDatabase(reports, dict(scale))
+    columns = {row[1] for row in conn.execute("pragma table_info(reports)")}
+    folders = (
+        conn.execute("select file, folder from reports where folder is not null")
+        if "folder" in columns
+        else []
+    )
+    _SEEN.setdefault(datasette, {})[name] = HyokaDatabase(reports, dict(scale), dict(folders))
 
 
 def known(datasette, name: str | None) -> HyokaDatabase | None:
@@ -64,8 +72,16 @@ async def rating_scale(datasette, name: str) -> dict[str, str]:
     return found.scale if found else {}
 
 
-def pdfs_served(datasette) -> bool:
-    return any(mount == PDF_MOUNT for mount, _ in datasette.static_mounts)
+def pdf_path(datasette, found: HyokaDatabase, name: str) -> Path | None:
+    """Where the PDF of one of the database's reports is: in the folder `hyoka serve` was given
+    (or the one the build read all its PDFs from), else where the build read that report."""
+    if name not in found.reports.values():
+        return None  # only the reports' own PDFs are served, nothing else of their folders
+    given = (datasette.plugin_config("hyoka") or {}).get("pdfs")
+    for folder in (given, found.folders.get(name)):
+        if folder and (Path(folder) / name).is_file():
+            return Path(folder) / name
+    return None
 
 
 def pdf_href(datasette, found: HyokaDatabase, row, page: int) -> str | None:
@@ -75,6 +91,6 @@ def pdf_href(datasette, found: HyokaDatabase, row, page: int) -> str | None:
     report = report.get("value") if isinstance(report, dict) else report  # an expanded foreign key
     source = row["source_file"] if "source_file" in keys and row["source_file"] else None
     source = source or found.reports.get(report)
-    if source is None or not pdfs_served(datasette):
+    if source is None or pdf_path(datasette, found, str(source)) is None:
         return None
     return datasette.urls.path(f"/{PDF_MOUNT}/{quote(str(source))}#page={page}")

@@ -2,9 +2,11 @@
 
 The metadata is generated for the database being served and handed to Datasette in memory,
 so nothing is written next to the user's database. The port is bound before anything says
-"serving": a busy port is one line and exit 1. The PDFs are served from ``--pdfs`` or from
-the folder the build recorded (``build_info.pdf_folder``); without them the site still
-serves, and says that page links cannot open. Datasette is pinned to 0.65: the 1.0 alphas
+"serving": a busy port is one line and exit 1. Each report's PDF is served (by the plugin, at
+/pdfs/NAME) from ``--pdfs``, else from the one folder the build read every PDF from
+(``build_info.pdf_folder``), else from the folder it read that report from
+(``reports.folder``); without them the site still serves, and says that page links cannot
+open. Datasette is pinned to 0.65: the 1.0 alphas
 move canned queries and configuration out of metadata.
 """
 
@@ -20,7 +22,6 @@ import uvicorn
 from datasette.app import Datasette
 from datasette.utils import tilde_encode
 
-from extract.database.schema import PDF_MOUNT
 from extract.errors import HyokaError
 from extract.site import is_hyoka
 from extract.site.metadata import metadata
@@ -62,8 +63,9 @@ def make_datasette(db: Path, pdfs: Path | None) -> Datasette:
     """A Datasette over one immutable database, its metadata in memory, PDFs at /pdfs/."""
     name = db.stem
     meta = metadata(db, name, pdfs, db_url="/" + tilde_encode(name))
-    mounts = [(PDF_MOUNT, str(pdfs))] if pdfs else []
-    return Datasette(immutables=[str(db)], metadata=meta, static_mounts=mounts, settings=SETTINGS)
+    if pdfs:  # the plugin serves each report's PDF at /pdfs/NAME, from here before anywhere else
+        meta["plugins"] = {"hyoka": {"pdfs": str(pdfs)}}
+    return Datasette(immutables=[str(db)], metadata=meta, settings=SETTINGS)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -90,6 +92,12 @@ def pdf_folder(db: Path, given: Path | None) -> Path | None:
     return None
 
 
+def _pdfs_where_read(db: Path) -> bool:
+    """Whether any report's PDF is still in the folder the build read it from."""
+    rows = _read(db, "select folder, file from reports where folder is not null")
+    return any((Path(folder) / name).is_file() for folder, name in rows)
+
+
 def serve(db: Path, pdfs: Path | None, host: str, port: int, say: Callable[[str], None]) -> None:
     """Serve until interrupted; ``say`` gets the lines for the user."""
     if not db.is_file():
@@ -102,9 +110,13 @@ def serve(db: Path, pdfs: Path | None, host: str, port: int, say: Callable[[str]
     sock = bind(host, port)
     ds = make_datasette(db, folder)
     asyncio.run(ds.invoke_startup())
-    if folder is None:
-        where = pdfs or recorded_pdf_folder(db) or "the folder the build read"
+    spread = folder is None and not pdfs and _pdfs_where_read(db)
+    if folder is None and not spread:
+        where = pdfs or recorded_pdf_folder(db) or "the folders the build read"
         say(f"no PDFs: {where} holds none of its PDFs; page numbers are not links (give --pdfs DIR)")
-    say(f"serving {db} on http://{host}:{port}/" + (f" (PDFs from {folder})" if folder else ""))
+    source = (
+        f" (PDFs from {folder})" if folder else " (PDFs from the folders the build read)" if spread else ""
+    )
+    say(f"serving {db} on http://{host}:{port}/" + source)
     config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])
