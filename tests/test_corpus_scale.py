@@ -225,14 +225,19 @@ def test_a_database_of_an_older_shape_is_rebuilt_once(tmp_path: Path, extracted:
     assert "0 loaded, 2 unchanged" in rerun.stderr
 
 
-def test_an_older_database_is_not_remade_from_some_of_its_files(tmp_path: Path, extracted: dict) -> None:
-    """Remaking it from one file would lose the other report: refused in one line, unchanged."""
-    folder = tmp_path / "json"
-    first, second = corpus.write_corpus(extracted, folder, 2)
+def _older_database(tmp_path: Path, extracted: dict) -> tuple[Path, Path, Path]:
+    """A database of two reports marked as made by an older hyoka (shape 2), and their JSON."""
+    first, second = corpus.write_corpus(extracted, tmp_path / "json", 2)
     db = tmp_path / "h.db"
     _build([first, second], db)
     with sqlite3.connect(db) as conn:
         conn.execute("update build_info set value = '2' where name = 'shape_version'")
+    return db, first, second
+
+
+def test_an_older_database_is_not_remade_from_some_of_its_files(tmp_path: Path, extracted: dict) -> None:
+    """Remaking it from one file would lose the other report: refused in one line, unchanged."""
+    db, first, second = _older_database(tmp_path, extracted)
     before = db.read_bytes()
     (tmp_path / "one").mkdir()
     shutil.copy(first, tmp_path / "one")
@@ -249,17 +254,12 @@ def test_an_older_database_is_not_remade_from_some_of_its_files(tmp_path: Path, 
 def test_an_older_database_is_not_emptied_by_a_file_that_fails(tmp_path: Path, extracted: dict) -> None:
     """Every file is given, but one no longer loads: remaking the database would lose its
     report, so nothing is written."""
-    folder = tmp_path / "json"
-    first, second = corpus.write_corpus(extracted, folder, 2)
-    db = tmp_path / "h.db"
-    _build([first, second], db)
-    with sqlite3.connect(db) as conn:
-        conn.execute("update build_info set value = '2' where name = 'shape_version'")
+    db, first, second = _older_database(tmp_path, extracted)
     before = db.read_bytes()
     broken = json.loads(second.read_text(encoding="utf-8"))
     del broken["evaluations"][0]["page"]  # still names its PDF, no longer a valid report
     second.write_text(json.dumps(broken, ensure_ascii=False), encoding="utf-8")
-    refused = run_hyoka("build", "--from-json", str(folder), "--db", str(db))
+    refused = run_hyoka("build", "--from-json", str(second.parent), "--db", str(db))
     lost = broken["report"]["source"]["file"]
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines()[-1] == (

@@ -125,7 +125,10 @@ def test_same_report_twice_is_refused_unless_replaced(two_years, tmp_path, expec
     shutil.copy(two_years, db)
     refused = run_hyoka("build", "--db", str(db), str(other))
     assert refused.returncode == 1
-    assert "same report as koganei-fy2020.pdf (小金井市 / 2020 / 地域福祉計画の進捗状況及び評価表)" in refused.stderr
+    assert (
+        "same report as koganei-fy2020.pdf (小金井市 / 2020 / 地域福祉計画の進捗状況及び評価表)"
+        in refused.stderr
+    )
     replaced = run_hyoka("build", "--replace", "--db", str(db), str(other))
     assert replaced.returncode == 0, replaced.stderr
     assert "1 loaded" in replaced.stderr and "1 removed" in replaced.stderr
