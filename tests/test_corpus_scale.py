@@ -1,5 +1,5 @@
 """A corpus, not a report: what a build adds, replaces or prunes leaves the search index, the
-flat table, the links and the rating changes exactly as a full rebuild makes them; a build
+flat view, the links and the rating changes exactly as a full rebuild makes them; a build
 killed at any moment over a corpus leaves the previous database whole."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def _contents(db_path: Path) -> dict[str, list[tuple]]:
 
 
 def _rebuilt(db_path: Path, tmp: Path) -> dict[str, list[tuple]]:
-    """The same reports with every derived table and index made from scratch."""
+    """The same reports with the search indexes, links and changes made from scratch."""
     copy = tmp / "full.db"
     shutil.copyfile(db_path, copy)
     db = Database(copy)
