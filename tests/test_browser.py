@@ -170,6 +170,9 @@ def test_japanese_headings_folded_descriptions_and_short_ids(server, page) -> No
     assert page.locator("table.rows-and-columns").bounding_box()["y"] < 900, "rows start on the first screen"
     rating = page.locator("td.col-rating .hyoka-rating[data-rating=D]").first
     assert rating.get_attribute("title") == "D: 未実施"
+    page.goto(server + "/hyoka/reports")
+    sha = page.locator("td.col-sha256").first.inner_text()
+    assert sha.endswith("…") and len(sha) <= 9, sha  # a SHA-256 shown short, whole in its tooltip
     page.goto(server + "/hyoka/evaluation_rows?_search=防災")
     assert page.locator("th[data-column=department]").inner_text().strip() == "担当課"
     _shot(page, "evaluation_rows.png")
