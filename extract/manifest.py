@@ -46,22 +46,33 @@ def extracted_source(path: Path) -> tuple[str, str] | None:
         return None
 
 
-def holds(wanted: list[tuple[str, str]], db_path: Path, identity: Path | None, prune: bool) -> bool:
-    """True when the database holds exactly these (SHA-256, file name) and nothing would change."""
+def read_rows(db_path: Path, sql: str) -> list[tuple] | None:
+    """The rows of a read-only query, None when there is no such database or it cannot answer."""
     if not db_path.is_file():
-        return False
+        return None
     try:
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         try:
-            loaded = dict(conn.execute("select sha256, file from reports").fetchall())
-            stored = conn.execute("select value from build_info where name = 'identity_digest'").fetchone()
-            shape = conn.execute("select value from build_info where name = 'shape_version'").fetchone()
+            return conn.execute(sql).fetchall()
         finally:
             conn.close()
     except sqlite3.Error:
+        return None
+
+
+def _setting(db_path: Path, name: str) -> str | None:
+    rows = read_rows(db_path, f"select value from build_info where name = '{name}'")
+    return rows[0][0] if rows else None
+
+
+def holds(wanted: list[tuple[str, str]], db_path: Path, identity: Path | None, prune: bool) -> bool:
+    """True when the database holds exactly these (SHA-256, file name) and nothing would change."""
+    rows = read_rows(db_path, "select sha256, file from reports")
+    if rows is None or _setting(db_path, "identity_digest") != overrides_digest(identity):
         return False
-    if stored is None or stored[0] != overrides_digest(identity) or shape != (SHAPE_VERSION,):
+    if _setting(db_path, "shape_version") != SHAPE_VERSION:
         return False
+    loaded = dict(rows)
     if len(dict(wanted)) != len(wanted) or any(loaded.get(sha) != name for sha, name in wanted):
         return False
     return not (prune and set(loaded) - {sha for sha, _ in wanted})
@@ -70,20 +81,7 @@ def holds(wanted: list[tuple[str, str]], db_path: Path, identity: Path | None, p
 def stored_shape(db_path: Path) -> tuple[str | None, list[str]]:
     """(shape version, files of its reports) of a database hyoka built; (None, []) when there is
     no such database, ('', files) for one from before shape versions."""
-    if not db_path.is_file():
+    files = read_rows(db_path, "select file from reports")
+    if files is None:
         return None, []
-    try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-        try:
-            if not conn.execute("select 1 from sqlite_master where name = 'reports'").fetchone():
-                return None, []
-            files = [row[0] for row in conn.execute("select file from reports")]
-            try:
-                row = conn.execute("select value from build_info where name = 'shape_version'").fetchone()
-            except sqlite3.OperationalError:  # no build_info table
-                row = None
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return None, []
-    return (row[0] if row else ""), files
+    return _setting(db_path, "shape_version") or "", [row[0] for row in files]

@@ -150,17 +150,16 @@ def _build(
     """Open a working copy, let ``fill`` load and remove reports, link and swap it in. A
     database of an older shape is remade from scratch, from the files given (all of its own)."""
     result = BuildResult()
-    older = _older_files(db_path, given)
-    fresh = older is not None
-    with _working_copy(db_path, fresh) as (db, tmp):
+    older = _older_database(db_path, given)
+    with _working_copy(db_path, fresh=older is not None) as (db, tmp):
         from extract.database.load import ensure_db_shape
 
         reshaped = ensure_db_shape(db)  # from here on, each report keeps its own index rows
         state = BuildState(db, result, replace)
         fill(state)
         if older is not None:
-            _check_remade(db_path, older, result)
-        changed = bool(result.loaded or result.removed or not db_path.exists() or reshaped or fresh)
+            _refuse_unless_all(db_path, older[0], set(older[1]) - set(result.loaded), "not loaded again")
+        changed = bool(result.loaded or result.removed or not db_path.exists() or reshaped)
         series = None if reshaped else state.series
         result.written = _finish(db, tmp, db_path, identity, changed, folder, series)
     return result
@@ -197,23 +196,19 @@ def _finish(
     return True
 
 
-def _older_files(db_path: Path, given: set[str]) -> list[str] | None:
-    """The files of a database of an older shape (it is then remade from them), None for one of
-    this shape; an error when some of its files are not given, so that nothing loaded is lost."""
+def _older_database(db_path: Path, given: set[str]) -> tuple[str, list[str]] | None:
+    """(shape, files) of a database of an older shape, which is then remade from its files; None
+    for one of this shape. An error when some of its files are not given: nothing is lost."""
     shape, files = stored_shape(db_path)
     if shape is None or shape == SHAPE_VERSION:
         return None
     _refuse_unless_all(db_path, shape, set(files) - given, "not given")
-    return files
-
-
-def _check_remade(db_path: Path, files: list[str], result: BuildResult) -> None:
-    """A file given that did not load again (missing, failed) would be lost: nothing is written."""
-    shape, _ = stored_shape(db_path)
-    _refuse_unless_all(db_path, shape or "", set(files) - set(result.loaded), "not loaded again")
+    return shape, files
 
 
 def _refuse_unless_all(db_path: Path, shape: str, missing: set[str], how: str) -> None:
+    """An older database remade without some of its files (not given, or given and not loaded
+    again) would lose their reports: the build stops and writes nothing."""
     if not missing:
         return
     names = sorted(missing)

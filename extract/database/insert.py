@@ -128,6 +128,8 @@ def _load_rows(
     title, and a measure for a group number the sheet's box did not list."""
     roles = _role_fields(report.layout)
     flags = [f.name for f in report.layout.fields if f.role == "flag"]
+    in_columns = {roles[r] for r in ROLE_COLUMNS if r in roles} | {"sheet_no", "page"}
+    order = {f.name: i for i, f in enumerate(report.layout.fields)}
     measures: list[dict[str, Any]] = []
     initiatives: dict[tuple, dict[str, Any]] = {}
     rows, iid, mid = [], _next_id(db, "initiatives"), _next_id(db, "measures")
@@ -148,7 +150,9 @@ def _load_rows(
                 "is_new": int(any(record.get(f) for f in flags)),
             }  # fmt: skip
             iid += 1
-        rows.append(_evaluation(report, initiatives[key], record, values))
+        own = sorted((k for k in record if k not in in_columns), key=lambda k: order.get(k, len(order)))
+        fields = {k: record[k] for k in own if record[k] is not None}
+        rows.append(_evaluation(report, initiatives[key], record, values, fields))
     db["measures"].insert_all(measures)
     db["initiatives"].insert_all(initiatives.values())
     first = _next_id(db, "evaluations")
@@ -158,15 +162,15 @@ def _load_rows(
 
 
 def _evaluation(
-    report: Report, initiative: dict[str, Any], record: dict[str, Any], values: dict[str, Any]
+    report: Report,
+    initiative: dict[str, Any],
+    record: dict[str, Any],
+    values: dict[str, Any],
+    fields: dict[str, Any],
 ) -> dict[str, Any]:
-    """One evaluations row: the fields that have a column of their own (ROLE_COLUMNS) there, the
-    others as JSON in the layout's order (a field without a value left out: it reads as NULL
-    all the same)."""
-    roles = _role_fields(report.layout)
-    in_columns = {roles[r] for r in ROLE_COLUMNS if r in roles} | {"sheet_no", "page"}
-    order = {f.name: i for i, f in enumerate(report.layout.fields)}
-    own = sorted((k for k in record if k not in in_columns), key=lambda k: order.get(k, len(order)))
+    """One evaluations row: the fields that have a column of their own (ROLE_COLUMNS, read into
+    ``values`` by role) there, the others (``fields``: in the layout's order, a field without a
+    value left out, as it reads NULL all the same) as JSON."""
     info = report.report
     return {
         "report_id": initiative["report_id"], "policy_id": initiative["policy_id"],
@@ -177,7 +181,7 @@ def _evaluation(
         "department": values.get("department"), "prev_rating": values.get("prev_rating"),
         "rating": values.get("rating"), "change": change_of(values.get("prev_rating"), values.get("rating")),
         "direction": values.get("direction"), "page": record["page"],
-        "fields": json.dumps({k: record[k] for k in own if record[k] is not None}, ensure_ascii=False),
+        "fields": json.dumps(fields, ensure_ascii=False),
     }  # fmt: skip
 
 

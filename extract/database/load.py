@@ -74,13 +74,12 @@ def ensure_db_shape(db: Database) -> bool:
     rebuilt = stored_setting(db, "shape_version") != SHAPE_VERSION or not all(
         db[name].exists() for name in FTS
     )
+    ensure_views(db)  # before indexing: the index reads the rows through evaluation_rows
     if rebuilt:
         with db.atomic():
-            ensure_views(db)
-            _create_indexes(db)
+            _create_search_indexes(db)
             index_reports(db, None)
             store_setting(db, "shape_version", SHAPE_VERSION)
-    ensure_views(db)
     return rebuilt
 
 
@@ -94,7 +93,7 @@ def ensure_views(db: Database) -> None:
         )
 
 
-def _create_indexes(db: Database) -> None:
+def _create_search_indexes(db: Database) -> None:
     for name in FTS:
         db.execute(f"DROP TABLE IF EXISTS [{name}]")
         db.execute(f"CREATE VIRTUAL TABLE [{name}] USING fts5(terms, {FTS_OPTIONS})")

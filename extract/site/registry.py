@@ -24,6 +24,7 @@ class HyokaDatabase:
     reports: dict[int, str] = field(default_factory=dict)  # report id -> PDF file name
     scale: dict[str, str] = field(default_factory=dict)  # rating code -> meaning, as printed
     folders: dict[str, str] = field(default_factory=dict)  # PDF file name -> where the build read it
+    files: frozenset[str] = frozenset()  # the reports' PDF file names, looked up for every page link
 
 
 # Datasette instance -> name of each hyoka database it serves -> what was read from it
@@ -50,7 +51,8 @@ def remember(datasette, name: str, conn: sqlite3.Connection) -> None:
         if "folder" in columns
         else []
     )
-    _SEEN.setdefault(datasette, {})[name] = HyokaDatabase(reports, dict(scale), dict(folders))
+    found = HyokaDatabase(reports, dict(scale), dict(folders), frozenset(reports.values()))
+    _SEEN.setdefault(datasette, {})[name] = found
 
 
 def known(datasette, name: str | None) -> HyokaDatabase | None:
@@ -75,7 +77,7 @@ async def rating_scale(datasette, name: str) -> dict[str, str]:
 def pdf_path(datasette, found: HyokaDatabase, name: str) -> Path | None:
     """Where the PDF of one of the database's reports is: in the folder `hyoka serve` was given
     (or the one the build read all its PDFs from), else where the build read that report."""
-    if name not in found.reports.values():
+    if name not in found.files:
         return None  # only the reports' own PDFs are served, nothing else of their folders
     given = (datasette.plugin_config("hyoka") or {}).get("pdfs")
     for folder in (given, found.folders.get(name)):

@@ -23,6 +23,7 @@ from datasette.app import Datasette
 from datasette.utils import tilde_encode
 
 from extract.errors import HyokaError
+from extract.manifest import read_rows
 from extract.site import is_hyoka
 from extract.site.metadata import metadata
 
@@ -34,13 +35,7 @@ class ServeError(HyokaError):
 
 
 def _read(db: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql).fetchall()
-    except sqlite3.DatabaseError:
-        return []
-    finally:
-        conn.close()
+    return read_rows(db, sql) or []
 
 
 def recorded_pdf_folder(db: Path) -> Path | None:
