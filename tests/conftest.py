@@ -91,6 +91,19 @@ def pytest_terminal_summary(terminalreporter) -> None:
         )
 
 
+def sample_and_next_year(folder: Path, expected: dict) -> list[Path]:
+    """The sample and a FY2021 report made from it (tests/nextyear.py) as PDFs in ``folder``."""
+    import shutil
+
+    import nextyear
+    from render import Variant, render_report
+
+    pdfs = [folder / "koganei-fy2020.pdf", folder / "koganei-fy2021.pdf"]
+    shutil.copy(SAMPLE_PDF, pdfs[0])
+    render_report(nextyear.next_year(expected), pdfs[1], Variant(font="ipaexg"))
+    return pdfs
+
+
 def need_shared(path: Path) -> Path:
     """``path`` under ../shared; a skip without it (a failure under CI=true: see above)."""
     if not path.exists():

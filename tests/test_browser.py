@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nextyear as ny
 import pytest
-from conftest import SAMPLE_PDF
+from conftest import SAMPLE_PDF, sample_and_next_year
 from playwright.sync_api import sync_playwright
 from render import Variant, render_report
 from test_load import searched_text
@@ -241,9 +241,7 @@ def test_history_link_opens_the_history_with_its_chart(server, page) -> None:
 def years_server(tmp_path_factory, expected):
     """The sample and a FY2021 report made from it (tests/nextyear.py), served together."""
     raw = tmp_path_factory.mktemp("years")
-    shutil.copy(SAMPLE_PDF, raw / "koganei-fy2020.pdf")
-    render_report(ny.next_year(expected), raw / "koganei-fy2021.pdf", Variant(font="ipaexg"))
-    assert build_database(sorted(raw.glob("*.pdf")), raw / "hyoka.db").loaded
+    assert build_database(sample_and_next_year(raw, expected), raw / "hyoka.db").loaded
     with serving(raw / "hyoka.db") as base:
         yield base
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nextyear as ny
 import pytest
-from conftest import SAMPLE_PDF, run_hyoka
+from conftest import run_hyoka, sample_and_next_year
 from render import Variant, render_report
 
 from extract.database.identity import Item, Overrides, match_departments, match_initiatives
@@ -19,12 +19,8 @@ from extract.database.identity import Item, Overrides, match_departments, match_
 @pytest.fixture(scope="module")
 def two_years(tmp_path_factory, expected) -> Path:
     raw = tmp_path_factory.mktemp("raw")
-    shutil.copy(SAMPLE_PDF, raw / "koganei-fy2020.pdf")
-    render_report(ny.next_year(expected), raw / "koganei-fy2021.pdf", Variant(font="ipaexg"))
     db = raw / "two.db"
-    done = run_hyoka(
-        "build", "--db", str(db), str(raw / "koganei-fy2020.pdf"), str(raw / "koganei-fy2021.pdf")
-    )
+    done = run_hyoka("build", "--db", str(db), *map(str, sample_and_next_year(raw, expected)))
     assert done.returncode == 0, done.stderr
     return db
 

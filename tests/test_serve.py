@@ -23,9 +23,8 @@ from urllib.parse import quote
 import nextyear as ny
 import pytest
 import sqlite_utils
-from conftest import ROOT, SAMPLE_PDF, free_port, run_hyoka
+from conftest import ROOT, SAMPLE_PDF, free_port, run_hyoka, sample_and_next_year
 from datasette.app import Datasette
-from render import Variant, render_report
 
 from extract.database.build import build_database
 from extract.site.metadata import QUERIES, metadata
@@ -402,10 +401,8 @@ def test_serve_refuses_a_database_that_is_not_hyokas(tmp_path) -> None:
 @pytest.fixture(scope="module")
 def two_years(tmp_path_factory, expected) -> Datasette:
     raw = tmp_path_factory.mktemp("years")
-    shutil.copy(SAMPLE_PDF, raw / "koganei-fy2020.pdf")
-    render_report(ny.next_year(expected), raw / "koganei-fy2021.pdf", Variant(font="ipaexg"))
     db = raw / "years.db"
-    assert build_database([raw / "koganei-fy2020.pdf", raw / "koganei-fy2021.pdf"], db).loaded
+    assert build_database(sample_and_next_year(raw, expected), db).loaded
     return make_datasette(db, raw)
 
 
