@@ -20,6 +20,7 @@ from conftest import ROOT, run_hyoka
 from extract.database.build import build_from_json
 from extract.database.history import link_reports, load_overrides
 from extract.database.load import FTS, Database, ensure_db_shape
+from extract.manifest import SHAPE_VERSION
 
 DERIVED_TABLES = ("evaluation_rows", "initiative_links", "evaluation_links", "rating_changes")
 
@@ -245,7 +246,7 @@ def test_an_older_database_is_not_remade_from_some_of_its_files(tmp_path: Path, 
     lost = json.loads(second.read_text(encoding="utf-8"))["report"]["source"]["file"]
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines() == [
-        f"Error: h.db: made by an older hyoka (shape 2, now 3): build it again from all its files "
+        f"Error: h.db: made by an older hyoka (shape 2, now {SHAPE_VERSION}): build it again from all its files "
         f"(not given: {lost}) (nothing was changed)"
     ]
     assert db.read_bytes() == before
@@ -263,7 +264,7 @@ def test_an_older_database_is_not_emptied_by_a_file_that_fails(tmp_path: Path, e
     lost = broken["report"]["source"]["file"]
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines()[-1] == (
-        f"Error: h.db: made by an older hyoka (shape 2, now 3): build it again from all its files "
+        f"Error: h.db: made by an older hyoka (shape 2, now {SHAPE_VERSION}): build it again from all its files "
         f"(not loaded again: {lost}) (nothing was changed)"
     )
     assert db.read_bytes() == before

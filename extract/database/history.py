@@ -43,7 +43,7 @@ LINK_TABLES = {
 # What rating_change_pairs stores of each change: the rest is the row it shows (the later
 # year's, or the earlier one's for a dropped row), read by the view rating_changes.
 _PAIR_COLUMNS = {
-    "series": str, "from_year": int, "to_year": int, "stable_id": str, "from_rating": str, "to_rating": str,
+    "from_year": int, "to_year": int, "stable_id": str, "from_rating": str, "to_rating": str,
     "change": str, "printed_prev_rating": str, "match_method": str, "match_score": float,
     "from_evaluation_id": int, "to_evaluation_id": int,
 }  # fmt: skip
@@ -51,7 +51,7 @@ _PAIR_COLUMNS = {
 CHANGES_SQL = """
 SELECT e.municipality, r.title AS plan_title, c.from_year, c.to_year, c.stable_id, e.sheet_no, e.measure_no,
     e.initiative_no, e.initiative_title, e.department, c.from_rating, c.to_rating, c.change,
-    c.printed_prev_rating, c.match_method, c.match_score, c.from_evaluation_id, c.to_evaluation_id, c.series
+    c.printed_prev_rating, c.match_method, c.match_score, c.from_evaluation_id, c.to_evaluation_id, r.series
 FROM rating_change_pairs c
 JOIN evaluations e ON e.id = coalesce(c.to_evaluation_id, c.from_evaluation_id)
 JOIN reports r ON r.id = e.report_id"""
@@ -102,7 +102,7 @@ def link_reports(db: Database, overrides: Overrides, series: set[str] | None = N
         _create_link_tables(db)
     else:
         unlink_series(db, series)
-    for name, reports in _series(db, series).items():
+    for reports in _series(db, series).values():
         years: dict[int, list[dict]] = defaultdict(list)
         for report in reports:  # the parts of one year's publication are read as one report
             if report["fiscal_year"] is not None:  # a report without a year has no place in a series
@@ -112,9 +112,7 @@ def link_reports(db: Database, overrides: Overrides, series: set[str] | None = N
             before = _link_year(db, [r["id"] for r in parts], year, before, overrides)
             if previous is not None:
                 changes = changes_between(db, previous, year, parts[0])
-                db["rating_change_pairs"].insert_all(
-                    {"series": name, **{k: row[k] for k in _PAIR_COLUMNS if k != "series"}} for row in changes
-                )
+                db["rating_change_pairs"].insert_all({k: row[k] for k in _PAIR_COLUMNS} for row in changes)
             previous = year
     db.create_view("rating_changes", CHANGES_SQL, replace=True)
     db.create_view("rating_audit", AUDIT_SQL, replace=True)
@@ -127,7 +125,7 @@ def _create_link_tables(db: Database) -> None:
         db[name].create(columns, pk=pk, foreign_keys=fks)
     db["rating_change_pairs"].drop(ignore=True)
     db["rating_change_pairs"].create(_PAIR_COLUMNS)
-    db["rating_change_pairs"].create_index(["series"])
+    db.execute(f"CREATE INDEX idx_rating_change_pairs_row ON rating_change_pairs({_PAIR_ROW})")
     db["evaluation_links"].create_index(["stable_id"])
 
 
@@ -143,7 +141,7 @@ def unlink_series(db: Database, series: set[str]) -> None:
         f"DELETE FROM evaluation_links WHERE evaluation_id IN (SELECT id FROM evaluations WHERE report_id IN {of_series})",
         [names],
     )
-    db.execute("DELETE FROM rating_change_pairs WHERE series IN (SELECT value FROM json_each(?))", [names])
+    _forget_changes(db, f"SELECT id FROM evaluations WHERE report_id IN {of_series}", [names])
 
 
 def unlink_report(db: Database, sha256: str) -> None:
@@ -159,6 +157,17 @@ def unlink_report(db: Database, sha256: str) -> None:
         f"DELETE FROM evaluation_links WHERE evaluation_id IN (SELECT id FROM evaluations WHERE report_id = {of_report})",
         [sha256],
     )
+    _forget_changes(db, f"SELECT id FROM evaluations WHERE report_id = {of_report}", [sha256])
+
+
+# The evaluation a change's row shows (the later year's, or the earlier one's for a dropped row):
+# a change is found, and forgotten, by it (indexed), so it stores no series name.
+_PAIR_ROW = "coalesce(to_evaluation_id, from_evaluation_id)"
+
+
+def _forget_changes(db: Database, evaluations_sql: str, params: list) -> None:
+    """Delete the changes whose row is one of these evaluations."""
+    db.execute(f"DELETE FROM rating_change_pairs WHERE {_PAIR_ROW} IN ({evaluations_sql})", params)
 
 
 def _series(db: Database, only: set[str] | None = None) -> dict[str, list[dict]]:

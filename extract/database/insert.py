@@ -13,6 +13,9 @@ from sqlite_utils import Database
 from extract.database.schema import ROLE_COLUMNS, change_of
 from schemas.report import LayoutInfo, Report
 
+# What a row table's records repeat of their sheet's heading box: its policies row holds it.
+SHEET_BOX = ("goal_no", "goal_title", "policy_title")
+
 
 def _next_id(db: Database, table: str) -> int:
     """The first free id: rows get theirs before insertion, so that others can point at them."""
@@ -127,9 +130,9 @@ def _load_rows(
     """Rated rows of any layout, each one evaluations row; items (initiatives) by number and
     title, and a measure for a group number the sheet's box did not list."""
     roles = _role_fields(report.layout)
-    flags = [f.name for f in report.layout.fields if f.role == "flag"]
-    in_columns = {roles[r] for r in ROLE_COLUMNS if r in roles} | {"sheet_no", "page"}
     order = {f.name: i for i, f in enumerate(report.layout.fields)}
+    in_columns = {roles[r] for r in ROLE_COLUMNS if r in roles} | {"sheet_no", "page"}
+    in_columns |= set(SHEET_BOX) - set(order)
     measures: list[dict[str, Any]] = []
     initiatives: dict[tuple, dict[str, Any]] = {}
     rows, iid, mid = [], _next_id(db, "initiatives"), _next_id(db, "measures")
@@ -147,7 +150,7 @@ def _load_rows(
             initiatives[key] = {
                 "id": iid, "report_id": rid, "policy_id": pid, "measure_id": measure,
                 "initiative_no": key[2], "initiative_title": key[3],
-                "is_new": int(any(record.get(f) for f in flags)),
+                "is_new": int(bool(values.get("flag"))),
             }  # fmt: skip
             iid += 1
         own = sorted((k for k in record if k not in in_columns), key=lambda k: order.get(k, len(order)))

@@ -102,6 +102,7 @@ INDEXES: dict[str, list[list[str]]] = {
 ROLE_COLUMNS = {
     "number": "initiative_no", "title": "initiative_title", "group": "measure_no",
     "department": "department", "rating": "rating", "prev_rating": "prev_rating", "direction": "direction",
+    "flag": "is_new",
 }  # fmt: skip
 
 
