@@ -131,3 +131,19 @@ def test_comment_search_finds_the_handbook(conn, expected) -> None:
         )
     ]
     assert got == want == [4]
+
+
+def test_text_is_utf16_and_sorts_by_code_point(conn) -> None:
+    """Japanese in 2 bytes a character; SQLite's byte-wise order is code-point order only in
+    big-endian UTF-16 (little-endian would put 'Ā' before 'A')."""
+    assert conn.execute("pragma encoding").fetchone()[0] == "UTF-16be"
+    texts = [r[0] for r in conn.execute("select initiative_title from evaluations order by initiative_title")]
+    assert texts == sorted(texts) and len(set(texts)) > 40
+    mixed = ["Ā", "A", "ｱ", "ア", "a", "防災"]
+    ordered = [
+        r[0]
+        for r in conn.execute(
+            "select value from json_each(?) order by value", [__import__("json").dumps(mixed)]
+        )
+    ]
+    assert ordered == sorted(mixed)

