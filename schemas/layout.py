@@ -187,6 +187,12 @@ class RowLayout(_Frozen):
     headings: list[str] = Field(
         default_factory=list, description="headings printed over the column names (自己評価 …): no data"
     )
+    text: Literal["wrap", "paragraphs"] = Field(
+        default="wrap",
+        description="how a cell's printed lines become its text: 'wrap' (a spreadsheet's: a line that "
+        "ends with room for the next word was broken by hand) or 'paragraphs' (a word processor's: "
+        "breaks only where a paragraph visibly starts)",
+    )
     queries: list[Query] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -20,6 +20,7 @@ ORDER = [
     "read_pdfium",
     "read",
     "text",
+    "paragraphs",
     "grid",
     "columns",
     "boxes",

@@ -40,7 +40,10 @@ class CommentReader:
     def read_page(self, grid: PageGrid) -> None:
         for table, cmap in find_comment_tables(grid, self.layout):
             grid.used.update(id(c) for c in header_cells(table, cmap, self.layout.headings))
-            columns = {name: body_cells(table, cmap, name) for name in [*cmap.spans, *cmap.cuts]}
+            columns = {
+                name: body_cells(table, cmap, name, self.layout.text == "paragraphs")
+                for name in [*cmap.spans, *cmap.cuts]
+            }
             opinions = sorted(columns["opinion"], key=lambda c: c.row)
             for index, cell in enumerate(opinions):
                 self._read_row(cell, columns, index == 0, grid.page_no)

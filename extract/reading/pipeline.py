@@ -14,6 +14,7 @@ from extract.reading.front import FrontReader
 from extract.reading.grid import build_grid
 from extract.reading.layout import Layout, all_layouts, available_layouts, detects, load_layout
 from extract.reading.leftovers import Leftovers
+from extract.reading.paragraphs import retext
 from extract.reading.read import PdfSource, read_pdf
 from extract.reading.records import to_form_report, to_report
 from extract.reading.rows import RowReader, find_table
@@ -88,6 +89,8 @@ class _RowSession:
         self.leftovers = Leftovers(self.layout.running_head, self.layout.boilerplate)
 
     def feed(self, grid: PageGrid) -> None:
+        if self.layout.text == "paragraphs":
+            retext(grid)
         kind = classify(grid, self.layout)
         self.kinds.append(kind)
         handlers: dict[PageKind, Callable[[PageGrid], None]] = {

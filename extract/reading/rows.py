@@ -177,7 +177,7 @@ class RowReader:
                 _Sheet(1, grid.page_no, box={"goal_no": None, "goal_title": None, "policy_title": ""})
             )
         columns = {
-            c.name: body_cells(table, cmap, c.name)
+            c.name: body_cells(table, cmap, c.name, self.layout.text == "paragraphs")
             for c in row_columns(self.layout)
             if c.name in cmap.spans or c.name in cmap.cuts
         }
