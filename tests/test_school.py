@@ -1,7 +1,8 @@
 """Real 学校評価シート of four form families, read through the school layout file.
 
-Each sheet is compared with ../shared/gold/real/<stem>.json as its README says: every field
-after NFKC with all whitespace removed; the stakeholder comment is stored once per sheet. The
+Each sheet is compared with ../shared/gold/real/<stem>.json verbatim (NOT_VERBATIM lists the few
+fields that differ, and why), and as its README says, every field after NFKC with all
+whitespace removed, as a second figure; the stakeholder comment is stored once per sheet. The
 real PDFs stay outside the project: without ../shared these tests skip, under CI=true they fail.
 """
 
@@ -52,33 +53,62 @@ def test_every_item_with_its_number_and_rating(sheet) -> None:
     assert got["problems"] == []
 
 
+# Where a record is not the hand-checked text, and why; nothing else may differ. Ratings are
+# compared as codes (hyoka normalises Ｂ to B); everything else character for character.
+NOT_VERBATIM = {
+    # the description and its percentage stand apart with no space glyph: read as a space
+    "h22": {"scale A": "十分に達成した （８０％以上）", "scale B": "概ね達成した （６０％以上）",
+            "scale D": "不十分である （４０％未満）"},
+    # the cell holds a small ruled table, kept in the comment (the gold leaves it out, its README
+    # allows both); and 「…」 filling a line is not told from a wrap: one more line joined
+    "h27": {"stakeholder_comment": None},
+    # two targets on two centred lines, told apart only by their meaning: joined like a wrap
+    "r4": {"item 7 indicator": "身だしなみ指導を学期1回街頭指導を月2回程度"},
+}  # fmt: skip
+
+
+def _fields(got: dict, gold: dict) -> list[tuple[str, object, object]]:
+    """(where, read, hand-checked) for every field of every item, the comment and the scale."""
+    out = []
+    for i, (want, have) in enumerate(zip(gold["items"], got["evaluations"], strict=True), 1):
+        out += [(f"item {i} {name}", have.get(name), want[name]) for name in FIELDS if name != "rating"]
+        out.append((f"item {i} rating", have["rating"], unicodedata.normalize("NFKC", want["rating"])))
+    out.append(("stakeholder_comment", got["sheets"][0].get("stakeholder_comment"),
+                gold["items"][0]["stakeholder_comment"]))  # fmt: skip
+    out += [
+        (f"scale {code}", got["rating_scale"].get(code), text) for code, text in gold["rating_scale"].items()
+    ]
+    return out
+
+
+def test_every_field_verbatim(sheet) -> None:
+    """Each field equals the text layer's characters, line breaks included, but the declared few."""
+    year, got, gold = sheet
+    fields = _fields(got, gold)
+    differ = {where: have for where, have, want in fields if have != want}
+    known = NOT_VERBATIM.get(year, {})
+    print(f"\n{year}: {len(fields) - len(differ)}/{len(fields)} verbatim")
+    assert differ.keys() == known.keys(), {w: differ.get(w) for w in differ.keys() ^ known.keys()}
+    for where, text in known.items():
+        assert text is None or differ[where] == text
+
+
 def test_field_score(sheet) -> None:
-    """Second figure: every field of every item, the stakeholder comment and the scale."""
+    """Second figure: every field after NFKC without whitespace, as the gold README compares."""
     year, got, gold = sheet
     equal = compared = 0
     wrong = []
-    for want, have in zip(gold["items"], got["evaluations"], strict=True):
-        for name in FIELDS:
-            compared += 1
-            if lenient(have.get(name)) == lenient(want[name]):
-                equal += 1
-            else:
-                wrong.append(f"item {want['no']} {name}: {have.get(name)!r}")
-    comment = got["sheets"][0].get("stakeholder_comment")
-    compared += 1
-    # the survey table nested in the comment cell may be kept in it (gold README): compare its paragraphs
-    want_comment = gold["items"][0]["stakeholder_comment"]
-    if all(lenient(part) in lenient(comment) for part in want_comment.split("\n")):
-        equal += 1
-    else:
-        wrong.append(f"stakeholder_comment: {comment!r}")
-    for code, text in gold["rating_scale"].items():
+    for where, have, want in _fields(got, gold):
         compared += 1
-        equal += lenient(got["rating_scale"].get(code)) == lenient(text)
+        if where == "stakeholder_comment":  # the nested survey table may be kept: by paragraph
+            same = all(lenient(part) in lenient(have) for part in want.split("\n"))
+        else:
+            same = lenient(have) == lenient(want)
+        equal += same
+        if not same:
+            wrong.append(f"{where}: {have!r}")
     print(f"\n{year}: {equal}/{compared} = {equal / compared:.1%}")
-    for line in wrong:
-        print("   ", line[:200])
-    assert equal == compared
+    assert equal == compared, wrong
 
 
 def test_report_facts(sheet) -> None:

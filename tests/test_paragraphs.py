@@ -1,0 +1,61 @@
+"""A word processor's paragraphs (layout text = "paragraphs"), on hand-made glyph rows.
+
+The rule is measured on the four real school sheets in test_school.py; here each cue alone.
+"""
+
+from __future__ import annotations
+
+from test_text import BOX, row
+
+from extract.reading.paragraphs import paragraph_text
+from extract.reading.text import group_lines
+from schemas.grid import Char
+
+
+def text_of(*rows: list[Char]) -> str:
+    return paragraph_text(group_lines([c for r in rows for c in r]), BOX)
+
+
+def test_short_line_mid_sentence_is_joined() -> None:
+    """Unlike a spreadsheet's: a line broken by hand in mid-sentence is not a paragraph."""
+    assert text_of(row("あいうえお", 0), row("さしす。", 12)) == "あいうえおさしす。"
+
+
+def test_sentence_ending_short_of_the_edge_ends_a_paragraph() -> None:
+    assert text_of(row("あいうえお。", 0), row("さしす", 12)) == "あいうえお。\nさしす"
+
+
+def test_sentence_ending_at_the_edge_is_a_wrap() -> None:
+    assert text_of(row("あいうえおかきくけ。", 0), row("さしす", 12)) == "あいうえおかきくけ。さしす"
+
+
+def test_bullet_starts_a_paragraph_even_after_a_full_line() -> None:
+    assert text_of(row("○あいうえおかきくけ", 0), row("○さしす", 12)) == "○あいうえおかきくけ\n○さしす"
+
+
+def test_bullet_lines_hang_indented_and_end_back_at_the_margin() -> None:
+    lines = [row("○あいうえおかきくけ", 0), row("こさしす", 12, x0=12.0), row("A評価", 24)]
+    assert text_of(*lines) == "○あいうえおかきくけこさしす\nA評価"
+
+
+def test_indented_line_starts_a_paragraph() -> None:
+    assert (
+        text_of(row("あいうえおかきくけこ", 0), row("さしす", 12, x0=12.0)) == "あいうえおかきくけこ\nさしす"
+    )
+
+
+def test_bracketed_heading_stands_alone() -> None:
+    assert text_of(row("＜生徒評価＞", 0), row("あいう", 12)) == "＜生徒評価＞\nあいう"
+
+
+def test_blank_line_separates() -> None:
+    assert text_of(row("あいうえおかきくけこ", 0), row("さしす", 30)) == "あいうえおかきくけこ\nさしす"
+
+
+def test_centred_lines_join_whatever_their_length() -> None:
+    """Centring moves every line's start: no indent, no short line."""
+    assert text_of(row("あいうえお。", 0, x0=22.0), row("さし", 12, x0=42.0)) == "あいうえお。さし"
+
+
+def test_a_printed_line_s_own_spaces_are_dropped_at_the_join() -> None:
+    assert text_of(row("あいうえお、 ", 0), row(" さしす", 12)) == "あいうえお、さしす"
