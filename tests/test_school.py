@@ -145,3 +145,11 @@ def test_four_years_build_one_series(tmp_path: Path) -> None:
         "select count(*), count(distinct fiscal_year) from rows_school_evaluation_sheet"
     ).fetchone()
     assert series == 1 and view == (23, 4)
+
+
+def test_debug_page_shows_the_cells_as_the_layout_reads_them() -> None:
+    """debug-page gives a cell the text its record gets: the layout's paragraph rule."""
+    done = run_hyoka("debug-page", str(pdf_of("r4")), "1")
+    assert done.returncode == 0, done.stderr
+    texts = [c["text"] for t in json.loads(done.stdout)["tables"] for c in t["cells"]]
+    assert "課題研究の発表会は各科単位で行い、計10回実施。" in texts  # two printed lines, one sentence

@@ -89,8 +89,7 @@ class _RowSession:
         self.leftovers = Leftovers(self.layout.running_head, self.layout.boilerplate)
 
     def feed(self, grid: PageGrid) -> None:
-        if self.layout.text == "paragraphs":
-            retext(grid)
+        texts_by_layout(grid, self.layout)
         kind = classify(grid, self.layout)
         self.kinds.append(kind)
         handlers: dict[PageKind, Callable[[PageGrid], None]] = {
@@ -130,6 +129,13 @@ class _RowSession:
     def report(self, source: PdfSource) -> Report:
         problems = self.problems + self.leftovers.problems()
         return to_report(source, self.layout, self.front, self.rows, self.comments, problems)
+
+
+def texts_by_layout(grid: PageGrid, layout: RowLayout) -> None:
+    """The grid reads cells as a spreadsheet wraps; a layout of a word processor's form
+    (``text = "paragraphs"``) reads them again by its paragraphs."""
+    if layout.text == "paragraphs":
+        retext(grid)
 
 
 def _grids(source: PdfSource, settings: ExtractSettings) -> Iterator[PageGrid]:
@@ -269,6 +275,7 @@ def inspect_page(path: Path, page_no: int, settings: ExtractSettings | None = No
     if wanted is None:
         raise ValueError(f"{path.name}: page {page_no} could not be read")
     if isinstance(layout, RowLayout):
+        texts_by_layout(wanted, layout)
         kind = classify(wanted, layout).value
     else:
         kind = (PageKind.SHEET if layout else PageKind.OTHER).value
