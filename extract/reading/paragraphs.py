@@ -4,8 +4,9 @@ A spreadsheet wraps greedily, so a line that ends early was broken by hand (``te
 A word processor's form is different: authors break lines by hand in mid-sentence to shape a
 narrow cell, so a short line says nothing. What marks a new paragraph is visible: a line that
 opens with a bullet (○ ・ → ① …), a heading in brackets (＜生徒評価＞) and the line after it, a
-first line indented (字下げ) against the line before, or a line ending a sentence (。 ）) that
-stops clearly before the right edge the full lines reach. Every other break is joined, with
+first line indented (字下げ) against the line before, a line back at the bullets' margin after
+a bullet's hanging lines, a blank line, or a line ending a sentence (。 ）) that stops clearly
+before the cell's right edge (its padding mirrored). Every other break is joined, with
 nothing inserted, and a printed line's own leading and trailing spaces are dropped. In a cell
 whose lines are centred, only bullets and headings start paragraphs (indent and length are
 the centring's). A layout chooses this rule with ``text = "paragraphs"``.
