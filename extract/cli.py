@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from extract.database.export import EXPORTABLE, export_table, format_rows
+from extract.database.export import export_table, format_rows
 from extract.errors import HyokaError
 from extract.settings import READERS, ExtractSettings
 
@@ -215,12 +215,16 @@ def layout_check(name: str, pdf: Path, layouts_dir: Path | None, fmt: str) -> No
 
 
 DEFAULT_DB = Path("build/hyoka.db")
+_DB = click.option(
+    "--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB, show_default=True,
+    help="The database file",
+)  # fmt: skip
 DEFAULT_RAW = Path("raw")
 
 
 @cli.command()
 @click.argument("pdfs", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB, show_default=True)
+@_DB
 @click.option("--prune", is_flag=True, help="Remove reports whose PDF is no longer given")
 @click.option("--strict", is_flag=True, help="Stop at the first bad file and change nothing")
 @click.option(
@@ -310,7 +314,7 @@ def build(
 
 
 @cli.command()
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB, show_default=True)
+@_DB
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
 @click.option(
@@ -333,13 +337,16 @@ def serve(db: Path, host: str, port: int, pdfs: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB, show_default=True)
-@click.option("--table", default="evaluation_rows", show_default=True, type=click.Choice(EXPORTABLE))
+@_DB
+@click.option(
+    "--table", default="evaluation_rows", show_default=True,
+    help="A table or view of the database: evaluation_rows, a layout's rows_<layout>, costs, rating_changes …",
+)  # fmt: skip
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write CSV here")
 def export(db: Path, table: str, output: Path | None) -> None:
-    """Export a table as CSV for Excel (UTF-8 with BOM).
+    """Export a table or view as CSV for Excel (UTF-8 with BOM).
 
-    Example: hyoka export --table evaluation_rows -o build/evaluation_rows.csv
+    Example: hyoka export --table rows_jimujigyo_sheet -o build/projects.csv
     """
     try:
         text = export_table(db, table)
@@ -368,7 +375,7 @@ AUDIT_COLUMNS = [
 @cli.command()
 @click.option("--from", "from_year", type=int, required=True, help="Earlier fiscal year")
 @click.option("--to", "to_year", type=int, required=True, help="Later fiscal year")
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB, show_default=True)
+@_DB
 @_FORMAT
 def changes(from_year: int, to_year: int, db: Path, fmt: str) -> None:
     """Rating changes between two reports: up / down / same / added / dropped.
@@ -385,7 +392,7 @@ def changes(from_year: int, to_year: int, db: Path, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB, show_default=True)
+@_DB
 @_FORMAT
 def audit(db: Path, fmt: str) -> None:
     """Rows whose printed 前年度事業評価 differs from the previous report's 事業評価.

@@ -224,3 +224,16 @@ def test_scheduler_that_does_not_answer_is_one_line(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert done.stderr.strip().startswith("Error: tcp://127.0.0.1:")
+
+
+def test_export_any_view_and_name_the_choices(tmp_path: Path, built_db: Path) -> None:
+    """A layout's own view exports with its own columns; an unknown name lists what exists."""
+    out = tmp_path / "koganei.csv"
+    done = run_hyoka("export", "--db", str(built_db), "--table", "rows_koganei_welfare", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
+    assert "outlook_covid" in rows[0] and len(rows) == 59
+    wrong = run_hyoka("export", "--db", str(built_db), "--table", "evaluation_rows_fts_data")
+    assert wrong.returncode == 1 and len(wrong.stderr.strip().splitlines()) == 1
+    assert "no table or view 'evaluation_rows_fts_data'; choose one of " in wrong.stderr
+    assert "rows_koganei_welfare" in wrong.stderr and "build_info" not in wrong.stderr

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 BOM = "\ufeff"
-EXPORTABLE = ("evaluation_rows", "comments", "evaluations")
+# Tables a person would not open: the search indexes' own and the build's bookkeeping.
+_INTERNAL = ("sqlite_%", "%_fts", "%_fts_%", "build_info")
 
 
 def excel_csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -25,14 +26,23 @@ def excel_csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return out.getvalue()
 
 
+def exportable(conn: sqlite3.Connection) -> list[str]:
+    """The tables and views of a database that hold its data (each layout's view, a form's
+    tables, the rating changes …), by name."""
+    hidden = " and ".join("name not like ?" for _ in _INTERNAL)
+    sql = f"select name from sqlite_master where type in ('table', 'view') and {hidden} order by name"
+    return [name for (name,) in conn.execute(sql, _INTERNAL)]
+
+
 def export_table(db_path: Path, table: str = "evaluation_rows") -> str:
     """The whole table or view as Excel-ready CSV text."""
-    if table not in EXPORTABLE:
-        raise ValueError(f"cannot export {table!r}; choose one of {', '.join(EXPORTABLE)}")
     if not db_path.is_file():
         raise FileNotFoundError(f"{db_path}: no database (run `hyoka build` first)")
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
+        names = exportable(conn)
+        if table not in names:
+            raise ValueError(f"{db_path} has no table or view {table!r}; choose one of {', '.join(names)}")
         cursor = conn.execute(f"SELECT * FROM [{table}]")
         columns = [d[0] for d in cursor.description]
         return excel_csv(columns, cursor.fetchall())
