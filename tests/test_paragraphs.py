@@ -59,3 +59,21 @@ def test_centred_lines_join_whatever_their_length() -> None:
 
 def test_a_printed_line_s_own_spaces_are_dropped_at_the_join() -> None:
     assert text_of(row("あいうえお、 ", 0), row(" さしす", 12)) == "あいうえお、さしす"
+
+
+def test_a_cell_split_by_a_page_break_joins_by_the_same_rule() -> None:
+    from extract.reading.paragraphs import join_pages
+    from schemas.grid import Cell
+
+    def cell(*rows: list[Char]) -> Cell:
+        lines = group_lines([c for r in rows for c in r])
+        return Cell(0, 0, 1, 1, BOX, paragraph_text(lines, BOX), lines)
+
+    top, wrap, bullet = (
+        cell(row("あいうえおかきくけこ", 0)),
+        cell(row("さしす。", 0)),
+        cell(row("○さしす", 0)),
+    )
+    assert join_pages(top.text, top, wrap.text, wrap) == "あいうえおかきくけこさしす。"
+    assert join_pages(top.text, top, bullet.text, bullet) == "あいうえおかきくけこ\n○さしす"
+    assert join_pages("", None, "さしす", wrap) == "さしす"

@@ -15,7 +15,7 @@ the centring's). A layout chooses this rule with ``text = "paragraphs"``.
 from __future__ import annotations
 
 from extract.reading.text import line_text
-from schemas.grid import BBox, PageGrid, TextLine
+from schemas.grid import BBox, Cell, PageGrid, TextLine
 
 BULLETS = frozenset("○〇●◎・※→◆◇■□") | {chr(c) for c in range(0x2460, 0x2474)}  # ①-⑳
 HEADINGS = {"＜": "＞", "<": ">", "【": "】", "〈": "〉", "《": "》", "［": "］", "＊": "＊"}
@@ -29,8 +29,7 @@ def paragraph_text(lines: list[TextLine], bbox: BBox) -> str:
     if not lines:
         return ""
     texts = [line_text(ln).strip(" \u3000") for ln in lines]
-    pad = min(max(min(ln.x0 for ln in lines) - bbox.x0, 0.0), _MAX_PAD)  # as on the left
-    right = bbox.x1 - pad
+    right = _right_edge(lines, bbox)
     centred = _centred(lines, bbox)
     paragraphs = [texts[0]]
     bulleted = texts[0][:1] in BULLETS
@@ -58,6 +57,11 @@ def _starts_paragraph(
     return blank or indented or outdented or short
 
 
+def _right_edge(lines: list[TextLine], bbox: BBox) -> float:
+    """Where a full line of the cell ends: its padding on the left, mirrored."""
+    return bbox.x1 - min(max(min(ln.x0 for ln in lines) - bbox.x0, 0.0), _MAX_PAD)
+
+
 def _heading(text: str) -> bool:
     """A line wholly in one pair of brackets: ＜保護者評価＞, 【成果】, ＊…＊."""
     close = HEADINGS.get(text[:1])
@@ -74,6 +78,20 @@ def _centred(lines: list[TextLine], bbox: BBox) -> bool:
     return max(starts) - min(starts) > _MARGIN * size and all(
         abs((ln.x0 + ln.x1) / 2 - middle) <= _MARGIN * size for ln in lines
     )
+
+
+def join_pages(first: str, first_cell: Cell | None, second: str, second_cell: Cell | None) -> str:
+    """The two parts of a cell that a page break split, by the same rule as inside one cell."""
+    if not (first and second and first_cell and second_cell and first_cell.lines and second_cell.lines):
+        return "\n".join(t for t in (first, second) if t)
+    prev, nxt = first_cell.lines[-1], second_cell.lines[0]
+    pad = min(max(min(ln.x0 for ln in first_cell.lines) - first_cell.bbox.x0, 0.0), _MAX_PAD)
+    above, bulleted = first.rsplit("\n", 1)[-1], first.rsplit("\n", 1)[-1][:1] in BULLETS
+    if _starts_paragraph(
+        prev, above, nxt, second.split("\n", 1)[0], first_cell.bbox.x1 - pad, False, bulleted
+    ):
+        return f"{first}\n{second}"
+    return first + second
 
 
 def retext(grid: PageGrid) -> None:

@@ -37,6 +37,7 @@ from extract.reading.normalise import (
     squash,
     to_int,
 )
+from extract.reading.paragraphs import join_pages
 from extract.reading.text import join_across
 from schemas.grid import Cell, PageGrid, Table
 from schemas.layout import Column, RowLayout
@@ -233,8 +234,9 @@ class RowReader:
             last = self._rows[-1]  # the same row, continued from the previous page
             for c in text_cols:
                 first = own[c.name][0] if own[c.name] else None
-                last.texts[c.name] = join_across(last.texts.get(c.name, ""), last.last_cells.get(c.name),
-                                                 texts(c.name), first)  # fmt: skip
+                join = join_pages if self.layout.text == "paragraphs" else join_across
+                last.texts[c.name] = join(last.texts.get(c.name, ""), last.last_cells.get(c.name),
+                                          texts(c.name), first)  # fmt: skip
                 last.last_cells[c.name] = own[c.name][-1] if own[c.name] else last.last_cells.get(c.name)
             return
         if marked:
