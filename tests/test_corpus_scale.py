@@ -22,7 +22,13 @@ from extract.database.history import link_reports, load_overrides
 from extract.database.load import FTS, Database, ensure_db_shape
 from extract.manifest import SHAPE_VERSION
 
-DERIVED_TABLES = ("evaluation_rows", "initiative_links", "evaluation_links", "rating_changes")
+DERIVED_TABLES = (
+    "evaluation_rows",
+    "initiative_links",
+    "evaluation_links",
+    "rating_change_pairs",
+    "rating_changes",
+)  # the pairs too: the view joins evaluations, so it would hide a pair left behind
 
 
 def _contents(db_path: Path) -> dict[str, list[tuple]]:

@@ -147,3 +147,5 @@ def test_text_is_utf16_and_sorts_by_code_point(conn) -> None:
         )
     ]
     assert ordered == sorted(mixed)
+    outside = [r[0] for r in conn.execute("select value from json_each(?) order by value", ['["（", "𠮷"]'])]
+    assert outside == ["𠮷", "（"]  # README: beyond the BMP, a surrogate pair sorts below U+E000-FFFF

@@ -49,7 +49,21 @@ def test_bracketed_heading_stands_alone() -> None:
 
 
 def test_blank_line_separates() -> None:
-    assert text_of(row("あいうえおかきくけこ", 0), row("さしす", 30)) == "あいうえおかきくけこ\nさしす"
+    lines = [row("あいうえおかきくけこ", 0), row("さしすせそたちつてと", 12), row("なにぬ", 36)]
+    assert text_of(*lines) == "あいうえおかきくけこさしすせそたちつてと\nなにぬ"
+
+
+def test_wide_line_spacing_is_no_blank_line() -> None:
+    """Spacing is measured against the cell's own: double-spaced lines still wrap."""
+    assert text_of(row("あいうえおかきくけこ", 0), row("さしす", 24)) == "あいうえおかきくけこさしす"
+
+
+def test_indent_typed_as_a_space_starts_a_paragraph() -> None:
+    assert text_of(row("あいうえおかきくけこ", 0), row("\u3000さしす", 12)) == "あいうえおかきくけこ\nさしす"
+
+
+def test_latin_words_wrapped_at_a_printed_space_keep_it() -> None:
+    assert text_of(row("Let us meet at ", 0), row("the school", 12)) == "Let us meet at the school"
 
 
 def test_centred_lines_join_whatever_their_length() -> None:

@@ -10,9 +10,11 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from extract.database.schema import FTS
+
 BOM = "\ufeff"
-# Tables a person would not open: the search indexes' own and the build's bookkeeping.
-_INTERNAL = ("sqlite_%", "%_fts", "%_fts_%", "build_info")
+# What a person would not open: SQLite's own tables, the build's bookkeeping, the search indexes.
+_INTERNAL = ("sqlite_", "build_info", *FTS)
 
 
 def excel_csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -29,9 +31,8 @@ def excel_csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 def exportable(conn: sqlite3.Connection) -> list[str]:
     """The tables and views of a database that hold its data (each layout's view, a form's
     tables, the rating changes …), by name."""
-    hidden = " and ".join("name not like ?" for _ in _INTERNAL)
-    sql = f"select name from sqlite_master where type in ('table', 'view') and {hidden} order by name"
-    return [name for (name,) in conn.execute(sql, _INTERNAL)]
+    sql = "select name from sqlite_master where type in ('table', 'view') order by name"
+    return [name for (name,) in conn.execute(sql) if not name.startswith(_INTERNAL)]
 
 
 def export_table(db_path: Path, table: str = "evaluation_rows") -> str:

@@ -14,6 +14,10 @@ the centring's). A layout chooses this rule with ``text = "paragraphs"``.
 
 from __future__ import annotations
 
+import math
+import re
+from dataclasses import dataclass, replace
+
 from extract.reading.text import line_text
 from schemas.grid import BBox, Cell, PageGrid, TextLine
 
@@ -21,7 +25,23 @@ BULLETS = frozenset("○〇●◎・※→◆◇■□") | {chr(c) for c in rang
 HEADINGS = {"＜": "＞", "<": ">", "【": "】", "〈": "〉", "《": "》", "［": "］", "＊": "＊"}
 SENTENCE_ENDS = frozenset("。．）)？！?!")
 _MARGIN = 0.5  # of a glyph's size: less is alignment noise, more is a visible indent or gap
+_LATIN = re.compile(r"[A-Za-z0-9]")
 _MAX_PAD = 6.0  # points: a cell's padding is no wider (more is a line indented)
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """What the cues compare a line with: where the cell's full lines end, whether its lines
+    are centred, and its usual spacing (the tightest gap between two of its lines)."""
+
+    right: float
+    centred: bool
+    spacing: float
+
+
+def _measure(lines: list[TextLine], bbox: BBox) -> _Cell:
+    gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:], strict=False)]
+    return _Cell(_right_edge(lines, bbox), _centred(lines, bbox), min(gaps, default=0.0))
 
 
 def paragraph_text(lines: list[TextLine], bbox: BBox) -> str:
@@ -29,32 +49,45 @@ def paragraph_text(lines: list[TextLine], bbox: BBox) -> str:
     if not lines:
         return ""
     texts = [line_text(ln).strip(" \u3000") for ln in lines]
-    right = _right_edge(lines, bbox)
-    centred = _centred(lines, bbox)
+    cell = _measure(lines, bbox)
     paragraphs = [texts[0]]
-    bulleted = texts[0][:1] in BULLETS
     for i in range(1, len(lines)):
-        if _starts_paragraph(lines[i - 1], texts[i - 1], lines[i], texts[i], right, centred, bulleted):
+        if _starts_paragraph(lines[i - 1], paragraphs[-1], lines[i], texts[i], cell):
             paragraphs.append(texts[i])
-            bulleted = texts[i][:1] in BULLETS
         else:
-            paragraphs[-1] += texts[i]
+            paragraphs[-1] = _join(paragraphs[-1], texts[i], lines[i - 1], lines[i])
     return "\n".join(p for p in paragraphs if p)
 
 
-def _starts_paragraph(
-    prev: TextLine, above: str, nxt: TextLine, text: str, right: float, centred: bool, bulleted: bool
-) -> bool:
+def _starts_paragraph(prev: TextLine, paragraph: str, nxt: TextLine, text: str, cell: _Cell) -> bool:
+    """Whether ``nxt`` (its text ``text``) opens a paragraph after ``prev``, the last line of
+    ``paragraph`` so far."""
+    above = paragraph.rsplit("\n", 1)[-1]
     if not (above and text) or text[0] in BULLETS or _heading(above) or _heading(text):
         return True
-    if centred:
-        return False
     size = nxt.chars[0].size
-    blank = nxt.top - prev.bottom > 0.8 * size  # a blank line between
-    indented = nxt.x0 - prev.x0 > _MARGIN * size and not bulleted  # a bullet's lines hang indented
-    outdented = bulleted and prev.x0 - nxt.x0 > _MARGIN * size  # back to the bullets' margin, no bullet
-    short = above[-1] in SENTENCE_ENDS and right - prev.x1 > _MARGIN * prev.chars[-1].size
+    blank = nxt.top - prev.bottom > cell.spacing + 0.8 * size  # a blank line's more than usual
+    if cell.centred:
+        return blank
+    bulleted = above[:1] in BULLETS  # a bullet's lines hang indented
+    indented = _ink_x0(nxt) - _ink_x0(prev) > _MARGIN * size and not bulleted
+    outdented = bulleted and _ink_x0(prev) - _ink_x0(nxt) > _MARGIN * size  # back at the bullets
+    short = above[-1] in SENTENCE_ENDS and cell.right - prev.x1 > _MARGIN * prev.chars[-1].size
     return blank or indented or outdented or short
+
+
+def _join(left: str, right: str, prev: TextLine, nxt: TextLine) -> str:
+    """A hand-broken line joined to the one before: nothing inserted, but for a space printed
+    where two Latin words meet (English wraps only at spaces)."""
+    spaced = prev.chars[-1].text.isspace() or nxt.chars[0].text.isspace()
+    if spaced and left and right and _LATIN.match(left[-1]) and _LATIN.match(right[0]):
+        return f"{left} {right}"
+    return left + right
+
+
+def _ink_x0(line: TextLine) -> float:
+    """Where a line's first printed glyph starts: an indent typed as spaces counts."""
+    return next((ch.x0 for ch in line.chars if not ch.text.isspace()), line.x0)
 
 
 def _right_edge(lines: list[TextLine], bbox: BBox) -> float:
@@ -81,17 +114,16 @@ def _centred(lines: list[TextLine], bbox: BBox) -> bool:
 
 
 def join_pages(first: str, first_cell: Cell | None, second: str, second_cell: Cell | None) -> str:
-    """The two parts of a cell that a page break split, by the same rule as inside one cell."""
+    """The two parts of a cell that a page break split, by the same rule as inside one cell
+    (the page break is no blank line)."""
     if not (first and second and first_cell and second_cell and first_cell.lines and second_cell.lines):
         return "\n".join(t for t in (first, second) if t)
     prev, nxt = first_cell.lines[-1], second_cell.lines[0]
-    pad = min(max(min(ln.x0 for ln in first_cell.lines) - first_cell.bbox.x0, 0.0), _MAX_PAD)
-    above, bulleted = first.rsplit("\n", 1)[-1], first.rsplit("\n", 1)[-1][:1] in BULLETS
-    if _starts_paragraph(
-        prev, above, nxt, second.split("\n", 1)[0], first_cell.bbox.x1 - pad, False, bulleted
-    ):
+    cell = replace(_measure(first_cell.lines, first_cell.bbox), spacing=math.inf)
+    head, _, rest = second.partition("\n")
+    if _starts_paragraph(prev, first, nxt, head, cell):
         return f"{first}\n{second}"
-    return first + second
+    return _join(first, head, prev, nxt) + (f"\n{rest}" if rest else "")
 
 
 def retext(grid: PageGrid) -> None:
