@@ -169,7 +169,9 @@ def _forget_changes(db: Database, evaluations_sql: str, params: list) -> None:
     """Delete the changes whose row is one of these evaluations (their ids as a JSON list, so
     that SQLite looks each up in the index rather than scanning the pairs)."""
     ids = json.dumps([row[0] for row in db.execute(evaluations_sql, params).fetchall()])
-    db.execute(f"DELETE FROM rating_change_pairs WHERE {_PAIR_ROW} IN (SELECT value FROM json_each(?))", [ids])
+    db.execute(
+        f"DELETE FROM rating_change_pairs WHERE {_PAIR_ROW} IN (SELECT value FROM json_each(?))", [ids]
+    )
 
 
 def _series(db: Database, only: set[str] | None = None) -> dict[str, list[dict]]:

@@ -22,13 +22,12 @@ _DEFAULT_PAD = 1.5
 
 @dataclass
 class FormPage:
-    """One page's cells (with their table) and free lines, and what has been read of them."""
+    """One page's cells (with their table) and free lines; what has been read of them is
+    marked in the grid's own ``used``, as the row readers do."""
 
     grid: PageGrid
     cells: list[tuple[Table, Cell]] = field(default_factory=list)
     keys: dict[int, str] = field(default_factory=dict)
-    used: set[int] = field(default_factory=set)
-    used_lines: set[int] = field(default_factory=set)
 
     @classmethod
     def of(cls, grid: PageGrid) -> FormPage:
@@ -42,8 +41,11 @@ class FormPage:
     def key(self, cell: Cell) -> str:
         return self.keys[id(cell)]
 
-    def use(self, *cells: Cell | None) -> None:
-        self.used.update(id(c) for c in cells if c is not None)
+    def use(self, *items: Cell | TextLine | None) -> None:
+        self.grid.used.update(id(c) for c in items if c is not None)
+
+    def unused(self, item: Cell | TextLine) -> bool:
+        return id(item) not in self.grid.used
 
     def table_of(self, cell: Cell) -> Table:
         return next(t for t, c in self.cells if c is cell)
@@ -203,10 +205,10 @@ def _space(text: str, match: re.Match[str]) -> str:
 
 def free_match(page: FormPage, pattern: str) -> str | None:
     """Group 'value' of the first free line matching ``pattern``, whitespace runs as one space."""
-    for i, line in enumerate(page.grid.free_lines):
+    for line in page.grid.free_lines:
         match = re.search(pattern, fold_kangxi(line.text).strip())
         if match:
-            page.used_lines.add(i)
+            page.use(line)
             return re.sub(r"\s+", " ", match.group("value")).strip() or None
     return None
 
@@ -218,10 +220,9 @@ def free_below(page: FormPage, patterns: list[str]) -> tuple[bool, str | None]:
     found = next((i for i, ln in enumerate(lines) if matches(patterns, squash(ln.text))), None)
     if found is None:
         return False, None
-    page.used_lines.add(found)
     label = lines[found]
     taken = [i for i, ln in enumerate(lines) if i != found and _after_label(ln, label)]
-    page.used_lines.update(taken)
+    page.use(label, *(lines[i] for i in taken))
     return True, value_text("\n".join(lines[i].text for i in taken))
 
 

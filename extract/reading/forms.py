@@ -222,10 +222,10 @@ def _unread(page: FormPage, layout: FormLayout) -> list[str]:
     out = []
     for _, cell in page.cells:
         key = page.key(cell)
-        if key and id(cell) not in page.used and not matches(layout.ignore, key):
+        if key and page.unused(cell) and not matches(layout.ignore, key):
             out.append(f"text in no field: {cell.text.strip()[:60]!r}")
-    for i, line in enumerate(page.grid.free_lines):
+    for line in page.grid.free_lines:
         key = squash(line.text)
-        if key and i not in page.used_lines and not matches(layout.ignore, key):
+        if key and page.unused(line) and not matches(layout.ignore, key):
             out.append(f"text in no field: {line.text.strip()[:60]!r}")
     return out
