@@ -91,3 +91,11 @@ def test_a_cell_split_by_a_page_break_joins_by_the_same_rule() -> None:
     assert join_pages(top.text, top, wrap.text, wrap) == "あいうえおかきくけこさしす。"
     assert join_pages(top.text, top, bullet.text, bullet) == "あいうえおかきくけこ\n○さしす"
     assert join_pages("", None, "さしす", wrap) == "さしす"
+
+
+def test_numbered_item_starts_a_paragraph_but_a_number_in_a_sentence_does_not() -> None:
+    assert text_of(row("あいうえおかきくけこ", 0), row("(2)さしす", 12)) == "あいうえおかきくけこ\n(2)さしす"
+    assert (
+        text_of(row("あいうえおかきくけこ", 0), row("２．さしす", 12)) == "あいうえおかきくけこ\n２．さしす"
+    )
+    assert text_of(row("あいうえおかきくけこ", 0), row("10.5%です", 12)) == "あいうえおかきくけこ10.5%です"

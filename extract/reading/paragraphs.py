@@ -3,7 +3,7 @@
 A spreadsheet wraps greedily, so a line that ends early was broken by hand (``text.cell_text``).
 A word processor's form is different: authors break lines by hand in mid-sentence to shape a
 narrow cell, so a short line says nothing. What marks a new paragraph is visible: a line that
-opens with a bullet (○ ・ → ① …), a heading in brackets (＜生徒評価＞) and the line after it, a
+opens with a bullet (○ ・ → ① …) or a number ((1) １．), a heading in brackets (＜生徒評価＞) and the line after it, a
 first line indented (字下げ) against the line before, a line back at the bullets' margin after
 a bullet's hanging lines, a blank line, or a line ending a sentence (。 ）) that stops clearly
 before the cell's right edge (its padding mirrored). Every other break is joined, with
@@ -26,6 +26,7 @@ HEADINGS = {"＜": "＞", "<": ">", "【": "】", "〈": "〉", "《": "》", "�
 SENTENCE_ENDS = frozenset("。．）)？！?!")
 _MARGIN = 0.5  # of a glyph's size: less is alignment noise, more is a visible indent or gap
 _LATIN = re.compile(r"[A-Za-z0-9]")
+_NUMBERED = re.compile(r"([(（][0-9０-９]{1,2}[)）]|[0-9０-９]{1,2}[.．)）])[^0-9０-９.．,，%％]")
 _MAX_PAD = 6.0  # points: a cell's padding is no wider (more is a line indented)
 
 
@@ -63,7 +64,7 @@ def _starts_paragraph(prev: TextLine, paragraph: str, nxt: TextLine, text: str, 
     """Whether ``nxt`` (its text ``text``) opens a paragraph after ``prev``, the last line of
     ``paragraph`` so far."""
     above = paragraph.rsplit("\n", 1)[-1]
-    if not (above and text) or text[0] in BULLETS or _heading(above) or _heading(text):
+    if not (above and text) or _item_start(text) or _heading(above) or _heading(text):
         return True
     size = nxt.chars[0].size
     blank = nxt.top - prev.bottom > cell.spacing + 0.8 * size  # a blank line's more than usual
@@ -74,6 +75,11 @@ def _starts_paragraph(prev: TextLine, paragraph: str, nxt: TextLine, text: str, 
     outdented = bulleted and _ink_x0(prev) - _ink_x0(nxt) > _MARGIN * size  # back at the bullets
     short = above[-1] in SENTENCE_ENDS and cell.right - prev.x1 > _MARGIN * prev.chars[-1].size
     return blank or indented or outdented or short
+
+
+def _item_start(text: str) -> bool:
+    """A line opening a list item: a bullet, or a number in brackets or before a stop ((1) １．)."""
+    return text[0] in BULLETS or _NUMBERED.match(text) is not None
 
 
 def _join(left: str, right: str, prev: TextLine, nxt: TextLine) -> str:
