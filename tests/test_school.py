@@ -57,9 +57,6 @@ def test_every_item_with_its_number_and_rating(sheet) -> None:
 # compared as codes (hyoka normalises Ｂ to B); everything else character for character.
 FIELD_COUNT = {"h22": 37, "h27": 37, "r2": 29, "r4": 101}  # items' fields, the comment, the scale
 NOT_VERBATIM = {
-    # the description and its percentage stand apart with no space glyph: read as a space
-    "h22": {"scale A": "十分に達成した （８０％以上）", "scale B": "概ね達成した （６０％以上）",
-            "scale D": "不十分である （４０％未満）"},
     # the cell holds a small ruled table, kept in the comment (the gold leaves it out, its README
     # allows both); and 「…」 filling a line is not told from a wrap: one more line joined
     "h27": {"stakeholder_comment": lambda have, want: (
@@ -93,7 +90,7 @@ def test_every_field_verbatim(sheet) -> None:
     differ = {where: have for where, have, want in fields if have != want}
     known = NOT_VERBATIM.get(year, {})
     print(f"\n{year}: {len(fields) - len(differ)}/{len(fields)} verbatim")
-    assert len(fields) == FIELD_COUNT[year]  # README: 34/37, 36/37, 29/29, 100/101
+    assert len(fields) == FIELD_COUNT[year]  # README: 37/37, 36/37, 29/29, 100/101
     assert differ.keys() == known.keys(), {w: differ.get(w) for w in differ.keys() ^ known.keys()}
     for where, text in known.items():
         want = next(w for place, _, w in fields if place == where)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from extract.reading.normalise import fold_kangxi, squash
 from extract.reading.paragraphs import paragraph_text
-from extract.reading.text import cell_text, group_lines
+from extract.reading.text import cell_text, group_lines, line_text
 from schemas.grid import BBox, Cell, Table
 from schemas.layout import Column
 
@@ -81,7 +81,7 @@ def _two_names(
     """A header cell printing two words that name two different columns: (name, x0, x1) each."""
     if len(cell.lines) != 1:
         return None
-    words = cell.text.split()
+    words = line_text(cell.lines[0]).split()  # the glyphs' gaps, whatever the layout's text rule
     if len(words) != 2:
         return None
     first, second = (_names(squash(w), compiled, taken) for w in words)

@@ -7,7 +7,9 @@ opens with a bullet (○ ・ → ① …) or a number ((1) １．), a heading in
 first line indented (字下げ) against the line before, a line back at the bullets' margin after
 a bullet's hanging lines, a blank line, or a line ending a sentence (。 ）) that stops clearly
 before the cell's right edge (its padding mirrored). Every other break is joined, with
-nothing inserted, and a printed line's own leading and trailing spaces are dropped. In a cell
+nothing inserted (but a printed space where two Latin words meet), and a printed line's own
+leading and trailing spaces are dropped. The characters are the text layer's: a word
+processor positions text by tabs and alignment, so a gap with no space glyph is no space. In a cell
 whose lines are centred, only bullets and headings start paragraphs (indent and length are
 the centring's). A layout chooses this rule with ``text = "paragraphs"``.
 """
@@ -18,7 +20,6 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from extract.reading.text import line_text
 from schemas.grid import BBox, Cell, PageGrid, TextLine
 
 BULLETS = frozenset("○〇●◎・※→◆◇■□") | {chr(c) for c in range(0x2460, 0x2474)}  # ①-⑳
@@ -49,7 +50,7 @@ def paragraph_text(lines: list[TextLine], bbox: BBox) -> str:
     """The text of a cell: its printed lines joined, a newline where a paragraph starts."""
     if not lines:
         return ""
-    texts = [line_text(ln).strip(" \u3000") for ln in lines]
+    texts = ["".join(ch.text for ch in ln.chars).strip(" \u3000") for ln in lines]
     cell = _measure(lines, bbox)
     paragraphs = [texts[0]]
     for i in range(1, len(lines)):
