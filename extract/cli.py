@@ -343,13 +343,17 @@ def serve(db: Path, host: str, port: int, pdfs: Path | None) -> None:
     help="A table or view of the database: evaluation_rows, a layout's rows_<layout>, costs, rating_changes …",
 )  # fmt: skip
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write CSV here")
-def export(db: Path, table: str, output: Path | None) -> None:
+@click.option("--labels", is_flag=True, help="Japanese headings (担当課 …), as the site's Excel download")
+def export(db: Path, table: str, output: Path | None, labels: bool) -> None:
     """Export a table or view as CSV for Excel (UTF-8 with BOM).
 
-    Example: hyoka export --table rows_jimujigyo_sheet -o build/projects.csv
+    Example: hyoka export --table rows_jimujigyo_sheet --labels -o build/projects.csv
     """
+    heading = str
+    if labels:
+        from extract.site.labels import label as heading
     try:
-        text = export_table(db, table)
+        text = export_table(db, table, heading)
     except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     if output is None:

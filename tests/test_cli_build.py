@@ -233,6 +233,9 @@ def test_export_any_view_and_name_the_choices(tmp_path: Path, built_db: Path) ->
     assert done.returncode == 0, done.stderr
     rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
     assert "outlook_covid" in rows[0] and len(rows) == 59
+    labelled = run_hyoka("export", "--db", str(built_db), "--table", "rows_koganei_welfare", "--labels")
+    heads = next(csv.reader(io.StringIO(labelled.stdout.lstrip("\ufeff"))))
+    assert labelled.returncode == 0 and {"担当課", "事業評価", "前年度事業評価"} <= set(heads), heads
     wrong = run_hyoka("export", "--db", str(built_db), "--table", "evaluation_rows_fts_data")
     assert wrong.returncode == 1 and len(wrong.stderr.strip().splitlines()) == 1
     assert "no table or view 'evaluation_rows_fts_data'; choose one of " in wrong.stderr

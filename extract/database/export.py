@@ -7,7 +7,7 @@ import io
 import json
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from extract.database.schema import FTS
@@ -35,8 +35,8 @@ def exportable(conn: sqlite3.Connection) -> list[str]:
     return [name for (name,) in conn.execute(sql) if not name.startswith(_INTERNAL)]
 
 
-def export_table(db_path: Path, table: str = "evaluation_rows") -> str:
-    """The whole table or view as Excel-ready CSV text."""
+def export_table(db_path: Path, table: str = "evaluation_rows", heading: Callable[[str], str] = str) -> str:
+    """The whole table or view as Excel-ready CSV text, each column headed ``heading(name)``."""
     if not db_path.is_file():
         raise FileNotFoundError(f"{db_path}: no database (run `hyoka build` first)")
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
@@ -45,7 +45,7 @@ def export_table(db_path: Path, table: str = "evaluation_rows") -> str:
         if table not in names:
             raise ValueError(f"{db_path} has no table or view {table!r}; choose one of {', '.join(names)}")
         cursor = conn.execute(f"SELECT * FROM [{table}]")
-        columns = [d[0] for d in cursor.description]
+        columns = [heading(d[0]) for d in cursor.description]
         return excel_csv(columns, cursor.fetchall())
     finally:
         conn.close()
