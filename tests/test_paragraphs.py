@@ -5,6 +5,8 @@ The rule is measured on the four real school sheets in test_school.py; here each
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
 from test_text import BOX, row
 
 from extract.reading.paragraphs import paragraph_text
@@ -99,3 +101,31 @@ def test_numbered_item_starts_a_paragraph_but_a_number_in_a_sentence_does_not() 
         text_of(row("あいうえおかきくけこ", 0), row("２．さしす", 12)) == "あいうえおかきくけこ\n２．さしす"
     )
     assert text_of(row("あいうえおかきくけこ", 0), row("10.5%です", 12)) == "あいうえおかきくけこ10.5%です"
+
+
+# Japanese text without the cues: no bullet, number, bracket, sentence end or space.
+PLAIN = st.text(alphabet="あいうえおかきくけこ漢字福祉防災地域事業推進支援", min_size=1, max_size=60)
+
+
+@given(PLAIN, st.lists(st.integers(min_value=1, max_value=10), min_size=1, max_size=8))
+def test_hand_broken_lines_of_one_paragraph_join_back(text: str, widths: list[int]) -> None:
+    """A paragraph broken by hand anywhere (lines of 1 to 10 glyphs, left-aligned, evenly
+    spaced) reads back as the paragraph: no glyph lost, nothing inserted."""
+    lines, start, i = [], 0, 0
+    while start < len(text):
+        width = widths[i % len(widths)]
+        lines.append(row(text[start : start + width], 12 * i))
+        start, i = start + width, i + 1
+    assert text_of(*lines) == text
+
+
+@given(st.lists(PLAIN, min_size=1, max_size=5))
+def test_bulleted_items_read_one_a_line(items: list[str]) -> None:
+    """Each ○ item stays its own paragraph, however the items wrap (hanging indent)."""
+    lines, top = [], 0
+    for item in items:
+        text = "○" + item
+        for k in range(0, len(text), 10):
+            lines.append(row(text[k : k + 10], top, x0=2.0 if k == 0 else 12.0))
+            top += 12
+    assert text_of(*lines) == "\n".join("○" + item for item in items)
