@@ -12,9 +12,8 @@ from typing import Any, NamedTuple
 
 
 class _cached:
-    """functools.cached_property without its lock: Python 3.11's takes a lock on each first
-    read, a measurable cost over the thousands of lines a report makes (one thread reads them).
-    """
+    """functools.cached_property without its lock (Python 3.11's takes one on each first
+    read, for each of the thousands of lines a report makes; one thread reads a page's lines)."""
 
     def __init__(self, compute: Callable[[Any], Any]) -> None:
         self.compute, self.name = compute, compute.__name__

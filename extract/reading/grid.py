@@ -197,8 +197,9 @@ def _slot_buckets(table: Table, buckets: dict[int, list[Char]]) -> list[list[lis
     slots: list[list[list[Char] | None]] = [[None] * cols for _ in range(rows)]
     for cell in sorted(table.cells, key=lambda c: c.row_span * c.col_span, reverse=True):
         bucket = buckets.setdefault(id(cell), [])
-        for r in range(cell.row, min(cell.row + cell.row_span, rows)):  # a cell squeezed onto
-            for c in range(cell.col, min(cell.col + cell.col_span, cols)):  # the last rule has no slot
+        # (a cell squeezed onto the last rule covers no slot)
+        for r in range(cell.row, min(cell.row + cell.row_span, rows)):
+            for c in range(cell.col, min(cell.col + cell.col_span, cols)):
                 slots[r][c] = bucket  # the smaller cell wins where boxes overlap
     return slots
 

@@ -57,7 +57,7 @@ _MAX_FORM_DEPTH = 4
 class Shown(NamedTuple):
     """One text-showing operator: its font resource, its string tokens and kerning numbers,
     and the text state it runs in (character and word spacing, horizontal scaling). A named
-    tuple: a page shows hundreds, and a tuple is made several times faster than a dataclass."""
+    tuple: a page shows hundreds, and a tuple is made faster than a dataclass."""
 
     font: str
     items: list[bytes | float]

@@ -33,7 +33,7 @@ _TEXT, _PATH, _FORM = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pd
 _MAX_FORM_DEPTH = 12
 _MAYBE_GENERATED = frozenset(" \r\n-\u00ad\ufffe")
 _P = ctypes.c_void_p
-_new_tuple = tuple.__new__  # a Char without the Python frame of its __new__
+_new_tuple = tuple.__new__  # a named tuple (Char, _Run) without the Python frame of its __new__
 
 
 def _fn(name: str, restype: Any, *argtypes: Any) -> Any:
