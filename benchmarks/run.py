@@ -23,6 +23,7 @@ baseline is reported as such.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -299,6 +300,10 @@ def main() -> None:
         run_corpus(args.corpus, args.out, args.corpus_keep)
         return
     args.out = args.out or ROOT / "build" / "benchmark.md"
+    # hyoka's modules byte-compiled, as pip compiles an installed package (and the baselines'):
+    # under PYTHONDONTWRITEBYTECODE a source checkout would otherwise compile them on every run
+    for package in ("extract", "schemas"):
+        compileall.compile_dir(ROOT / package, quiet=1)
     pages = pages_of(SAMPLE)
     work = Path(tempfile.mkdtemp(prefix="hyoka-bench-"))
     load = os.getloadavg()[0]

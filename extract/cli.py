@@ -128,8 +128,13 @@ def _extract_one(pdf: Path, output: Path | None, settings: ExtractSettings) -> N
 
 def _extract_json(job: tuple[Path, ExtractSettings]) -> tuple[bool, str]:
     """(False, JSON) or (True, the one line naming the file and why it failed)."""
+    # as in cli(): the pipeline's modules, loaded in this child, are not scanned by the
+    # collector while they load, nor again by every full collection while the PDF is read
+    gc.disable()
     from extract.reading.pipeline import extract_pdf
 
+    gc.freeze()
+    gc.enable()
     pdf, settings = job
     try:
         return False, extract_pdf(pdf, settings).model_dump_json(indent=2)

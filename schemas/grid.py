@@ -6,9 +6,24 @@ reports them): ``x`` grows to the right and ``top`` grows downwards.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+
+class _cached:
+    """functools.cached_property without its lock (Python 3.11's takes one on each first
+    read, for each of the thousands of lines a report makes; one thread reads a page's lines)."""
+
+    def __init__(self, compute: Callable[[Any], Any]) -> None:
+        self.compute, self.name = compute, compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.compute(obj)  # later reads find it first
+        return value
 
 
 @dataclass(frozen=True)
@@ -58,27 +73,27 @@ class TextLine:
     chars: tuple[Char, ...]
 
     # computed once: the readers ask a line for its box many times (the line never changes)
-    @cached_property
+    @_cached
     def x0(self) -> float:
         return min(c.x0 for c in self.chars)
 
-    @cached_property
+    @_cached
     def x1(self) -> float:
         return max(c.x1 for c in self.chars)
 
-    @cached_property
+    @_cached
     def top(self) -> float:
         return min(c.top for c in self.chars)
 
-    @cached_property
+    @_cached
     def bottom(self) -> float:
         return max(c.bottom for c in self.chars)
 
-    @cached_property
+    @_cached
     def size(self) -> float:
         return max(c.size for c in self.chars)
 
-    @cached_property
+    @_cached
     def text(self) -> str:
         return "".join(c.text for c in self.chars)
 

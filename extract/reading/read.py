@@ -169,6 +169,10 @@ def _limited(page: Any, settings: ExtractSettings) -> RawPage | Scan:
         why = f"page content too large (over the limit of {limit} bytes)"
         return RawPage(page.page_number, width, height, [], [], why)
     scanned = scan(data)
+    # a glyph takes at least a byte of a shown string and a path operator two bytes of the
+    # stream: without forms, a stream of up to half the limit in bytes cannot pass it
+    if not scanned.forms and 2 * len(data) <= settings.max_objects_per_page:
+        return scanned
     count = estimate_objects(data, page.page_obj.resources, scanned)
     if count > settings.max_objects_per_page:
         why = f"too many objects on the page (up to {count}, limit {settings.max_objects_per_page})"

@@ -33,6 +33,7 @@ _TEXT, _PATH, _FORM = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pd
 _MAX_FORM_DEPTH = 12
 _MAYBE_GENERATED = frozenset(" \r\n-\u00ad\ufffe")
 _P = ctypes.c_void_p
+_new_tuple = tuple.__new__  # a named tuple (Char, _Run) without the Python frame of its __new__
 
 
 def _fn(name: str, restype: Any, *argtypes: Any) -> Any:
@@ -45,13 +46,6 @@ _I, _F, _D = ctypes.c_int, ctypes.c_float, ctypes.c_double
 _count_chars = _fn("FPDFText_CountChars", _I, _P)
 _get_text = _fn("FPDFText_GetText", _I, _P, _I, _I, _P)
 _get_unicode = _fn("FPDFText_GetUnicode", ctypes.c_uint, _P, _I)
-_is_generated = _fn("FPDFText_IsGenerated", _I, _P, _I)
-_map_error = _fn("FPDFText_HasUnicodeMapError", _I, _P, _I)
-_text_object = _fn("FPDFText_GetTextObject", _P, _P, _I)
-_loose_box = _fn("FPDFText_GetLooseCharBox", _I, _P, _I, _P)
-_char_matrix = _fn("FPDFText_GetMatrix", _I, _P, _I, _P)
-_char_size = _fn("FPDFText_GetFontSize", _D, _P, _I)
-_char_origin = _fn("FPDFText_GetCharOrigin", _I, _P, _I, _P, _P)
 _obj_font = _fn("FPDFTextObj_GetFont", _P, _P)
 _obj_font_size = _fn("FPDFTextObj_GetFontSize", _I, _P, _P)
 _font_descent = _fn("FPDFFont_GetDescent", _I, _P, _F, _P)
@@ -67,6 +61,25 @@ _segment = _fn("FPDFPath_GetPathSegment", _P, _P, _I)
 _segment_point = _fn("FPDFPathSegment_GetPoint", _I, _P, _P, _P)
 _segment_type = _fn("FPDFPathSegment_GetType", _I, _P)
 _segment_close = _fn("FPDFPathSegment_GetClose", _I, _P)
+
+
+def _untyped(name: str, restype: Any) -> Any:
+    """A prototype without argument types, for the calls made per glyph: ctypes converts
+    nothing, which halves the cost of a call. Its arguments must already be C values: the
+    text page as a ``c_void_p``, indices as ints (C ints), out-parameters by ``byref``; a
+    handle given as a Python int would be cut to 32 bits."""
+    address = ctypes.cast(getattr(pdfium_c, name), ctypes.c_void_p).value
+    return ctypes.CFUNCTYPE(restype)(address)
+
+
+# (text page, char index, ...): see _untyped
+_is_generated = _untyped("FPDFText_IsGenerated", _I)
+_map_error = _untyped("FPDFText_HasUnicodeMapError", _I)
+_text_object = _untyped("FPDFText_GetTextObject", _P)
+_loose_box = _untyped("FPDFText_GetLooseCharBox", _I)
+_char_matrix = _untyped("FPDFText_GetMatrix", _I)
+_char_size = _untyped("FPDFText_GetFontSize", _D)
+_char_origin = _untyped("FPDFText_GetCharOrigin", _I)
 
 
 class PdfiumError(Exception):
@@ -215,6 +228,7 @@ class _Glyphs:
 
     def __init__(self, tp: int, frame: Frame, texts: list[tuple[int, Matrix]], hints: TextHints | None):
         self.tp, self.frame, self.texts, self.hints = tp, frame, texts, hints
+        self.handle = ctypes.c_void_p(tp)  # for the untyped per-glyph calls
         self.order = {obj: k for k, (obj, _) in enumerate(texts)}
         self.runs: dict[int, _Run] = {}
         self.fonts: dict[int, tuple[float, bool]] = {}  # font handle: (descent, tight boxes)
@@ -223,36 +237,44 @@ class _Glyphs:
         self.pm, self.pox, self.poy = ctypes.byref(self.m), ctypes.byref(self.ox), ctypes.byref(self.oy)
 
     def read(self) -> list[Char]:
-        tp, box_of, runs = self.tp, self.frame.box, self.runs
-        count = _count_chars(tp)
+        tp, runs, new_run = self.handle, self.runs, self._run
+        count = _count_chars(self.tp)
         text = self._text(count)
         box = pdfium_c.FS_RECTF()
         pbox = ctypes.byref(box)
+        a, b, c, d, e, f = self.frame.ctm  # Frame.box, inlined: its arithmetic, in its order
+        x_shift, top_shift, height = self.frame.x_shift, self.frame.top_shift, self.frame.height
         out: list[Char] = []
         owners: list[int] = []  # the text object of each glyph in ``out``
         spaced: set[int] = set()  # objects with a blank pdfium kept, or with tight boxes
-        for i in range(count):
-            ch = text[i]
+        for i, ch in enumerate(text):
             if ch in _MAYBE_GENERATED and _is_generated(tp, i):
                 continue
             obj = _text_object(tp, i) or 0
-            run = runs.get(obj) or self._run(obj, i)
+            upright, low, high, shift, tight = runs.get(obj) or new_run(obj, i)
             owners.append(obj)
-            if run.tight or ch.isspace():
+            if tight or ch.isspace():
                 spaced.add(obj)
             if _map_error(tp, i) == 1:
                 ch = "(cid:0)"
             elif ch == "\ufffe":  # pdfium's mark for a hyphen that ends a line
                 ch = "-"
             _loose_box(tp, i, pbox)
-            if run.upright:
-                x0, top, x1, bottom = box_of(box.left - run.shift, run.low, box.right - run.shift, run.high)
+            if upright:
+                x0, y0, x1, y1 = box.left - shift, low, box.right - shift, high
             else:
-                x0, top, x1, bottom = box_of(run.low, box.bottom - run.shift, run.high, box.top - run.shift)
-            out.append(Char(ch, x0, top, x1, bottom, bottom - top))
+                x0, y0, x1, y1 = low, box.bottom - shift, high, box.top - shift
+            u0, u1 = a * x0 + c * y0 + e, a * x1 + c * y1 + e
+            v0, v1 = b * x0 + d * y0 + f, b * x1 + d * y1 + f
+            if u1 < u0:
+                u0, u1 = u1, u0
+            if v1 < v0:
+                v0, v1 = v1, v0
+            top, bottom = height - v1 + top_shift, height - v0 + top_shift
+            out.append(_new_tuple(Char, (ch, u0 + x_shift, top, u1 + x_shift, bottom, bottom - top)))
         if self.hints is not None:
             where: dict[int, list[int]] = {obj: [] for obj in spaced}
-            for index, obj in enumerate(owners):
+            for index, obj in enumerate(owners if where else ()):
                 if obj in where:
                     where[obj].append(index)
             out = self._restore_blanks(out, where)
@@ -285,24 +307,25 @@ class _Glyphs:
         return text
 
     def _run(self, obj: int, i: int) -> _Run:
-        m = self.m
-        _char_matrix(self.tp, i, self.pm)
-        _char_origin(self.tp, i, self.pox, self.poy)
-        upright = abs(m.b) <= abs(m.a)
-        size = _char_size(self.tp, i)
+        tp, m, hints = self.handle, self.m, self.hints
+        _char_matrix(tp, i, self.pm)
+        _char_origin(tp, i, self.pox, self.poy)
+        ma, mb, mc, md = m.a, m.b, m.c, m.d
+        upright = abs(mb) <= abs(ma)
+        size = _char_size(tp, i)
         k = self.order.get(obj)
         pdfium_descent, tight = self._font(obj)
-        descent = self.hints.descent(k) if self.hints is not None and k is not None else None
+        descent = hints.descent(k) if hints is not None and k is not None else None
         if descent is None:
             descent = pdfium_descent
-        lag = self.hints.lag(k) if self.hints is not None and k is not None else 0.0
+        lag = hints.lag(k) if hints is not None and k is not None else 0.0
         if upright:
-            low = self.oy.value + m.d * descent * size
-            high = low + m.d * size
+            low = self.oy.value + md * descent * size
+            high = low + md * size
         else:
-            low = self.ox.value + m.c * descent * size
-            high = low + m.c * size
-        run = _Run(upright, low, high, lag * (m.a if upright else m.b), tight)
+            low = self.ox.value + mc * descent * size
+            high = low + mc * size
+        run = _new_tuple(_Run, (upright, low, high, lag * (ma if upright else mb), tight))
         self.runs[obj] = run
         return run
 

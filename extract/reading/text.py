@@ -35,12 +35,13 @@ _FIT_TOLERANCE = 0.0  # points: a spreadsheet wraps as soon as the glyph would t
 
 def group_lines(chars: list[Char], split_gaps: bool = False) -> list[TextLine]:
     """Cluster glyphs into lines (top to bottom, left to right), dropping fake-bold doubles."""
+    if not chars:
+        return []
     lines: list[list[Char]] = []
     last: list[Char] = []
     total = 0.0  # the sum of the centres of the last line's glyphs, kept as the line grows
     floor = 1.0  # the size of the last line's first glyph, at least 1 point
-    placed = [((c.top + c.bottom) / 2, c.x0, c) for c in _dedupe(chars)]
-    for cy, _, ch in sorted(placed, key=itemgetter(0, 1)):  # by centre, then x (stable)
+    for cy, _, ch in sorted(_placed(chars), key=itemgetter(0, 1)):  # by centre, then x (stable)
         if last and abs(cy - total / len(last)) <= _LINE_TOLERANCE * max(ch.size, floor):
             last.append(ch)
             total += cy
@@ -52,21 +53,22 @@ def group_lines(chars: list[Char], split_gaps: bool = False) -> list[TextLine]:
     for line in lines:
         line.sort(key=attrgetter("x0"))
         for part in _split_columns(line) if split_gaps else [line]:
-            if "".join(c.text for c in part).strip():
+            if any(c.text and not c.text.isspace() for c in part):  # not blanks only
                 out.append(TextLine(tuple(part)))
     out.sort(key=lambda ln: (round(ln.top, 0), ln.x0))
     return out
 
 
-def _dedupe(chars: list[Char]) -> list[Char]:
+def _placed(chars: list[Char]) -> list[tuple[float, float, Char]]:
+    """Each glyph with its centre's height and its left edge, fake-bold doubles (the same
+    glyph printed again at the same place, to the half point) left out."""
     seen: set[tuple[str, int, int]] = set()
     out = []
     for ch in chars:
         key = (ch.text, round(ch.x0 * 2), round(ch.top * 2))
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(ch)
+        if key not in seen:
+            seen.add(key)
+            out.append(((ch.top + ch.bottom) / 2, ch.x0, ch))
     return out
 
 
