@@ -1,17 +1,17 @@
-"""Printed lines -> cell text for forms typed in a word processor: breaks only where a paragraph starts.
+"""Printed lines -> cell text for forms typed in a word processor: a break where a paragraph starts.
 
 A spreadsheet wraps greedily, so a line that ends early was broken by hand (``text.cell_text``).
 A word processor's form is different: authors break lines by hand in mid-sentence to shape a
 narrow cell, so a short line says nothing. What marks a new paragraph is visible: a line that
-opens with a bullet (○ ・ → ① …) or a number ((1) １．), a heading in brackets (＜生徒評価＞) and the line after it, a
-first line indented (字下げ) against the line before, a line back at the bullets' margin after
-a bullet's hanging lines, a blank line, or a line ending a sentence (。 ）) that stops clearly
-before the cell's right edge (its padding mirrored). Every other break is joined, with
-nothing inserted (but a printed space where two Latin words meet), and a printed line's own
-leading and trailing spaces are dropped. The characters are the text layer's: a word
-processor positions text by tabs and alignment, so a gap with no space glyph is no space. In a cell
-whose lines are centred, only bullets and headings start paragraphs (indent and length are
-the centring's). A layout chooses this rule with ``text = "paragraphs"``.
+opens with a bullet (○ ・ → ① …) or a number ((1) １．); a heading in brackets (＜生徒評価＞) and
+the line after it; a first line indented (字下げ) against the line before; a line back at the
+bullets' margin after a bullet's hanging lines; a blank line; a line ending a sentence (。 ）)
+that stops clearly before the cell's right edge (its padding mirrored). Every other break is
+joined with nothing inserted (but a printed space where two Latin words meet), and a printed
+line's own leading and trailing spaces are dropped. The characters are the text layer's: a
+word processor positions text by tabs and alignment, so a gap with no space glyph is no
+space. In a cell whose lines are centred, only bullets, headings and blank lines count
+(indent and length are the centring's). A layout chooses this rule with ``text = "paragraphs"``.
 """
 
 from __future__ import annotations
