@@ -13,8 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from extract.reading.normalise import fold_kangxi, squash
-from extract.reading.paragraphs import paragraph_text
-from extract.reading.text import cell_text, group_lines, line_text
+from extract.reading.text import TextOf, cell_text, group_lines, line_text
 from schemas.grid import BBox, Cell, Table
 from schemas.layout import Column
 
@@ -123,26 +122,23 @@ def _band_top(table: Table, first: int) -> int:
 
 
 def body_cells(
-    table: Table, cmap: ColumnMap, name: str, paragraphs: bool = False, pad: float = 1.5
+    table: Table, cmap: ColumnMap, name: str, text: TextOf = cell_text, pad: float = 1.5
 ) -> list[Cell]:
     """The cells of column ``name`` below the header, top to bottom (a cut column: its part,
-    its text by the layout's rule: ``paragraphs`` or a spreadsheet's wrap)."""
+    its text made again by ``text``, the layout's rule)."""
     below = [c for c in table.cells if c.row > cmap.header_last_row]
     if name in cmap.cuts:
         x0, x1 = cmap.cuts[name]
-        return [
-            _clip(c, x0, x1, pad, paragraphs) for c in below if c.bbox.x0 < x1 - 1.0 and c.bbox.x1 > x0 + 1.0
-        ]
+        return [_clip(c, x0, x1, pad, text) for c in below if c.bbox.x0 < x1 - 1.0 and c.bbox.x1 > x0 + 1.0]
     return [c for c in below if cmap.column_of(c) == name]
 
 
-def _clip(cell: Cell, x0: float, x1: float, pad: float, paragraphs: bool) -> Cell:
+def _clip(cell: Cell, x0: float, x1: float, pad: float, text: TextOf) -> Cell:
     """The part of a cell between x0 and x1, its text rebuilt from the glyphs there."""
     chars = [ch for line in cell.lines for ch in line.chars if x0 <= ch.cx < x1]
     box = BBox(max(x0, cell.bbox.x0), cell.bbox.top, min(x1, cell.bbox.x1), cell.bbox.bottom)
     lines = group_lines(chars)
-    text = paragraph_text(lines, box) if paragraphs else cell_text(lines, box, pad)
-    return Cell(cell.row, cell.col, cell.row_span, cell.col_span, box, text, lines)
+    return Cell(cell.row, cell.col, cell.row_span, cell.col_span, box, text(lines, box, pad), lines)
 
 
 def header_cells(table: Table, cmap: ColumnMap, headings: list[str]) -> list[Cell]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from extract.reading.columns import ColumnMap, body_cells, header_cells, map_columns, overlapping, text_of
 from extract.reading.normalise import leading_circled, parse_numbering, to_int
+from extract.reading.paragraphs import TEXT_RULES
 from schemas.grid import Cell, PageGrid, Table
 from schemas.layout import Column, Comments, RowLayout
 from schemas.report import Comment, Problem
@@ -41,7 +42,7 @@ class CommentReader:
         for table, cmap in find_comment_tables(grid, self.layout):
             grid.used.update(id(c) for c in header_cells(table, cmap, self.layout.headings))
             columns = {
-                name: body_cells(table, cmap, name, self.layout.text == "paragraphs")
+                name: body_cells(table, cmap, name, TEXT_RULES[self.layout.text].cell)
                 for name in [*cmap.spans, *cmap.cuts]
             }
             opinions = sorted(columns["opinion"], key=lambda c: c.row)

@@ -18,17 +18,17 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from extract.reading.text import LATIN, TextOf, cell_text, join_across, own_padding
 from schemas.grid import BBox, Cell, PageGrid, TextLine
 
 BULLETS = frozenset("○〇●◎・※→◆◇■□") | {chr(c) for c in range(0x2460, 0x2474)}  # ①-⑳
 HEADINGS = {"＜": "＞", "<": ">", "【": "】", "〈": "〉", "《": "》", "［": "］", "＊": "＊"}
 SENTENCE_ENDS = frozenset("。．）)？！?!")
 _MARGIN = 0.5  # of a glyph's size: less is alignment noise, more is a visible indent or gap
-_LATIN = re.compile(r"[A-Za-z0-9]")
 _NUMBERED = re.compile(r"([(（][0-9０-９]{1,2}[)）]|[0-9０-９]{1,2}[.．)）])[^0-9０-９.．,，%％]")
-_MAX_PAD = 6.0  # points: a cell's padding is no wider (more is a line indented)
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,9 @@ def _measure(lines: list[TextLine], bbox: BBox) -> _Cell:
     return _Cell(_right_edge(lines, bbox), _centred(lines, bbox), min(gaps, default=0.0))
 
 
-def paragraph_text(lines: list[TextLine], bbox: BBox) -> str:
-    """The text of a cell: its printed lines joined, a newline where a paragraph starts."""
+def paragraph_text(lines: list[TextLine], bbox: BBox, pad: float = 0.0) -> str:
+    """The text of a cell: its printed lines joined, a newline where a paragraph starts.
+    (``pad``, the table's padding, is not used: the cell's own is measured.)"""
     if not lines:
         return ""
     texts = ["".join(ch.text for ch in ln.chars).strip(" \u3000") for ln in lines]
@@ -87,7 +88,7 @@ def _join(left: str, right: str, prev: TextLine, nxt: TextLine) -> str:
     """A hand-broken line joined to the one before: nothing inserted, but for a space printed
     where two Latin words meet (English wraps only at spaces)."""
     spaced = prev.chars[-1].text.isspace() or nxt.chars[0].text.isspace()
-    if spaced and left and right and _LATIN.match(left[-1]) and _LATIN.match(right[0]):
+    if spaced and left and right and LATIN.match(left[-1]) and LATIN.match(right[0]):
         return f"{left} {right}"
     return left + right
 
@@ -99,7 +100,7 @@ def _ink_x0(line: TextLine) -> float:
 
 def _right_edge(lines: list[TextLine], bbox: BBox) -> float:
     """Where a full line of the cell ends: its padding on the left, mirrored."""
-    return bbox.x1 - min(max(min(ln.x0 for ln in lines) - bbox.x0, 0.0), _MAX_PAD)
+    return bbox.x1 - own_padding(lines, bbox)
 
 
 def _heading(text: str) -> bool:
@@ -133,8 +134,23 @@ def join_pages(first: str, first_cell: Cell | None, second: str, second_cell: Ce
     return _join(first, head, prev, nxt) + (f"\n{rest}" if rest else "")
 
 
-def retext(grid: PageGrid) -> None:
-    """Every cell's text again by the paragraph rule."""
+def _retext(grid: PageGrid) -> None:
+    """Every cell's text again by the paragraph rule (the grid reads them as a spreadsheet wraps)."""
     for table in grid.tables:
         for cell in table.cells:
             cell.text = paragraph_text(cell.lines, cell.bbox)
+
+
+@dataclass(frozen=True)
+class TextRule:
+    """How a layout's cells become text: a cell's lines, a page's grid, a cell split by a page."""
+
+    cell: TextOf
+    grid: Callable[[PageGrid], None]
+    across_pages: Callable[[str, Cell | None, str, Cell | None], str]
+
+
+TEXT_RULES = {
+    "wrap": TextRule(cell_text, lambda grid: None, join_across),  # build_grid's own
+    "paragraphs": TextRule(paragraph_text, _retext, join_pages),
+}

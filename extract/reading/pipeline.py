@@ -14,7 +14,7 @@ from extract.reading.front import FrontReader
 from extract.reading.grid import build_grid
 from extract.reading.layout import Layout, all_layouts, available_layouts, detects, load_layout
 from extract.reading.leftovers import Leftovers
-from extract.reading.paragraphs import retext
+from extract.reading.paragraphs import TEXT_RULES
 from extract.reading.read import PdfSource, read_pdf
 from extract.reading.records import to_form_report, to_report
 from extract.reading.rows import RowReader, find_table
@@ -134,8 +134,7 @@ class _RowSession:
 def texts_by_layout(grid: PageGrid, layout: RowLayout) -> None:
     """The grid reads cells as a spreadsheet wraps; a layout of a word processor's form
     (``text = "paragraphs"``) reads them again by its paragraphs."""
-    if layout.text == "paragraphs":
-        retext(grid)
+    TEXT_RULES[layout.text].grid(grid)
 
 
 def _grids(source: PdfSource, settings: ExtractSettings) -> Iterator[PageGrid]:

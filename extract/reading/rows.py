@@ -37,8 +37,7 @@ from extract.reading.normalise import (
     squash,
     to_int,
 )
-from extract.reading.paragraphs import join_pages
-from extract.reading.text import join_across
+from extract.reading.paragraphs import TEXT_RULES
 from schemas.grid import Cell, PageGrid, Table
 from schemas.layout import Column, RowLayout
 from schemas.report import Evaluation, Measure, Policy, Problem, Sheet
@@ -178,7 +177,7 @@ class RowReader:
                 _Sheet(1, grid.page_no, box={"goal_no": None, "goal_title": None, "policy_title": ""})
             )
         columns = {
-            c.name: body_cells(table, cmap, c.name, self.layout.text == "paragraphs")
+            c.name: body_cells(table, cmap, c.name, TEXT_RULES[self.layout.text].cell)
             for c in row_columns(self.layout)
             if c.name in cmap.spans or c.name in cmap.cuts
         }
@@ -234,7 +233,7 @@ class RowReader:
             last = self._rows[-1]  # the same row, continued from the previous page
             for c in text_cols:
                 first = own[c.name][0] if own[c.name] else None
-                join = join_pages if self.layout.text == "paragraphs" else join_across
+                join = TEXT_RULES[self.layout.text].across_pages
                 last.texts[c.name] = join(last.texts.get(c.name, ""), last.last_cells.get(c.name),
                                           texts(c.name), first)  # fmt: skip
                 last.last_cells[c.name] = own[c.name][-1] if own[c.name] else last.last_cells.get(c.name)

@@ -17,16 +17,20 @@ break there or the text wrapped: the page does not say, and a wrap is assumed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from operator import attrgetter, itemgetter
 
 from schemas.grid import BBox, Cell, Char, TextLine
+
+# A cell's text from its printed lines, its box and its table's padding: a layout's rule.
+TextOf = Callable[[list[TextLine], BBox, float], str]
 
 # Characters a Japanese line may not start with (行頭禁則): a line starting with one is a wrap.
 NO_LINE_START = set(
     "、。，．,.）)］]｝}」』】〕〉》・：:；;！!？?ー～ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々"
 )
 _WORDISH = re.compile(r"[A-Za-z0-9０-９Ａ-Ｚａ-ｚ.,:;/%&+\-_'\"()#@]")
-_LATIN = re.compile(r"[A-Za-z0-9]")
+LATIN = re.compile(r"[A-Za-z0-9]")  # where two words meet, a wrap took a space
 _LINE_TOLERANCE = 0.45  # fraction of the glyph size two glyphs' centres may differ and share a line
 _COLUMN_GAP = 2.5  # free text: a gap this many glyph sizes wide separates two columns
 _SPACE_GAP = 0.3  # a gap this many glyph sizes wide with no space glyph reads as a space
@@ -120,10 +124,15 @@ def join_across(first: str, first_cell: Cell | None, second: str, second_cell: C
     if not (first and second and first_cell and second_cell and first_cell.lines and second_cell.lines):
         return "\n".join(t for t in (first, second) if t)
     prev, nxt = first_cell.lines[-1], second_cell.lines[0]
-    pad = min(max(min(ln.x0 for ln in first_cell.lines) - first_cell.bbox.x0, 0.0), 6.0)
+    pad = own_padding(first_cell.lines, first_cell.bbox)
     if is_paragraph_break(prev, nxt, first_cell.bbox.width - 2 * pad):
         return f"{first}\n{second}"
     return join_wrapped(first, second, _space_at_wrap(prev, nxt))
+
+
+def own_padding(lines: list[TextLine], bbox: BBox) -> float:
+    """A cell's left padding as its lines show it (at most 6 points: more is a line indented)."""
+    return min(max(min(ln.x0 for ln in lines) - bbox.x0, 0.0), 6.0)
 
 
 def _space_at_wrap(prev: TextLine, nxt: TextLine) -> bool:
@@ -140,7 +149,7 @@ def join_wrapped(left: str, right: str, printed_space: bool = False) -> str:
     """
     if not (left and right):
         return left + right
-    if printed_space or (_LATIN.match(left[-1]) and _LATIN.match(right[0])):
+    if printed_space or (LATIN.match(left[-1]) and LATIN.match(right[0])):
         return f"{left} {right}"
     return left + right
 
@@ -169,7 +178,7 @@ def _first_word_width(chars: list[Char]) -> float:
     punctuation = end
     while end + 1 < len(chars) and chars[end + 1].text in NO_LINE_START:
         end += 1
-    if end > punctuation and end + 1 < len(chars) and _LATIN.match(chars[end + 1].text):
+    if end > punctuation and end + 1 < len(chars) and LATIN.match(chars[end + 1].text):
         end = _word_end(chars, end + 1)
     return chars[end].x1 - chars[0].x0
 
