@@ -143,7 +143,8 @@ FROM evaluations e"""
 VIEWS: dict[str, str] = {"evaluation_rows": EVALUATION_ROWS_SQL}
 
 # FTS table -> (SQL giving (rowid, texts...) to index as bigrams, its report column). Contentless:
-# the index keeps no copy of the bigrams (a row is found by rowid, shown from its own table).
+# the index keeps no copy of the bigrams (a row is found by rowid, shown from its own table);
+# columnsize=0: no table of token counts per row, which only ranking (bm25) would read.
 FTS = {
     "evaluation_rows_fts": (
         """SELECT id, initiative_title, department, texts, measure_title, policy_title, goal_title
@@ -152,7 +153,7 @@ FTS = {
     ),
     "comments_fts": ("SELECT id, policy_title, opinion, response FROM comments", "report_id"),
 }
-FTS_OPTIONS = "content='', tokenize='unicode61 remove_diacritics 0'"
+FTS_OPTIONS = "content='', columnsize=0, tokenize='unicode61 remove_diacritics 0'"
 
 
 def layout_view_name(layout: str) -> str:
