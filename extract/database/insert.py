@@ -18,8 +18,8 @@ SHEET_BOX = ("goal_no", "goal_title", "policy_title")
 
 
 def _json(value: dict[str, Any]) -> str:
-    """A row's other fields as compact JSON: the text as printed, no space after , or :
-    (a row's keys cost two bytes a letter in a UTF-16 database)."""
+    """A row's other fields as JSON without the space json.dumps puts after each , and : (in a
+    UTF-16 database every ASCII character of the keys and punctuation costs two bytes)."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
