@@ -157,10 +157,18 @@ def measure(sizes: list[int], keep: Path | None = None) -> tuple[list[dict[str, 
 
 
 PARTS = {  # where a row's bytes go: table and index names (dbstat) by their first word
-    "evaluations": ("evaluations", "idx_evaluations_"),
+    "evaluations": ("evaluations",),
+    "its indexes (facets, keys, layout order)": ("idx_evaluations_",),
     "its search index": ("evaluation_rows_fts",),
     "comments and their index": ("comments", "idx_comments_"),
-}
+    "history (links across years, rating changes)": (
+        "evaluation_links", "initiative_links", "rating_change_pairs", "idx_evaluation_links_",
+        "idx_initiative_links_", "idx_rating_change_pairs_",
+    ),
+    "initiatives, measures, sheets": (
+        "initiatives", "measures", "policies", "idx_initiatives_", "idx_measures_", "idx_policies_",
+    ),
+}  # fmt: skip
 
 
 def bytes_by_part(db: Path, rows: int) -> dict[str, float]:
