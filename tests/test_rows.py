@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from extract.reading.layout import BUILTIN_DIR, load_layout
 from extract.reading.leftovers import Leftovers
 from extract.reading.rows import RowReader
-from schemas.grid import BBox, Cell, PageGrid, Table
+from schemas.grid import BBox, Cell, Char, PageGrid, Table, TextLine
 from schemas.layout import RowLayout
 
 COLUMNS = [(40, 80), (80, 300), (300, 340)]  # 番号 | 現状と課題 | 達成度
@@ -108,3 +108,23 @@ def _school(**change) -> dict:
 def test_a_layout_that_does_not_fit_is_refused(change: dict, message: str) -> None:
     with pytest.raises(ValidationError, match=message.replace("(", r"\(").replace(")", r"\)")):
         RowLayout.model_validate(_school(**change))
+
+
+def _free_line(text: str, top: float) -> TextLine:
+    return TextLine(tuple(Char(ch, 40 + 10 * i, top, 50 + 10 * i, top + 10, 10) for i, ch in enumerate(text)))
+
+
+@pytest.mark.parametrize(
+    ("text", "top", "stray"),
+    [
+        ("評価表の報告(令和2年度実績報告)", 30, False),  # the report's title, once, above a table
+        ("評価表の報告(令和2年度実績報告)", 300, True),  # the same words mid-page are text
+        ("令和2年度 評価表の報告", 30, True),  # not opening with the title
+    ],
+)
+def test_the_reports_title_above_a_table_is_its_running_title(text: str, top: float, stray: bool) -> None:
+    """Calc prints a sheet's title row once when the table fits on one page: no repeat to see."""
+    leftovers = Leftovers()
+    leftovers.collect(PageGrid(3, 842, 595, [], [_free_line(text, top)]))
+    assert bool(leftovers.problems("評価表の報告")) == stray
+    assert len(leftovers.problems(None)) == 1

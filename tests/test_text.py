@@ -67,6 +67,16 @@ def test_latin_word_after_punctuation_wraps_with_it() -> None:
     assert text_of(upper, row("て、さしす", 12)) == "あいうえおかき\nて、さしす"
 
 
+def test_a_glyph_that_fits_by_a_hair_was_wrapped() -> None:
+    """Calc wraps a glyph that the page shows fitting by less than 4 % of its size (it lays out
+    in its own rounded units); with more room to spare the break was typed."""
+    lower = row("さしす", 12)
+    assert (
+        text_of(row("あいうえおかきくけ", 0, width=9.98), lower) == "あいうえおかきくけさしす"
+    )  # 0.18 spare
+    assert text_of(row("あいうえおかきくけ", 0, width=9.9), lower) == "あいうえおかきくけ\nさしす"  # 0.9
+
+
 def test_join_wrapped() -> None:
     assert join_wrapped("令和2年度", "実績") == "令和2年度実績"
     assert join_wrapped("NPO", "法人") == "NPO法人"

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from extract.reading.normalise import era_month, fiscal_year, fold_kangxi, squash
-from schemas.grid import Cell, PageGrid
+from schemas.grid import Cell, PageGrid, TextLine
 from schemas.layout import RowLayout
 
 _LETTER = {"A", "B", "C", "D"}
@@ -87,10 +87,32 @@ class FrontReader:
             pattern = re.compile(scale.line)
             for line in grid.free_lines:
                 if match := pattern.match(fold_kangxi(line.text)):
+                    match = self._meaning_beside(grid, line, pattern, match)
                     self.scale.setdefault(_letter(match.group(1)), match.group(2))
                     grid.used.add(id(line))
         if scale.table_header:
             self._read_scale_table(grid, re.compile(scale.table_header))
+
+    @staticmethod
+    def _meaning_beside(
+        grid: PageGrid, line: TextLine, pattern: re.Pattern[str], match: re.Match[str]
+    ) -> re.Match[str]:
+        """A letter and its leaders (A・・・) printed in a cell of their own, the meaning in the
+        next cell of the row: the gap between them splits the line in two; join them again."""
+        if re.search(r"\w", match.group(2)):
+            return match
+        beside = [
+            other for other in grid.free_lines
+            if other.x0 > line.x1 and abs(other.top - line.top) < 0.5 * line.size
+        ]  # fmt: skip
+        if not beside:
+            return match
+        right = min(beside, key=lambda other: other.x0)
+        joined = pattern.match(f"{fold_kangxi(line.text)} {fold_kangxi(right.text)}")
+        if joined is None or pattern.match(fold_kangxi(right.text)):
+            return match
+        grid.used.add(id(right))
+        return joined
 
     def read_scale_page(self, grid: PageGrid) -> None:
         """A page of its own for the scale: its other lines (heading, notes) are kept as notes."""

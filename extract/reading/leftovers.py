@@ -3,7 +3,9 @@
 Readers mark the cells and lines they put into a record (``PageGrid.used``). What is left
 is collected here; at the end of the document a line that stands outside every table on two
 or more pages (a running title, a page number) is a running head and dropped, and so is a
-line the layout declares printed instructions of the blank form. Everything else becomes a
+line the layout declares printed instructions of the blank form. A line in the margin that
+opens with the report's own title (read from its cover) is its running title even when it
+is printed once, above a table that fits on one page. Everything else becomes a
 ``stray_text`` / ``stray_cell`` problem naming its page.
 """
 
@@ -48,18 +50,22 @@ class Leftovers:
                 if cell.text.strip() and id(cell) not in grid.used:
                     self._cells.append((grid.page_no, cell.text.strip()))
 
-    def _ignored(self, text: str, margin: bool) -> bool:
+    def _ignored(self, text: str, margin: bool, title: str) -> bool:
         if self.running_head and re.fullmatch(self.running_head, text):
             return True
         if any(re.search(p, squash(text)) for p in self.boilerplate):
             return True
+        if margin and title and squash(text).startswith(title):
+            return True
         return margin and self._pages_of[_shape(text)] >= 2
 
-    def problems(self) -> list[Problem]:
+    def problems(self, title: str | None = None) -> list[Problem]:
+        """What no reader took; ``title`` is the report's title as its cover prints it."""
+        own = squash(title) if title and len(squash(title)) >= 4 else ""
         out = [
             Problem(code="stray_text", message=f"text outside the tables: {text[:60]!r}", page=page)
             for page, text, margin in self._lines
-            if not self._ignored(text, margin)
+            if not self._ignored(text, margin, own)
         ]
         out += [
             Problem(code="stray_cell", message=f"cell outside every column: {text[:60]!r}", page=page)

@@ -127,7 +127,7 @@ class _RowSession:
             grid.used.update(id(c) for t in grid.tables for c in t.cells)
 
     def report(self, source: PdfSource) -> Report:
-        problems = self.problems + self.leftovers.problems()
+        problems = self.problems + self.leftovers.problems(self.front.title)
         return to_report(source, self.layout, self.front, self.rows, self.comments, problems)
 
 

@@ -34,7 +34,11 @@ LATIN = re.compile(r"[A-Za-z0-9]")  # where two words meet, a wrap took a space
 _LINE_TOLERANCE = 0.45  # fraction of the glyph size two glyphs' centres may differ and share a line
 _COLUMN_GAP = 2.5  # free text: a gap this many glyph sizes wide separates two columns
 _SPACE_GAP = 0.3  # a gap this many glyph sizes wide with no space glyph reads as a space
-_FIT_TOLERANCE = 0.0  # points: a spreadsheet wraps as soon as the glyph would touch the padding
+# A spreadsheet wraps as soon as the glyph would touch the padding, measured in its own units:
+# LibreOffice Calc wraps glyphs that the printed page shows fitting by up to 3 % of their size
+# (its layout rounds positions and widths before it scales the print). A word fits only with
+# this much to spare.
+_FIT_SLACK = 0.04
 
 
 def group_lines(chars: list[Char], split_gaps: bool = False) -> list[TextLine]:
@@ -167,7 +171,7 @@ def is_paragraph_break(prev: TextLine, nxt: TextLine, inner_width: float) -> boo
     if _WORDISH.match(last.text) and _WORDISH.match(first.text):
         width += 0.25 * first.size  # the space the wrap swallowed, when none is printed
     used = prev.x1 - prev.x0  # a printed trailing space counts: the word would stand after it
-    return used + width <= inner_width + _FIT_TOLERANCE
+    return used + width <= inner_width - _FIT_SLACK * first.size
 
 
 def _first_word_width(chars: list[Char]) -> float:
