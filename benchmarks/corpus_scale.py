@@ -149,7 +149,7 @@ def measure(sizes: list[int], keep: Path | None = None) -> tuple[list[dict[str, 
             columns.append(column)
             if n <= 1000:
                 variants = f"At {n:,} reports:\n\n" + index_variants(db)
-            print(table(columns), file=sys.stderr, flush=True)  # so far
+            print(f"So far (up to {n:,} reports):\n{table(columns)}\n", file=sys.stderr, flush=True)
     finally:
         if keep is None:
             shutil.rmtree(work, ignore_errors=True)

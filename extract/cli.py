@@ -28,18 +28,22 @@ def _fail(path: Path, exc: Exception) -> click.ClickException:
 DEFAULT_LAYOUTS = Path("layouts")  # a user's layout files, next to raw/
 
 
+_LAYOUTS = click.option(
+    "--layouts", "layouts_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+    help=f"Folder of your layout files, besides the built-in ones (default: {DEFAULT_LAYOUTS}/ if present)",
+)  # fmt: skip
+
+
 def layout_options(command):  # noqa: ANN001, ANN201 - a click decorator
     """--layout NAME|PATH forces a layout; --layouts DIR adds a folder of layout files."""
-    command = click.option(
-        "--layouts", "layouts_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-        help=f"Folder of your layout files, besides the built-in ones (default: {DEFAULT_LAYOUTS}/ if present)",
-    )(command)  # fmt: skip
     return click.option(
         "--layout", default=None, help="Force a layout (name or .toml path); default: detect"
-    )(command)
+    )(_LAYOUTS(command))
 
 
 def settings_for(layout: str | None, layouts_dir: Path | None, reader: str | None = None) -> ExtractSettings:
+    if layouts_dir is not None and not layouts_dir.is_dir():  # a typo would silently add nothing
+        raise click.ClickException(f"--layouts {layouts_dir}: no such folder")
     folder = layouts_dir or (DEFAULT_LAYOUTS if DEFAULT_LAYOUTS.is_dir() else None)
     chosen = {"reader": reader} if reader else {}
     return ExtractSettings(layout=layout, layouts=(str(folder),) if folder else (), **chosen)
@@ -105,7 +109,8 @@ def extract(
         _extract_one(files[0], output, settings)
         return
     if output is None:
-        raise click.ClickException("several PDFs: give the folder for their JSON with -o DIR")
+        given = "a folder" if any(p.is_dir() for p in pdfs) else "several PDFs"
+        raise click.ClickException(f"{given}: give the folder for their JSON with -o DIR")
     _extract_many(files, output, settings, workers, scheduler)
 
 
@@ -198,7 +203,7 @@ def layout() -> None:
 @layout.command(name="check")
 @click.argument("name")
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--layouts", "layouts_dir", type=click.Path(path_type=Path, file_okay=False), default=None)
+@_LAYOUTS
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def layout_check(name: str, pdf: Path, layouts_dir: Path | None, fmt: str) -> None:
     """Read PDF with layout NAME (or a .toml path) and show, page by page, the columns it

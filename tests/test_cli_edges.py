@@ -16,7 +16,14 @@ def test_extract_a_folder(tmp_path: Path) -> None:
     """A folder holds many PDFs: they need a folder for their JSON; an empty one is named."""
     _one_line(run_hyoka("extract", str(tmp_path)), f"no PDF in {tmp_path}")
     (tmp_path / "a.pdf").write_bytes(SAMPLE_PDF.read_bytes())
-    _one_line(run_hyoka("extract", str(tmp_path)), "several PDFs: give the folder for their JSON with -o DIR")
+    _one_line(run_hyoka("extract", str(tmp_path)), "a folder: give the folder for their JSON with -o DIR")
+
+
+def test_a_layouts_folder_that_is_not_there_is_named(tmp_path: Path) -> None:
+    """A mistyped --layouts would add no layout and say nothing: it is one line instead."""
+    nowhere = tmp_path / "nosuchdir"
+    for command in (["extract", str(SAMPLE_PDF)], ["layout", "check", "koganei-welfare", str(SAMPLE_PDF)]):
+        _one_line(run_hyoka(*command, "--layouts", str(nowhere)), f"--layouts {nowhere}: no such folder")
 
 
 def test_a_missing_file_reads_the_same_in_extract_and_build(tmp_path: Path) -> None:

@@ -143,8 +143,9 @@ FROM evaluations e"""
 VIEWS: dict[str, str] = {"evaluation_rows": EVALUATION_ROWS_SQL}
 
 # FTS table -> (SQL giving (rowid, texts...) to index as bigrams, its report column). Contentless:
-# the index keeps no copy of the bigrams (a row is found by rowid, shown from its own table);
-# columnsize=0: no table of token counts per row, which only ranking (bm25) would read.
+# the index keeps no copy of the bigrams (a row is found by rowid, shown from its own table).
+# Not columnsize=0 (12 bytes a row): Datasette counts every table, and SQLite cannot count a
+# contentless index without its table of sizes ("does not support scanning").
 FTS = {
     "evaluation_rows_fts": (
         """SELECT id, initiative_title, department, texts, measure_title, policy_title, goal_title
@@ -153,7 +154,7 @@ FTS = {
     ),
     "comments_fts": ("SELECT id, policy_title, opinion, response FROM comments", "report_id"),
 }
-FTS_OPTIONS = "content='', columnsize=0, tokenize='unicode61 remove_diacritics 0'"
+FTS_OPTIONS = "content='', tokenize='unicode61 remove_diacritics 0'"
 
 
 def layout_view_name(layout: str) -> str:
