@@ -1,9 +1,9 @@
 """Render the report's records as a LibreOffice Calc spreadsheet, then print it to PDF with Calc.
 
-Test-only, beside `render.py` (reportlab): the report we are scored on is a spreadsheet export,
-so here Calc itself wraps the lines, draws the borders, breaks the pages (rows of a sheet
-repeated on every page: the 【基本施策】 box and the column heads) and scales the print. The
-workbook is a flat ODS (`.fods`, plain XML written with the standard library); `soffice
+Test-only, beside `render.py` (reportlab): the city's report is a spreadsheet export (the
+sample's PDF says Calc, LibreOffice 7.4), so here Calc itself wraps the lines, draws the
+borders, breaks the pages (rows of a sheet repeated on every page: the 【基本施策】 box and the
+column heads) and scales the print. The workbook is a flat ODS (`.fods`, plain XML written with the standard library); `soffice
 --headless --convert-to pdf` prints it, one private profile per call so runs never collide.
 """
 
