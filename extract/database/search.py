@@ -9,13 +9,12 @@ one token; a single character is a prefix query, which every bigram starting wit
 last character stored alone) satisfies. Latin text goes the same way, lower-cased, so mixed
 names such as CoCoバス are found too.
 
-A run's last character alone does two jobs, and is stored only when one of them needs it
-(about one token in twenty is left out, a twentieth of the index): it lets a one-character
-query find the character where it ends every run it is in (not needed when a bigram of the
-same row starts with it), and it keeps the run's last bigram from being adjacent to the next
-run's first bigram, so that a phrase cannot run across punctuation (needed only when the
-next run is a single character or starts with that same character: "…地域、域内…" must not
-match 地域内).
+A run's last character alone does two jobs, and is stored only when one of them needs it:
+it lets a one-character query find the character where it ends every run it is in (not
+needed when a bigram of the same row starts with it), and it keeps the run's last bigram
+from being adjacent to the next run's first bigram, so that a phrase cannot run across
+punctuation (needed only when the next run is a single character or starts with that same
+character: "…地域、域内…" must not match 地域内).
 """
 
 from __future__ import annotations
