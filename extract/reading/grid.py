@@ -49,9 +49,60 @@ def find_cell_boxes(
 ) -> list[list[tuple[float, float, float, float]]]:
     """Cell boxes of each table on the page, as pdfplumber's table finder would see them."""
     tol = settings.snap_tolerance
-    merged = merge_edges(edges, tol, tol, settings.join_tolerance, settings.join_tolerance)
+    merged = close_open_cells(
+        merge_edges(edges, tol, tol, settings.join_tolerance, settings.join_tolerance), tol
+    )
     points = edges_to_intersections(merged, tol, tol)
     return [t for t in cells_to_tables(_smallest_cells(points)) if len(t) >= _MIN_CELLS]
+
+
+def close_open_cells(edges: list[dict], tol: float) -> list[dict]:
+    """Close the cells a page break leaves open: a vertical rule that ends in the air, level
+    with a table's bottom corner (a horizontal rule ending at a vertical rule that ends
+    there too), is closed by that rule, drawn on to it.
+
+    A spreadsheet that breaks a page inside merged cells draws no rule under them at the
+    page's end, only under the rows that end there; the merged cells' vertical rules stop at
+    the same height. Without the rule the open cells make no cells and their text is stray.
+    The rule is drawn on only across dangling ends of that height: never across a vertical
+    rule that goes on below it.
+    """
+    hs = sorted((e for e in edges if e["orientation"] == "h"), key=lambda e: e["top"])
+    vs = [e for e in edges if e["orientation"] == "v"]
+    tops = [h["top"] for h in hs]
+
+    def level(y: float) -> list[dict]:
+        return hs[bisect_left(tops, y - tol) : bisect_right(tops, y + tol)]
+
+    def meets(v: dict) -> bool:
+        return any(h["x0"] - tol <= v["x0"] <= h["x1"] + tol for h in level(v["bottom"]))
+
+    dangling = [v for v in vs if not meets(v)]
+    if not dangling:
+        return edges
+    longer = {id(h): _drawn_on(h, dangling, vs, tol) for h in hs}
+    return [longer.get(id(e)) or e for e in edges]
+
+
+def _drawn_on(h: dict, dangling: list[dict], vs: list[dict], tol: float) -> dict | None:
+    """``h`` drawn on to the dangling vertical ends level with it beyond its corner ends."""
+    y = h["top"]
+
+    def corner(x: float) -> bool:
+        return any(abs(v["x0"] - x) <= tol and abs(v["bottom"] - y) <= tol for v in vs)
+
+    def crossed(a: float, b: float) -> bool:
+        return any(a < v["x0"] < b and v["top"] < y - tol and v["bottom"] > y + tol for v in vs)
+
+    ends = sorted(v["x0"] for v in dangling if abs(v["bottom"] - y) <= tol)
+    x0, x1 = h["x0"], h["x1"]
+    if corner(x0):
+        x0 = min((x for x in ends if x < x0 - tol and not crossed(x, x0)), default=x0)
+    if corner(x1):
+        x1 = max((x for x in ends if x > x1 + tol and not crossed(x1, x)), default=x1)
+    if (x0, x1) == (h["x0"], h["x1"]):
+        return None
+    return {**h, "x0": x0, "x1": x1, "width": x1 - x0}
 
 
 Point = tuple[float, float]

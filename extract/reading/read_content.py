@@ -24,6 +24,8 @@ from pdfminer.pdfinterp import PDFResourceManager
 from pdfminer.pdftypes import dict_value, list_value, resolve1, stream_value
 from pdfminer.psparser import PSLiteral
 
+from schemas.grid import Char
+
 _NUMBER = rb"[-+]?(?:\d+\.?\d*|\.\d+)"
 _LITERAL = rb"\((?:\\.|[^\\()]|\((?:\\.|[^\\()])*\))*\)"
 _HEX = rb"<[0-9A-Fa-f\s]*>"
@@ -332,3 +334,22 @@ def descent_of(spec: dict) -> float | None:
     if not isinstance(descent, int | float):
         return 0.0
     return -abs(float(descent)) * 0.001
+
+
+def merge_blanks(kept: list[Char], full: list[Char], tight: bool) -> list[Char] | None:
+    """pdfium's glyphs of one object with the blanks it dropped put back from the content
+    stream's reading of it (all of that reading when pdfium's boxes are glyph outlines);
+    None when there is nothing to change or the two readings disagree."""
+    if len(full) < len(kept) or (len(full) == len(kept) and not tight):
+        return None
+    out: list[Char] = []
+    j = 0
+    for ch in full:
+        if j < len(kept) and kept[j].text == ch.text:
+            out.append(ch if tight else kept[j])
+            j += 1
+        elif ch.text.isspace():
+            out.append(ch)
+        else:
+            return None
+    return out if j == len(kept) else None

@@ -127,3 +127,31 @@ def _segment_edge(p: tuple[float, float], q: tuple[float, float]) -> dict:
     edge = _box(p, q)
     edge["orientation"] = "v" if p[0] == q[0] else ("h" if p[1] == q[1] else None)
     return edge
+
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1: PDF space, y up
+
+
+def clip_box(paths: list[list[tuple[float, float]]]) -> Box | None:
+    """Where a clip path lets marks show, bounded by a box: the intersection of the bounding
+    boxes of its paths (the visible area is the intersection of the paths). Exact for the
+    rectangles spreadsheets and word processors clip cells with; for any other shape a box
+    around it, so a glyph is never dropped that shows. None for no clip at all."""
+    box: Box | None = None
+    for points in paths:
+        if not points:
+            continue
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        here = (min(xs), min(ys), max(xs), max(ys))
+        box = (
+            here
+            if box is None
+            else (max(box[0], here[0]), max(box[1], here[1]), min(box[2], here[2]), min(box[3], here[3]))
+        )
+    return box
+
+
+def outside(box: Box, x0: float, y0: float, x1: float, y1: float) -> bool:
+    """Whether the centre of the box (x0, y0)–(x1, y1) lies outside ``box``."""
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return not (box[0] <= cx <= box[2] and box[1] <= cy <= box[3])
