@@ -59,3 +59,13 @@ def test_a_rule_that_ends_elsewhere_closes_nothing() -> None:
     edges += [_v(10, 20, 180), _v(60, 20, 180)]
     grid = build_grid(_page(edges, _word("施策", 15, 130)))
     assert [ln.text for ln in grid.free_lines] == ["施策"]
+
+
+def test_a_stroke_beside_the_table_is_not_joined_to_it() -> None:
+    """A vertical stroke that ends level with the table's bottom, outside the table (no rule
+    above crosses both it and the table), is not a cell left open: nothing is drawn to it."""
+    edges = _broken_table([_v(350, 150, 200)])
+    grid = build_grid(_page(edges, _word("施策", 15, 130) + _word("図", 320, 160)))
+    (table,) = grid.tables
+    assert (table.bbox.x0, table.bbox.x1) == (10, 300)
+    assert [ln.text for ln in grid.free_lines] == ["図"]

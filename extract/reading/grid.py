@@ -64,42 +64,60 @@ def close_open_cells(edges: list[dict], tol: float) -> list[dict]:
     A spreadsheet that breaks a page inside merged cells draws no rule under them at the
     page's end, only under the rows that end there; the merged cells' vertical rules stop at
     the same height. Without the rule the open cells make no cells and their text is stray.
-    The rule is drawn on only across dangling ends of that height: never across a vertical
-    rule that goes on below it.
+    The rule is drawn on only to dangling ends of that height of the same table (a rule
+    above crosses both them and the corner's vertical rule), never across a vertical rule
+    that goes on below it, and only a rule that closes cells itself (it meets two vertical
+    rules or more: not a stroke of a drawing).
     """
     hs = sorted((e for e in edges if e["orientation"] == "h"), key=lambda e: e["top"])
     vs = [e for e in edges if e["orientation"] == "v"]
     tops = [h["top"] for h in hs]
 
-    def level(y: float) -> list[dict]:
-        return hs[bisect_left(tops, y - tol) : bisect_right(tops, y + tol)]
-
-    def meets(v: dict) -> bool:
-        return any(h["x0"] - tol <= v["x0"] <= h["x1"] + tol for h in level(v["bottom"]))
+    def meets(v: dict) -> bool:  # a horizontal rule at its lower end
+        level = hs[bisect_left(tops, v["bottom"] - tol) : bisect_right(tops, v["bottom"] + tol)]
+        return any(h["x0"] - tol <= v["x0"] <= h["x1"] + tol for h in level)
 
     dangling = [v for v in vs if not meets(v)]
     if not dangling:
         return edges
-    longer = {id(h): _drawn_on(h, dangling, vs, tol) for h in hs}
-    return [longer.get(id(e)) or e for e in edges]
+    longer = {id(h): new for h in hs if (new := _drawn_on(h, dangling, vs, hs, tol)) is not None}
+    return [longer.get(id(e), e) for e in edges] if longer else edges
 
 
-def _drawn_on(h: dict, dangling: list[dict], vs: list[dict], tol: float) -> dict | None:
-    """``h`` drawn on to the dangling vertical ends level with it beyond its corner ends."""
+def _drawn_on(h: dict, dangling: list[dict], vs: list[dict], hs: list[dict], tol: float) -> dict | None:
+    """``h`` drawn on past a corner end to the dangling vertical rules level with it that a
+    rule above joins to the corner's vertical rule (the same table); None if none."""
     y = h["top"]
+    ends = [v for v in dangling if abs(v["bottom"] - y) <= tol]
+    reached = [
+        v
+        for v in vs
+        if h["x0"] - tol <= v["x0"] <= h["x1"] + tol and v["top"] - tol <= y <= v["bottom"] + tol
+    ]
+    if not ends or len(reached) < 2:
+        return None  # no open cell beside it, or not a table's rule (it closes no cell itself)
 
-    def corner(x: float) -> bool:
-        return any(abs(v["x0"] - x) <= tol and abs(v["bottom"] - y) <= tol for v in vs)
+    def corner(x: float) -> dict | None:
+        return next((v for v in reached if abs(v["x0"] - x) <= tol and abs(v["bottom"] - y) <= tol), None)
 
     def crossed(a: float, b: float) -> bool:
         return any(a < v["x0"] < b and v["top"] < y - tol and v["bottom"] > y + tol for v in vs)
 
-    ends = sorted(v["x0"] for v in dangling if abs(v["bottom"] - y) <= tol)
+    def joined(v: dict, w: dict) -> bool:
+        lo, hi = sorted((v["x0"], w["x0"]))
+        return any(
+            r["top"] < y - tol and r["x0"] - tol <= lo and hi <= r["x1"] + tol
+            and all(u["top"] - tol <= r["top"] <= u["bottom"] + tol for u in (v, w))
+            for r in hs
+        )  # fmt: skip
+
     x0, x1 = h["x0"], h["x1"]
-    if corner(x0):
-        x0 = min((x for x in ends if x < x0 - tol and not crossed(x, x0)), default=x0)
-    if corner(x1):
-        x1 = max((x for x in ends if x > x1 + tol and not crossed(x1, x)), default=x1)
+    if (c := corner(x0)) is not None:
+        x0 = min((v["x0"] for v in ends if v["x0"] < x0 - tol and not crossed(v["x0"], x0) and joined(v, c)),
+                 default=x0)  # fmt: skip
+    if (c := corner(x1)) is not None:
+        x1 = max((v["x0"] for v in ends if v["x0"] > x1 + tol and not crossed(x1, v["x0"]) and joined(v, c)),
+                 default=x1)  # fmt: skip
     if (x0, x1) == (h["x0"], h["x1"]):
         return None
     return {**h, "x0": x0, "x1": x1, "width": x1 - x0}
