@@ -21,6 +21,9 @@ VARIANTS = {
     "scaled80-mincho": CalcVariant(font="IPAMincho", scale=80),
     "size8": CalcVariant(size=8),
     "b4-pmincho-wide": CalcVariant(font="IPAPMincho", paper="B4", widths=1.2),
+    # 施策 longer than a page: Calc's own breaks cut their merged cells (see ACROSS_BREAKS), one
+    # 個別事業 title across two pages, another printed wholly on the page after its first row
+    "size10.5": CalcVariant(size=10.5),
 }
 
 # Fields equal verbatim, of 897. Short of 897: a typed break after a line the text fills (no
@@ -42,6 +45,9 @@ EXACT = {
     "size8": 896,
     # full line: ご教示願いたい。|例えば (comment 2's opinion)
     "b4-pmincho-wide": 896,
+    # full lines: 図る。|また (指導室), いる。|また (広報秘書課); brackets: 9,766件|(延べ件数),
+    # 」|(毎月発行)
+    "size10.5": 893,
 }
 
 

@@ -31,7 +31,8 @@ def build_grid(page: RawPage, settings: ExtractSettings | None = None) -> PageGr
     settings = settings or ExtractSettings()
     if page.refused:
         return PageGrid(page.page_no, page.width, page.height, [], [], page.refused)
-    tables = [_table(boxes, settings) for boxes in find_cell_boxes(page.edges, settings)]
+    cuts: list[tuple[float, float, float]] = []
+    tables = [_table(boxes, settings, cuts) for boxes in find_cell_boxes(page.edges, settings, cuts)]
     tables.sort(key=lambda t: (t.bbox.top, t.bbox.x0))
     free = _assign_chars(page.chars, tables)
     return PageGrid(
@@ -45,13 +46,16 @@ def build_grid(page: RawPage, settings: ExtractSettings | None = None) -> PageGr
 
 
 def find_cell_boxes(
-    edges: list[dict], settings: ExtractSettings
+    edges: list[dict], settings: ExtractSettings, cuts: list[tuple[float, float, float]] | None = None
 ) -> list[list[tuple[float, float, float, float]]]:
-    """Cell boxes of each table on the page, as pdfplumber's table finder would see them."""
+    """Cell boxes of each table on the page, as pdfplumber's table finder would see them;
+    ``cuts`` gets the rules close_open_cells drew, as (y, x0, x1)."""
     tol = settings.snap_tolerance
     merged = close_open_cells(
         merge_edges(edges, tol, tol, settings.join_tolerance, settings.join_tolerance), tol
     )
+    if cuts is not None:
+        cuts.extend(part for e in merged for part in e.get("drawn", ()))
     points = edges_to_intersections(merged, tol, tol)
     return [t for t in cells_to_tables(_smallest_cells(points)) if len(t) >= _MIN_CELLS]
 
@@ -120,7 +124,8 @@ def _drawn_on(h: dict, dangling: list[dict], vs: list[dict], hs: list[dict], tol
                  default=x1)  # fmt: skip
     if (x0, x1) == (h["x0"], h["x1"]):
         return None
-    return {**h, "x0": x0, "x1": x1, "width": x1 - x0}
+    drawn = [part for part in ((y, x0, h["x0"]), (y, h["x1"], x1)) if part[1] < part[2]]
+    return {**h, "x0": x0, "x1": x1, "width": x1 - x0, "drawn": drawn}
 
 
 Point = tuple[float, float]
@@ -192,7 +197,12 @@ def _index(rules: list[float], value: float) -> int:
     return i
 
 
-def _table(boxes: list[tuple[float, float, float, float]], settings: ExtractSettings) -> Table:
+def _table(
+    boxes: list[tuple[float, float, float, float]],
+    settings: ExtractSettings,
+    cuts: list[tuple[float, float, float]],
+) -> Table:
+    """The table of these cell boxes; a cell closed by a rule in ``cuts`` is marked cut."""
     tol = settings.snap_tolerance
     xs = _cluster([b[0] for b in boxes] + [b[2] for b in boxes], tol)
     ys = _cluster([b[1] for b in boxes] + [b[3] for b in boxes], tol)
@@ -207,6 +217,7 @@ def _table(boxes: list[tuple[float, float, float, float]], settings: ExtractSett
                 row_span=max(1, row_end - row),
                 col_span=max(1, col_end - col),
                 bbox=BBox(x0, top, x1, bottom),
+                cut=any(abs(bottom - y) <= tol and a - tol <= x0 and x1 <= b + tol for y, a, b in cuts),
             )
         )
     cells.sort(key=lambda c: (c.row, c.col))
