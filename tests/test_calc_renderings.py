@@ -13,6 +13,7 @@ from goldcompare import compare
 from render_calc import PAPERS, CalcVariant, render_many, soffice
 
 from extract.reading.pipeline import extract_pdf
+from extract.settings import ExtractSettings
 
 VARIANTS = {
     "exmincho": CalcVariant(font="IPAexMincho"),
@@ -100,6 +101,14 @@ def test_merged_cells_cut_by_a_page_break(rendered, expected) -> None:
     assert score.lenient_ratio == 1.0
     assert score.equal == ACROSS_BREAKS_EXACT
     assert got["problems"] == []
+
+
+def test_the_cross_check_reader_reads_them_alike(rendered) -> None:
+    """Where Calc clips text at its page breaks, the pdfplumber reader (pdfminer ignores clip
+    paths; read.py applies them) gives the same whole report as the default reader."""
+    for name in ("across-breaks", "size10.5"):
+        pdf, got = rendered[name]
+        assert extract_pdf(pdf, ExtractSettings(reader="pdfplumber")).model_dump(mode="json") == got, name
 
 
 def test_calc_printed_them_as_asked(rendered) -> None:
