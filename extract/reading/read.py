@@ -33,7 +33,7 @@ from extract.reading.read_content import (
     page_content,
     scan,
 )
-from extract.reading.read_geometry import Box, clip_box, outside
+from extract.reading.read_geometry import Clip
 from extract.settings import ExtractSettings
 from schemas.grid import Char
 
@@ -270,10 +270,10 @@ def _clipped_layout(page: Any) -> Any:
 class _ClippingInterpreter(PDFPageInterpreter):
     """pdfminer's interpreter, which ignores clip paths, made to drop the glyphs a clip hides
     as the pdfium reader does: glyphs whose box centre lies outside the box of the clip path
-    (read_geometry.clip_box), blanks and text in forms kept (see read_pdfium._clip)."""
+    (read_geometry.Clip), blanks and text in forms kept (see read_pdfium._clip)."""
 
-    clip: Box | None = None
-    clips: list[Box | None]
+    clip: Clip | None = None
+    clips: list[Clip | None]
 
     def dup(self) -> PDFPageInterpreter:
         return PDFPageInterpreter(self.rsrcmgr, self.device)  # a form's content: no clipping
@@ -299,8 +299,8 @@ class _ClippingInterpreter(PDFPageInterpreter):
             for i in range(1, len(seg) - 1, 2)
         ]
         if points:
-            paths = [points] if self.clip is None else [points, _corners(self.clip)]
-            self.clip = clip_box(paths)
+            here = Clip.of([points])
+            self.clip = here if self.clip is None or here is None else self.clip.meet(here)
 
     do_W_a = do_W
 
@@ -313,9 +313,5 @@ class _ClippingInterpreter(PDFPageInterpreter):
             objs[start:] = [
                 o
                 for o in objs[start:]
-                if not (isinstance(o, LTChar) and outside(clip, *o.bbox) and not o.get_text().isspace())
+                if not (isinstance(o, LTChar) and clip.hides(*o.bbox) and not o.get_text().isspace())
             ]
-
-
-def _corners(box: Box) -> list[tuple[float, float]]:
-    return [(box[0], box[1]), (box[2], box[3])]

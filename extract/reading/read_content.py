@@ -17,7 +17,7 @@ import base64
 import re
 import zlib
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from pdfminer.pdffont import FontMetricsDB, PDFFont
 from pdfminer.pdfinterp import PDFResourceManager
@@ -68,6 +68,18 @@ class Shown(NamedTuple):
     # one: text shown after such operators on the same line sits this much further left
     # (text space) than the PDF specification, and pdfium, put it
     lag: float = 0.0
+
+
+class TextHints(Protocol):
+    """What the content stream says about the page's k-th text object (see below)."""
+
+    count: int
+
+    def descent(self, k: int) -> float | None: ...
+
+    def chars(self, k: int, size: float) -> list[tuple[str, float, float]]: ...
+
+    def lag(self, k: int) -> float: ...
 
 
 class ContentTooLarge(Exception):

@@ -13,7 +13,9 @@ page whichever reader ran:
   its text page because their glyphs have no outline (a lone space in its own font run)
   are put back as the spaces they are;
 - paths: split at each ``m`` and sorted into lines, rectangles and curves exactly as
-  pdfminer does, so their edges are pdfplumber's edges.
+  pdfminer does, so their edges are pdfplumber's edges;
+- glyphs a clip path hides are dropped (pdfminer ignores clip paths: read.py's interpreter
+  drops the same ones for pdfplumber).
 """
 
 from __future__ import annotations
@@ -21,22 +23,13 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from extract.reading.read_content import merge_blanks
-from extract.reading.read_geometry import (
-    Box,
-    Frame,
-    Matrix,
-    clip_box,
-    compose,
-    frame_of,
-    outside,
-    sort_subpaths,
-)
+from extract.reading.read_content import TextHints, merge_blanks
+from extract.reading.read_geometry import Clip, Frame, Matrix, compose, frame_of, sort_subpaths
 from schemas.grid import Char
 
 _TEXT, _PATH, _FORM = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
@@ -111,18 +104,6 @@ def open_document(path: Path, password: str | None = None) -> Any:
 def page_frame(page: Any) -> Frame:
     box = page.get_mediabox()
     return frame_of(tuple(float(v) for v in box), page.get_rotation() % 360)
-
-
-class TextHints(Protocol):
-    """What the content stream says about the page's k-th text object (see read_content)."""
-
-    count: int
-
-    def descent(self, k: int) -> float | None: ...
-
-    def chars(self, k: int, size: float) -> list[tuple[str, float, float]]: ...
-
-    def lag(self, k: int) -> float: ...
 
 
 def read_page(
@@ -235,7 +216,7 @@ class _Run(NamedTuple):
     high: float
     shift: float = 0.0  # along the baseline, to where pdfminer places the glyphs
     tight: bool = False  # pdfium's "loose" box is the glyph outline (a font without ascent)
-    clip: Box | None = None  # page space: a glyph whose centre is outside is not shown
+    clip: Clip | None = None  # page space: the glyphs it hides are not read
 
 
 class _Glyphs:
@@ -272,7 +253,7 @@ class _Glyphs:
                 x0, y0, x1, y1 = box.left - shift, low, box.right - shift, high
             else:
                 x0, y0, x1, y1 = low, box.bottom - shift, high, box.top - shift
-            if clip is not None and outside(clip, x0, y0, x1, y1) and not ch.isspace():
+            if clip is not None and clip.hides(x0, y0, x1, y1) and not ch.isspace():
                 continue  # clipped: not shown (a blank shows nothing: see _clip)
             owners.append(obj)
             if tight or ch.isspace():
@@ -374,12 +355,10 @@ def _pdfium_descent(font: int) -> float:
     return 0.0
 
 
-def _clip(obj: int) -> Box | None:
-    """The box of the clip path a text object on the page is drawn in, in page space (pdfium
-    keeps clip paths there); None when pdfium has none for it. pdfium drops a rectangle that
-    holds the object's glyph outlines, and a blank has none: whether a blank is clipped is
-    not known, so no reader drops one (it prints nothing anyway). Objects in forms are not
-    asked either, in both readers."""
+def _clip(obj: int) -> Clip | None:
+    """The clip of a text object on the page (page space, as pdfium keeps it). pdfium drops a
+    rectangle that holds the object's glyph outlines; a blank has none, so no reader drops a
+    blank (it shows nothing anyway). Objects in forms are not asked, in either reader."""
     clip = _clip_path(obj)
     count = _clip_paths(clip) if clip else 0
     if count <= 0:
@@ -393,7 +372,7 @@ def _clip(obj: int) -> Box | None:
             _segment_point(_clip_segment(clip, p, s), px, py)
             points.append((x.value, y.value))
         paths.append(points)
-    return clip_box(paths)
+    return Clip.of(paths)
 
 
 def _blank_chars(obj: int, outer: Matrix, frame: Frame, hints: TextHints, k: int) -> list[Char]:
@@ -410,7 +389,7 @@ def _blank_chars(obj: int, outer: Matrix, frame: Frame, hints: TextHints, k: int
     out = []
     clip = _clip(obj)
     for text, start, end in hints.chars(k, fs):
-        if clip is not None and outside(clip, e + a * start, low, e + a * end, high) and not text.isspace():
+        if clip is not None and clip.hides(e + a * start, low, e + a * end, high) and not text.isspace():
             continue  # clipped, as in read()
         x0, top, x1, bottom = frame.box(e + a * start, low, e + a * end, high)
         out.append(Char(text=text, x0=x0, top=top, x1=x1, bottom=bottom, size=bottom - top))
