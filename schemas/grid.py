@@ -109,6 +109,7 @@ class Cell:
     bbox: BBox
     text: str = ""
     lines: list[TextLine] = field(default_factory=list)
+    cut: bool = False  # a page break cut it: it goes on at the top of the next page
 
     @property
     def last_row(self) -> int:

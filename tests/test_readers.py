@@ -242,3 +242,49 @@ def test_same_glyphs_and_rules_on_an_awkward_page(rotate: int, tmp_path: Path) -
     for items, (key, box) in ((lambda p: p.chars, glyph), (lambda p: p.edges, rule)):
         assert _unmatched(items(fast), items(slow), key, box) == []
         assert _unmatched(items(slow), items(fast), key, box) == []
+
+
+def _clipped_page(path: Path, rotate: int) -> Path:
+    """A line of ten glyphs clipped to its first five (a rectangle, as spreadsheets clip
+    cells), and a line clipped away whole (an oval: its bounding box is what counts)."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    c = Canvas(str(path), pagesize=(595, 842))
+    c.setPageRotation(rotate)
+    font = bad._font()
+    c.setFont(font, 10)
+    c.saveState()
+    clip = c.beginPath()
+    clip.rect(55, 690, 55, 30)  # x 55–110: the centres of the first five glyphs from x 60
+    c.clipPath(clip, stroke=0, fill=0)
+    c.drawString(60, 700, "見える文字と見えない字")
+    c.restoreState()
+    c.saveState()
+    clip = c.beginPath()
+    clip.ellipse(300, 600, 100, 40)
+    c.clipPath(clip, stroke=0, fill=0)
+    c.drawString(60, 500, "楕円の外")
+    c.drawString(310, 615, "楕円の中")
+    c.restoreState()
+    c.drawString(60, 400, "切られない行")
+    c.save()
+    return path
+
+
+@pytest.mark.parametrize("rotate", [0, 90])
+def test_clipped_glyphs_are_not_read(rotate: int, tmp_path: Path) -> None:
+    """A glyph whose box centre lies outside its clip path's bounding box is not shown, so
+    neither reader reads it (pdfminer ignores clip paths: read.py's interpreter applies them)."""
+    path = _clipped_page(tmp_path / f"clipped-{rotate}.pdf", rotate)
+    for reader in ("pdfium", "pdfplumber"):
+        page = _pages(path, reader)[0]
+        lines: dict[float, str] = {}
+        for ch in sorted(
+            page.chars, key=lambda c: (round(c.top), c.x0) if rotate == 0 else (round(c.x0), c.top)
+        ):
+            key = round(ch.top if rotate == 0 else ch.x0)
+            lines[key] = lines.get(key, "") + ch.text
+        assert sorted(lines.values()) == sorted(["見える文字", "楕円の中", "切られない行"]), reader
+    fast, slow = _pages(path, "pdfium")[0], _pages(path, "pdfplumber")[0]
+    glyph = (lambda c: c.text, lambda c: (c.x0, c.top, c.x1, c.bottom, c.size))
+    assert _unmatched(fast.chars, slow.chars, *glyph) == _unmatched(slow.chars, fast.chars, *glyph) == []

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
-from extract.reading.normalise import fold_kangxi, squash
+from extract.reading.normalise import fold_kangxi, leading_number, squash, to_int
 from schemas.grid import Cell, PageGrid, Table
+from schemas.layout import PolicyBox
 
 MAX_LABEL_CHARS = 60
 
@@ -93,3 +94,25 @@ def _free_lines_after(grid: PageGrid, compiled: list[re.Pattern[str]]) -> str | 
             grid.used.update(id(ln) for ln in taken)
             return "\n".join(fold_kangxi(ln.text.strip()) for ln in taken[1:])
     return None
+
+
+def policy_box(grid: PageGrid, box: PolicyBox) -> tuple[int | None, str | None, str, dict[int, str]] | None:
+    """A sheet's heading box (Koganei's 【基本施策】): goal number and title, policy title and
+    the measures by number, what it read marked used; None without a policy title."""
+    for line in grid.free_lines:
+        if squash(line.text) == squash(box.marker):
+            grid.used.add(id(line))
+    pairs = label_value_pairs(grid)
+    goal = next((v for k, v, _ in pairs if re.search(box.goal, k)), None)
+    policy = next((v for k, v, _ in pairs if re.search(box.policy, k)), None)
+    if not policy:
+        return None
+    measures: dict[int, str] = {}
+    for k, value, _ in pairs:
+        if match := re.search(box.measure, k):
+            measures[int(to_int(match.group(1)) or 0)] = value
+    for k, _, ids in pairs:
+        if any(re.search(p, k) for p in (box.goal, box.policy, box.measure)):
+            grid.used.update(ids)
+    goal_no, goal_title = leading_number(goal) if goal else (None, None)
+    return goal_no, goal_title, policy, measures

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extract.reading.normalise import fold_kangxi, squash
+from extract.reading.normalise import fold_kangxi, parse_numbering, split_marker, squash
 from extract.reading.text import TextOf, cell_text, group_lines, line_text
 from schemas.grid import BBox, Cell, Table
 from schemas.layout import Column
@@ -138,7 +138,7 @@ def _clip(cell: Cell, x0: float, x1: float, pad: float, text: TextOf) -> Cell:
     chars = [ch for line in cell.lines for ch in line.chars if x0 <= ch.cx < x1]
     box = BBox(max(x0, cell.bbox.x0), cell.bbox.top, min(x1, cell.bbox.x1), cell.bbox.bottom)
     lines = group_lines(chars)
-    return Cell(cell.row, cell.col, cell.row_span, cell.col_span, box, text(lines, box, pad), lines)
+    return Cell(cell.row, cell.col, cell.row_span, cell.col_span, box, text(lines, box, pad), lines, cell.cut)
 
 
 def header_cells(table: Table, cmap: ColumnMap, headings: list[str]) -> list[Cell]:
@@ -185,3 +185,29 @@ def cell_of_row(rating: Cell, cells: list[Cell], ratings: list[Cell], split_over
     if k > 1 and len(lines) in (k, k + 1):
         return lines[len(lines) - k + covered.index(rating)]
     return " ".join(lines) or None
+
+
+def parse_markers(
+    columns: list[Column], cells: list[tuple[str, Cell]]
+) -> tuple[int | None, int | None, str, dict[str, bool]]:
+    """Group number, item number, title and flags from the numbering and title cells."""
+    group = number = None
+    title, flags = "", {}
+    by_name = {c.name: c for c in columns}
+    for name, cell in sorted(cells, key=lambda nc: nc[1].col):
+        column = by_name[name]
+        text = fold_kangxi(cell.text)
+        if column.role == "number":
+            found = re.search(r"[0-9]{1,18}", squash(text))
+            number = int(found.group()) if found else number
+            continue
+        rest = text
+        if column.numbering:
+            g, n, rest = parse_numbering(text)
+            group = g if g is not None else group
+            number = n if n is not None else number
+        if column.role == "title":
+            if column.flag:
+                flags[column.flag.field], rest = split_marker(rest, column.flag.marker)
+            title = "".join(p.strip() for p in rest.split("\n")) if column.one_line else rest.strip()
+    return group, number, title, flags

@@ -31,7 +31,8 @@ def build_grid(page: RawPage, settings: ExtractSettings | None = None) -> PageGr
     settings = settings or ExtractSettings()
     if page.refused:
         return PageGrid(page.page_no, page.width, page.height, [], [], page.refused)
-    tables = [_table(boxes, settings) for boxes in find_cell_boxes(page.edges, settings)]
+    cuts: list[tuple[float, float, float]] = []
+    tables = [_table(boxes, settings, cuts) for boxes in find_cell_boxes(page.edges, settings, cuts)]
     tables.sort(key=lambda t: (t.bbox.top, t.bbox.x0))
     free = _assign_chars(page.chars, tables)
     return PageGrid(
@@ -45,13 +46,86 @@ def build_grid(page: RawPage, settings: ExtractSettings | None = None) -> PageGr
 
 
 def find_cell_boxes(
-    edges: list[dict], settings: ExtractSettings
+    edges: list[dict], settings: ExtractSettings, cuts: list[tuple[float, float, float]] | None = None
 ) -> list[list[tuple[float, float, float, float]]]:
-    """Cell boxes of each table on the page, as pdfplumber's table finder would see them."""
+    """Cell boxes of each table on the page, as pdfplumber's table finder would see them;
+    ``cuts`` gets the rules close_open_cells drew, as (y, x0, x1)."""
     tol = settings.snap_tolerance
-    merged = merge_edges(edges, tol, tol, settings.join_tolerance, settings.join_tolerance)
+    merged = close_open_cells(
+        merge_edges(edges, tol, tol, settings.join_tolerance, settings.join_tolerance), tol
+    )
+    if cuts is not None:
+        cuts.extend(part for e in merged for part in e.get("drawn", ()))
     points = edges_to_intersections(merged, tol, tol)
     return [t for t in cells_to_tables(_smallest_cells(points)) if len(t) >= _MIN_CELLS]
+
+
+def close_open_cells(edges: list[dict], tol: float) -> list[dict]:
+    """Close the cells a page break leaves open: a vertical rule that ends in the air, level
+    with a table's bottom corner (a horizontal rule ending at a vertical rule that ends
+    there too), is closed by that rule, drawn on to it.
+
+    A spreadsheet that breaks a page inside merged cells draws no rule under them at the
+    page's end, only under the rows that end there; the merged cells' vertical rules stop at
+    the same height. Without the rule the open cells make no cells and their text is stray.
+    The rule is drawn on only to dangling ends of that height of the same table (a rule
+    above crosses both them and the corner's vertical rule), never across a vertical rule
+    that goes on below it, and only a rule that closes cells itself (it meets two vertical
+    rules or more: not a stroke of a drawing).
+    """
+    hs = sorted((e for e in edges if e["orientation"] == "h"), key=lambda e: e["top"])
+    vs = [e for e in edges if e["orientation"] == "v"]
+    tops = [h["top"] for h in hs]
+
+    def meets(v: dict) -> bool:  # a horizontal rule at its lower end
+        level = hs[bisect_left(tops, v["bottom"] - tol) : bisect_right(tops, v["bottom"] + tol)]
+        return any(h["x0"] - tol <= v["x0"] <= h["x1"] + tol for h in level)
+
+    dangling = [v for v in vs if not meets(v)]
+    if not dangling:
+        return edges
+    longer = {id(h): new for h in hs if (new := _drawn_on(h, dangling, vs, hs, tol)) is not None}
+    return [longer.get(id(e), e) for e in edges] if longer else edges
+
+
+def _drawn_on(h: dict, dangling: list[dict], vs: list[dict], hs: list[dict], tol: float) -> dict | None:
+    """``h`` drawn on past a corner end to the dangling vertical rules level with it that a
+    rule above joins to the corner's vertical rule (the same table); None if none."""
+    y = h["top"]
+    ends = [v for v in dangling if abs(v["bottom"] - y) <= tol]
+    reached = [
+        v
+        for v in vs
+        if h["x0"] - tol <= v["x0"] <= h["x1"] + tol and v["top"] - tol <= y <= v["bottom"] + tol
+    ]
+    if not ends or len(reached) < 2:
+        return None  # no open cell beside it, or not a table's rule (it closes no cell itself)
+
+    def corner(x: float) -> dict | None:
+        return next((v for v in reached if abs(v["x0"] - x) <= tol and abs(v["bottom"] - y) <= tol), None)
+
+    def crossed(a: float, b: float) -> bool:
+        return any(a < v["x0"] < b and v["top"] < y - tol and v["bottom"] > y + tol for v in vs)
+
+    def joined(v: dict, w: dict) -> bool:
+        lo, hi = sorted((v["x0"], w["x0"]))
+        return any(
+            r["top"] < y - tol and r["x0"] - tol <= lo and hi <= r["x1"] + tol
+            and all(u["top"] - tol <= r["top"] <= u["bottom"] + tol for u in (v, w))
+            for r in hs
+        )  # fmt: skip
+
+    x0, x1 = h["x0"], h["x1"]
+    if (c := corner(x0)) is not None:
+        x0 = min((v["x0"] for v in ends if v["x0"] < x0 - tol and not crossed(v["x0"], x0) and joined(v, c)),
+                 default=x0)  # fmt: skip
+    if (c := corner(x1)) is not None:
+        x1 = max((v["x0"] for v in ends if v["x0"] > x1 + tol and not crossed(x1, v["x0"]) and joined(v, c)),
+                 default=x1)  # fmt: skip
+    if (x0, x1) == (h["x0"], h["x1"]):
+        return None
+    drawn = [part for part in ((y, x0, h["x0"]), (y, h["x1"], x1)) if part[1] < part[2]]
+    return {**h, "x0": x0, "x1": x1, "width": x1 - x0, "drawn": drawn}
 
 
 Point = tuple[float, float]
@@ -123,7 +197,12 @@ def _index(rules: list[float], value: float) -> int:
     return i
 
 
-def _table(boxes: list[tuple[float, float, float, float]], settings: ExtractSettings) -> Table:
+def _table(
+    boxes: list[tuple[float, float, float, float]],
+    settings: ExtractSettings,
+    cuts: list[tuple[float, float, float]],
+) -> Table:
+    """The table of these cell boxes; a cell closed by a rule in ``cuts`` is marked cut."""
     tol = settings.snap_tolerance
     xs = _cluster([b[0] for b in boxes] + [b[2] for b in boxes], tol)
     ys = _cluster([b[1] for b in boxes] + [b[3] for b in boxes], tol)
@@ -138,6 +217,7 @@ def _table(boxes: list[tuple[float, float, float, float]], settings: ExtractSett
                 row_span=max(1, row_end - row),
                 col_span=max(1, col_end - col),
                 bbox=BBox(x0, top, x1, bottom),
+                cut=any(abs(bottom - y) <= tol and a - tol <= x0 and x1 <= b + tol for y, a, b in cuts),
             )
         )
     cells.sort(key=lambda c: (c.row, c.col))

@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pdfplumber
+from pdfminer.layout import LTChar
 from pdfminer.pdfdocument import PDFPasswordIncorrect
-from pdfminer.pdfinterp import PDFResourceManager
+from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+from pdfminer.utils import apply_matrix_pt
+from pdfplumber.page import PDFPageAggregatorWithMarkedContent
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extract.errors import PdfUnreadable
@@ -30,6 +33,7 @@ from extract.reading.read_content import (
     page_content,
     scan,
 )
+from extract.reading.read_geometry import Clip
 from extract.settings import ExtractSettings
 from schemas.grid import Char
 
@@ -181,6 +185,7 @@ def _limited(page: Any, settings: ExtractSettings) -> RawPage | Scan:
 
 
 def _read_page(page: Any, settings: ExtractSettings) -> RawPage:
+    page._layout = _clipped_layout(page)  # pdfplumber's cache of its layout, read by .objects
     objects = page.objects
     chars = [
         Char(
@@ -251,3 +256,62 @@ def _pdfium_page(
     finally:
         handle.close()
     return RawPage(page.page_number, frame.width, frame.height, chars, edges)
+
+
+def _clipped_layout(page: Any) -> Any:
+    """pdfplumber's layout of the page (its own device), interpreted by _ClippingInterpreter."""
+    device = PDFPageAggregatorWithMarkedContent(
+        page.pdf.rsrcmgr, pageno=page.page_number, laparams=page.pdf.laparams
+    )
+    _ClippingInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
+    return device.get_result()
+
+
+class _ClippingInterpreter(PDFPageInterpreter):
+    """pdfminer's interpreter, which ignores clip paths, made to drop the glyphs a clip hides
+    as the pdfium reader does: glyphs whose box centre lies outside the box of the clip path
+    (read_geometry.Clip), blanks and text in forms kept (see read_pdfium._clip)."""
+
+    clip: Clip | None = None
+    clips: list[Clip | None]
+
+    def dup(self) -> PDFPageInterpreter:
+        return PDFPageInterpreter(self.rsrcmgr, self.device)  # a form's content: no clipping
+
+    def init_state(self, ctm: Any) -> None:
+        super().init_state(ctm)
+        self.clip, self.clips = None, []
+
+    def do_q(self) -> None:
+        self.clips.append(self.clip)
+        super().do_q()
+
+    def do_Q(self) -> None:
+        if self.gstack:
+            self.clip = self.clips.pop()
+        super().do_Q()
+
+    def do_W(self) -> None:
+        """The path so far clips what is drawn after the painting operator that follows W."""
+        points = [
+            apply_matrix_pt(self.ctm, (seg[i], seg[i + 1]))
+            for seg in self.curpath
+            for i in range(1, len(seg) - 1, 2)
+        ]
+        if points:
+            here = Clip.of([points])
+            self.clip = here if self.clip is None or here is None else self.clip.meet(here)
+
+    do_W_a = do_W
+
+    def do_TJ(self, seq: Any) -> None:
+        objs = self.device.cur_item._objs
+        start = len(objs)
+        super().do_TJ(seq)
+        if self.clip is not None and len(objs) > start:
+            clip = self.clip
+            objs[start:] = [
+                o
+                for o in objs[start:]
+                if not (isinstance(o, LTChar) and clip.hides(*o.bbox) and not o.get_text().isspace())
+            ]

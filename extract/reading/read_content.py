@@ -17,12 +17,14 @@ import base64
 import re
 import zlib
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from pdfminer.pdffont import FontMetricsDB, PDFFont
 from pdfminer.pdfinterp import PDFResourceManager
 from pdfminer.pdftypes import dict_value, list_value, resolve1, stream_value
 from pdfminer.psparser import PSLiteral
+
+from schemas.grid import Char
 
 _NUMBER = rb"[-+]?(?:\d+\.?\d*|\.\d+)"
 _LITERAL = rb"\((?:\\.|[^\\()]|\((?:\\.|[^\\()])*\))*\)"
@@ -66,6 +68,18 @@ class Shown(NamedTuple):
     # one: text shown after such operators on the same line sits this much further left
     # (text space) than the PDF specification, and pdfium, put it
     lag: float = 0.0
+
+
+class TextHints(Protocol):
+    """What the content stream says about the page's k-th text object (see below)."""
+
+    count: int
+
+    def descent(self, k: int) -> float | None: ...
+
+    def chars(self, k: int, size: float) -> list[tuple[str, float, float]]: ...
+
+    def lag(self, k: int) -> float: ...
 
 
 class ContentTooLarge(Exception):
@@ -332,3 +346,22 @@ def descent_of(spec: dict) -> float | None:
     if not isinstance(descent, int | float):
         return 0.0
     return -abs(float(descent)) * 0.001
+
+
+def merge_blanks(kept: list[Char], full: list[Char], tight: bool) -> list[Char] | None:
+    """pdfium's glyphs of one object with the blanks it dropped put back from the content
+    stream's reading of it (all of that reading when pdfium's boxes are glyph outlines);
+    None when there is nothing to change or the two readings disagree."""
+    if len(full) < len(kept) or (len(full) == len(kept) and not tight):
+        return None
+    out: list[Char] = []
+    j = 0
+    for ch in full:
+        if j < len(kept) and kept[j].text == ch.text:
+            out.append(ch if tight else kept[j])
+            j += 1
+        elif ch.text.isspace():
+            out.append(ch)
+        else:
+            return None
+    return out if j == len(kept) else None

@@ -9,6 +9,7 @@ functions so that the grid stage sees pdfplumber's edges whichever reader ran.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 Matrix = tuple[float, float, float, float, float, float]
 
@@ -127,3 +128,37 @@ def _segment_edge(p: tuple[float, float], q: tuple[float, float]) -> dict:
     edge = _box(p, q)
     edge["orientation"] = "v" if p[0] == q[0] else ("h" if p[1] == q[1] else None)
     return edge
+
+
+class Clip(NamedTuple):
+    """Where a clip path lets marks show, bounded by a box (PDF space, y up): the intersection
+    of the bounding boxes of its paths (the visible area is the intersection of the paths).
+    Exact for the rectangles spreadsheets and word processors clip cells with; for any other
+    shape a box around it, so that no glyph that shows is dropped."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @staticmethod
+    def of(paths: list[list[tuple[float, float]]]) -> Clip | None:
+        """The clip of these paths' points (curves' control points included); None for none."""
+        box: Clip | None = None
+        for points in paths:
+            if points:
+                xs, ys = [p[0] for p in points], [p[1] for p in points]
+                here = Clip(min(xs), min(ys), max(xs), max(ys))
+                box = here if box is None else box.meet(here)
+        return box
+
+    def meet(self, other: Clip) -> Clip:
+        """Both clips at once (an empty box when they do not overlap: nothing shows)."""
+        return Clip(
+            max(self.x0, other.x0), max(self.y0, other.y0), min(self.x1, other.x1), min(self.y1, other.y1)
+        )
+
+    def hides(self, x0: float, y0: float, x1: float, y1: float) -> bool:
+        """Whether the box (x0, y0)–(x1, y1) of a glyph is hidden: its centre lies outside."""
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        return not (self.x0 <= cx <= self.x1 and self.y0 <= cy <= self.y1)

@@ -13,7 +13,9 @@ page whichever reader ran:
   its text page because their glyphs have no outline (a lone space in its own font run)
   are put back as the spaces they are;
 - paths: split at each ``m`` and sorted into lines, rectangles and curves exactly as
-  pdfminer does, so their edges are pdfplumber's edges.
+  pdfminer does, so their edges are pdfplumber's edges;
+- glyphs a clip path hides are dropped (pdfminer ignores clip paths: read.py's interpreter
+  drops the same ones for pdfplumber).
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from extract.reading.read_geometry import Frame, Matrix, compose, frame_of, sort_subpaths
+from extract.reading.read_content import TextHints, merge_blanks
+from extract.reading.read_geometry import Clip, Frame, Matrix, compose, frame_of, sort_subpaths
 from schemas.grid import Char
 
 _TEXT, _PATH, _FORM = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
@@ -61,6 +64,10 @@ _segment = _fn("FPDFPath_GetPathSegment", _P, _P, _I)
 _segment_point = _fn("FPDFPathSegment_GetPoint", _I, _P, _P, _P)
 _segment_type = _fn("FPDFPathSegment_GetType", _I, _P)
 _segment_close = _fn("FPDFPathSegment_GetClose", _I, _P)
+_clip_path = _fn("FPDFPageObj_GetClipPath", _P, _P)
+_clip_paths = _fn("FPDFClipPath_CountPaths", _I, _P)
+_clip_segments = _fn("FPDFClipPath_CountPathSegments", _I, _P, _I)
+_clip_segment = _fn("FPDFClipPath_GetPathSegment", _P, _P, _I, _I)
 
 
 def _untyped(name: str, restype: Any) -> Any:
@@ -97,18 +104,6 @@ def open_document(path: Path, password: str | None = None) -> Any:
 def page_frame(page: Any) -> Frame:
     box = page.get_mediabox()
     return frame_of(tuple(float(v) for v in box), page.get_rotation() % 360)
-
-
-class TextHints(Protocol):
-    """What the content stream says about the page's k-th text object (see read_content)."""
-
-    count: int
-
-    def descent(self, k: int) -> float | None: ...
-
-    def chars(self, k: int, size: float) -> list[tuple[str, float, float]]: ...
-
-    def lag(self, k: int) -> float: ...
 
 
 def read_page(
@@ -221,6 +216,7 @@ class _Run(NamedTuple):
     high: float
     shift: float = 0.0  # along the baseline, to where pdfminer places the glyphs
     tight: bool = False  # pdfium's "loose" box is the glyph outline (a font without ascent)
+    clip: Clip | None = None  # page space: the glyphs it hides are not read
 
 
 class _Glyphs:
@@ -251,7 +247,14 @@ class _Glyphs:
             if ch in _MAYBE_GENERATED and _is_generated(tp, i):
                 continue
             obj = _text_object(tp, i) or 0
-            upright, low, high, shift, tight = runs.get(obj) or new_run(obj, i)
+            upright, low, high, shift, tight, clip = runs.get(obj) or new_run(obj, i)
+            _loose_box(tp, i, pbox)
+            if upright:
+                x0, y0, x1, y1 = box.left - shift, low, box.right - shift, high
+            else:
+                x0, y0, x1, y1 = low, box.bottom - shift, high, box.top - shift
+            if clip is not None and clip.hides(x0, y0, x1, y1) and not ch.isspace():
+                continue  # clipped: not shown (a blank shows nothing: see _clip)
             owners.append(obj)
             if tight or ch.isspace():
                 spaced.add(obj)
@@ -259,11 +262,6 @@ class _Glyphs:
                 ch = "(cid:0)"
             elif ch == "\ufffe":  # pdfium's mark for a hyphen that ends a line
                 ch = "-"
-            _loose_box(tp, i, pbox)
-            if upright:
-                x0, y0, x1, y1 = box.left - shift, low, box.right - shift, high
-            else:
-                x0, y0, x1, y1 = low, box.bottom - shift, high, box.top - shift
             u0, u1 = a * x0 + c * y0 + e, a * x1 + c * y1 + e
             v0, v1 = b * x0 + d * y0 + f, b * x1 + d * y1 + f
             if u1 < u0:
@@ -292,7 +290,7 @@ class _Glyphs:
             elif obj in spaced:
                 kept = [out[i] for i in spaced[obj]]
                 full = _blank_chars(obj, outer, self.frame, self.hints, k)
-                merged = _merge_blanks(kept, full, self.runs[obj].tight)
+                merged = merge_blanks(kept, full, self.runs[obj].tight)
                 if merged is not None:
                     drop.update(spaced[obj])
                     out.extend(merged)
@@ -325,7 +323,8 @@ class _Glyphs:
         else:
             low = self.ox.value + mc * descent * size
             high = low + mc * size
-        run = _new_tuple(_Run, (upright, low, high, lag * (ma if upright else mb), tight))
+        clip = _clip(obj) if k is not None else None  # (a form's objects: see _clip)
+        run = _new_tuple(_Run, (upright, low, high, lag * (ma if upright else mb), tight, clip))
         self.runs[obj] = run
         return run
 
@@ -356,28 +355,29 @@ def _pdfium_descent(font: int) -> float:
     return 0.0
 
 
-def _merge_blanks(kept: list[Char], full: list[Char], tight: bool) -> list[Char] | None:
-    """pdfium's glyphs of one object with the blanks it dropped put back from the content
-    stream's reading of it (all of that reading when pdfium's boxes are glyph outlines);
-    None when there is nothing to change or the two readings disagree."""
-    if len(full) < len(kept) or (len(full) == len(kept) and not tight):
+def _clip(obj: int) -> Clip | None:
+    """The clip of a text object on the page (page space, as pdfium keeps it). pdfium drops a
+    rectangle that holds the object's glyph outlines; a blank has none, so no reader drops a
+    blank (it shows nothing anyway). Objects in forms are not asked, in either reader."""
+    clip = _clip_path(obj)
+    count = _clip_paths(clip) if clip else 0
+    if count <= 0:
         return None
-    out: list[Char] = []
-    j = 0
-    for ch in full:
-        if j < len(kept) and kept[j].text == ch.text:
-            out.append(ch if tight else kept[j])
-            j += 1
-        elif ch.text.isspace():
-            out.append(ch)
-        else:
-            return None
-    return out if j == len(kept) else None
+    x, y = ctypes.c_float(), ctypes.c_float()
+    px, py = ctypes.byref(x), ctypes.byref(y)
+    paths = []
+    for p in range(count):
+        points = []
+        for s in range(_clip_segments(clip, p)):
+            _segment_point(_clip_segment(clip, p, s), px, py)
+            points.append((x.value, y.value))
+        paths.append(points)
+    return Clip.of(paths)
 
 
 def _blank_chars(obj: int, outer: Matrix, frame: Frame, hints: TextHints, k: int) -> list[Char]:
     """The characters of text object k as the content stream shows them, placed as pdfminer
-    places them: for what pdfium's text page leaves out."""
+    places them (those its clip hides left out): for what pdfium's text page leaves out."""
     a, b, c, d, e, f = compose(_matrix(obj), outer)
     size = ctypes.c_float()
     if b or c or not _obj_font_size(obj, ctypes.byref(size)):
@@ -387,7 +387,10 @@ def _blank_chars(obj: int, outer: Matrix, frame: Frame, hints: TextHints, k: int
     e -= hints.lag(k) * a
     low, high = f + d * descent * fs, f + d * (descent + 1) * fs
     out = []
+    clip = _clip(obj)
     for text, start, end in hints.chars(k, fs):
+        if clip is not None and clip.hides(e + a * start, low, e + a * end, high) and not text.isspace():
+            continue  # clipped, as in read()
         x0, top, x1, bottom = frame.box(e + a * start, low, e + a * end, high)
         out.append(Char(text=text, x0=x0, top=top, x1=x1, bottom=bottom, size=bottom - top))
     return out

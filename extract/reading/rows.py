@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from extract.reading.boxes import label_value_pairs, sheet_field_values
+from extract.reading.boxes import policy_box, sheet_field_values
 from extract.reading.columns import (
     ColumnMap,
     body_cells,
@@ -24,18 +24,15 @@ from extract.reading.columns import (
     header_cells,
     map_columns,
     overlapping,
+    parse_markers,
     text_of,
 )
 from extract.reading.normalise import (
     fold_kangxi,
-    leading_number,
     numbered_entries,
-    parse_numbering,
     parse_rating,
     split_after,
-    split_marker,
     squash,
-    to_int,
 )
 from extract.reading.paragraphs import TEXT_RULES
 from schemas.grid import Cell, PageGrid, Table
@@ -89,6 +86,9 @@ class _Row:
     last_cells: dict[str, Cell | None] = field(default_factory=dict)  # to join a part on the next page
 
 
+_Cut = tuple[Cell, list[_Row]]
+
+
 @dataclass
 class RowReader:
     """Feeds on the layout's sheet pages in document order; records at the end."""
@@ -99,6 +99,7 @@ class RowReader:
     _rows: list[_Row] = field(default_factory=list)
     _item: _Item | None = None
     _group: int | None = None
+    _cut: _Cut | None = None  # the title cell the last page's end cut, and its rows
 
     def read_page(self, grid: PageGrid) -> None:
         tables = find_table(grid, self.layout)
@@ -124,24 +125,11 @@ class RowReader:
 
     # -- what a sheet prints once ---------------------------------------------------------
     def _read_box(self, grid: PageGrid) -> None:
-        box = self.layout.policy_box
-        assert box is not None
-        for line in grid.free_lines:
-            if squash(line.text) == squash(box.marker):
-                grid.used.add(id(line))
-        pairs = label_value_pairs(grid)
-        goal = next((v for k, v, _ in pairs if re.search(box.goal, k)), None)
-        policy = next((v for k, v, _ in pairs if re.search(box.policy, k)), None)
-        if not policy:
+        assert self.layout.policy_box is not None
+        found = policy_box(grid, self.layout.policy_box)
+        if found is None:
             return
-        measures: dict[int, str] = {}
-        for k, value, _ in pairs:
-            if match := re.search(box.measure, k):
-                measures[int(to_int(match.group(1)) or 0)] = value
-        for k, _, ids in pairs:
-            if any(re.search(p, k) for p in (box.goal, box.policy, box.measure)):
-                grid.used.update(ids)
-        goal_no, goal_title = leading_number(goal) if goal else (None, None)
+        goal_no, goal_title, policy, measures = found
         current = self._sheets[-1] if self._sheets else None
         if current and (current.box["goal_no"], current.box["policy_title"]) == (goal_no, policy):
             for no, title in measures.items():
@@ -186,8 +174,12 @@ class RowReader:
         markers = first_owner(
             [(col.name, c) for col in self._marker_columns() for c in columns.get(col.name, [])], ratings
         )
+        page_rows: list[tuple[Cell, _Row]] = []
         for index, cell in enumerate(ratings):
+            before = len(self._rows)
             self._read_row(cell, index == 0, columns, ratings, markers.get(id(cell), []), grid.page_no)
+            page_rows += [(cell, self._rows[-1])] if len(self._rows) > before else []
+        self._cut = self._cut_title(columns, page_rows)
         rated = [(r.row, r.last_row) for r in ratings]
         grid.used.update(  # what a row read; a cell beside no rating is left to leftovers
             id(cell)
@@ -226,6 +218,8 @@ class RowReader:
         text_cols = [c for c in row_columns(self.layout) if c.role == "text"]
         own = {c.name: overlapping(columns.get(c.name, []), rating.row, rating.last_row) for c in text_cols}
         marked = [(n, c) for n, c in markers if c.text.strip()]
+        if first_on_page and self._cut is not None:
+            marked = self._goes_on(marked, page)
         if (
             self.layout.continue_rows and not marked and first_on_page and self._rows
             and not department and not any(rated.values())
@@ -257,8 +251,38 @@ class RowReader:
             )
         )
 
+    def _cut_title(self, columns: dict[str, list[Cell]], rows: list[tuple[Cell, _Row]]) -> _Cut | None:
+        """The title cell the page's end cut (it goes on on the next page), and its rows."""
+        title = self.layout.column("title")
+        if not (cut := [c for c in columns.get(title.name, []) if c.cut] if title else []):
+            return None
+        cell = max(cut, key=lambda c: c.row)
+        return cell, [row for r, row in rows if r.row <= cell.last_row and r.last_row >= cell.row]
+
+    def _goes_on(self, marked: list[tuple[str, Cell]], page: int) -> list[tuple[str, Cell]]:
+        """A page's first row, in the title cell the last page's end cut: text without a number
+        goes on the title; an item starting there owns the cut part's rows too if that part had
+        no title (Calc may print a merged cell's text wholly on the next page). Returns the rest."""
+        assert self._cut is not None
+        (cut, rows), self._cut = self._cut, None
+        title = self.layout.column("title")
+        own = [(n, c) for n, c in marked if title and n == title.name]
+        if not own or title is None or self._item is None:
+            return marked
+        group, number, text, _ = parse_markers(row_columns(self.layout), own)
+        if cut.text.strip() and group is None and number is None:
+            first, join = self._item.title, TEXT_RULES[self.layout.text].across_pages
+            self._item.title = first + text if title.one_line else join(first, cut, text, own[0][1])
+            return [(n, c) for n, c in marked if n != title.name]
+        if not cut.text.strip() and rows and all(r.item is self._item for r in rows):
+            self._start_item(marked, page)
+            for row in rows:
+                row.item = self._item
+            return []
+        return marked
+
     def _start_item(self, cells: list[tuple[str, Cell]], page: int) -> None:
-        group, number, title, flags = self._parse_markers(cells)
+        group, number, title, flags = parse_markers(row_columns(self.layout), cells)
         current = self._item
         if not title and number is None and group is None:
             return
@@ -293,31 +317,6 @@ class RowReader:
 
     def _numbered_by_circles(self) -> bool:
         return any(c.numbering and c.numbering.style == "circled" for c in row_columns(self.layout))
-
-    def _parse_markers(
-        self, cells: list[tuple[str, Cell]]
-    ) -> tuple[int | None, int | None, str, dict[str, bool]]:
-        """Group number, item number, title and flags from the numbering and title cells."""
-        group = number = None
-        title, flags = "", {}
-        by_name = {c.name: c for c in row_columns(self.layout)}
-        for name, cell in sorted(cells, key=lambda nc: nc[1].col):
-            column = by_name[name]
-            text = fold_kangxi(cell.text)
-            if column.role == "number":
-                found = re.search(r"[0-9]{1,18}", squash(text))
-                number = int(found.group()) if found else number
-                continue
-            rest = text
-            if column.numbering:
-                g, n, rest = parse_numbering(text)
-                group = g if g is not None else group
-                number = n if n is not None else number
-            if column.role == "title":
-                if column.flag:
-                    flags[column.flag.field], rest = split_marker(rest, column.flag.marker)
-                title = "".join(p.strip() for p in rest.split("\n")) if column.one_line else rest.strip()
-        return group, number, title, flags
 
     def _rating(self, text: str, page: int) -> str | None:
         try:
