@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-from test_text import BOX, row
+from test_text import BOX, SIZE, row
 
 from extract.reading.paragraphs import paragraph_text
 from extract.reading.text import group_lines
@@ -129,3 +129,36 @@ def test_bulleted_items_read_one_a_line(items: list[str]) -> None:
             lines.append(row(text[k : k + 10], top, x0=2.0 if k == 0 else 12.0))
             top += 12
     assert text_of(*lines) == "\n".join("○" + item for item in items)
+
+
+def test_sentence_end_with_no_room_for_the_next_glyph_is_a_wrap() -> None:
+    """Room short of one glyph after 。 is what a wrap leaves when the line's glyphs do not
+    add up to the cell's width (half-width digits, another padding)."""
+    assert text_of(row("あいうえおかきく。", 0, x0=5.0), row("さしす", 12)) == "あいうえおかきく。さしす"
+
+
+def test_sentence_end_with_no_room_for_the_next_unit_is_a_wrap() -> None:
+    """A word processor moves down what may not be cut: an opening bracket with what follows
+    it, a number with its ％ and closing bracket, a Latin word."""
+    assert text_of(row("あいうえおかき。", 0), row("（８０％）", 12)) == "あいうえおかき。（８０％）"
+    assert text_of(row("あいうえおかき。", 0), row("ABCDEFGH", 12)) == "あいうえおかき。ABCDEFGH"
+    assert text_of(row("あいうえおかき。", 0), row("（８", 12)) == "あいうえおかき。\n（８"
+
+
+def test_line_set_apart_after_a_sentence_is_a_paragraph() -> None:
+    """(７０％) right-aligned under a sentence that left no room for it: set there by hand."""
+    lines = [row("○あいうえおかき。", 0), row("（７０％）", 12, x0=52.0)]
+    assert text_of(*lines) == "○あいうえおかき。\n（７０％）"
+
+
+def test_space_printed_after_a_sentence_marks_a_typed_break() -> None:
+    """Word prints a typed break as a space; a wrap between Japanese glyphs prints none."""
+    assert text_of(row("あいうえおかきく。 ", 0), row("（昨年度）", 12)) == "あいうえおかきく。\n（昨年度）"
+    assert text_of(row("あいうえおかきく。", 0), row("（昨年度）", 12)) == "あいうえおかきく。（昨年度）"
+
+
+def test_justified_line_before_a_typed_break_is_measured_unstretched() -> None:
+    """Word and Writer spread a justified line ending in a typed line break to the edge."""
+    spread = [Char(ch, 2.0 + i * 18.0, 0, 12.0 + i * 18.0, SIZE, SIZE) for i, ch in enumerate("あいうえお。")]
+    lines = [spread, row("さしすせそたちつてと", 12), row("なに", 24)]
+    assert text_of(*lines) == "あいうえお。\nさしすせそたちつてとなに"

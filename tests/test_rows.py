@@ -128,3 +128,29 @@ def test_the_reports_title_above_a_table_is_its_running_title(text: str, top: fl
     leftovers.collect(PageGrid(3, 842, 595, [], [_free_line(text, top)]))
     assert bool(leftovers.problems("評価表の報告")) == stray
     assert len(leftovers.problems(None)) == 1
+
+
+def test_a_table_run_onto_the_next_page_without_its_heads_is_read_on() -> None:
+    """A word processor repeats a table's heading rows on the next page only if asked: a page
+    right after the table's, whose table has its column rules and no header, continues it."""
+    layout = load_layout("school-evaluation-sheet")
+    reader = RowReader(layout)
+    reader.read_page(_page([*HEADER, *BODY]))
+    more = _page([_cell(0, 0, ""), _cell(0, 1, "を図る"), _cell(0, 2, ""), *_shift(BODY, "２", "Ｂ")])
+    more.page_no = 2
+    assert reader.read_continued(more)
+    rows = [(e.model_dump()["no"], e.model_dump()["rating"]) for e in reader.evaluations()]
+    assert rows == [(1, "A"), (2, "B")] and reader.problems == []
+    other = _page([*HEADER, *BODY])
+    other.tables[0].xs = [40, 120, 340]  # other rules: another table, not this one run on
+    other.page_no = 3
+    assert not reader.read_continued(other)
+    later = _page([_cell(0, 1, "を図る")])
+    later.page_no = 5  # not the next page
+    assert not reader.read_continued(later)
+
+
+def _shift(cells: list[Cell], no: str, rating: str) -> list[Cell]:
+    """BODY one row down, with another number and rating."""
+    texts = {0: no, 2: rating}
+    return [_cell(c.row - 1, c.col, texts.get(c.col, c.text)) for c in cells]

@@ -141,6 +141,17 @@ def _clip(cell: Cell, x0: float, x1: float, pad: float, text: TextOf) -> Cell:
     return Cell(cell.row, cell.col, cell.row_span, cell.col_span, box, text(lines, box, pad), lines)
 
 
+def continued_tables(tables: list[Table], last: ColumnMap, tol: float = 1.5) -> list[tuple[Table, ColumnMap]]:
+    """The tables printing no header whose rules include every edge of the last page's columns,
+    with those columns: a word processor's table run onto the next page without its heads."""
+    edges = {x for span in last.spans.values() for x in span}
+    return [
+        (table, ColumnMap(-1, -1, dict(last.spans), dict(last.cuts)))
+        for table in tables
+        if all(any(abs(x - rule) <= tol for rule in table.xs) for x in edges)
+    ]
+
+
 def header_cells(table: Table, cmap: ColumnMap, headings: list[str]) -> list[Cell]:
     """The header band's cells that carry no data: the column names, and the headings above
     them that the layout declares (自己評価, 年度評価 …). Any other text there is the page's."""

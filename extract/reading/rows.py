@@ -2,11 +2,11 @@
 
 A table's columns come from the layout file (extract/reading/columns.py maps the header). Every
 rating cell is one record; a merged cell (a number over three sub-rows, a title over several
-departments) gives its text to every row it covers, and sub-cells of one column inside one
-row are joined with a newline. Numbering carries over rows and pages: a row whose numbering
-cells are empty continues the running item; a restart of ①… without a printed (n) is the
-next group. Optional behaviours (a heading box, a department cell split over rows, flags and
-split markers, rows continued on the next page) are switched on by the layout.
+departments) gives its text to every row it covers, and sub-cells of one column inside one row
+are joined with a newline. Numbering carries over rows and pages: a row whose numbering cells
+are empty continues the running item; a restart of ①… without a printed (n) is the next group.
+Optional behaviours (a heading box, a department cell split over rows, flags and split markers,
+rows continued on the next page, with or without the heads) are switched on by the layout.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from extract.reading.columns import (
     ColumnMap,
     body_cells,
     cell_of_row,
+    continued_tables,
     first_owner,
     header_cells,
     map_columns,
@@ -99,6 +100,7 @@ class RowReader:
     _rows: list[_Row] = field(default_factory=list)
     _item: _Item | None = None
     _group: int | None = None
+    _columns: tuple[int, ColumnMap] | None = None  # the last table's page and columns
 
     def read_page(self, grid: PageGrid) -> None:
         tables = find_table(grid, self.layout)
@@ -113,9 +115,16 @@ class RowReader:
             grid.used.update(id(c) for c in header_cells(table, cmap, self.layout.headings))
             self._read_table(table, cmap, grid)
 
+    def read_continued(self, grid: PageGrid) -> bool:
+        """The last page's table run on without its heads (if the layout continues rows)."""
+        last = self._columns if self.layout.continue_rows else None
+        found = continued_tables(grid.tables, last[1]) if last and grid.page_no == last[0] + 1 else []
+        for table, cmap in found:
+            self._read_table(table, cmap, grid)
+        return bool(found)
+
     def _starts_sheet(self, grid: PageGrid) -> bool:
-        """A page whose table continues the last sheet prints no title; without a title pattern
-        in the layout, every page with the table is a sheet of its own."""
+        """A page continuing the last sheet prints no title (a layout without one: every page)."""
         title = self.layout.report.title
         if not title:
             return True
@@ -166,16 +175,10 @@ class RowReader:
     # -- the ruled table ------------------------------------------------------------------
     def _read_table(self, table: Table, cmap: ColumnMap, grid: PageGrid) -> None:
         if not self._sheets:
-            self.problems.append(
-                Problem(
-                    code="sheet_without_box",
-                    message="evaluation table before any heading box",
-                    page=grid.page_no,
-                )
-            )
-            self._sheets.append(
-                _Sheet(1, grid.page_no, box={"goal_no": None, "goal_title": None, "policy_title": ""})
-            )
+            message = "evaluation table before any heading box"
+            self.problems.append(Problem(code="sheet_without_box", message=message, page=grid.page_no))
+            box = {"goal_no": None, "goal_title": None, "policy_title": ""}
+            self._sheets.append(_Sheet(1, grid.page_no, box=box))
         columns = {
             c.name: body_cells(table, cmap, c.name, TEXT_RULES[self.layout.text].cell)
             for c in row_columns(self.layout)
@@ -183,11 +186,11 @@ class RowReader:
         }
         anchor = next(c.name for c in self.layout.columns if c.role == "rating")
         ratings = sorted(columns.get(anchor, []), key=lambda c: c.row)
-        markers = first_owner(
-            [(col.name, c) for col in self._marker_columns() for c in columns.get(col.name, [])], ratings
-        )
+        marked = [(col.name, c) for col in self._marker_columns() for c in columns.get(col.name, [])]
+        markers = first_owner(marked, ratings)
         for index, cell in enumerate(ratings):
             self._read_row(cell, index == 0, columns, ratings, markers.get(id(cell), []), grid.page_no)
+        self._columns = (grid.page_no, cmap)  # a next page may run the table on without heads
         rated = [(r.row, r.last_row) for r in ratings]
         grid.used.update(  # what a row read; a cell beside no rating is left to leftovers
             id(cell)
@@ -323,9 +326,8 @@ class RowReader:
         try:
             return parse_rating(text)
         except ValueError:
-            self.problems.append(
-                Problem(code="unreadable_rating", message=f"rating cell reads {text!r}", page=page)
-            )
+            message = f"rating cell reads {text!r}"
+            self.problems.append(Problem(code="unreadable_rating", message=message, page=page))
             return None
 
     # -- checks and results -------------------------------------------------------------
@@ -385,16 +387,14 @@ class RowReader:
             elif column.role in ("rating", "prev_rating"):
                 out[column.name] = row.ratings.get(column.name)
             elif column.split:
-                out[column.name], out[column.split.field] = split_after(
-                    row.texts.get(column.name), column.split.marker
-                )
+                split = split_after(row.texts.get(column.name), column.split.marker)
+                out[column.name], out[column.split.field] = split
             else:
                 out[column.name] = row.texts.get(column.name) or None
         if self.layout.item_title:
             spec = self.layout.item_title
             listed = numbered_entries(row.sheet.fields.get(spec.from_list))
-            out[spec.field] = listed.get(row.item.number) or (
-                out.get(spec.fallback) if spec.fallback else None
-            )
+            fallback = out.get(spec.fallback) if spec.fallback else None
+            out[spec.field] = listed.get(row.item.number) or fallback
         out["page"] = row.page
         return out
