@@ -143,6 +143,7 @@ class WriterVariant:
     repeat_heads: bool = True  # the heading rows repeat on every page the table runs over
     leading: float | None = None  # line height as a factor of the size (None: the font's own)
     margin: float = 10.0  # page margins, mm
+    rotated: bool = False  # stored as a portrait page turned by /Rotate 90 (as the F1, F5 sheets)
 
 
 def soffice() -> str | None:
@@ -160,7 +161,32 @@ def render_many(jobs: dict[str, tuple[dict, WriterVariant]], outdir: Path) -> di
     pdfs = {name: outdir / f"{name}.pdf" for name in jobs}
     if missing := [p.name for p in pdfs.values() if not p.exists()]:
         raise RuntimeError(f"soffice wrote no {', '.join(missing)}")
+    for name, (_, v) in jobs.items():
+        if v.rotated:
+            rotate(pdfs[name])
     return pdfs
+
+
+def rotate(pdf: Path) -> None:
+    """Store each landscape page as a portrait one whose /Rotate 90 shows it landscape again:
+    the content drawn turned a quarter (x, y) -> (H - y, x), as a printer driver stores an A3
+    sheet (qpdf writes the file plain, fix-qdf mends its lengths and offsets)."""
+    plain = pdf.with_suffix(".qdf")
+    subprocess.run(["qpdf", "--qdf", "--object-streams=disable", str(pdf), str(plain)], check=True)
+    data = plain.read_bytes()
+    box = re.compile(rb"/MediaBox \[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]")
+    height = float(box.search(data).group(2))  # type: ignore[union-attr]
+    data = box.sub(lambda m: b"/MediaBox [ 0 0 %s %s ]\n  /Rotate 90" % (m[2], m[1]), data)
+    turn = b"q 0 1 -1 0 %.4f 0 cm\n" % height
+    data = re.sub(
+        rb"(%% Contents for page \d+\n(?:%%[^\n]*\n)*\d+ 0 obj\n<<[^>]*>>\nstream\n)(.*?)(\nendstream)",
+        lambda m: m[1] + turn + m[2] + b"\nQ" + m[3],
+        data,
+        flags=re.S,
+    )
+    fixed = subprocess.run(["fix-qdf"], input=data, check=True, capture_output=True).stdout
+    pdf.write_bytes(fixed)
+    plain.unlink()
 
 
 def convert(*docs: Path, outdir: Path) -> None:

@@ -162,3 +162,9 @@ def test_justified_line_before_a_typed_break_is_measured_unstretched() -> None:
     spread = [Char(ch, 2.0 + i * 18.0, 0, 12.0 + i * 18.0, SIZE, SIZE) for i, ch in enumerate("あいうえお。")]
     lines = [spread, row("さしすせそたちつてと", 12), row("なに", 24)]
     assert text_of(*lines) == "あいうえお。\nさしすせそたちつてとなに"
+
+
+def test_a_quotation_ending_short_of_the_edge_ends_a_paragraph() -> None:
+    """「…」 is a sentence too: with room for the next quotation's 「 and its glyph, typed."""
+    assert text_of(row("「あいうえ」", 0), row("「かきく」", 12)) == "「あいうえ」\n「かきく」"
+    assert text_of(row("「あいうえおかき」", 0), row("「かきく」", 12)) == "「あいうえおかき」「かきく」"

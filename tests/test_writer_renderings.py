@@ -3,7 +3,8 @@
 The school types its 学校評価シート in a word processor; here Writer wraps each cell's lines
 by its own Japanese rules, sizes the rows and breaks the pages, in other fonts (monospaced and
 proportional), sizes, papers, paddings and column widths, a table run over two pages (its
-heading rows repeated, or not), and typed breaks as line breaks in justified paragraphs. Each rendering is read with the layout it
+heading rows repeated, or not), typed breaks as line breaks (in justified paragraphs too), and
+an A3 sheet stored as a portrait page turned by /Rotate 90 as the real F1 and F5 sheets are. Each rendering is read with the layout it
 is detected as and compared with the hand-checked record as tests/test_school.py compares the
 real sheet: every item with its number and rating, none invented, no problem, and the fields
 equal verbatim but those named in EXACT, each with the reason.
@@ -29,7 +30,9 @@ VARIANTS = {
     "h27-exmincho": ("h27", V()),
     "h27-gothic-wide": ("h27", V(font="IPAGothic", widths=(("goal", 1.3), ("stakeholder_comment", 1.2)))),
     "h27-a3-9pt": ("h27", V(paper="A3", size=9)),
+    "h27-a3-exgothic-line-breaks": ("h27", V(font="IPAexGothic", paper="A3", size=8, line_breaks=True)),
     "h27-9pt-heads-not-repeated": ("h27", V(size=9, repeat_heads=False)),
+    "r2-mincho-rotated": ("r2", V(font="IPAMincho", rotated=True)),
     "r2-exgothic-9pt": ("r2", V(font="IPAexGothic", size=9)),
     "r2-pmincho-narrow": ("r2", V(font="IPAPMincho", widths=(("achievement", 0.8), ("next_steps", 0.8)))),
     "r4-pgothic": ("r4", V(font="IPAPGothic")),
@@ -47,12 +50,15 @@ EXACT = {
     "h22-justified-line-breaks": 36,
     # stakeholder_comment でした」|「地域: FULL_LINE (as on the real sheet)
     "h27-exmincho": 36,
-    "h27-gothic-wide": 36,  # the same
+    "h27-gothic-wide": 37,
     # stakeholder_comment, the same; item 4 achievement できた。|A評価: FULL_LINE
     "h27-a3-9pt": 35,
+    "h27-a3-exgothic-line-breaks": 37,
     # a table run onto page 2 without its heading rows (Word's default): page 2 continues it.
     # stakeholder_comment and item 4 achievement できた。|A評価: FULL_LINE
     "h27-9pt-heads-not-repeated": 35,
+    # stakeholder_comment 向上した。|ただし: FULL_LINE
+    "r2-mincho-rotated": 28,
     "r2-exgothic-9pt": 29,
     "r2-pmincho-narrow": 29,
     # item 7 indicator 学期1回|街頭指導: two targets on two centred lines, joined like a wrap
@@ -111,6 +117,7 @@ def test_writer_printed_them_as_asked(rendered) -> None:
         with pdfplumber.open(pdf) as doc:
             assert doc.metadata["Producer"].startswith("LibreOffice"), name
             page = doc.pages[0]
+            assert page.rotation == (90 if v.rotated else 0), name
             assert round(float(page.width) / 72 * 25.4) == PAPERS[v.paper or family.paper][1], name
             assert {c["fontname"].split("+")[-1] for c in page.chars} == {v.font}, name
             sizes = [round(c["size"], 1) for c in page.chars]

@@ -5,7 +5,7 @@ A word processor's form is different: authors break lines by hand in mid-sentenc
 narrow cell, so a short line says nothing. What marks a new paragraph is visible: a line that
 opens with a bullet (○ ・ → ① …) or a number ((1) １．); a heading in brackets (＜生徒評価＞) and
 the line after it; a first line indented (字下げ) against the line before; a line back at the
-bullets' margin after a bullet's hanging lines; a blank line; a line ending a sentence (。 ）)
+bullets' margin after a bullet's hanging lines; a blank line; a line ending a sentence (。 ） 」)
 that stops before the cell's right edge (its padding mirrored) with room for what the next
 line starts with (a wrap would have put it there), or that Word ended with a printed space, or
 whose next line is set apart to the right (（７０％）). Every other break is
@@ -28,12 +28,12 @@ from schemas.grid import BBox, Cell, Char, PageGrid, TextLine
 
 BULLETS = frozenset("○〇●◎・※→◆◇■□") | {chr(c) for c in range(0x2460, 0x2474)}  # ①-⑳
 HEADINGS = {"＜": "＞", "<": ">", "【": "】", "〈": "〉", "《": "》", "［": "］", "＊": "＊"}
-SENTENCE_ENDS = frozenset("。．）)？！?!")
+SENTENCE_ENDS = frozenset("。．）)？！?!」』")
 OPENING = frozenset("（(「『【［〔〈《｛{＜<")  # may not end a line: moves down with what follows
 _WORD = re.compile(r"[A-Za-z0-9０-９Ａ-Ｚａ-ｚ.．,，%％]")
 _MARGIN = 0.5  # of a glyph's size: less is alignment noise, more is a visible indent or gap
 _STRETCHED = 1.1  # a line spread this much more than the cell's usual was justified
-_FIT = 0.04  # of a glyph's size: a word fits the room left with this much overhang (rounding)
+_FIT = 0.01  # of a glyph's size: a word fits the room left with this much overhang (rounding)
 _NUMBERED = re.compile(r"([(（][0-9０-９]{1,2}[)）]|[0-9０-９]{1,2}[.．)）])[^0-9０-９.．,，%％]")
 
 
