@@ -4,10 +4,11 @@ The school types its 学校評価シート in a word processor; here Writer wrap
 by its own Japanese rules, sizes the rows and breaks the pages, in other fonts (monospaced and
 proportional), sizes, papers, paddings and column widths, a table run over two pages (its
 heading rows repeated, or not), typed breaks as line breaks (in justified paragraphs too), and
-an A3 sheet stored as a portrait page turned by /Rotate 90 as the real F1 and F5 sheets are. Each rendering is read with the layout it
-is detected as and compared with the hand-checked record as tests/test_school.py compares the
-real sheet: every item with its number and rating, none invented, no problem, and the fields
-equal verbatim but those named in EXACT, each with the reason.
+an A3 sheet stored as a portrait page turned by /Rotate 90 as the real F1 and F5 sheets are.
+Each rendering is read with the layout it is detected as and compared with the hand-checked
+record as tests/test_school.py compares the real sheet: every item with its number and rating,
+none invented, no problem, and the fields equal verbatim but those named in EXACT, each with
+the reason.
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ VARIANTS = {
     "r4-a4-6pt-pad3": ("r4", V(font="IPAexGothic", paper="A4", size=6, pad=3)),
 }
 
-# Fields equal verbatim, of all (37, 37, 29, 101). What is short of all, and why:
-FULL_LINE = "a typed break after a line the text fills: a wrap prints the same glyphs there"
+# Fields equal verbatim, of all (37, 37, 29, 101). What is short of all, and why; FULL_LINE: a
+# typed break after a line the text fills (no room for what the next line starts with), where a
+# wrap prints the same glyphs at the same places, and a wrap is read.
 EXACT = {
     "h22-exmincho": 37,
     # item 3 goal 見受けられる。|また: FULL_LINE
@@ -70,6 +72,13 @@ EXACT = {
 }
 
 
+# At 13 pt the table fills the page and Writer puts the empty paragraph that must follow a table
+# (Word does the same) on a page of its own: a blank page 2. hyoka reports it as a scan
+# ("no text layer … OCR would be needed"): read.py's text_layer_problem calls any page without
+# glyphs unreadable, with no image or drawing to read either (not this helper's to fix).
+BLANK_PAGE = ("r2", V(font="IPAGothic", size=13))
+
+
 def gold_of(year: str) -> dict:
     path = need_shared(SHARED / "gold" / "real" / f"wakayama-kogyo-gakkohyoka-{year}.json")
     return json.loads(path.read_text("utf-8"))
@@ -83,7 +92,7 @@ def rendered(tmp_path_factory) -> dict[str, tuple[Path, dict, dict]]:
         if IN_CI:
             pytest.fail(f"CI=true: {message}")
         pytest.skip(message)
-    jobs = {name: (gold_of(year), v) for name, (year, v) in VARIANTS.items()}
+    jobs = {name: (gold_of(year), v) for name, (year, v) in {**VARIANTS, "blank-page": BLANK_PAGE}.items()}
     pdfs = render_many(jobs, tmp_path_factory.mktemp("writer"))
     return {
         name: (pdf, extract_pdf(pdf).model_dump(mode="json"), jobs[name][0]) for name, pdf in pdfs.items()
@@ -102,6 +111,20 @@ def test_same_records(rendered, name: str) -> None:
     for where, have in differ:
         print(f"  {where}: {have!r}"[:300])
     assert len(fields) - len(differ) == EXACT[name]  # measured; see EXACT for what the rest are
+
+
+@pytest.mark.xfail(strict=True, reason="a blank page is reported as a page without a text layer")
+def test_a_blank_page_after_the_table_is_no_problem(rendered) -> None:
+    _, got, gold = rendered["blank-page"]
+    assert [e["no"] for e in got["evaluations"]] == [i["no"] for i in gold["items"]]
+    assert got["problems"] == []
+
+
+def test_the_blank_page_is_the_one_problem(rendered) -> None:
+    """Until then the blank page is named, and the sheet is read whole."""
+    _, got, gold = rendered["blank-page"]
+    assert [e["no"] for e in got["evaluations"]] == [i["no"] for i in gold["items"]]
+    assert [(p["code"], p["page"]) for p in got["problems"]] == [("unreadable_page", 2)]
 
 
 def test_writer_printed_them_as_asked(rendered) -> None:
