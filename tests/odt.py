@@ -74,10 +74,11 @@ def styles(size: float, pad: float) -> str:
             f'<style:paragraph-properties fo:text-align="{align}"/>{text_props(round(size * factor, 1), bold)}'
             "</style:style>"
         )
-    for name, valign in (("top", "top"), ("mid", "middle")):
+    for name, valign, border in (("top", "top", True), ("mid", "middle", True), ("bare", "top", False)):
+        props = f'style:vertical-align="{valign}" fo:padding="{pad if border else 0}pt"'
+        props += ' fo:border="0.5pt solid #000000"' if border else ' fo:border="none"'
         out.append(
-            f'<style:style style:name="{name}" style:family="table-cell"><style:table-cell-properties '
-            f'style:vertical-align="{valign}" fo:padding="{pad}pt" fo:border="0.5pt solid #000000"/>'
+            f'<style:style style:name="{name}" style:family="table-cell"><style:table-cell-properties {props}/>'
             "</style:style>"
         )
     out.append(
@@ -106,6 +107,7 @@ class Cell:
     valign: str = "top"
     down: int = 1
     across: int = 1
+    inner: str = ""  # a table nested in the cell (its XML), instead of text
 
 
 def table(
@@ -133,7 +135,7 @@ def _row(cells: list[Cell | None], line_breaks: bool) -> str:
         span = ""
         if c.down > 1 or c.across > 1:
             span = f' table:number-rows-spanned="{c.down}" table:number-columns-spanned="{c.across}"'
-        paras = "".join(paragraphs(c.text, c.para, line_breaks))
+        paras = c.inner or "".join(paragraphs(c.text, c.para, line_breaks))
         out.append(
             f'<table:table-cell table:style-name="{c.valign}"{span} office:value-type="string">{paras}</table:table-cell>'
         )

@@ -46,6 +46,8 @@ class WriterVariant:
     leading: float | None = None  # line height as a factor of the size (None: the font's own)
     margin: float = 10.0  # page margins, mm
     rotated: bool = False  # stored as a portrait page turned by /Rotate 90 (as the F1, F5 sheets)
+    heads: tuple[tuple[str, str], ...] = ()  # other column heads, by field (other years' words)
+    apart: bool = False  # the stakeholders' comment in a table of its own beside the sheet's
 
 
 def soffice() -> str | None:

@@ -10,7 +10,7 @@ merged over them) and the stakeholders' comment merged down the right.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from odt import Cell, para, table
@@ -175,7 +175,8 @@ def sheet(record: dict, fam: Family, v: WriterVariant, text_width: float) -> str
     over: list[Cell | None] = []
     for text, span in fam.headings:
         over += [Cell(text.format(label=label), "C", "mid", across=span)] + [None] * (span - 1)
-    heads: list[Cell | None] = [Cell(head, "C", "mid") for _, head, _ in fam.columns]
+    other = dict(v.heads)
+    heads: list[Cell | None] = [Cell(other.get(f, head), "C", "mid") for f, head, _ in fam.columns]
     if fam.stakeholder_head_down:  # F6: the column's head fills the band's height
         band.append(heads.pop())
         band[-1].down = 3  # type: ignore[union-attr]
@@ -185,12 +186,21 @@ def sheet(record: dict, fam: Family, v: WriterVariant, text_width: float) -> str
         band.append(Cell("学 校 関 係 者 評 価", "C", "mid"))
         over.append(Cell(_stakeholder_date(record), "C", "mid"))
     body = _items(record, fam, style)
-    comment = record["items"][0]["stakeholder_comment"] or ""
-    col = n - 1
-    body[0][col] = Cell(comment, style, "top", down=len(body))
+    comment = Cell(record["items"][0]["stakeholder_comment"] or "", style, "top", down=len(body))
+    repeat = 3 if v.repeat_heads else 0
+    rows = [band, over, heads, *body]
+    if v.apart:  # the comment in a table of its own beside the sheet's, as F1, F3 and F6 print it
+        side = [[r[-1]] for r in rows[:3]] + [[replace(comment, down=1)]]
+        main = table(widths[:-1], [r[:-1] for r in rows], v.line_breaks, repeat)
+        pair = [
+            Cell(inner=main, valign="bare"),
+            Cell(inner=table(widths[-1:], side, v.line_breaks, repeat), valign="bare"),
+        ]
+        return table([sum(widths[:-1]) + 1, widths[-1] - 1], [pair])
+    body[0][-1] = comment
     for r in body[1:]:
-        r[col] = None
-    return table(widths, [band, over, heads, *body], v.line_breaks, heads=3 if v.repeat_heads else 0)
+        r[-1] = None
+    return table(widths, rows, v.line_breaks, repeat)
 
 
 def _stakeholder_date(record: dict) -> str:

@@ -12,7 +12,7 @@ import tomllib
 import pytest
 from pydantic import ValidationError
 
-from extract.reading.layout import BUILTIN_DIR, load_layout
+from extract.reading.layout import BUILTIN_DIR, detects, load_layout
 from extract.reading.leftovers import Leftovers
 from extract.reading.rows import RowReader
 from schemas.grid import BBox, Cell, Char, PageGrid, Table, TextLine
@@ -154,3 +154,36 @@ def _shift(cells: list[Cell], no: str, rating: str) -> list[Cell]:
     """BODY one row down, with another number and rating."""
     texts = {0: no, 2: rating}
     return [_cell(c.row - 1, c.col, texts.get(c.col, c.text)) for c in cells]
+
+
+@pytest.mark.parametrize("head", ["番号", "No.", "Ｎｏ", "NO"])
+def test_the_sheet_is_recognised_by_any_number_head_its_column_allows(head: str) -> None:
+    """Detection asks for the number column's head in the words its header patterns accept."""
+    layout = load_layout("school-evaluation-sheet")
+    assert detects(layout, f"平成２７年度学校評価シート\n{head}\n現状と課題\n達成度")
+    assert not detects(layout, "平成２７年度学校評価シート\n現状と課題\n達成度")
+
+
+def test_headings_over_the_columns_stop_at_no_cell_beside_them() -> None:
+    """A comment column whose head stands above the heading band and whose long text runs up
+    beside it (two tables side by side, ruled as one grid): the headings over the named
+    columns are still headings, not stray text."""
+
+    def cell(row: int, x0: float, x1: float, text: str, rows: int = 1) -> Cell:
+        col = [40, 80, 300, 340].index(x0)
+        cols = [80, 300, 340, 440].index(x1) + 1 - col
+        return Cell(row, col, rows, cols, BBox(x0, 100 + 20 * row, x1, 100 + 20 * (row + rows)), text)
+
+    comment = "＜生徒評価＞肯定的評価は昨年度より向上した。工場見学や現場見学に行く機会が増えた。"
+    cells = [
+        cell(0, 40, 340, "自己評価"),
+        cell(0, 340, 440, "学校関係者評価（２月８日実施）"),
+        cell(1, 40, 340, "計画・取組"),
+        cell(1, 340, 440, comment, rows=3),
+        *(cell(2, x0, x1, t) for (x0, x1), t in zip(COLUMNS, ["番号", "現状と課題", "達成度"], strict=True)),
+        *(cell(3, x0, x1, t) for (x0, x1), t in zip(COLUMNS, ["１", "授業の充実", "Ａ"], strict=True)),
+    ]
+    table = Table(BBox(40, 100, 440, 180), [40, 80, 300, 340, 440], [100, 120, 140, 160, 180], cells)
+    rows, problems = _read(PageGrid(1, 842, 595, [table], []))
+    assert [(r["no"], r["rating"]) for r in rows] == [(1, "A")]
+    assert not any("自己評価" in p or "計画・取組" in p for p in problems), problems

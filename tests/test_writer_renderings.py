@@ -3,8 +3,9 @@
 The school types its 学校評価シート in a word processor; here Writer wraps each cell's lines
 by its own Japanese rules, sizes the rows and breaks the pages, in other fonts (monospaced and
 proportional), sizes, papers, paddings and column widths, a table run over two pages (its
-heading rows repeated, or not), typed breaks as line breaks (in justified paragraphs too), and
-an A3 sheet stored as a portrait page turned by /Rotate 90 as the real F1 and F5 sheets are.
+heading rows repeated, or not), typed breaks as line breaks (in justified paragraphs too), other
+forms' column heads, the comment in a table of its own beside the sheet's, and an A3 sheet
+stored as a portrait page turned by /Rotate 90 as the real F1 and F5 sheets are.
 Each rendering is read with the layout it is detected as and compared with the hand-checked
 record as tests/test_school.py compares the real sheet: every item with its number and rating,
 none invented, no problem, and the fields equal verbatim but those named in EXACT, each with
@@ -24,6 +25,14 @@ from test_school import _fields
 from extract.reading.pipeline import extract_pdf
 
 V = WriterVariant
+# column heads in words the layout allows and no real sheet here prints (other years' forms)
+OTHER_HEADS = (
+    ("no", "No."),
+    ("goal", "現状及び課題"),
+    ("actions", "具体的方策"),
+    ("achievement", "達成状況"),
+    ("next_steps", "次年度への改善策"),
+)
 VARIANTS = {
     "h22-exmincho": ("h22", V()),
     "h22-a4-ipagothic-two-pages": ("h22", V(font="IPAGothic", paper="A4", size=9)),
@@ -33,11 +42,14 @@ VARIANTS = {
     "h27-a3-9pt": ("h27", V(paper="A3", size=9)),
     "h27-a3-exgothic-line-breaks": ("h27", V(font="IPAexGothic", paper="A3", size=8, line_breaks=True)),
     "h27-9pt-heads-not-repeated": ("h27", V(size=9, repeat_heads=False)),
+    "h27-heads-of-other-forms": ("h27", V(heads=OTHER_HEADS)),
     "r2-mincho-rotated": ("r2", V(font="IPAMincho", rotated=True)),
     "r2-exgothic-9pt": ("r2", V(font="IPAexGothic", size=9)),
     "r2-pmincho-narrow": ("r2", V(font="IPAPMincho", widths=(("achievement", 0.8), ("next_steps", 0.8)))),
     "r4-pgothic": ("r4", V(font="IPAPGothic")),
     "r4-a4-6pt-pad3": ("r4", V(font="IPAexGothic", paper="A4", size=6, pad=3)),
+    "r4-comment-apart": ("r4", V(font="IPAMincho", apart=True)),
+    "h22-comment-apart": ("h22", V(font="IPAPMincho", apart=True)),
 }
 
 # Fields equal verbatim, of all (37, 37, 29, 101). What is short of all, and why; FULL_LINE: a
@@ -59,6 +71,7 @@ EXACT = {
     # a table run onto page 2 without its heading rows (Word's default): page 2 continues it.
     # stakeholder_comment and item 4 achievement できた。|A評価: FULL_LINE
     "h27-9pt-heads-not-repeated": 35,
+    "h27-heads-of-other-forms": 36,  # stakeholder_comment でした」|「地域: FULL_LINE
     # stakeholder_comment 向上した。|ただし: FULL_LINE
     "r2-mincho-rotated": 28,
     "r2-exgothic-9pt": 29,
@@ -69,6 +82,10 @@ EXACT = {
     # item 7 indicator, the same; item 5 achievement 40名。|(昨年度 and items 10-12 next_steps
     # (one merged cell) 不十分である。|今後も: FULL_LINE ("(昨" moves down as one: no room)
     "r4-a4-6pt-pad3": 96,
+    # the comment in a table of its own beside the sheet's (ruled as one grid with it, its text
+    # running up beside the headings): item 7 indicator, as above
+    "r4-comment-apart": 100,
+    "h22-comment-apart": 37,
 }
 
 
@@ -146,6 +163,7 @@ def test_writer_printed_them_as_asked(rendered) -> None:
             sizes = [round(c["size"], 1) for c in page.chars]
             assert max(set(sizes), key=sizes.count) == (v.size or family.size), name
             pages[name] = len(doc.pages)
-    two = {"h22-a4-ipagothic-two-pages", "h27-exmincho", "h27-gothic-wide", "h27-9pt-heads-not-repeated"}
+    two = {"h22-a4-ipagothic-two-pages", "h27-9pt-heads-not-repeated"}
+    two |= {"h27-exmincho", "h27-gothic-wide", "h27-heads-of-other-forms"}  # F3 in 7.9 pt
     assert {n for n, count in pages.items() if count > 1} == two
     assert {family_of(rendered[n][2]).name for n in VARIANTS} == {"F1", "F3", "F5", "F6"}
