@@ -187,3 +187,26 @@ def test_headings_over_the_columns_stop_at_no_cell_beside_them() -> None:
     rows, problems = _read(PageGrid(1, 842, 595, [table], []))
     assert [(r["no"], r["rating"]) for r in rows] == [(1, "A")]
     assert not any("自己評価" in p or "計画・取組" in p for p in problems), problems
+
+
+def test_a_sheet_wide_comment_cut_by_a_page_break_goes_on_on_the_next_page() -> None:
+    """The stakeholders' comment (one cell over every row) runs onto the next page, whose heads
+    are repeated: its second part is joined to the first, not dropped."""
+    xs = [40, 80, 300, 340, 440]
+
+    def page(no: int, comment: str) -> PageGrid:
+        texts = [
+            ["番号", "現状と課題", "達成度", "学校関係者からの意見・要望・評価等"],
+            ["１", "授業", "Ａ", comment],
+        ]
+        cells = [
+            Cell(r, c, 1, 1, BBox(xs[c], 100 + 20 * r, xs[c + 1], 120 + 20 * r), t)
+            for r, row in enumerate(texts)
+            for c, t in enumerate(row)
+        ]
+        return PageGrid(no, 842, 595, [Table(BBox(40, 100, 440, 140), xs, [100, 120, 140], cells)], [])
+
+    reader = RowReader(load_layout("school-evaluation-sheet"))
+    reader.read_page(page(1, "○一つ目の意見"))
+    reader.read_page(page(2, "○二つ目の意見"))
+    assert reader.sheets()[0].model_dump()["stakeholder_comment"] == "○一つ目の意見\n○二つ目の意見"

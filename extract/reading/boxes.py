@@ -33,11 +33,14 @@ def label_value_pairs(grid: PageGrid) -> list[tuple[str, str, list[int]]]:
     return pairs
 
 
-def sheet_field_values(grid: PageGrid, patterns: list[str], below_header: bool) -> str | None:
+def sheet_field_values(
+    grid: PageGrid, patterns: list[str], below_header: bool, found: list[Cell] | None = None
+) -> str | None:
     """The value of a labelled field: cells right of (else below) the label, else free lines.
 
     ``below_header``: the label heads a column over one tall cell; the lowest matching label of
     a table is the one right above the value (学校関係者評価 / date / 学校関係者からの意見 / value).
+    ``found`` gets the value's cells (to join a value a page break cut).
     """
     compiled = [re.compile(p) for p in patterns]
     for table in grid.tables:
@@ -52,6 +55,7 @@ def sheet_field_values(grid: PageGrid, patterns: list[str], below_header: bool) 
         cells = ([] if below_header else _right_of(table, label, grid)) or _below(table, label, grid)
         if cells:
             grid.used.update(id(c) for c in [label, *cells])
+            (found if found is not None else []).extend(cells)
             return "\n".join(fold_kangxi(c.text) for c in cells if c.text.strip()) or None
     return _free_lines_after(grid, compiled)
 

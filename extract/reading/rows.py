@@ -69,6 +69,7 @@ class _Sheet:
     box: dict[str, Any] = field(default_factory=dict)  # goal_no, goal_title, policy_title
     measures: dict[int, str] = field(default_factory=dict)
     fields: dict[str, str | None] = field(default_factory=dict)
+    ends: dict[str, Cell | None] = field(default_factory=dict)  # a field's last cell so far
 
 
 @dataclass
@@ -143,10 +144,8 @@ class RowReader:
         policy = next((v for k, v, _ in pairs if re.search(box.policy, k)), None)
         if not policy:
             return
-        measures: dict[int, str] = {}
-        for k, value, _ in pairs:
-            if match := re.search(box.measure, k):
-                measures[int(to_int(match.group(1)) or 0)] = value
+        numbered = ((re.search(box.measure, k), value) for k, value, _ in pairs)
+        measures = {int(to_int(m.group(1)) or 0): value for m, value in numbered if m}
         for k, _, ids in pairs:
             if any(re.search(p, k) for p in (box.goal, box.policy, box.measure)):
                 grid.used.update(ids)
@@ -164,9 +163,13 @@ class RowReader:
     def _read_sheet_fields(self, grid: PageGrid) -> None:
         sheet = self._sheets[-1]
         for column in (c for c in self.layout.columns if c.scope == "sheet"):
-            value = sheet_field_values(grid, column.header, below_header=True)
-            if value is not None and sheet.fields.get(column.name) is None:
-                sheet.fields[column.name] = value
+            cells: list[Cell] = []  # a later page of the sheet (heads repeated) goes on with it
+            value = sheet_field_values(grid, column.header, below_header=True, found=cells)
+            if value is not None and (before := sheet.fields.get(column.name)) is not None:
+                join = TEXT_RULES[self.layout.text].across_pages
+                value = join(before, sheet.ends.get(column.name), value, cells[0] if cells else None)
+            if value is not None:
+                sheet.fields[column.name], sheet.ends[column.name] = value, cells[-1] if cells else None
         for spec in self.layout.sheet_fields:
             value = sheet_field_values(grid, [spec.pattern], below_header=False)
             if value is not None and sheet.fields.get(spec.name) is None:
@@ -216,11 +219,8 @@ class RowReader:
             return text_of(overlapping(columns.get(name, []), rating.row, rating.last_row))
 
         dept_col = self.layout.column("department")
-        department = (
-            cell_of_row(rating, columns.get(dept_col.name, []), ratings, dept_col.split_over_rows)
-            if dept_col
-            else None
-        )
+        dept_cells = columns.get(dept_col.name, []) if dept_col else []
+        department = cell_of_row(rating, dept_cells, ratings, dept_col.split_over_rows) if dept_col else None
         rated = {
             c.name: self._rating(texts(c.name) if c.role == "prev_rating" else fold_kangxi(rating.text), page)
             for c in row_columns(self.layout)
@@ -244,9 +244,8 @@ class RowReader:
         if marked:
             self._start_item(marked, page)
         if self._item is None:
-            self.problems.append(
-                Problem(code="row_without_item", message="a rated row with no item above it", page=page)
-            )
+            message = "a rated row with no item above it"
+            self.problems.append(Problem(code="row_without_item", message=message, page=page))
             self._item = _Item(self._group, None, "", {})
         self._rows.append(
             _Row(
