@@ -190,23 +190,24 @@ def test_headings_over_the_columns_stop_at_no_cell_beside_them() -> None:
 
 
 def test_a_sheet_wide_comment_cut_by_a_page_break_goes_on_on_the_next_page() -> None:
-    """The stakeholders' comment (one cell over every row) runs onto the next page, whose heads
-    are repeated: its second part is joined to the first, not dropped."""
+    """The stakeholders' comment (one cell over every row) runs onto the next pages, with the
+    heads repeated or not: each part is joined to the one before, not dropped or left stray."""
     xs = [40, 80, 300, 340, 440]
+    heads = ["番号", "現状と課題", "達成度", "学校関係者からの意見・要望・評価等"]
 
-    def page(no: int, comment: str) -> PageGrid:
-        texts = [
-            ["番号", "現状と課題", "達成度", "学校関係者からの意見・要望・評価等"],
-            ["１", "授業", "Ａ", comment],
-        ]
+    def page(no: int, texts: list[list[str]]) -> PageGrid:
         cells = [
             Cell(r, c, 1, 1, BBox(xs[c], 100 + 20 * r, xs[c + 1], 120 + 20 * r), t)
             for r, row in enumerate(texts)
             for c, t in enumerate(row)
         ]
-        return PageGrid(no, 842, 595, [Table(BBox(40, 100, 440, 140), xs, [100, 120, 140], cells)], [])
+        ys = [100 + 20 * r for r in range(len(texts) + 1)]
+        return PageGrid(no, 842, 595, [Table(BBox(40, 100, 440, ys[-1]), xs, ys, cells)], [])
 
     reader = RowReader(load_layout("school-evaluation-sheet"))
-    reader.read_page(page(1, "○一つ目の意見"))
-    reader.read_page(page(2, "○二つ目の意見"))
-    assert reader.sheets()[0].model_dump()["stakeholder_comment"] == "○一つ目の意見\n○二つ目の意見"
+    reader.read_page(page(1, [heads, ["１", "授業", "Ａ", "○一つ目の意見"]]))
+    reader.read_page(page(2, [heads, ["２", "部活動", "Ｂ", "○二つ目の意見"]]))
+    assert reader.read_continued(page(3, [["", "を図る", "", "○三つ目の意見"]]))  # run on, no heads
+    want = "○一つ目の意見\n○二つ目の意見\n○三つ目の意見"
+    assert reader.sheets()[0].model_dump()["stakeholder_comment"] == want
+    assert [e.model_dump()["no"] for e in reader.evaluations()] == [1, 2]

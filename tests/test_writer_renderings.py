@@ -45,6 +45,7 @@ VARIANTS = {
     "h27-heads-of-other-forms": ("h27", V(heads=OTHER_HEADS)),
     "r2-mincho-rotated": ("r2", V(font="IPAMincho", rotated=True)),
     "r2-a4-10pt-two-pages": ("r2", V(paper="A4", size=10)),
+    "r2-a4-10pt-heads-not-repeated": ("r2", V(paper="A4", size=10, repeat_heads=False)),
     "r2-exgothic-9pt": ("r2", V(font="IPAexGothic", size=9)),
     "r2-pmincho-narrow": ("r2", V(font="IPAPMincho", widths=(("achievement", 0.8), ("next_steps", 0.8)))),
     "r4-pgothic": ("r4", V(font="IPAPGothic")),
@@ -76,6 +77,7 @@ EXACT = {
     # stakeholder_comment 向上した。|ただし: FULL_LINE
     "r2-mincho-rotated": 28,
     "r2-a4-10pt-two-pages": 29,  # the comment cut by the page break, joined again
+    "r2-a4-10pt-heads-not-repeated": 29,  # the same, on a page without the column heads
     "r2-exgothic-9pt": 29,
     "r2-pmincho-narrow": 29,
     # item 7 indicator 学期1回|街頭指導: two targets on two centred lines, joined like a wrap
@@ -182,6 +184,7 @@ def test_writer_printed_them_as_asked(rendered) -> None:
             assert max(set(sizes), key=sizes.count) == (v.size or family.size), name
             pages[name] = len(doc.pages)
     two = {"h22-a4-ipagothic-two-pages", "h27-9pt-heads-not-repeated", "r2-a4-10pt-two-pages"}
+    two.add("r2-a4-10pt-heads-not-repeated")
     two |= {"h27-exmincho", "h27-gothic-wide", "h27-heads-of-other-forms"}  # F3 in 7.9 pt
     assert {n for n, count in pages.items() if count > 1} == two
     assert {family_of(rendered[n][2]).name for n in VARIANTS} == {"F1", "F3", "F5", "F6"}

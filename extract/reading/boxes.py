@@ -9,9 +9,11 @@ on the page so that nothing else reports it as stray.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from extract.reading.normalise import fold_kangxi, squash
-from schemas.grid import Cell, PageGrid, Table
+from schemas.grid import BBox, Cell, PageGrid, Table
 
 MAX_LABEL_CHARS = 60
 
@@ -97,3 +99,35 @@ def _free_lines_after(grid: PageGrid, compiled: list[re.Pattern[str]]) -> str | 
             grid.used.update(id(ln) for ln in taken)
             return "\n".join(fold_kangxi(ln.text.strip()) for ln in taken[1:])
     return None
+
+
+# how a cell cut by a page break is joined again: (first part, its cell, second part, its cell)
+JoinAcross = Callable[[str, Cell | None, str, Cell | None], str]
+
+
+@dataclass
+class SheetFields:
+    """What a sheet prints once, by field; a field's last cell, to join a part on a later page."""
+
+    values: dict[str, str | None] = field(default_factory=dict)
+    ends: dict[str, Cell | None] = field(default_factory=dict)
+
+    def go_on(
+        self, name: str, value: str | None, cells: list[Cell], grid: PageGrid, join: JoinAcross
+    ) -> None:
+        """A field's value, or its part on a later page of the sheet joined to what it has."""
+        if value is not None and (before := self.values.get(name)) is not None:
+            value = join(before, self.ends.get(name), value, cells[0] if cells else None)
+        if value is not None:
+            self.values[name], self.ends[name] = value, cells[-1] if cells else None
+            grid.used.update(id(c) for c in cells)
+
+    def go_on_below(self, table: Table, grid: PageGrid, join: JoinAcross) -> None:
+        """A table run onto a page without its heads: each field's part under its last cell."""
+        for name, end in list(self.ends.items()):
+            cells = [c for c in table.cells if end and c.text.strip() and _same_column(c.bbox, end.bbox)]
+            self.go_on(name, "\n".join(fold_kangxi(c.text) for c in cells) or None, cells, grid, join)
+
+
+def _same_column(a: BBox, b: BBox, tol: float = 1.5) -> bool:
+    return abs(a.x0 - b.x0) <= tol and abs(a.x1 - b.x1) <= tol

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from extract.reading.boxes import label_value_pairs, sheet_field_values
+from extract.reading.boxes import SheetFields, label_value_pairs, sheet_field_values
 from extract.reading.columns import (
     ColumnMap,
     body_cells,
@@ -68,8 +68,7 @@ class _Sheet:
     page: int
     box: dict[str, Any] = field(default_factory=dict)  # goal_no, goal_title, policy_title
     measures: dict[int, str] = field(default_factory=dict)
-    fields: dict[str, str | None] = field(default_factory=dict)
-    ends: dict[str, Cell | None] = field(default_factory=dict)  # a field's last cell so far
+    fields: SheetFields = field(default_factory=SheetFields)
 
 
 @dataclass
@@ -122,6 +121,7 @@ class RowReader:
         found = continued_tables(grid.tables, last[1]) if last and grid.page_no == last[0] + 1 else []
         for table, cmap in found:
             self._read_table(table, cmap, grid)
+            self._sheets[-1].fields.go_on_below(table, grid, TEXT_RULES[self.layout.text].across_pages)
         return bool(found)
 
     def _starts_sheet(self, grid: PageGrid) -> bool:
@@ -161,19 +161,15 @@ class RowReader:
         self._item, self._group = None, None
 
     def _read_sheet_fields(self, grid: PageGrid) -> None:
-        sheet = self._sheets[-1]
+        fields, join = self._sheets[-1].fields, TEXT_RULES[self.layout.text].across_pages
         for column in (c for c in self.layout.columns if c.scope == "sheet"):
             cells: list[Cell] = []  # a later page of the sheet (heads repeated) goes on with it
             value = sheet_field_values(grid, column.header, below_header=True, found=cells)
-            if value is not None and (before := sheet.fields.get(column.name)) is not None:
-                join = TEXT_RULES[self.layout.text].across_pages
-                value = join(before, sheet.ends.get(column.name), value, cells[0] if cells else None)
-            if value is not None:
-                sheet.fields[column.name], sheet.ends[column.name] = value, cells[-1] if cells else None
+            fields.go_on(column.name, value, cells, grid, join)
         for spec in self.layout.sheet_fields:
             value = sheet_field_values(grid, [spec.pattern], below_header=False)
-            if value is not None and sheet.fields.get(spec.name) is None:
-                sheet.fields[spec.name] = value
+            if value is not None and fields.values.get(spec.name) is None:
+                fields.values[spec.name] = value
 
     # -- the ruled table ------------------------------------------------------------------
     def _read_table(self, table: Table, cmap: ColumnMap, grid: PageGrid) -> None:
@@ -361,7 +357,11 @@ class RowReader:
         ]  # fmt: skip
 
     def sheets(self) -> list[Sheet]:
-        return [Sheet(sheet_no=s.sheet_no, page=s.page, **s.fields) for s in self._sheets if s.fields]
+        return [
+            Sheet(sheet_no=s.sheet_no, page=s.page, **s.fields.values)
+            for s in self._sheets
+            if s.fields.values
+        ]
 
     def evaluations(self) -> list[Evaluation]:
         return [Evaluation(**self._record(row)) for row in self._rows]
@@ -392,7 +392,7 @@ class RowReader:
                 out[column.name] = row.texts.get(column.name) or None
         if self.layout.item_title:
             spec = self.layout.item_title
-            listed = numbered_entries(row.sheet.fields.get(spec.from_list))
+            listed = numbered_entries(row.sheet.fields.values.get(spec.from_list))
             fallback = out.get(spec.fallback) if spec.fallback else None
             out[spec.field] = listed.get(row.item.number) or fallback
         out["page"] = row.page
