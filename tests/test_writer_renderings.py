@@ -55,27 +55,23 @@ VARIANTS = {
 }
 
 # Fields equal verbatim, of all (37, 37, 29, 101). What is short of all, and why; FULL_LINE: a
-# typed break after a line the text fills (no room for what the next line starts with), where a
-# wrap prints the same glyphs at the same places, and a wrap is read.
+# typed break after a line the text fills to less than half a glyph, where a wrap prints the
+# same glyphs at the same places, and a wrap is read.
 EXACT = {
     "h22-exmincho": 37,
-    # item 3 goal 見受けられる。|また: FULL_LINE
-    "h22-a4-ipagothic-two-pages": 36,
-    # item 1 achievement 行われた。|（７０％）: a typed line break in a paragraph, before a
-    # percentage that would not have fitted either (Writer keeps （７０％） whole): a wrap
-    "h22-justified-line-breaks": 36,
-    # stakeholder_comment でした」|「地域: FULL_LINE (as on the real sheet)
-    "h27-exmincho": 36,
-    "h27-gothic-wide": 37,
-    # stakeholder_comment, the same; item 4 achievement できた。|A評価: FULL_LINE
-    "h27-a3-9pt": 35,
+    "h22-a4-ipagothic-two-pages": 36,  # item 3 goal 見受けられる。|また: FULL_LINE
+    "h22-justified-line-breaks": 37,
+    "h27-exmincho": 37,
+    # item 3 next_steps 増加した。|さらに: the other way round, a wrap after a sentence ending on
+    # a line as full as the cell's fullest, read as a typed break (the rule's choice there)
+    "h27-gothic-wide": 36,
+    "h27-a3-9pt": 36,  # item 4 achievement できた。|A評価: FULL_LINE
     "h27-a3-exgothic-line-breaks": 37,
     # a table run onto page 2 without its heading rows (Word's default): page 2 continues it.
-    # stakeholder_comment and item 4 achievement できた。|A評価: FULL_LINE
+    # item 4 achievement できた。|A評価 and stakeholder_comment いただきました。|どうも: FULL_LINE
     "h27-9pt-heads-not-repeated": 35,
-    "h27-heads-of-other-forms": 36,  # stakeholder_comment でした」|「地域: FULL_LINE
-    # stakeholder_comment 向上した。|ただし: FULL_LINE
-    "r2-mincho-rotated": 28,
+    "h27-heads-of-other-forms": 37,
+    "r2-mincho-rotated": 28,  # stakeholder_comment 向上した。|ただし: FULL_LINE
     "r2-a4-10pt-two-pages": 29,  # the comment cut by the page break, joined again
     "r2-a4-10pt-heads-not-repeated": 29,  # the same, on a page without the column heads
     "r2-exgothic-9pt": 29,
@@ -83,9 +79,9 @@ EXACT = {
     # item 7 indicator 学期1回|街頭指導: two targets on two centred lines, joined like a wrap
     # (as on the real sheet: in a centred cell only bullets, headings and blank lines count)
     "r4-pgothic": 100,
-    # item 7 indicator, the same; item 5 achievement 40名。|(昨年度 and items 10-12 next_steps
-    # (one merged cell) 不十分である。|今後も: FULL_LINE ("(昨" moves down as one: no room)
-    "r4-a4-6pt-pad3": 96,
+    # item 7 indicator, the same; item 5 achievement 40名。|(昨年度: a typed break on a line
+    # less full than the cell's fullest, with no room for "(昨" (which moves down as one): a wrap
+    "r4-a4-6pt-pad3": 99,
     # the comment in a table of its own beside the sheet's (ruled as one grid with it, its text
     # running up beside the headings): item 7 indicator, as above
     "r4-comment-apart": 100,

@@ -7,8 +7,9 @@ opens with a bullet (○ ・ → ① …) or a number ((1) １．); a heading in
 the line after it; a first line indented (字下げ) against the line before; a line back at the
 bullets' margin after a bullet's hanging lines; a blank line; a line ending a sentence (。 ） 」)
 that stops before the cell's right edge (its padding mirrored) with room for what the next
-line starts with (a wrap would have put it there), or that Word ended with a printed space, or
-whose next line is set apart to the right (（７０％）). Every other break is
+line starts with (a wrap would have put it there), or as full as the cell's fullest line (the
+break tells nothing; a sentence's end there was most often typed), or that Word ended with a
+printed space, or whose next line is set apart to the right (（７０％）). Every other break is
 joined with nothing inserted (but a printed space where two Latin words meet), and a printed
 line's own leading and trailing spaces are dropped. The characters are the text layer's: a
 word processor positions text by tabs and alignment, so a gap with no space glyph is no
@@ -33,6 +34,7 @@ OPENING = frozenset("（(「『【［〔〈《｛{＜<")  # may not end a line: 
 _WORD = re.compile(r"[A-Za-z0-9０-９Ａ-Ｚａ-ｚ.．,，%％]")
 _MARGIN = 0.5  # of a glyph's size: less is alignment noise, more is a visible indent or gap
 _STRETCHED = 1.1  # a line spread this much more than the cell's usual was justified
+_FULL = 0.25  # of a glyph's size: a line ending this near the cell's fullest line is full
 _FIT = 0.01  # of a glyph's size: a word fits the room left with this much overhang (rounding)
 _NUMBERED = re.compile(r"([(（][0-9０-９]{1,2}[)）]|[0-9０-９]{1,2}[.．)）])[^0-9０-９.．,，%％]")
 
@@ -46,13 +48,15 @@ class _Cell:
     centred: bool
     spacing: float
     pitch: float = 1.0  # how far its lines' glyphs are usually spread (a character grid)
+    fullest: float = math.inf  # where its longest line's last glyph ends
 
 
 def _measure(lines: list[TextLine], bbox: BBox) -> _Cell:
     gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:], strict=False)]
     stretches = sorted(s for s in map(_stretch, lines) if s is not None)
     pitch = stretches[len(stretches) // 2] if stretches else 1.0
-    return _Cell(_right_edge(lines, bbox), _centred(lines, bbox), min(gaps, default=0.0), pitch)
+    fullest = max((ink[-1].x1 for ink in map(_ink, lines) if ink), default=math.inf)
+    return _Cell(_right_edge(lines, bbox), _centred(lines, bbox), min(gaps, default=0.0), pitch, fullest)
 
 
 def paragraph_text(lines: list[TextLine], bbox: BBox, pad: float = 0.0) -> str:
@@ -104,7 +108,11 @@ def _ends_short(prev: TextLine, above: str, nxt: TextLine, cell: _Cell) -> bool:
         return False
     set_apart = _ink_x0(nxt) - _hang(prev) > _MARGIN * size  # (７０％) set to the right: typed
     marked = _space_at_end(prev)  # Word prints a typed break as a space: a wrap prints none
-    return set_apart or marked or room >= _first_unit_width(nxt) - _FIT * size
+    # as full as the cell's fullest line, itself full (no room for a glyph): the break tells
+    # nothing, and a sentence's end there was most often typed; a line that leaves more room
+    # than that but not enough for the next unit was wrapped because of that unit
+    full = cell.right - cell.fullest < size and cell.fullest - ink[-1].x1 <= _FULL * size
+    return set_apart or marked or full or room >= _first_unit_width(nxt) - _FIT * size
 
 
 def _space_at_end(line: TextLine) -> bool:
