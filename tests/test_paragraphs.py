@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-from test_text import BOX, row
+from test_text import BOX, SIZE, row
 
 from extract.reading.paragraphs import paragraph_text
 from extract.reading.text import group_lines
-from schemas.grid import Char
+from schemas.grid import BBox, Char
 
 
 def text_of(*rows: list[Char]) -> str:
@@ -129,3 +129,59 @@ def test_bulleted_items_read_one_a_line(items: list[str]) -> None:
             lines.append(row(text[k : k + 10], top, x0=2.0 if k == 0 else 12.0))
             top += 12
     assert text_of(*lines) == "\n".join("○" + item for item in items)
+
+
+FULL = row("あいうえおかきくけこ", 0)  # a full line: where the cell's full lines end
+
+
+def test_sentence_end_with_no_room_for_the_next_glyph_is_a_wrap() -> None:
+    """Room after 。 for less than the next glyph, but more than a full line leaves: the room
+    is what a wrap leaves when the line's glyphs do not add up to the cell's width."""
+    lines = [FULL, row("さしすせそたちつ。", 12, x0=5.0), row("なにぬ", 24)]
+    assert text_of(*lines) == "あいうえおかきくけこさしすせそたちつ。なにぬ"
+
+
+def test_sentence_end_on_a_full_line_ends_a_paragraph() -> None:
+    """A sentence ending on a line as full as the cell's full lines (which leave 0.6 of a glyph
+    here): the break tells nothing, and in a typed form a sentence's end there was most often
+    a typed break. A line leaving more room than that, short of the next glyph, was wrapped."""
+    box = BBox(0, 0, 110, 100)
+    lines = [row("あいうえおかきくけこ", 0), row("さしすせそたちつて。", 12), row("なにぬ", 24)]
+    assert paragraph_text(group_lines([c for r in lines for c in r]), box).endswith("て。\nなにぬ")
+    lines[1] = row("さしすせそたちつ1。", 12, x0=4.0)  # 9 pt of room: 3 more than a full line
+    assert paragraph_text(group_lines([c for r in lines for c in r]), box).endswith("つ1。なにぬ")
+
+
+def test_sentence_end_with_no_room_for_the_next_unit_is_a_wrap() -> None:
+    """A word processor moves down what may not be cut: an opening bracket with what follows
+    it, a number with its ％ and closing bracket, a Latin word."""
+    assert text_of(FULL, row("さしすせそたち。", 12), row("（８０％）", 24)).endswith("たち。（８０％）")
+    assert text_of(FULL, row("さしすせそたち。", 12), row("ABCDEFGH", 24)).endswith("たち。ABCDEFGH")
+    assert text_of(FULL, row("さしすせそたち。", 12), row("（８", 24)).endswith("たち。\n（８")
+
+
+def test_line_set_apart_after_a_sentence_is_a_paragraph() -> None:
+    """(７０％) right-aligned under a sentence that left no room for it: set there by hand."""
+    lines = [row("○あいうえおかき。", 0), row("（７０％）", 12, x0=52.0)]
+    assert text_of(*lines) == "○あいうえおかき。\n（７０％）"
+
+
+def test_space_printed_after_a_sentence_marks_a_typed_break() -> None:
+    """Word prints a typed break as a space; a wrap between Japanese glyphs prints none."""
+    spaced = [FULL, row("さしすせそたちつ。 ", 12), row("（昨年度）", 24)]
+    assert text_of(*spaced).endswith("ちつ。\n（昨年度）")
+    assert text_of(FULL, row("さしすせそたちつ。", 12), row("（昨年度）", 24)).endswith("ちつ。（昨年度）")
+
+
+def test_justified_line_before_a_typed_break_is_measured_unstretched() -> None:
+    """Word and Writer spread a justified line ending in a typed line break to the edge."""
+    spread = [Char(ch, 2.0 + i * 18.0, 0, 12.0 + i * 18.0, SIZE, SIZE) for i, ch in enumerate("あいうえお。")]
+    lines = [spread, row("さしすせそたちつてと", 12), row("なに", 24)]
+    assert text_of(*lines) == "あいうえお。\nさしすせそたちつてとなに"
+
+
+def test_a_quotation_ending_short_of_the_edge_ends_a_paragraph() -> None:
+    """「…」 is a sentence too: with room for the next quotation's 「 and its glyph, typed."""
+    assert text_of(row("「あいうえ」", 0), row("「かきく」", 12)) == "「あいうえ」\n「かきく」"
+    lines = [FULL, row("「あいうえおかき」", 12), row("「かきく」", 24)]
+    assert text_of(*lines).endswith("き」「かきく」")

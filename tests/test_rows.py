@@ -12,7 +12,7 @@ import tomllib
 import pytest
 from pydantic import ValidationError
 
-from extract.reading.layout import BUILTIN_DIR, load_layout
+from extract.reading.layout import BUILTIN_DIR, detects, load_layout
 from extract.reading.leftovers import Leftovers
 from extract.reading.rows import RowReader
 from schemas.grid import BBox, Cell, Char, PageGrid, Table, TextLine
@@ -128,3 +128,86 @@ def test_the_reports_title_above_a_table_is_its_running_title(text: str, top: fl
     leftovers.collect(PageGrid(3, 842, 595, [], [_free_line(text, top)]))
     assert bool(leftovers.problems("評価表の報告")) == stray
     assert len(leftovers.problems(None)) == 1
+
+
+def test_a_table_run_onto_the_next_page_without_its_heads_is_read_on() -> None:
+    """A word processor repeats a table's heading rows on the next page only if asked: a page
+    right after the table's, whose table has its column rules and no header, continues it."""
+    layout = load_layout("school-evaluation-sheet")
+    reader = RowReader(layout)
+    reader.read_page(_page([*HEADER, *BODY]))
+    more = _page([_cell(0, 0, ""), _cell(0, 1, "を図る"), _cell(0, 2, ""), *_shift(BODY, "２", "Ｂ")])
+    more.page_no = 2
+    assert reader.read_continued(more)
+    rows = [(e.model_dump()["no"], e.model_dump()["rating"]) for e in reader.evaluations()]
+    assert rows == [(1, "A"), (2, "B")] and reader.problems == []
+    other = _page([*HEADER, *BODY])
+    other.tables[0].xs = [40, 120, 340]  # other rules: another table, not this one run on
+    other.page_no = 3
+    assert not reader.read_continued(other)
+    later = _page([_cell(0, 1, "を図る")])
+    later.page_no = 5  # not the next page
+    assert not reader.read_continued(later)
+
+
+def _shift(cells: list[Cell], no: str, rating: str) -> list[Cell]:
+    """BODY one row down, with another number and rating."""
+    texts = {0: no, 2: rating}
+    return [_cell(c.row - 1, c.col, texts.get(c.col, c.text)) for c in cells]
+
+
+@pytest.mark.parametrize("head", ["番号", "No.", "Ｎｏ", "NO"])
+def test_the_sheet_is_recognised_by_any_number_head_its_column_allows(head: str) -> None:
+    """Detection asks for the number column's head in the words its header patterns accept."""
+    layout = load_layout("school-evaluation-sheet")
+    assert detects(layout, f"平成２７年度学校評価シート\n{head}\n現状と課題\n達成度")
+    assert not detects(layout, "平成２７年度学校評価シート\n現状と課題\n達成度")
+
+
+def test_headings_over_the_columns_stop_at_no_cell_beside_them() -> None:
+    """A comment column whose head stands above the heading band and whose long text runs up
+    beside it (two tables side by side, ruled as one grid): the headings over the named
+    columns are still headings, not stray text."""
+
+    def cell(row: int, x0: float, x1: float, text: str, rows: int = 1) -> Cell:
+        col = [40, 80, 300, 340].index(x0)
+        cols = [80, 300, 340, 440].index(x1) + 1 - col
+        return Cell(row, col, rows, cols, BBox(x0, 100 + 20 * row, x1, 100 + 20 * (row + rows)), text)
+
+    comment = "＜生徒評価＞肯定的評価は昨年度より向上した。工場見学や現場見学に行く機会が増えた。"
+    cells = [
+        cell(0, 40, 340, "自己評価"),
+        cell(0, 340, 440, "学校関係者評価（２月８日実施）"),
+        cell(1, 40, 340, "計画・取組"),
+        cell(1, 340, 440, comment, rows=3),
+        *(cell(2, x0, x1, t) for (x0, x1), t in zip(COLUMNS, ["番号", "現状と課題", "達成度"], strict=True)),
+        *(cell(3, x0, x1, t) for (x0, x1), t in zip(COLUMNS, ["１", "授業の充実", "Ａ"], strict=True)),
+    ]
+    table = Table(BBox(40, 100, 440, 180), [40, 80, 300, 340, 440], [100, 120, 140, 160, 180], cells)
+    rows, problems = _read(PageGrid(1, 842, 595, [table], []))
+    assert [(r["no"], r["rating"]) for r in rows] == [(1, "A")]
+    assert not any("自己評価" in p or "計画・取組" in p for p in problems), problems
+
+
+def test_a_sheet_wide_comment_cut_by_a_page_break_goes_on_on_the_next_page() -> None:
+    """The stakeholders' comment (one cell over every row) runs onto the next pages, with the
+    heads repeated or not: each part is joined to the one before, not dropped or left stray."""
+    xs = [40, 80, 300, 340, 440]
+    heads = ["番号", "現状と課題", "達成度", "学校関係者からの意見・要望・評価等"]
+
+    def page(no: int, texts: list[list[str]]) -> PageGrid:
+        cells = [
+            Cell(r, c, 1, 1, BBox(xs[c], 100 + 20 * r, xs[c + 1], 120 + 20 * r), t)
+            for r, row in enumerate(texts)
+            for c, t in enumerate(row)
+        ]
+        ys = [100 + 20 * r for r in range(len(texts) + 1)]
+        return PageGrid(no, 842, 595, [Table(BBox(40, 100, 440, ys[-1]), xs, ys, cells)], [])
+
+    reader = RowReader(load_layout("school-evaluation-sheet"))
+    reader.read_page(page(1, [heads, ["１", "授業", "Ａ", "○一つ目の意見"]]))
+    reader.read_page(page(2, [heads, ["２", "部活動", "Ｂ", "○二つ目の意見"]]))
+    assert reader.read_continued(page(3, [["", "を図る", "", "○三つ目の意見"]]))  # run on, no heads
+    want = "○一つ目の意見\n○二つ目の意見\n○三つ目の意見"
+    assert reader.sheets()[0].model_dump()["stakeholder_comment"] == want
+    assert [e.model_dump()["no"] for e in reader.evaluations()] == [1, 2]

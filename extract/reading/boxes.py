@@ -9,9 +9,11 @@ on the page so that nothing else reports it as stray.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from extract.reading.normalise import fold_kangxi, leading_number, squash, to_int
-from schemas.grid import Cell, PageGrid, Table
+from schemas.grid import BBox, Cell, PageGrid, Table
 from schemas.layout import PolicyBox
 
 MAX_LABEL_CHARS = 60
@@ -34,11 +36,14 @@ def label_value_pairs(grid: PageGrid) -> list[tuple[str, str, list[int]]]:
     return pairs
 
 
-def sheet_field_values(grid: PageGrid, patterns: list[str], below_header: bool) -> str | None:
+def sheet_field_values(
+    grid: PageGrid, patterns: list[str], below_header: bool, found: list[Cell] | None = None
+) -> str | None:
     """The value of a labelled field: cells right of (else below) the label, else free lines.
 
     ``below_header``: the label heads a column over one tall cell; the lowest matching label of
     a table is the one right above the value (学校関係者評価 / date / 学校関係者からの意見 / value).
+    ``found`` gets the value's cells (to join a value a page break cut).
     """
     compiled = [re.compile(p) for p in patterns]
     for table in grid.tables:
@@ -53,6 +58,7 @@ def sheet_field_values(grid: PageGrid, patterns: list[str], below_header: bool) 
         cells = ([] if below_header else _right_of(table, label, grid)) or _below(table, label, grid)
         if cells:
             grid.used.update(id(c) for c in [label, *cells])
+            (found if found is not None else []).extend(cells)
             return "\n".join(fold_kangxi(c.text) for c in cells if c.text.strip()) or None
     return _free_lines_after(grid, compiled)
 
@@ -116,3 +122,35 @@ def policy_box(grid: PageGrid, box: PolicyBox) -> tuple[int | None, str | None, 
             grid.used.update(ids)
     goal_no, goal_title = leading_number(goal) if goal else (None, None)
     return goal_no, goal_title, policy, measures
+
+
+# how a cell cut by a page break is joined again: (first part, its cell, second part, its cell)
+JoinAcross = Callable[[str, Cell | None, str, Cell | None], str]
+
+
+@dataclass
+class SheetFields:
+    """What a sheet prints once, by field; a field's last cell, to join a part on a later page."""
+
+    values: dict[str, str | None] = field(default_factory=dict)
+    ends: dict[str, Cell | None] = field(default_factory=dict)
+
+    def go_on(
+        self, name: str, value: str | None, cells: list[Cell], grid: PageGrid, join: JoinAcross
+    ) -> None:
+        """A field's value, or its part on a later page of the sheet joined to what it has."""
+        if value is not None and (before := self.values.get(name)) is not None:
+            value = join(before, self.ends.get(name), value, cells[0] if cells else None)
+        if value is not None:
+            self.values[name], self.ends[name] = value, cells[-1] if cells else None
+            grid.used.update(id(c) for c in cells)
+
+    def go_on_below(self, table: Table, grid: PageGrid, join: JoinAcross) -> None:
+        """A table run onto a page without its heads: each field's part under its last cell."""
+        for name, end in list(self.ends.items()):
+            cells = [c for c in table.cells if end and c.text.strip() and _same_column(c.bbox, end.bbox)]
+            self.go_on(name, "\n".join(fold_kangxi(c.text) for c in cells) or None, cells, grid, join)
+
+
+def _same_column(a: BBox, b: BBox, tol: float = 1.5) -> bool:
+    return abs(a.x0 - b.x0) <= tol and abs(a.x1 - b.x1) <= tol

@@ -70,7 +70,8 @@ def map_columns(table: Table, columns: list[Column], required: set[str]) -> Colu
             named.append(cell)
             first, last = min(first, cell.row), max(last, cell.last_row)
         if required and required <= spans.keys() | cuts.keys():
-            return ColumnMap(_band_top(table, first), last, spans, cuts, tuple(named))
+            extent = (min(x0 for x0, _ in spans.values()), max(x1 for _, x1 in spans.values()))
+            return ColumnMap(_band_top(table, first, extent), last, spans, cuts, tuple(named))
     return None
 
 
@@ -110,11 +111,17 @@ def _cut(table: Table, header: Cell, parts: list[tuple[str, float, float]]) -> d
     return {a: (header.bbox.x0, best), b: (best, header.bbox.x1)}
 
 
-def _band_top(table: Table, first: int) -> int:
-    """Rows of short texts right above the header are headings over the columns (自己評価 …)."""
+def _band_top(table: Table, first: int, extent: tuple[float, float]) -> int:
+    """Rows of short texts right above the header are headings over the columns (自己評価 …);
+    what stands beside the named columns (a comment column of no name here, run up past the
+    header) is not over them."""
     top = first
     while top > 0:
-        above = [c for c in table.cells if c.row <= top - 1 <= c.last_row and c.text.strip()]
+        above = [
+            c for c in table.cells
+            if c.row <= top - 1 <= c.last_row and c.text.strip()
+            and c.bbox.x0 < extent[1] - 1.0 and c.bbox.x1 > extent[0] + 1.0
+        ]  # fmt: skip
         if not above or any(len(squash(c.text)) > MAX_HEADER_CHARS for c in above):
             break
         top -= 1
@@ -139,6 +146,17 @@ def _clip(cell: Cell, x0: float, x1: float, pad: float, text: TextOf) -> Cell:
     box = BBox(max(x0, cell.bbox.x0), cell.bbox.top, min(x1, cell.bbox.x1), cell.bbox.bottom)
     lines = group_lines(chars)
     return Cell(cell.row, cell.col, cell.row_span, cell.col_span, box, text(lines, box, pad), lines, cell.cut)
+
+
+def continued_tables(tables: list[Table], last: ColumnMap, tol: float = 1.5) -> list[tuple[Table, ColumnMap]]:
+    """The tables printing no header whose rules include every edge of the last page's columns,
+    with those columns: a word processor's table run onto the next page without its heads."""
+    edges = {x for span in last.spans.values() for x in span}
+    return [
+        (table, ColumnMap(-1, -1, dict(last.spans), dict(last.cuts)))
+        for table in tables
+        if all(any(abs(x - rule) <= tol for rule in table.xs) for x in edges)
+    ]
 
 
 def header_cells(table: Table, cmap: ColumnMap, headings: list[str]) -> list[Cell]:

@@ -5,8 +5,11 @@ A word processor's form is different: authors break lines by hand in mid-sentenc
 narrow cell, so a short line says nothing. What marks a new paragraph is visible: a line that
 opens with a bullet (○ ・ → ① …) or a number ((1) １．); a heading in brackets (＜生徒評価＞) and
 the line after it; a first line indented (字下げ) against the line before; a line back at the
-bullets' margin after a bullet's hanging lines; a blank line; a line ending a sentence (。 ）)
-that stops clearly before the cell's right edge (its padding mirrored). Every other break is
+bullets' margin after a bullet's hanging lines; a blank line; a line ending a sentence (。 ） 」)
+that stops before the cell's right edge (its padding mirrored) with room for what the next
+line starts with (a wrap would have put it there), or as full as the cell's fullest line (the
+break tells nothing; a sentence's end there was most often typed), or that Word ended with a
+printed space, or whose next line is set apart to the right (（７０％）). Every other break is
 joined with nothing inserted (but a printed space where two Latin words meet), and a printed
 line's own leading and trailing spaces are dropped. The characters are the text layer's: a
 word processor positions text by tabs and alignment, so a gap with no space glyph is no
@@ -21,13 +24,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from extract.reading.text import LATIN, TextOf, cell_text, join_across, own_padding
-from schemas.grid import BBox, Cell, PageGrid, TextLine
+from extract.reading.text import LATIN, NO_LINE_START, TextOf, cell_text, join_across, own_padding
+from schemas.grid import BBox, Cell, Char, PageGrid, TextLine
 
 BULLETS = frozenset("○〇●◎・※→◆◇■□") | {chr(c) for c in range(0x2460, 0x2474)}  # ①-⑳
 HEADINGS = {"＜": "＞", "<": ">", "【": "】", "〈": "〉", "《": "》", "［": "］", "＊": "＊"}
-SENTENCE_ENDS = frozenset("。．）)？！?!")
+SENTENCE_ENDS = frozenset("。．）)？！?!」』")
+OPENING = frozenset("（(「『【［〔〈《｛{＜<")  # may not end a line: moves down with what follows
+_WORD = re.compile(r"[A-Za-z0-9０-９Ａ-Ｚａ-ｚ.．,，%％]")
 _MARGIN = 0.5  # of a glyph's size: less is alignment noise, more is a visible indent or gap
+_STRETCHED = 1.1  # a line spread this much more than the cell's usual was justified
+_FULL = 0.25  # of a glyph's size: a line ending this near the cell's fullest line is full
+_FIT = 0.01  # of a glyph's size: a word fits the room left with this much overhang (rounding)
 _NUMBERED = re.compile(r"([(（][0-9０-９]{1,2}[)）]|[0-9０-９]{1,2}[.．)）])[^0-9０-９.．,，%％]")
 
 
@@ -39,11 +47,16 @@ class _Cell:
     right: float
     centred: bool
     spacing: float
+    pitch: float = 1.0  # how far its lines' glyphs are usually spread (a character grid)
+    fullest: float = math.inf  # where its longest line's last glyph ends
 
 
 def _measure(lines: list[TextLine], bbox: BBox) -> _Cell:
     gaps = [b.top - a.bottom for a, b in zip(lines, lines[1:], strict=False)]
-    return _Cell(_right_edge(lines, bbox), _centred(lines, bbox), min(gaps, default=0.0))
+    stretches = sorted(s for s in map(_stretch, lines) if s is not None)
+    pitch = stretches[len(stretches) // 2] if stretches else 1.0
+    fullest = max((ink[-1].x1 for ink in map(_ink, lines) if ink), default=math.inf)
+    return _Cell(_right_edge(lines, bbox), _centred(lines, bbox), min(gaps, default=0.0), pitch, fullest)
 
 
 def paragraph_text(lines: list[TextLine], bbox: BBox, pad: float = 0.0) -> str:
@@ -75,8 +88,72 @@ def _starts_paragraph(prev: TextLine, paragraph: str, nxt: TextLine, text: str, 
     bulleted = above[:1] in BULLETS  # a bullet's lines hang indented
     indented = _ink_x0(nxt) - _ink_x0(prev) > _MARGIN * size and not bulleted
     outdented = bulleted and _ink_x0(prev) - _ink_x0(nxt) > _MARGIN * size  # back at the bullets
-    short = above[-1] in SENTENCE_ENDS and cell.right - prev.x1 > _MARGIN * prev.chars[-1].size
-    return blank or indented or outdented or short
+    return blank or indented or outdented or _ends_short(prev, above, nxt, cell)
+
+
+def _ends_short(prev: TextLine, above: str, nxt: TextLine, cell: _Cell) -> bool:
+    """A line ending a sentence with room left for the next line's first unbreakable unit: a
+    wrap would have put it there, so the author broke the line. A line spread wider than the
+    cell's others was justified up to the edge (Word and Writer stretch a line before a typed
+    line break): its room is measured from its glyphs set at the cell's usual pitch. A next
+    line that starts right of where the paragraph's lines hang was set apart by hand."""
+    ink = _ink(prev)
+    if not ink or above[-1] not in SENTENCE_ENDS:
+        return False
+    size = ink[-1].size
+    room = cell.right - ink[-1].x1
+    if (_stretch(prev) or 1.0) > cell.pitch * _STRETCHED:  # spread out by justification
+        room = cell.right - ink[0].x0 - _natural_width(ink) * cell.pitch
+    if room <= _MARGIN * size:
+        return False
+    set_apart = _ink_x0(nxt) - _hang(prev) > _MARGIN * size  # (７０％) set to the right: typed
+    marked = _space_at_end(prev)  # Word prints a typed break as a space: a wrap prints none
+    # as full as the cell's fullest line, itself full (no room for a glyph): the break tells
+    # nothing, and a sentence's end there was most often typed; a line that leaves more room
+    # than that but not enough for the next unit was wrapped because of that unit
+    full = cell.right - cell.fullest < size and cell.fullest - ink[-1].x1 <= _FULL * size
+    return set_apart or marked or full or room >= _first_unit_width(nxt) - _FIT * size
+
+
+def _space_at_end(line: TextLine) -> bool:
+    """A line whose last glyph is a space printed after Japanese text."""
+    ink = _ink(line)
+    return bool(ink) and line.chars[-1].text.isspace() and not LATIN.match(ink[-1].text)
+
+
+def _ink(line: TextLine) -> list[Char]:
+    """A line's glyphs from its first printed one to its last (spaces around it dropped)."""
+    marks = [i for i, ch in enumerate(line.chars) if not ch.text.isspace()]
+    return line.chars[marks[0] : marks[-1] + 1] if marks else []
+
+
+def _natural_width(chars: list[Char]) -> float:
+    """The width of glyphs set side by side: each one's advance, no spacing added."""
+    return sum(ch.x1 - ch.x0 for ch in chars)
+
+
+def _stretch(line: TextLine) -> float | None:
+    """How far a line's glyphs are spread: its printed width over its natural width."""
+    ink = _ink(line)
+    natural = _natural_width(ink)
+    return (ink[-1].x1 - ink[0].x0) / natural if len(ink) > 1 and natural > 0 else None
+
+
+def _first_unit_width(line: TextLine) -> float:
+    """What a line break may not cut at the start of a line: an opening bracket with what
+    follows it, a run of Latin letters or digits (with % ％ ．), and the closing punctuation
+    after it (（８０％）, ICT, て、 move down as one)."""
+    chars = _ink(line)
+    if not chars:
+        return 0.0
+    end = 0
+    while end + 1 < len(chars):
+        here, after = chars[end].text, chars[end + 1].text
+        glued = _WORD.match(here) and _WORD.match(after)
+        if not (here in OPENING or after in NO_LINE_START or glued):
+            break
+        end += 1
+    return chars[end].x1 - chars[0].x0
 
 
 def _item_start(text: str) -> bool:
@@ -91,6 +168,15 @@ def _join(left: str, right: str, prev: TextLine, nxt: TextLine) -> str:
     if spaced and left and right and LATIN.match(left[-1]) and LATIN.match(right[0]):
         return f"{left} {right}"
     return left + right
+
+
+def _hang(line: TextLine) -> float:
+    """Where the lines after ``line`` start when they go on its paragraph: at its start, or
+    after its bullet (a bullet's lines hang under the text)."""
+    ink = [ch for ch in line.chars if not ch.text.isspace()]
+    if len(ink) > 1 and ink[0].text in BULLETS:
+        return ink[1].x0
+    return _ink_x0(line)
 
 
 def _ink_x0(line: TextLine) -> float:

@@ -116,6 +116,9 @@ class _RowSession:
         )
 
     def _other(self, grid: PageGrid) -> None:
+        if self.rows.read_continued(grid):  # the last page's table, its heads not repeated
+            self.kinds[-1] = PageKind.SHEET
+            return
         text = page_text(grid).strip()
         if text:
             self.problems.append(

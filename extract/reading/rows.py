@@ -2,11 +2,11 @@
 
 A table's columns come from the layout file (extract/reading/columns.py maps the header). Every
 rating cell is one record; a merged cell (a number over three sub-rows, a title over several
-departments) gives its text to every row it covers, and sub-cells of one column inside one
-row are joined with a newline. Numbering carries over rows and pages: a row whose numbering
-cells are empty continues the running item; a restart of ①… without a printed (n) is the
-next group. Optional behaviours (a heading box, a department cell split over rows, flags and
-split markers, rows continued on the next page) are switched on by the layout.
+departments) gives its text to every row it covers, and sub-cells of one column inside one row
+are joined with a newline. Numbering carries over rows and pages: a row whose numbering cells
+are empty continues the running item; a restart of ①… without a printed (n) is the next group.
+Optional behaviours (a heading box, a department cell split over rows, flags and split markers,
+rows continued on the next page, with or without the heads) are switched on by the layout.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from extract.reading.boxes import policy_box, sheet_field_values
+from extract.reading.boxes import SheetFields, policy_box, sheet_field_values
 from extract.reading.columns import (
     ColumnMap,
     body_cells,
     cell_of_row,
+    continued_tables,
     first_owner,
     header_cells,
     map_columns,
@@ -64,7 +65,7 @@ class _Sheet:
     page: int
     box: dict[str, Any] = field(default_factory=dict)  # goal_no, goal_title, policy_title
     measures: dict[int, str] = field(default_factory=dict)
-    fields: dict[str, str | None] = field(default_factory=dict)
+    fields: SheetFields = field(default_factory=SheetFields)
 
 
 @dataclass
@@ -100,6 +101,7 @@ class RowReader:
     _item: _Item | None = None
     _group: int | None = None
     _cut: _Cut | None = None  # the title cell the last page's end cut, and its rows
+    _columns: tuple[int, ColumnMap] | None = None  # the last table's page and columns
 
     def read_page(self, grid: PageGrid) -> None:
         tables = find_table(grid, self.layout)
@@ -114,9 +116,17 @@ class RowReader:
             grid.used.update(id(c) for c in header_cells(table, cmap, self.layout.headings))
             self._read_table(table, cmap, grid)
 
+    def read_continued(self, grid: PageGrid) -> bool:
+        """The last page's table run on without its heads (if the layout continues rows)."""
+        last = self._columns if self.layout.continue_rows else None
+        found = continued_tables(grid.tables, last[1]) if last and grid.page_no == last[0] + 1 else []
+        for table, cmap in found:
+            self._read_table(table, cmap, grid)
+            self._sheets[-1].fields.go_on_below(table, grid, TEXT_RULES[self.layout.text].across_pages)
+        return bool(found)
+
     def _starts_sheet(self, grid: PageGrid) -> bool:
-        """A page whose table continues the last sheet prints no title; without a title pattern
-        in the layout, every page with the table is a sheet of its own."""
+        """A page continuing the last sheet prints no title (a layout without one: every page)."""
         title = self.layout.report.title
         if not title:
             return True
@@ -141,29 +151,23 @@ class RowReader:
         self._item, self._group = None, None
 
     def _read_sheet_fields(self, grid: PageGrid) -> None:
-        sheet = self._sheets[-1]
+        fields, join = self._sheets[-1].fields, TEXT_RULES[self.layout.text].across_pages
         for column in (c for c in self.layout.columns if c.scope == "sheet"):
-            value = sheet_field_values(grid, column.header, below_header=True)
-            if value is not None and sheet.fields.get(column.name) is None:
-                sheet.fields[column.name] = value
+            cells: list[Cell] = []  # a later page of the sheet (heads repeated) goes on with it
+            value = sheet_field_values(grid, column.header, below_header=True, found=cells)
+            fields.go_on(column.name, value, cells, grid, join)
         for spec in self.layout.sheet_fields:
             value = sheet_field_values(grid, [spec.pattern], below_header=False)
-            if value is not None and sheet.fields.get(spec.name) is None:
-                sheet.fields[spec.name] = value
+            if value is not None and fields.values.get(spec.name) is None:
+                fields.values[spec.name] = value
 
     # -- the ruled table ------------------------------------------------------------------
     def _read_table(self, table: Table, cmap: ColumnMap, grid: PageGrid) -> None:
         if not self._sheets:
-            self.problems.append(
-                Problem(
-                    code="sheet_without_box",
-                    message="evaluation table before any heading box",
-                    page=grid.page_no,
-                )
-            )
-            self._sheets.append(
-                _Sheet(1, grid.page_no, box={"goal_no": None, "goal_title": None, "policy_title": ""})
-            )
+            message = "evaluation table before any heading box"
+            self.problems.append(Problem(code="sheet_without_box", message=message, page=grid.page_no))
+            box = {"goal_no": None, "goal_title": None, "policy_title": ""}
+            self._sheets.append(_Sheet(1, grid.page_no, box=box))
         columns = {
             c.name: body_cells(table, cmap, c.name, TEXT_RULES[self.layout.text].cell)
             for c in row_columns(self.layout)
@@ -171,15 +175,15 @@ class RowReader:
         }
         anchor = next(c.name for c in self.layout.columns if c.role == "rating")
         ratings = sorted(columns.get(anchor, []), key=lambda c: c.row)
-        markers = first_owner(
-            [(col.name, c) for col in self._marker_columns() for c in columns.get(col.name, [])], ratings
-        )
+        marked = [(col.name, c) for col in self._marker_columns() for c in columns.get(col.name, [])]
+        markers = first_owner(marked, ratings)
         page_rows: list[tuple[Cell, _Row]] = []
         for index, cell in enumerate(ratings):
             before = len(self._rows)
             self._read_row(cell, index == 0, columns, ratings, markers.get(id(cell), []), grid.page_no)
             page_rows += [(cell, self._rows[-1])] if len(self._rows) > before else []
         self._cut = self._cut_title(columns, page_rows)
+        self._columns = (grid.page_no, cmap)  # a next page may run the table on without heads
         rated = [(r.row, r.last_row) for r in ratings]
         grid.used.update(  # what a row read; a cell beside no rating is left to leftovers
             id(cell)
@@ -205,11 +209,8 @@ class RowReader:
             return text_of(overlapping(columns.get(name, []), rating.row, rating.last_row))
 
         dept_col = self.layout.column("department")
-        department = (
-            cell_of_row(rating, columns.get(dept_col.name, []), ratings, dept_col.split_over_rows)
-            if dept_col
-            else None
-        )
+        dept_cells = columns.get(dept_col.name, []) if dept_col else []
+        department = cell_of_row(rating, dept_cells, ratings, dept_col.split_over_rows) if dept_col else None
         rated = {
             c.name: self._rating(texts(c.name) if c.role == "prev_rating" else fold_kangxi(rating.text), page)
             for c in row_columns(self.layout)
@@ -235,9 +236,8 @@ class RowReader:
         if marked:
             self._start_item(marked, page)
         if self._item is None:
-            self.problems.append(
-                Problem(code="row_without_item", message="a rated row with no item above it", page=page)
-            )
+            message = "a rated row with no item above it"
+            self.problems.append(Problem(code="row_without_item", message=message, page=page))
             self._item = _Item(self._group, None, "", {})
         self._rows.append(
             _Row(
@@ -322,9 +322,8 @@ class RowReader:
         try:
             return parse_rating(text)
         except ValueError:
-            self.problems.append(
-                Problem(code="unreadable_rating", message=f"rating cell reads {text!r}", page=page)
-            )
+            message = f"rating cell reads {text!r}"
+            self.problems.append(Problem(code="unreadable_rating", message=message, page=page))
             return None
 
     # -- checks and results -------------------------------------------------------------
@@ -359,7 +358,11 @@ class RowReader:
         ]  # fmt: skip
 
     def sheets(self) -> list[Sheet]:
-        return [Sheet(sheet_no=s.sheet_no, page=s.page, **s.fields) for s in self._sheets if s.fields]
+        return [
+            Sheet(sheet_no=s.sheet_no, page=s.page, **s.fields.values)
+            for s in self._sheets
+            if s.fields.values
+        ]
 
     def evaluations(self) -> list[Evaluation]:
         return [Evaluation(**self._record(row)) for row in self._rows]
@@ -384,16 +387,14 @@ class RowReader:
             elif column.role in ("rating", "prev_rating"):
                 out[column.name] = row.ratings.get(column.name)
             elif column.split:
-                out[column.name], out[column.split.field] = split_after(
-                    row.texts.get(column.name), column.split.marker
-                )
+                split = split_after(row.texts.get(column.name), column.split.marker)
+                out[column.name], out[column.split.field] = split
             else:
                 out[column.name] = row.texts.get(column.name) or None
         if self.layout.item_title:
             spec = self.layout.item_title
-            listed = numbered_entries(row.sheet.fields.get(spec.from_list))
-            out[spec.field] = listed.get(row.item.number) or (
-                out.get(spec.fallback) if spec.fallback else None
-            )
+            listed = numbered_entries(row.sheet.fields.values.get(spec.from_list))
+            fallback = out.get(spec.fallback) if spec.fallback else None
+            out[spec.field] = listed.get(row.item.number) or fallback
         out["page"] = row.page
         return out
