@@ -3,22 +3,19 @@
 Test-only, beside `render.py` (reportlab): the city's report is a spreadsheet export (the
 sample's PDF says Calc, LibreOffice 7.4), so here Calc itself wraps the lines, draws the
 borders, breaks the pages (rows of a sheet repeated on every page: the 【基本施策】 box and the
-column heads) and scales the print. The workbook is a flat ODS (`.fods`, plain XML written with the standard library); `soffice
---headless --convert-to pdf` prints it, one private profile per call so runs never collide.
+column heads) and scales the print. The workbook is a flat ODS (`.fods`, plain XML written
+with the standard library); libreoffice.py prints it (`soffice --headless --convert-to pdf`).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from libreoffice import print_to_pdf
 from render import CIRCLED, COMMENT_HEAD, COMMENT_WIDTHS, SHEET_HEAD, SHEET_WIDTHS
 
 FONTS = ("IPAexGothic", "IPAexMincho", "IPAGothic", "IPAMincho", "IPAPGothic", "IPAPMincho")
@@ -49,17 +46,12 @@ class CalcVariant:
     measure_breaks: bool = True  # a page break before each 施策, as the sample; Calc adds its own
 
 
-def soffice() -> str | None:
-    """The LibreOffice binary, if installed."""
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
 def render_calc(records: dict, pdf: Path, variant: CalcVariant | None = None) -> Path:
     """Write ``records`` as ``<pdf stem>.fods`` next to ``pdf`` and print it to ``pdf`` with Calc."""
     v = variant or CalcVariant()
     fods = pdf.with_suffix(".fods")
     fods.write_text(workbook(records, v), encoding="utf-8")
-    convert(fods, outdir=pdf.parent)
+    print_to_pdf(fods, outdir=pdf.parent)
     if not pdf.exists():
         raise RuntimeError(f"soffice wrote no {pdf}")
     return pdf
@@ -71,28 +63,11 @@ def render_many(records: dict, variants: dict[str, CalcVariant], outdir: Path) -
     for name, v in variants.items():
         books.append(outdir / f"{name}.fods")
         books[-1].write_text(workbook(records, v), encoding="utf-8")
-    convert(*books, outdir=outdir)
+    print_to_pdf(*books, outdir=outdir)
     pdfs = {name: outdir / f"{name}.pdf" for name in variants}
     if missing := [p.name for p in pdfs.values() if not p.exists()]:
         raise RuntimeError(f"soffice wrote no {', '.join(missing)}")
     return pdfs
-
-
-def convert(*books: Path, outdir: Path) -> None:
-    """Print workbooks to PDF, with a profile of its own (a shared one locks up in parallel)."""
-    exe = soffice()
-    if exe is None:
-        raise RuntimeError("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
-    with tempfile.TemporaryDirectory(prefix="hyoka-lo-") as profile:
-        cmd = [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf"]
-        env = {**os.environ, "HOME": profile}
-        subprocess.run(
-            [*cmd, "--outdir", str(outdir), *map(str, books)],
-            check=True,
-            capture_output=True,
-            timeout=300,
-            env=env,
-        )
 
 
 # -- the workbook --------------------------------------------------------------------------------

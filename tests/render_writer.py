@@ -11,18 +11,16 @@ collide; a variant stored turned by /Rotate 90 is made from the print with qpdf.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from libreoffice import print_to_pdf
 from odt import NS, column_styles, default_styles, page_layout, styles
 from school_sheet import FAMILIES, Family, family_of, focus_goals, scale, sheet, title
 
-__all__ = ["FAMILIES", "FONTS", "PAPERS", "Family", "WriterVariant", "family_of", "render_many", "soffice"]
+__all__ = ["FAMILIES", "FONTS", "PAPERS", "Family", "WriterVariant", "family_of", "render_many"]
 
 FONTS = ("IPAexGothic", "IPAexMincho", "IPAGothic", "IPAMincho", "IPAPGothic", "IPAPMincho")
 PAPERS = {"A4": (210.0, 297.0), "B4": (257.0, 364.0), "A3": (297.0, 420.0)}  # mm, portrait
@@ -50,18 +48,13 @@ class WriterVariant:
     apart: bool = False  # the stakeholders' comment in a table of its own beside the sheet's
 
 
-def soffice() -> str | None:
-    """The LibreOffice binary, if installed."""
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
 def render_many(jobs: dict[str, tuple[dict, WriterVariant]], outdir: Path) -> dict[str, Path]:
     """Every (record, variant) as ``<name>.pdf`` in ``outdir``, printed by one Writer process."""
     docs = []
     for name, (record, v) in jobs.items():
         docs.append(outdir / f"{name}.fodt")
         docs[-1].write_text(document(record, v), encoding="utf-8")
-    convert(*docs, outdir=outdir)
+    print_to_pdf(*docs, outdir=outdir)
     pdfs = {name: outdir / f"{name}.pdf" for name in jobs}
     if missing := [p.name for p in pdfs.values() if not p.exists()]:
         raise RuntimeError(f"soffice wrote no {', '.join(missing)}")
@@ -91,22 +84,6 @@ def rotate(pdf: Path) -> None:
     fixed = subprocess.run(["fix-qdf"], input=data, check=True, capture_output=True).stdout
     pdf.write_bytes(fixed)
     plain.unlink()
-
-
-def convert(*docs: Path, outdir: Path) -> None:
-    """Print documents to PDF, with a profile of its own (a shared one locks up in parallel)."""
-    exe = soffice()
-    if exe is None:
-        raise RuntimeError("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
-    with tempfile.TemporaryDirectory(prefix="hyoka-lo-") as profile:
-        cmd = [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf"]
-        subprocess.run(
-            [*cmd, "--outdir", str(outdir), *map(str, docs)],
-            check=True,
-            capture_output=True,
-            timeout=600,
-            env={**os.environ, "HOME": profile},
-        )
 
 
 def document(record: dict, v: WriterVariant) -> str:

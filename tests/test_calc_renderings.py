@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import IN_CI
 from goldcompare import compare
-from render_calc import PAPERS, CalcVariant, render_many, soffice
+from libreoffice import soffice
+from render_calc import PAPERS, CalcVariant, render_many
 
 from extract.reading.pipeline import extract_pdf
 from extract.settings import ExtractSettings

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 from conftest import IN_CI, SHARED, need_shared
-from render_writer import PAPERS, WriterVariant, family_of, render_many, soffice
+from libreoffice import soffice
+from render_writer import PAPERS, WriterVariant, family_of, render_many
 from test_school import _fields
 
 from extract.reading.pipeline import extract_pdf
