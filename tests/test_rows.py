@@ -211,3 +211,50 @@ def test_a_sheet_wide_comment_cut_by_a_page_break_goes_on_on_the_next_page() -> 
     want = "○一つ目の意見\n○二つ目の意見\n○三つ目の意見"
     assert reader.sheets()[0].model_dump()["stakeholder_comment"] == want
     assert [e.model_dump()["no"] for e in reader.evaluations()] == [1, 2]
+
+
+# Koganei's sheet: a 個別事業 title cut by a page break goes on at the top of the next page.
+KOGANEI = [(20, 60), (60, 200), (200, 260), (260, 400), (400, 440), (440, 480), (480, 620)]
+HEADS = (
+    "施策",
+    "【個別事業・取り組み】",
+    "担当課",
+    "事業実績",
+    "前年度事業評価",
+    "事業評価",
+    "今後の事業計画・展望",
+)
+
+
+def _koganei_page(page_no: int, body: list[tuple[str, ...]], cut: bool) -> PageGrid:
+    """The heads, then one rated row per tuple; ``cut``: the last row's title cell is cut."""
+    cells = [_k(0, i, h) for i, h in enumerate(HEADS)]
+    for r, texts in enumerate(body, 1):
+        cells += [_k(r, i, t, cut and r == len(body) and i == 1) for i, t in enumerate(texts)]
+    xs = sorted({x for span in KOGANEI for x in span})
+    ys = [100 + 20 * r for r in range(len(body) + 2)]
+    return PageGrid(page_no, 842, 595, [Table(BBox(20, 100, 620, ys[-1]), xs, ys, cells)], [])
+
+
+def _k(row: int, col: int, text: str, cut: bool = False) -> Cell:
+    x0, x1 = KOGANEI[col]
+    return Cell(row, col, 1, 1, BBox(x0, 100 + 20 * row, x1, 120 + 20 * row), text, cut=cut)
+
+
+@pytest.mark.parametrize("second_page", [2, 3])
+def test_an_item_title_cut_by_a_page_break_goes_on_only_on_the_next_page(second_page: int) -> None:
+    """The part on the next page joins the title, its 【新規】 mark included; a page later,
+    the same text is no continuation (a page without the table may have come between)."""
+    reader = RowReader(load_layout("koganei-welfare"))
+    reader.read_page(
+        _koganei_page(1, [("(1)", "①地域の見守り", "福祉課", "実績", "B", "A", "展望")], cut=True)
+    )
+    reader.read_page(
+        _koganei_page(second_page, [("", "体制づくり【新規】", "介護課", "実績", "A", "A", "展望")], False)
+    )
+    rows = [e.model_dump() for e in reader.evaluations()]
+    titles = [(r["initiative_no"], r["initiative_title"], r["is_new"]) for r in rows]
+    if second_page == 2:
+        assert titles == [(1, "地域の見守り体制づくり", True)] * 2
+    else:
+        assert titles[0] == (1, "地域の見守り", False)

@@ -1,12 +1,11 @@
 """Read row tables: one record per rating cell, every other column found by overlap.
 
-A table's columns come from the layout file (extract/reading/columns.py maps the header). Every
-rating cell is one record; a merged cell (a number over three sub-rows, a title over several
-departments) gives its text to every row it covers, and sub-cells of one column inside one row
-are joined with a newline. Numbering carries over rows and pages: a row whose numbering cells
-are empty continues the running item; a restart of ①… without a printed (n) is the next group.
-Optional behaviours (a heading box, a department cell split over rows, flags and split markers,
-rows continued on the next page, with or without the heads) are switched on by the layout.
+Columns come from the layout file (columns.py maps the header). A merged cell (a number over
+sub-rows, a title over several departments) gives its text to every row it covers; sub-cells
+of one column in one row are joined with a newline. Numbering carries over rows and pages: a
+row with empty numbering cells continues the running item; a restart of ①… without (n) is the
+next group. Heading boxes, split departments, flags, split markers and rows continued on the
+next page (with or without the heads) are switched on by the layout.
 """
 
 from __future__ import annotations
@@ -101,6 +100,7 @@ class RowReader:
     _item: _Item | None = None
     _group: int | None = None
     _cut: _Cut | None = None  # the title cell the last page's end cut, and its rows
+    _cut_page: int = 0  # the page it was cut on: only the next page goes on with it
     _columns: tuple[int, ColumnMap] | None = None  # the last table's page and columns
 
     def read_page(self, grid: PageGrid) -> None:
@@ -182,7 +182,7 @@ class RowReader:
             before = len(self._rows)
             self._read_row(cell, index == 0, columns, ratings, markers.get(id(cell), []), grid.page_no)
             page_rows += [(cell, self._rows[-1])] if len(self._rows) > before else []
-        self._cut = self._cut_title(columns, page_rows)
+        self._cut, self._cut_page = self._cut_title(columns, page_rows), grid.page_no
         self._columns = (grid.page_no, cmap)  # a next page may run the table on without heads
         rated = [(r.row, r.last_row) for r in ratings]
         grid.used.update(  # what a row read; a cell beside no rating is left to leftovers
@@ -267,10 +267,11 @@ class RowReader:
         (cut, rows), self._cut = self._cut, None
         title = self.layout.column("title")
         own = [(n, c) for n, c in marked if title and n == title.name]
-        if not own or title is None or self._item is None:
+        if not own or title is None or self._item is None or page != self._cut_page + 1:
             return marked
-        group, number, text, _ = parse_markers(row_columns(self.layout), own)
+        group, number, text, flags = parse_markers(row_columns(self.layout), own)
         if cut.text.strip() and group is None and number is None:
+            self._item.flags.update({k: True for k, v in flags.items() if v})  # 【新規】 in the part
             first, join = self._item.title, TEXT_RULES[self.layout.text].across_pages
             self._item.title = first + text if title.one_line else join(first, cut, text, own[0][1])
             return [(n, c) for n, c in marked if n != title.name]
@@ -288,12 +289,8 @@ class RowReader:
             return
         if current and not title and number is None and group == current.group:
             return  # the group cell alone, repeated at the top of a page
-        if (
-            current
-            and title == current.title
-            and number in (None, current.number)
-            and group in (None, current.group)
-        ):
+        same = current and title == current.title and number in (None, current.number)
+        if same and group in (None, current.group):
             return  # the same item printed again on a new page
         if group is not None:
             self._group = group
