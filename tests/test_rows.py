@@ -120,6 +120,8 @@ def _free_line(text: str, top: float) -> TextLine:
         ("評価表の報告(令和2年度実績報告)", 30, False),  # the report's title, once, above a table
         ("評価表の報告(令和2年度実績報告)", 300, True),  # the same words mid-page are text
         ("令和2年度 評価表の報告", 30, True),  # not opening with the title
+        ("評価表の報告 注:数値は速報値", 30, True),  # opening with it, but a note
+        ("評価表の報告 3頁", 30, False),  # the title and a page number
     ],
 )
 def test_the_reports_title_above_a_table_is_its_running_title(text: str, top: float, stray: bool) -> None:

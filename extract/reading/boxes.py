@@ -148,7 +148,10 @@ class SheetFields:
     def go_on_below(self, table: Table, grid: PageGrid, join: JoinAcross) -> None:
         """A table run onto a page without its heads: each field's part under its last cell."""
         for name, end in list(self.ends.items()):
-            cells = [c for c in table.cells if end and c.text.strip() and _same_column(c.bbox, end.bbox)]
+            cells = [
+                c for c in table.cells
+                if end and c.text.strip() and id(c) not in grid.used and _same_column(c.bbox, end.bbox)
+            ]  # fmt: skip
             self.go_on(name, "\n".join(fold_kangxi(c.text) for c in cells) or None, cells, grid, join)
 
 

@@ -20,6 +20,8 @@ from schemas.grid import PageGrid
 from schemas.report import Problem
 
 MARGIN = 0.15  # a running head stands in the top or bottom 15 % of the page
+# what may follow the report's title in its running title: a bracketed part (its year), a page
+_TITLE_TAIL = re.compile(r"(\(.*\)|\[.*\]|【.*】)?[0-9/\-]*(頁|ページ)?")
 
 
 def _shape(text: str) -> str:
@@ -55,8 +57,8 @@ class Leftovers:
             return True
         if any(re.search(p, squash(text)) for p in self.boilerplate):
             return True
-        if margin and title and squash(text).startswith(title):
-            return True
+        if margin and title and (line := squash(text)).startswith(title):
+            return _TITLE_TAIL.fullmatch(line[len(title) :]) is not None
         return margin and self._pages_of[_shape(text)] >= 2
 
     def problems(self, title: str | None = None) -> list[Problem]:
