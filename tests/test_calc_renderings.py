@@ -8,9 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI
 from goldcompare import compare
-from libreoffice import soffice
 from render_calc import PAPERS, CalcVariant, render_many
 
 from extract.reading.pipeline import extract_pdf
@@ -64,11 +62,6 @@ ACROSS_BREAKS_EXACT = 895
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory, expected) -> dict[str, tuple[Path, dict]]:
-    if soffice() is None:
-        message = "LibreOffice Calc (soffice) is not installed: scripts/system-deps.sh installs it"
-        if IN_CI:
-            pytest.fail(f"CI=true: {message}")
-        pytest.skip(message)
     pdfs = render_many(
         expected, {**VARIANTS, "across-breaks": ACROSS_BREAKS}, tmp_path_factory.mktemp("calc")
     )
