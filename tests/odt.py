@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from libreoffice import COVERED, table_cell
+
 NS = (
     'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
     'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
@@ -129,16 +131,8 @@ def xml(text: str) -> str:
 def _row(cells: list[Cell | None], line_breaks: bool) -> str:
     out = []
     for c in cells:
-        if c is None:
-            out.append("<table:covered-table-cell/>")
-            continue
-        span = ""
-        if c.down > 1 or c.across > 1:
-            span = f' table:number-rows-spanned="{c.down}" table:number-columns-spanned="{c.across}"'
-        paras = c.inner or "".join(paragraphs(c.text, c.para, line_breaks))
-        out.append(
-            f'<table:table-cell table:style-name="{c.valign}"{span} office:value-type="string">{paras}</table:table-cell>'
-        )
+        paras = (c.inner or "".join(paragraphs(c.text, c.para, line_breaks))) if c else ""
+        out.append(table_cell(c.valign, c.down, c.across, paras) if c else COVERED)
     return f"<table:table-row>{''.join(out)}</table:table-row>"
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from libreoffice import print_to_pdf
+from libreoffice import COVERED, print_documents, table_cell
 from render import CIRCLED, COMMENT_HEAD, COMMENT_WIDTHS, SHEET_HEAD, SHEET_WIDTHS
 
 FONTS = ("IPAexGothic", "IPAexMincho", "IPAGothic", "IPAMincho", "IPAPGothic", "IPAPMincho")
@@ -46,28 +46,9 @@ class CalcVariant:
     measure_breaks: bool = True  # a page break before each 施策, as the sample; Calc adds its own
 
 
-def render_calc(records: dict, pdf: Path, variant: CalcVariant | None = None) -> Path:
-    """Write ``records`` as ``<pdf stem>.fods`` next to ``pdf`` and print it to ``pdf`` with Calc."""
-    v = variant or CalcVariant()
-    fods = pdf.with_suffix(".fods")
-    fods.write_text(workbook(records, v), encoding="utf-8")
-    print_to_pdf(fods, outdir=pdf.parent)
-    if not pdf.exists():
-        raise RuntimeError(f"soffice wrote no {pdf}")
-    return pdf
-
-
 def render_many(records: dict, variants: dict[str, CalcVariant], outdir: Path) -> dict[str, Path]:
     """Every variant as ``<name>.pdf`` in ``outdir``, printed by one Calc process (it starts once)."""
-    books = []
-    for name, v in variants.items():
-        books.append(outdir / f"{name}.fods")
-        books[-1].write_text(workbook(records, v), encoding="utf-8")
-    print_to_pdf(*books, outdir=outdir)
-    pdfs = {name: outdir / f"{name}.pdf" for name in variants}
-    if missing := [p.name for p in pdfs.values() if not p.exists()]:
-        raise RuntimeError(f"soffice wrote no {', '.join(missing)}")
-    return pdfs
+    return print_documents({name: workbook(records, v) for name, v in variants.items()}, ".fods", outdir)
 
 
 # -- the workbook --------------------------------------------------------------------------------
@@ -191,15 +172,10 @@ def _column(width: float) -> str:
 def _row(cells: list[_Cell | None], style: str = "ro") -> str:
     out = []
     for c in cells:
-        if c is None:
-            out.append("<table:covered-table-cell/>")
-            continue
-        span = ""
-        if c.down > 1 or c.across > 1:
-            span = f' table:number-rows-spanned="{c.down}" table:number-columns-spanned="{c.across}"'
-        paras = "".join(f"<text:p>{escape(line)}</text:p>" for line in c.text.split("\n")) if c.text else ""
-        kind = ' office:value-type="string"' if c.text else ""
-        out.append(f'<table:table-cell table:style-name="{c.style}"{span}{kind}>{paras}</table:table-cell>')
+        paras = (
+            "".join(f"<text:p>{escape(line)}</text:p>" for line in c.text.split("\n")) if c and c.text else ""
+        )
+        out.append(table_cell(c.style, c.down, c.across, paras, bool(c.text)) if c else COVERED)
     return f'<table:table-row table:style-name="{style}">{"".join(out)}</table:table-row>'
 
 

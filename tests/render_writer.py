@@ -16,7 +16,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from libreoffice import print_to_pdf
+from libreoffice import print_documents
 from odt import NS, column_styles, default_styles, page_layout, styles
 from school_sheet import FAMILIES, Family, family_of, focus_goals, scale, sheet, title
 
@@ -50,14 +50,7 @@ class WriterVariant:
 
 def render_many(jobs: dict[str, tuple[dict, WriterVariant]], outdir: Path) -> dict[str, Path]:
     """Every (record, variant) as ``<name>.pdf`` in ``outdir``, printed by one Writer process."""
-    docs = []
-    for name, (record, v) in jobs.items():
-        docs.append(outdir / f"{name}.fodt")
-        docs[-1].write_text(document(record, v), encoding="utf-8")
-    print_to_pdf(*docs, outdir=outdir)
-    pdfs = {name: outdir / f"{name}.pdf" for name in jobs}
-    if missing := [p.name for p in pdfs.values() if not p.exists()]:
-        raise RuntimeError(f"soffice wrote no {', '.join(missing)}")
+    pdfs = print_documents({name: document(record, v) for name, (record, v) in jobs.items()}, ".fodt", outdir)
     for name, (_, v) in jobs.items():
         if v.rotated:
             rotate(pdfs[name])
