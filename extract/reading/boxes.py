@@ -58,7 +58,8 @@ def sheet_field_values(
         cells = ([] if below_header else _right_of(table, label, grid)) or _below(table, label, grid)
         if cells:
             grid.used.update(id(c) for c in [label, *cells])
-            (found if found is not None else []).extend(cells)
+            if found is not None:
+                found.extend(cells)
             return "\n".join(fold_kangxi(c.text) for c in cells if c.text.strip()) or None
     return _free_lines_after(grid, compiled)
 

@@ -46,7 +46,7 @@ def build_grid(page: RawPage, settings: ExtractSettings | None = None) -> PageGr
 
 
 def find_cell_boxes(
-    edges: list[dict], settings: ExtractSettings, cuts: list[tuple[float, float, float]] | None = None
+    edges: list[dict], settings: ExtractSettings, cuts: list[tuple[float, float, float]]
 ) -> list[list[tuple[float, float, float, float]]]:
     """Cell boxes of each table on the page, as pdfplumber's table finder would see them;
     ``cuts`` gets the rules close_open_cells drew, as (y, x0, x1)."""
@@ -54,8 +54,7 @@ def find_cell_boxes(
     merged = close_open_cells(
         merge_edges(edges, tol, tol, settings.join_tolerance, settings.join_tolerance), tol
     )
-    if cuts is not None:
-        cuts.extend(part for e in merged for part in e.get("drawn", ()))
+    cuts.extend(part for e in merged for part in e.get("drawn", ()))
     points = edges_to_intersections(merged, tol, tol)
     return [t for t in cells_to_tables(_smallest_cells(points)) if len(t) >= _MIN_CELLS]
 
@@ -93,13 +92,15 @@ def _drawn_on(h: dict, dangling: list[dict], vs: list[dict], hs: list[dict], tol
     rule above joins to the corner's vertical rule (the same table); None if none."""
     y = h["top"]
     ends = [v for v in dangling if abs(v["bottom"] - y) <= tol]
+    if not ends:
+        return None  # no open cell beside it
     reached = [
         v
         for v in vs
         if h["x0"] - tol <= v["x0"] <= h["x1"] + tol and v["top"] - tol <= y <= v["bottom"] + tol
     ]
-    if not ends or len(reached) < 2:
-        return None  # no open cell beside it, or not a table's rule (it closes no cell itself)
+    if len(reached) < 2:
+        return None  # not a table's rule: it closes no cell itself
 
     def corner(x: float) -> dict | None:
         return next((v for v in reached if abs(v["x0"] - x) <= tol and abs(v["bottom"] - y) <= tol), None)

@@ -47,8 +47,8 @@ class _Cell:
     right: float
     centred: bool
     spacing: float
-    pitch: float = 1.0  # how far its lines' glyphs are usually spread (a character grid)
-    fullest: float = math.inf  # where its longest line's last glyph ends
+    pitch: float  # how far its lines' glyphs are usually spread (a character grid)
+    fullest: float  # where its longest line's last glyph ends
 
 
 def _measure(lines: list[TextLine], bbox: BBox) -> _Cell:

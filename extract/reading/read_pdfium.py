@@ -286,10 +286,10 @@ class _Glyphs:
         drop: set[int] = set()
         for k, (obj, outer) in enumerate(self.texts):
             if obj not in self.runs:
-                out.extend(_blank_chars(obj, outer, self.frame, self.hints, k))
+                out.extend(_blank_chars(obj, outer, self.frame, self.hints, k, _clip(obj)))
             elif obj in spaced:
                 kept = [out[i] for i in spaced[obj]]
-                full = _blank_chars(obj, outer, self.frame, self.hints, k)
+                full = _blank_chars(obj, outer, self.frame, self.hints, k, self.runs[obj].clip)
                 merged = merge_blanks(kept, full, self.runs[obj].tight)
                 if merged is not None:
                     drop.update(spaced[obj])
@@ -375,9 +375,11 @@ def _clip(obj: int) -> Clip | None:
     return Clip.of(paths)
 
 
-def _blank_chars(obj: int, outer: Matrix, frame: Frame, hints: TextHints, k: int) -> list[Char]:
+def _blank_chars(
+    obj: int, outer: Matrix, frame: Frame, hints: TextHints, k: int, clip: Clip | None
+) -> list[Char]:
     """The characters of text object k as the content stream shows them, placed as pdfminer
-    places them (those its clip hides left out): for what pdfium's text page leaves out."""
+    places them (those its ``clip`` hides left out): for what pdfium's text page leaves out."""
     a, b, c, d, e, f = compose(_matrix(obj), outer)
     size = ctypes.c_float()
     if b or c or not _obj_font_size(obj, ctypes.byref(size)):
@@ -387,7 +389,6 @@ def _blank_chars(obj: int, outer: Matrix, frame: Frame, hints: TextHints, k: int
     e -= hints.lag(k) * a
     low, high = f + d * descent * fs, f + d * (descent + 1) * fs
     out = []
-    clip = _clip(obj)
     for text, start, end in hints.chars(k, fs):
         if clip is not None and clip.hides(e + a * start, low, e + a * end, high) and not text.isspace():
             continue  # clipped, as in read()

@@ -100,8 +100,7 @@ class RowReader:
     _item: _Item | None = None
     _group: int | None = None
     _cut: _Cut | None = None  # the title cell the last page's end cut, and its rows
-    _cut_page: int = 0  # the page it was cut on: only the next page goes on with it
-    _columns: tuple[int, ColumnMap] | None = None  # the last table's page and columns
+    _columns: tuple[int, ColumnMap] | None = None  # the last table's page (where _cut was cut) and columns
 
     def read_page(self, grid: PageGrid) -> None:
         tables = find_table(grid, self.layout)
@@ -182,7 +181,7 @@ class RowReader:
             before = len(self._rows)
             self._read_row(cell, index == 0, columns, ratings, markers.get(id(cell), []), grid.page_no)
             page_rows += [(cell, self._rows[-1])] if len(self._rows) > before else []
-        self._cut, self._cut_page = self._cut_title(columns, page_rows), grid.page_no
+        self._cut = self._cut_title(columns, page_rows)
         self._columns = (grid.page_no, cmap)  # a next page may run the table on without heads
         rated = [(r.row, r.last_row) for r in ratings]
         grid.used.update(  # what a row read; a cell beside no rating is left to leftovers
@@ -267,7 +266,7 @@ class RowReader:
         (cut, rows), self._cut = self._cut, None
         title = self.layout.column("title")
         own = [(n, c) for n, c in marked if title and n == title.name]
-        if not own or title is None or self._item is None or page != self._cut_page + 1:
+        if not own or self._item is None or self._columns is None or page != self._columns[0] + 1:
             return marked
         group, number, text, flags = parse_markers(row_columns(self.layout), own)
         if cut.text.strip() and group is None and number is None:
