@@ -182,52 +182,73 @@ def bytes_by_part(db: Path, rows: int) -> dict[str, float]:
     return out
 
 
-WORD = "地域福祉"  # a 4-character word of many rows: phrase or 3 bigrams anywhere, then checked
+WORD = "地域福祉"  # a 4-character word of many rows: a phrase, or its tokens anywhere and then checked
+
+
+def _bigram_terms(*texts: str | None) -> str:
+    """The tokens of hyoka's index before shape 6, for comparison: each run of letters as its
+    overlapping bigrams and its last letter (a one-letter query is a prefix query)."""
+    from extract.database.search import _runs
+
+    runs = [run for text in texts for run in _runs(text or "")]
+    return " ".join(" ".join([run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]) for run in runs)
+
+
+def _bigram_query(word: str) -> str:
+    return '"' + " ".join(word[i : i + 2] for i in range(len(word) - 1)) + '"'
 
 
 def index_variants(db: Path) -> str:
-    """Bytes per row of the rows' bigram index as hyoka keeps it and without positions (the
-    same terms in FTS5 tables with detail=full, column and none), and the time to count the
-    rows holding WORD: by phrase with positions; without, the rows holding its bigrams
-    anywhere, each then checked against its own text (so that results stay exact)."""
+    """Bytes per row of the rows' search index as hyoka keeps it (a token per letter, with
+    positions), as overlapping bigrams, and without positions (FTS5 detail=column and none),
+    and the time to count the rows holding WORD: by phrase with positions; without, the rows
+    holding its tokens anywhere, each then checked against its own text (so results stay exact)."""
     sys.path.insert(0, str(ROOT))
-    from extract.database.load import FTS, index_rows
+    from extract.database.load import FTS
     from extract.database.schema import FTS_OPTIONS
-    from extract.database.search import match_query
+    from extract.database.search import index_terms, match_query
 
+    letters_anywhere = " ".join(f'"{ch}"' for ch in WORD)
+    variants = [  # tokens, detail, query, how a phrase is found
+        ("letters", index_terms, "full", match_query(WORD), "yes (hyoka's)"),
+        ("bigrams", _bigram_terms, "full", _bigram_query(WORD), "yes"),
+        ("letters", index_terms, "column", letters_anywhere, "no: letters anywhere, each row's text checked"),
+        ("letters", index_terms, "none", letters_anywhere, "no: letters anywhere, each row's text checked"),
+    ]
     sql, _ = FTS["evaluation_rows_fts"]
     src = sqlite3.connect(db)
     encoding = src.execute("pragma encoding").fetchone()[0]
     rows = src.execute("select count(*) from evaluations").fetchone()[0]
     lines = [
-        f"| bigram index of the rows | bytes per row | count rows with {WORD} (s) | phrase queries |",
+        f"| search index of the rows | bytes per row | count rows with {WORD} (s) | phrase queries |",
         "|---|---:|---:|---|",
     ]
     try:
-        for detail in ("full", "column", "none"):
+        for tokens, terms, detail, query, how in variants:
             with tempfile.TemporaryDirectory() as tmp:
                 out = sqlite3.connect(Path(tmp) / "fts.db")
                 out.execute("pragma page_size = 16384")
                 out.execute(f"pragma encoding = '{encoding}'")  # to attach the corpus
                 out.execute(f"create virtual table f using fts5(terms, {FTS_OPTIONS}, detail={detail})")
-                out.executemany("insert into f (rowid, terms) values (?, ?)", index_rows(src, sql, []))
+                rows_terms = ((row[0], terms(*row[1:])) for row in src.execute(sql))
+                out.executemany("insert into f (rowid, terms) values (?, ?)", rows_terms)
                 out.commit()
                 size = out.execute("select sum(pgsize) from dbstat where name like 'f_%'").fetchone()[0]
-                seconds, found = _count_word(out, db, detail == "full", match_query)
+                seconds, found = _count_word(out, db, detail == "full", query)
                 out.close()
-            how = "yes (hyoka's)" if detail == "full" else "no: bigrams anywhere, each row's text checked"
-            lines.append(f"| detail={detail} | {size / rows:,.0f} | {seconds:.3f} ({found:,} rows) | {how} |")
+            lines.append(
+                f"| {tokens}, detail={detail} | {size / rows:,.0f} | {seconds:.3f} ({found:,} rows) | {how} |"
+            )
     finally:
         src.close()
     return "\n".join(lines)
 
 
-def _count_word(out: sqlite3.Connection, db: Path, phrase: bool, match_query) -> tuple[float, int]:
+def _count_word(out: sqlite3.Connection, db: Path, phrase: bool, query: str) -> tuple[float, int]:
     """Median seconds of 3 counts of the rows holding WORD, and the count."""
     import unicodedata
 
     out.execute("attach ? as c", [str(db)])
-    bigrams = " ".join(f'"{WORD[i : i + 2]}"' for i in range(len(WORD) - 1))
 
     def holds(*texts: str | None) -> bool:  # what the phrase finds: the word inside one text
         return any(WORD in unicodedata.normalize("NFKC", t).lower() for t in texts if t)
@@ -235,15 +256,13 @@ def _count_word(out: sqlite3.Connection, db: Path, phrase: bool, match_query) ->
     out.create_function("holds", -1, holds, deterministic=True)
     if phrase:
         sql = "select count(*) from c.evaluations where id in (select rowid from f where f match ?)"
-        params = [match_query(WORD)]
     else:
         sql = """select count(*) from c.evaluation_rows where id in (select rowid from f where f match ?)
             and holds(initiative_title, department, texts, measure_title, policy_title, goal_title)"""
-        params = [bigrams]
     times, found = [], 0
     for _ in range(3):
         start = time.perf_counter()
-        found = out.execute(sql, params).fetchone()[0]
+        found = out.execute(sql, [query]).fetchone()[0]
         times.append(time.perf_counter() - start)
     out.execute("detach c")
     return statistics.median(times), found

@@ -20,6 +20,7 @@ from conftest import ROOT, run_hyoka
 from extract.database.build import build_from_json
 from extract.database.history import link_reports, load_overrides
 from extract.database.load import FTS, Database, ensure_db_shape
+from extract.database.search import match_query
 from extract.manifest import SHAPE_VERSION
 
 DERIVED_TABLES = (
@@ -135,9 +136,9 @@ def test_a_search_finds_each_copy(tmp_path: Path, extracted: dict) -> None:
             "select count(*) from evaluation_rows where municipality = ? and texts like '%防災%'",
             [corpus.municipality(0)],
         ).fetchone()[0]
-        sql = "select count(*) from evaluation_rows_fts where evaluation_rows_fts match '防災'"
+        sql = "select count(*) from evaluation_rows_fts where evaluation_rows_fts match ?"
         assert one > 0
-        assert conn.execute(sql).fetchone()[0] >= 5 * one
+        assert conn.execute(sql, [match_query("防災")]).fetchone()[0] >= 5 * one
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.3, 0.8, 1.5])
@@ -323,6 +324,7 @@ def test_a_changed_layout_leaves_the_index_as_a_fresh_build_makes_it(tmp_path: P
     assert _vocabulary(db) == _vocabulary(fresh)
     with sqlite3.connect(db) as conn:
         found = conn.execute(
-            "select count(*) from evaluation_rows_fts where evaluation_rows_fts match '幽霊'"
+            "select count(*) from evaluation_rows_fts where evaluation_rows_fts match ?",
+            [match_query("幽霊")],
         )
         assert found.fetchone()[0] == 0

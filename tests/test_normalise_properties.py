@@ -243,7 +243,7 @@ def test_search_terms_never_raise_and_a_text_finds_itself(fts: sqlite3.Connectio
 
 
 # Few letters and much punctuation: runs are short, repeat their letters and often start with
-# the letter the run before ended on, which is where a lean index could let a phrase cross.
+# the letter the run before ended on, which is where a phrase could run across punctuation.
 SEARCH_TEXT = st.lists(st.text(alphabet="地域内aB", min_size=1, max_size=3), max_size=12).map("、".join)
 
 
@@ -257,7 +257,7 @@ def _holds(word: str, texts: list[str]) -> bool:
 def test_search_finds_exactly_the_rows_holding_the_word(
     fts: sqlite3.Connection, rows: list[str], words: list[str]
 ) -> None:
-    """The index keeps a run's last character alone only where needed; results stay exact."""
+    """A phrase of letters finds a word inside one run, never across punctuation or texts."""
     fts.execute("DELETE FROM t")
     fts.executemany("INSERT INTO t(rowid, terms) VALUES (?, ?)", list(enumerate(map(index_terms, rows), 1)))
     for text in rows:  # and the words a phrase across punctuation would find: 地域、域内 -> 地域内

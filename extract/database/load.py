@@ -111,7 +111,7 @@ def _of_reports(sql: str, column: str, report_ids: list[int] | None) -> tuple[st
 
 
 def index_rows(conn: sqlite3.Connection, sql: str, params: list[str]) -> Iterator[tuple[int, str]]:
-    """(rowid, bigram terms) of each row the SQL gives: what the search index holds for it."""
+    """(rowid, search terms) of each row the SQL gives: what the search index holds for it."""
     return ((row[0], index_terms(*row[1:])) for row in conn.cursor().execute(sql, params))
 
 

@@ -1,20 +1,16 @@
-"""Full-text search for Japanese without a Japanese tokenizer: overlapping character bigrams.
+"""Full-text search for Japanese without a Japanese tokenizer: one token per character.
 
 Japanese has no spaces, and its common words are two kanji (防災, 福祉), which neither
-SQLite's default tokenizer nor its trigram tokenizer can find. So the index stores each run
-of letters as its overlapping bigrams plus, where needed, the run's last character alone
-("避難所" -> "避難 難所 所"), and a query is cut the same way into an FTS5 phrase: "避難所" ->
-"避難 難所" (adjacent bigrams, so only the contiguous word matches); a two-character word is
-one token; a single character is a prefix query, which every bigram starting with it (or a
-last character stored alone) satisfies. Latin text goes the same way, lower-cased, so mixed
-names such as CoCoバス are found too.
+SQLite's default tokenizer nor its trigram tokenizer can find. So the index stores every
+letter of a text as a token of its own, and a query's word becomes an FTS5 phrase of its
+letters ("避難所" -> "避 難 所"): only the contiguous word matches. Between two runs of letters
+the index puts a gap token, which no query has (a query's tokens are single letters), so a
+phrase cannot run across punctuation ("…地域、内…" does not match 地域内). Latin text goes the
+same way, NFKC-folded and lower-cased, so mixed names such as CoCoバス are found too.
 
-A run's last character alone does two jobs, and is stored only when one of them needs it:
-it lets a one-character query find the character where it ends every run it is in (not
-needed when a bigram of the same row starts with it), and it keeps the run's last bigram
-from being adjacent to the next run's first bigram, so that a phrase cannot run across
-punctuation (needed only when the next run is a single character or starts with that same
-character: "…地域、域内…" must not match 地域内).
+One letter per token rather than overlapping bigrams: a row holds fewer distinct letters than
+distinct bigrams, and the index pays per distinct token of a row (bytes per row and the query
+times are measured by ``benchmarks/run.py --corpus``).
 """
 
 from __future__ import annotations
@@ -23,6 +19,7 @@ import re
 import unicodedata
 
 _QUERY_PART = re.compile(r'"([^"]*)"|(\S+)')
+GAP = "00"  # between runs of letters: two characters, so no query's token is ever the gap
 
 
 def _runs(text: str) -> list[str]:
@@ -40,30 +37,16 @@ def _runs(text: str) -> list[str]:
     return runs
 
 
-def _bigrams(run: str) -> list[str]:
-    return [run[i : i + 2] for i in range(len(run) - 1)]
-
-
 def index_terms(*texts: str | None) -> str:
-    """The space-separated bigram tokens to store in the FTS table for these texts (one row)."""
-    runs = [run for text in texts for run in _runs(text or "")]
-    starts = {run[i] for run in runs for i in range(len(run) - 1)}  # what prefix queries find
-    tokens: list[str] = []
-    for k, run in enumerate(runs):
-        tokens.extend(_bigrams(run))
-        last, after = run[-1], runs[k + 1] if k + 1 < len(runs) else ""
-        if last not in starts or len(after) == 1 or after[:1] == last:
-            tokens.append(last)
-    return " ".join(tokens)
+    """The space-separated tokens to store in the FTS table for these texts (one row)."""
+    return f" {GAP} ".join(" ".join(run) for text in texts for run in _runs(text or ""))
 
 
 def match_query(query: str) -> str:
-    """A user's search words as an FTS5 MATCH expression over bigram tokens (words are ANDed)."""
-    parts: list[str] = []
-    for quoted, bare in _QUERY_PART.findall(query or ""):
-        for run in _runs(quoted or bare):
-            if len(run) == 1:
-                parts.append(f'"{run}"*')
-            else:
-                parts.append('"' + " ".join(_bigrams(run)) + '"')
+    """A user's search words as an FTS5 MATCH expression: a phrase of letters per run (ANDed)."""
+    parts = [
+        '"' + " ".join(run) + '"'
+        for quoted, bare in _QUERY_PART.findall(query or "")
+        for run in _runs(quoted or bare)
+    ]
     return " ".join(parts) if parts else '""'
