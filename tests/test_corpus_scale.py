@@ -67,9 +67,10 @@ def _content(db_path: Path) -> dict[str, list]:
         names = [d[0] for d in conn.execute("select * from evaluation_rows limit 0").description]
         keep = [i for i, n in enumerate(names) if n not in ("id", "report_id", "initiative_id")]
         links = conn.execute(
-            """select r.file, e.page, e.initiative_no, e.initiative_title, e.department, l.stable_id,
+            """select r.file, e.page, e.initiative_no, e.initiative_title, e.department, il.stable_id,
                 l.department_key, l.department_match from evaluation_links l
-                join evaluations e on e.id = l.evaluation_id join reports r on r.id = e.report_id"""
+                join evaluations e on e.id = l.evaluation_id join reports r on r.id = e.report_id
+                join initiative_links il on il.initiative_id = e.initiative_id"""
         ).fetchall()
         changes = conn.execute(
             """select municipality, plan_title, from_year, to_year, stable_id, sheet_no, measure_no,

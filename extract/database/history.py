@@ -34,26 +34,28 @@ LINK_TABLES = {
         [("initiative_id", "initiatives", "id"), ("previous_initiative_id", "initiatives", "id")],
     ),
     "evaluation_links": (
-        {"evaluation_id": int, "stable_id": str, "department_key": str, "department_match": str},
+        {"evaluation_id": int, "department_key": str, "department_match": str},
         "evaluation_id",
         [("evaluation_id", "evaluations", "id")],
     ),
 }
 
 # What rating_change_pairs stores of each change: the rest is the row it shows (the later
-# year's, or the earlier one's for a dropped row), read by the view rating_changes.
+# year's, or the earlier one's for a dropped row), read by the view rating_changes, and the
+# stable id, its initiative's (a row's stable id is kept once, in initiative_links).
 _PAIR_COLUMNS = {
-    "from_year": int, "to_year": int, "stable_id": str, "from_rating": str, "to_rating": str,
+    "from_year": int, "to_year": int, "from_rating": str, "to_rating": str,
     "change": str, "printed_prev_rating": str, "match_method": str, "match_score": float,
     "from_evaluation_id": int, "to_evaluation_id": int,
 }  # fmt: skip
 
 CHANGES_SQL = """
-SELECT e.municipality, r.title AS plan_title, c.from_year, c.to_year, c.stable_id, e.sheet_no, e.measure_no,
+SELECT e.municipality, r.title AS plan_title, c.from_year, c.to_year, il.stable_id, e.sheet_no, e.measure_no,
     e.initiative_no, e.initiative_title, e.department, c.from_rating, c.to_rating, c.change,
     c.printed_prev_rating, c.match_method, c.match_score, c.from_evaluation_id, c.to_evaluation_id, r.series
 FROM rating_change_pairs c
 JOIN evaluations e ON e.id = coalesce(c.to_evaluation_id, c.from_evaluation_id)
+JOIN initiative_links il ON il.initiative_id = e.initiative_id
 JOIN reports r ON r.id = e.report_id"""
 
 AUDIT_SQL = """
@@ -64,7 +66,7 @@ FROM rating_changes
 WHERE change NOT IN ('added', 'dropped') AND printed_prev_rating IS NOT from_rating"""
 
 HISTORY_SQL = """
-SELECT l.stable_id, r.fiscal_year, i.initiative_title, e.department, l.department_key,
+SELECT il.stable_id, r.fiscal_year, i.initiative_title, e.department, l.department_key,
     e.prev_rating, e.rating, e.page, r.file AS source_file, il.match_method, il.match_score, e.id AS evaluation_id
 FROM evaluation_links l
 JOIN evaluations e ON e.id = l.evaluation_id
@@ -126,7 +128,7 @@ def _create_link_tables(db: Database) -> None:
     db["rating_change_pairs"].drop(ignore=True)
     db["rating_change_pairs"].create(_PAIR_COLUMNS)
     db.execute(f"CREATE INDEX idx_rating_change_pairs_row ON rating_change_pairs({_PAIR_ROW})")
-    db["evaluation_links"].create_index(["stable_id"])
+    db["initiative_links"].create_index(["stable_id"])
 
 
 def unlink_series(db: Database, series: set[str]) -> None:
@@ -256,7 +258,7 @@ def _link_year(
             dept_key = before.dept_key_of.get(old[was], was) if was else now
             linked.dept_key_of[new[now]] = dept_key
             eval_links.append(
-                {"evaluation_id": new[now], "stable_id": stable, "department_key": dept_key,
+                {"evaluation_id": new[now], "department_key": dept_key,
                  "department_match": how if earlier else "new"}
             )  # fmt: skip
     db["initiative_links"].insert_all(links)
@@ -265,7 +267,7 @@ def _link_year(
 
 
 def _rows_of_year(db: Database, year: int, series: dict | None) -> dict[tuple[str, str], dict[str, Any]]:
-    sql = """select l.stable_id, l.department_key, l.department_match, e.id, e.department, e.prev_rating,
+    sql = """select il.stable_id, l.department_key, l.department_match, e.id, e.department, e.prev_rating,
             e.rating, e.initiative_title, e.initiative_no, e.measure_no, e.sheet_no, e.municipality,
             r.title as plan_title, il.match_method, il.match_score
         from evaluation_links l join evaluations e on e.id = l.evaluation_id

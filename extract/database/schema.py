@@ -88,11 +88,12 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
 
 # Indexes beyond one per foreign key: the flat page's facets, and the layouts' views in their
 # order (a report's rows as printed: the rowid ends every index), so a query in that order
-# stops after the rows it returns instead of sorting them all.
+# stops after the rows it returns instead of sorting them all. A facet whose column does not
+# lead an index counts by scanning the smallest index holding it (prev_rating, change,
+# fiscal_year): a few tens of ms at 10,000 reports, for less than half the bytes of an index each.
 INDEXES: dict[str, list[list[str]]] = {
     "evaluations": [
-        ["department"], ["rating"], ["prev_rating"], ["change"], ["fiscal_year"], ["municipality"],
-        ["layout", "fiscal_year", "report_id"],
+        ["department"], ["rating", "prev_rating", "change"], ["municipality"], ["layout", "fiscal_year", "report_id"],
     ],
     "reports": [["municipality", "publisher", "fiscal_year", "title"], ["series"], ["sha256"]],
 }  # fmt: skip

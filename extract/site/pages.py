@@ -109,7 +109,8 @@ async def graphs(datasette, request):
 _HISTORY = """select h.fiscal_year, h.initiative_title, h.department, h.prev_rating, h.rating, h.page,
     h.source_file, h.match_method, h.match_score, h.evaluation_id
 from initiative_history h where h.stable_id = (
-    select stable_id from evaluation_links where evaluation_id = :evaluation)
+    select l.stable_id from evaluations e join initiative_links l on l.initiative_id = e.initiative_id
+    where e.id = :evaluation)
 order by h.department_key, h.fiscal_year"""
 
 
