@@ -8,54 +8,20 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from extract import cli_options as options
 from extract.database.export import export_table, format_rows
 from extract.errors import HyokaError
-from extract.settings import READERS, ExtractSettings
+from extract.settings import ExtractSettings
 
-
-def _fail(path: Path, exc: Exception) -> click.ClickException:
-    from extract.reading.layout import LayoutError
-
-    if isinstance(exc, HyokaError | LayoutError):
-        return click.ClickException(str(exc))
-    return click.ClickException(f"{path.name}: cannot extract ({type(exc).__name__}: {exc})")
-
-
-DEFAULT_LAYOUTS = Path("layouts")  # a user's layout files, next to raw/
-
-
-_LAYOUTS = click.option(
-    "--layouts", "layouts_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-    help=f"Folder of your layout files, besides the built-in ones (default: {DEFAULT_LAYOUTS}/ if present)",
-)  # fmt: skip
-
-
-def layout_options(command):  # noqa: ANN001, ANN201 - a click decorator
-    """--layout NAME|PATH forces a layout; --layouts DIR adds a folder of layout files."""
-    return click.option(
-        "--layout", default=None, help="Force a layout (name or .toml path); default: detect"
-    )(_LAYOUTS(command))
-
-
-def settings_for(layout: str | None, layouts_dir: Path | None, reader: str | None = None) -> ExtractSettings:
-    if layouts_dir is not None and not layouts_dir.is_dir():  # a typo would silently add nothing
-        raise click.ClickException(f"--layouts {layouts_dir}: no such folder")
-    folder = layouts_dir or (DEFAULT_LAYOUTS if DEFAULT_LAYOUTS.is_dir() else None)
-    chosen = {"reader": reader} if reader else {}
-    return ExtractSettings(layout=layout, layouts=(str(folder),) if folder else (), **chosen)
-
-
-_READER = click.option(
-    "--reader",
-    type=click.Choice(READERS),
-    default=ExtractSettings().reader,
-    show_default=True,
-    help="PDF reader (pdfplumber: slower, a cross-check)",
-)
+if TYPE_CHECKING:
+    from extract.database.build_state import BuildResult
 
 
 @click.group()
@@ -68,22 +34,12 @@ def cli() -> None:
     gc.freeze()
 
 
-_WORKERS = click.option(
-    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Extracting processes"
-)
-
-
-def _pdf_files(paths: tuple[Path, ...]) -> list[Path]:
-    """The PDFs given, a folder standing for every PDF in it."""
-    return [f for p in paths for f in (sorted(p.glob("*.pdf")) if p.is_dir() else [p])]
-
-
 @cli.command()
 @click.argument("pdfs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write JSON here: a file, or a folder")
-@layout_options
-@_READER
-@_WORKERS
+@options.layout_options
+@options.READER
+@options.WORKERS
 @click.option("--scheduler", default=None, help="Extract on this Dask cluster (tcp://HOST:PORT)")
 def extract(
     pdfs: tuple[Path, ...],
@@ -101,8 +57,8 @@ def extract(
 
     Example: hyoka extract raw/ -o build/json --workers 2
     """
-    settings = settings_for(layout, layouts_dir, reader)
-    files = _pdf_files(pdfs)
+    settings = options.settings_for(layout, layouts_dir, reader)
+    files = options.pdf_files(pdfs)
     if not files:
         raise click.ClickException(f"no PDF in {', '.join(str(p) for p in pdfs)}")
     if len(files) == 1 and not pdfs[0].is_dir() and not (output and output.is_dir()) and not scheduler:
@@ -144,7 +100,7 @@ def _extract_json(job: tuple[Path, ExtractSettings]) -> tuple[bool, str]:
     try:
         return False, extract_pdf(pdf, settings).model_dump_json(indent=2)
     except Exception as exc:  # every failure becomes one line naming the file
-        return True, _fail(pdf, exc).message
+        return True, options.fail(pdf, exc).message
 
 
 def _extract_many(
@@ -174,8 +130,8 @@ def _extract_many(
 @cli.command(name="debug-page")
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("page", type=int)
-@layout_options
-@_READER
+@options.layout_options
+@options.READER
 def debug_page(pdf: Path, page: int, layout: str | None, layouts_dir: Path | None, reader: str) -> None:
     """Show one page as the pipeline sees it: kind, rebuilt cells (row, col, spans, bbox), free text.
 
@@ -186,7 +142,7 @@ def debug_page(pdf: Path, page: int, layout: str | None, layouts_dir: Path | Non
     from extract.reading.pipeline import inspect_page
 
     try:
-        data = inspect_page(pdf, page, settings_for(layout, layouts_dir, reader))
+        data = inspect_page(pdf, page, options.settings_for(layout, layouts_dir, reader))
     except (HyokaError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -203,7 +159,7 @@ def layout() -> None:
 @layout.command(name="check")
 @click.argument("name")
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
-@_LAYOUTS
+@options.LAYOUTS
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def layout_check(name: str, pdf: Path, layouts_dir: Path | None, fmt: str) -> None:
     """Read PDF with layout NAME (or a .toml path) and show, page by page, the columns it
@@ -218,23 +174,15 @@ def layout_check(name: str, pdf: Path, layouts_dir: Path | None, fmt: str) -> No
     from extract.reading.pipeline import check_layout
 
     try:
-        data = check_layout(pdf, settings_for(name, layouts_dir))
+        data = check_layout(pdf, options.settings_for(name, layouts_dir))
     except (HyokaError, LayoutError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else layout_check_text(data))
 
 
-DEFAULT_DB = Path("build/hyoka.db")
-_DB = click.option(
-    "--db", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_DB, show_default=True,
-    help="The database file",
-)  # fmt: skip
-DEFAULT_RAW = Path("raw")
-
-
 @cli.command()
 @click.argument("pdfs", nargs=-1, type=click.Path(path_type=Path))
-@_DB
+@options.DB
 @click.option("--prune", is_flag=True, help="Remove reports whose PDF is no longer given")
 @click.option("--strict", is_flag=True, help="Stop at the first bad file and change nothing")
 @click.option(
@@ -243,11 +191,11 @@ DEFAULT_RAW = Path("raw")
 @click.option(
     "--identity",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=DEFAULT_RAW / "identity.toml",
+    default=options.DEFAULT_RAW / "identity.toml",
     show_default=True,
     help="Hand-made initiative matches across years",
 )
-@_WORKERS
+@options.WORKERS
 @click.option("--silent", is_flag=True, help="No progress bar")
 @click.option(
     "--from-json",
@@ -255,8 +203,8 @@ DEFAULT_RAW = Path("raw")
     type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="Load the reports `hyoka extract -o DIR` wrote there instead of extracting PDFs",
 )
-@layout_options
-@_READER
+@options.layout_options
+@options.READER
 def build(
     pdfs: tuple[Path, ...],
     db: Path,
@@ -275,25 +223,9 @@ def build(
 
     Example: hyoka build --db build/hyoka.db raw/koganei-fy2020.pdf
     """
-    from functools import partial
-
-    from extract.database.build import build_database, build_from_json
     from extract.database.build_state import StrictBuildFailed
 
-    if from_json and pdfs:  # the JSON's PDFs are the reports: PDFs beside them would be dropped
-        raise click.ClickException("give PDFs or --from-json DIR, not both (extract the PDFs into DIR first)")
-    if from_json:
-        files = sorted(from_json.glob("*.json"))
-        run = partial(build_from_json, files)
-        if not files:
-            raise click.ClickException(f"{from_json}: no extracted report (*.json) there")
-    else:
-        folders = [p for p in pdfs if p.is_dir()] if pdfs else [DEFAULT_RAW]
-        files = _pdf_files(pdfs or tuple(folders))
-        settings = settings_for(layout, layouts_dir, reader)
-        run = partial(build_database, files, workers=workers, settings=settings)
-        if not files:
-            raise click.ClickException(f"no PDF in {', '.join(f'{f}/' for f in folders)}")
+    files, run = _build_job(pdfs, from_json, workers, options.settings_for(layout, layouts_dir, reader))
     show = not silent and sys.stderr.isatty()
     label = "loading" if from_json else "extracting"
     with click.progressbar(length=len(files), label=label, file=sys.stderr, hidden=not show) as bar:
@@ -306,6 +238,31 @@ def build(
             raise click.ClickException(f"{exc} (--strict: nothing was changed)") from None
         except HyokaError as exc:  # e.g. identity.toml that cannot be read: nothing was changed
             raise click.ClickException(f"{exc} (nothing was changed)") from None
+    _say_built(db, result)
+
+
+def _build_job(
+    pdfs: tuple[Path, ...], from_json: Path | None, workers: int, settings: ExtractSettings
+) -> tuple[list[Path], Callable[..., BuildResult]]:
+    """The files a build reads (PDFs, or the JSON of extracted reports) and what loads them."""
+    from extract.database.build import build_database, build_from_json
+
+    if from_json and pdfs:  # the JSON's PDFs are the reports: PDFs beside them would be dropped
+        raise click.ClickException("give PDFs or --from-json DIR, not both (extract the PDFs into DIR first)")
+    if from_json:
+        files = sorted(from_json.glob("*.json"))
+        if not files:
+            raise click.ClickException(f"{from_json}: no extracted report (*.json) there")
+        return files, partial(build_from_json, files)
+    folders = [p for p in pdfs if p.is_dir()] if pdfs else [options.DEFAULT_RAW]
+    files = options.pdf_files(pdfs or tuple(folders))
+    if not files:
+        raise click.ClickException(f"no PDF in {', '.join(f'{f}/' for f in folders)}")
+    return files, partial(build_database, files, workers=workers, settings=settings)
+
+
+def _say_built(db: Path, result: BuildResult) -> None:
+    """What the build did, on stderr; exit status 1 if a file failed or something was not done."""
     click.echo(
         f"{db}: {len(result.loaded)} loaded, {len(result.unchanged)} unchanged, "
         f"{len(result.removed)} removed, {len(result.failed)} failed",
@@ -324,7 +281,7 @@ def build(
 
 
 @cli.command()
-@_DB
+@options.DB
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
 @click.option(
@@ -347,7 +304,7 @@ def serve(db: Path, host: str, port: int, pdfs: Path | None) -> None:
 
 
 @cli.command()
-@_DB
+@options.DB
 @click.option(
     "--table", default="evaluation_rows", show_default=True,
     help="A table or view of the database: evaluation_rows, a layout's rows_<layout>, costs, rating_changes …",
@@ -373,30 +330,17 @@ def export(db: Path, table: str, output: Path | None, labels: bool) -> None:
         output.write_bytes(text.encode("utf-8"))
 
 
-_FORMAT = click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
-)
-CHANGES_COLUMNS = [
-    "sheet_no", "measure_no", "initiative_no", "initiative_title", "department", "from_rating",
-    "to_rating", "change", "match_method", "match_score", "printed_prev_rating", "stable_id",
-]  # fmt: skip
-AUDIT_COLUMNS = [
-    "fiscal_year", "sheet_no", "measure_no", "initiative_no", "initiative_title", "department",
-    "printed_prev_rating", "previous_report_rating", "previous_fiscal_year",
-]  # fmt: skip
-
-
 @cli.command()
 @click.option("--from", "from_year", type=int, required=True, help="Earlier fiscal year")
 @click.option("--to", "to_year", type=int, required=True, help="Later fiscal year")
-@_DB
-@_FORMAT
+@options.DB
+@options.FORMAT
 def changes(from_year: int, to_year: int, db: Path, fmt: str) -> None:
     """Rating changes between two reports: up / down / same / added / dropped.
 
     Example: hyoka changes --from 2020 --to 2021 --format json
     """
-    from extract.database.history import year_changes
+    from extract.database.history import CHANGES_COLUMNS, year_changes
 
     try:
         rows = year_changes(db, from_year, to_year)
@@ -406,14 +350,14 @@ def changes(from_year: int, to_year: int, db: Path, fmt: str) -> None:
 
 
 @cli.command()
-@_DB
-@_FORMAT
+@options.DB
+@options.FORMAT
 def audit(db: Path, fmt: str) -> None:
     """Rows whose printed 前年度事業評価 differs from the previous report's 事業評価.
 
     Example: hyoka audit --format json
     """
-    from extract.database.history import audit_empty_reason, prev_rating_audit
+    from extract.database.history import AUDIT_COLUMNS, audit_empty_reason, prev_rating_audit
 
     try:
         rows = prev_rating_audit(db)

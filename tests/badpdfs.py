@@ -78,6 +78,14 @@ def image_only(path: Path) -> Path:
     return path
 
 
+def blank_pages(path: Path) -> Path:
+    c = Canvas(str(path))
+    c.showPage()
+    c.showPage()
+    c.save()
+    return path
+
+
 def _font() -> str:
     if "IPAM" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont("IPAM", FONTS["ipam"]))

@@ -47,6 +47,7 @@ ORDER = [
     "export",
     "site",
     "serve",
+    "cli_options",
     "cli",
     "__main__",
 ]
@@ -58,7 +59,7 @@ EDGES = {
     "datasette": {"site", "serve"},
     "uvicorn": {"serve"},
     "vl_convert": {"site"},
-    "click": {"cli"},
+    "click": {"cli", "cli_options"},
     "dask": {"batch"},
 }
 
@@ -77,7 +78,7 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-PACKAGES = ("extract.reading", "extract.database")
+PACKAGES = ("extract", "extract.reading", "extract.database")
 
 
 def _stage(module: str) -> str | None:

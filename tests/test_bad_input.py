@@ -18,6 +18,7 @@ CASES = {
     "corrupt": (bad.corrupt, "damaged PDF ("),
     "encrypted": (bad.encrypted, "encrypted PDF: a password is required"),
     "image only": (bad.image_only, "cannot read any page: no text layer ("),
+    "blank pages": (bad.blank_pages, "every page is blank"),
     "not a report": (bad.not_a_report, "not an evaluation report: "),
 }
 

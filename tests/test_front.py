@@ -34,7 +34,10 @@ def test_meaning_in_the_next_cell_of_the_row() -> None:
 
 
 def test_two_scale_columns_are_not_joined() -> None:
+    """Never another letter's meaning; a letter whose meaning is not found is no scale entry
+    (its leaders are no meaning) but a note of the page, as printed."""
     lines = [_line("A・・・", 40, 50), _line("C・・・課題がある。", 300, 50)]
-    scale = _scale(lines)
-    assert scale["C"] == "課題がある。"
-    assert "課題" not in scale["A"]  # never another letter's meaning
+    reader = FrontReader(load_layout("koganei-welfare"))
+    reader.read_scale_page(PageGrid(2, 842, 595, [], lines))
+    assert reader.scale == {"C": "課題がある。"}
+    assert reader.notes == ["A・・・"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import signal
+import subprocess
 from pathlib import Path
 
 import badpdfs as bad
@@ -288,3 +289,55 @@ def test_clipped_glyphs_are_not_read(rotate: int, tmp_path: Path) -> None:
     fast, slow = _pages(path, "pdfium")[0], _pages(path, "pdfplumber")[0]
     glyph = (lambda c: c.text, lambda c: (c.x0, c.top, c.x1, c.bottom, c.size))
     assert _unmatched(fast.chars, slow.chars, *glyph) == _unmatched(slow.chars, fast.chars, *glyph) == []
+
+
+def _drawn_pages(path: Path) -> Path:
+    """A blank page, then pages that draw without text: rules, an image, an inline image."""
+    import io
+
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    image = io.BytesIO()
+    Image.new("RGB", (40, 30), "gray").save(image, format="PNG")
+    c = Canvas(str(path), pagesize=(595, 842))
+    c.showPage()
+    c.rect(50, 500, 400, 200)
+    c.showPage()
+    c.drawImage(ImageReader(io.BytesIO(image.getvalue())), 50, 400, 400, 300)
+    c.showPage()
+    c.drawInlineImage(Image.open(io.BytesIO(image.getvalue())), 50, 400, 40, 30)
+    c.showPage()
+    c.save()
+    return path
+
+
+@pytest.mark.parametrize("reader", ["pdfium", "pdfplumber"])
+def test_only_a_page_that_draws_nothing_is_blank(reader: str, tmp_path: Path) -> None:
+    """A blank page lacks no text layer; a page of rules or an image without text may (a scan,
+    outlined text), and stays a problem."""
+    drawn = _drawn_pages(tmp_path / "drawn.pdf")
+    pages = _pages(drawn, reader)
+    assert [(p.blank, p.chars) for p in pages] == [(True, []), (False, []), (False, []), (False, [])]
+    settings = ExtractSettings(reader=reader)
+    sample = extract_pdf(SAMPLE_PDF, settings)
+    for page, problems in ((1, []), (2, [("unreadable_page", 25)])):  # after the sample's 24 pages
+        path = tmp_path / f"with-{page}.pdf"
+        subprocess.run(
+            [
+                "qpdf",
+                str(SAMPLE_PDF),
+                "--pages",
+                str(SAMPLE_PDF),
+                "1-z",
+                str(drawn),
+                str(page),
+                "--",
+                str(path),
+            ],
+            check=True,
+        )
+        report = extract_pdf(path, settings)
+        assert [(p.code, p.page) for p in report.problems] == problems
+        assert report.evaluations == sample.evaluations

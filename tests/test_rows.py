@@ -164,6 +164,8 @@ def test_the_sheet_is_recognised_by_any_number_head_its_column_allows(head: str)
     layout = load_layout("school-evaluation-sheet")
     assert detects(layout, f"平成２７年度学校評価シート\n{head}\n現状と課題\n達成度")
     assert not detects(layout, "平成２７年度学校評価シート\n現状と課題\n達成度")
+    for word in ("Note", "November", "NOTE"):  # a word that opens with the letters is no number head
+        assert not detects(layout, f"平成２７年度学校評価シート\n{word}\n現状と課題\n達成度")
 
 
 def test_headings_over_the_columns_stop_at_no_cell_beside_them() -> None:

@@ -65,6 +65,16 @@ SELECT to_year AS fiscal_year, municipality, plan_title, sheet_no, measure_no, i
 FROM rating_changes
 WHERE change NOT IN ('added', 'dropped') AND printed_prev_rating IS NOT from_rating"""
 
+# The columns `hyoka changes` and `hyoka audit` print, in order (README, hyoka changes).
+CHANGES_COLUMNS = [
+    "sheet_no", "measure_no", "initiative_no", "initiative_title", "department", "from_rating",
+    "to_rating", "change", "match_method", "match_score", "printed_prev_rating", "stable_id",
+]  # fmt: skip
+AUDIT_COLUMNS = [
+    "fiscal_year", "sheet_no", "measure_no", "initiative_no", "initiative_title", "department",
+    "printed_prev_rating", "previous_report_rating", "previous_fiscal_year",
+]  # fmt: skip
+
 HISTORY_SQL = """
 SELECT il.stable_id, r.fiscal_year, i.initiative_title, e.department, l.department_key,
     e.prev_rating, e.rating, e.page, r.file AS source_file, il.match_method, il.match_score, e.id AS evaluation_id

@@ -88,8 +88,9 @@ class FrontReader:
             for line in grid.free_lines:
                 if match := pattern.match(fold_kangxi(line.text)):
                     match = self._meaning_beside(grid, line, pattern, match)
-                    self.scale.setdefault(_letter(match.group(1)), match.group(2))
-                    grid.used.add(id(line))
+                    if re.search(r"\w", match.group(2)):  # not a letter whose meaning was not found
+                        self.scale.setdefault(_letter(match.group(1)), match.group(2))
+                        grid.used.add(id(line))
         if scale.table_header:
             self._read_scale_table(grid, re.compile(scale.table_header))
 

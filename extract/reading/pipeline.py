@@ -209,11 +209,14 @@ def _reject(
     settings: ExtractSettings,
 ) -> None:
     """Say why a PDF is not a report, as precisely as its pages allow."""
-    grids_unreadable = pending and all(g.unreadable for g in pending)
+    printed = [g for g in pending if g.tables or g.free_lines or g.unreadable]  # a blank page says nothing
+    if pending and not printed and session is None:
+        raise NotAnEvaluationReport(path, "every page is blank")
+    grids_unreadable = printed and all(g.unreadable for g in printed)
     session_unreadable = session and all(k is PageKind.UNREADABLE for k in session.kinds)
     if grids_unreadable or session_unreadable:
         reasons = sorted(
-            {g.unreadable or "" for g in pending} | {p.message for p in (session.problems if session else [])}
+            {g.unreadable or "" for g in printed} | {p.message for p in (session.problems if session else [])}
         )
         raise PdfUnreadable(path, f"cannot read any page: {'; '.join(r for r in reasons if r)}")
     if not kana and session is None:

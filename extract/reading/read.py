@@ -54,6 +54,7 @@ class RawPage:
     chars: list[Char]
     edges: list[dict[str, Any]]
     refused: str | None = None  # why the page was not parsed (a limit), None when it was
+    blank: bool = False  # its content draws nothing at all: no text layer is missing
 
 
 @dataclass
@@ -78,7 +79,7 @@ class PdfSource:
                 try:
                     raw = _limited(page, self.settings)
                     if isinstance(raw, Scan):
-                        raw = _read_page(page, self.settings)
+                        raw = _read_page(page, raw, self.settings)
                 except Exception as exc:  # a damaged content stream
                     raise _damaged(self.path, page.page_number, exc) from exc
                 page.close()
@@ -184,7 +185,7 @@ def _limited(page: Any, settings: ExtractSettings) -> RawPage | Scan:
     return scanned
 
 
-def _read_page(page: Any, settings: ExtractSettings) -> RawPage:
+def _read_page(page: Any, scanned: Scan, settings: ExtractSettings) -> RawPage:
     page._layout = _clipped_layout(page)  # pdfplumber's cache of its layout, read by .objects
     objects = page.objects
     chars = [
@@ -204,7 +205,7 @@ def _read_page(page: Any, settings: ExtractSettings) -> RawPage:
         if e.get("orientation") in ("h", "v")  # curves also yield diagonal edges: not rules
         and (e["width"] if e["orientation"] == "h" else e["height"]) >= settings.min_edge_length
     ]
-    return RawPage(page.page_number, float(page.width), float(page.height), chars, edges)
+    return RawPage(page.page_number, float(page.width), float(page.height), chars, edges, blank=scanned.blank)
 
 
 class _Hints:
@@ -255,7 +256,7 @@ def _pdfium_page(
         chars, edges = read_pdfium.read_page(handle, frame, settings.min_edge_length, hints)
     finally:
         handle.close()
-    return RawPage(page.page_number, frame.width, frame.height, chars, edges)
+    return RawPage(page.page_number, frame.width, frame.height, chars, edges, blank=scanned.blank)
 
 
 def _clipped_layout(page: Any) -> Any:

@@ -43,7 +43,7 @@ _SCAN = re.compile(
     + rb"|/(?P<form>[^\s/\[\]()<>{}%]+)\s+Do" + _END
     + rb"|(?<![^\s\]>)])(?:(?P<save>[qQ])|(?P<state>T[cwz])|(?P<move>T[mdD*]|BT))" + _END
     + rb"|" + _STRING
-    + rb"|(?<![^\s])BI\s.*?\sID\s.*?\sEI" + _END + rb")",
+    + rb"|(?P<image>(?<![^\s])BI\s.*?\sID\s.*?\sEI" + _END + rb"))",
     re.S,
 )  # fmt: skip
 _OPERANDS = re.compile(rb"(" + _NUMBER + rb")\s+(?:(" + _NUMBER + rb")\s+)?$")
@@ -51,6 +51,7 @@ _IN_ARRAY = re.compile(_STRING, re.S)
 _ARRAY_ITEM = re.compile(_STRING + rb"|" + _NUMBER, re.S)
 _EMPTY = re.compile(rb"\(\)|<\s*>")
 _PATH_OPS = re.compile(rb"(?=[mlcvyrh])(?<![^\s\]>)])(?:m|l|c|v|y|re|h)" + _END)
+_PAINT_OPS = re.compile(rb"(?<![^\s\]>)])(?:[SsFfBb]\*?|sh)" + _END)  # not n: a clip path paints nothing
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 _ESCAPE = re.compile(rb"\\(?:([0-7]{1,3})|(\r\n|\r|\n)|(.))", re.S)
 _MAX_FORM_DEPTH = 4
@@ -162,7 +163,9 @@ class Scan:
 
     shown: list[Shown]
     glyphs: int  # an upper bound: the bytes of every shown string
-    forms: dict[str, int]  # form XObjects drawn, by resource name, and how often
+    forms: dict[str, int]  # XObjects drawn (forms, images), by resource name, and how often
+    inline_images: int = 0
+    blank: bool = False  # shows no text and paints no path, image or XObject
 
 
 def scan(data: bytes) -> Scan:
@@ -203,6 +206,10 @@ def scan(data: bytes) -> Scan:
         elif kind == "form":
             name = m["form"].decode("latin-1")
             out.forms[name] = out.forms.get(name, 0) + 1
+        elif kind == "image":
+            out.inline_images += 1
+    # a blank page, such as a word processor leaves after a table that fills the one before
+    out.blank = not (out.glyphs or out.forms or out.inline_images) and _PAINT_OPS.search(data) is None
     return out
 
 

@@ -11,6 +11,7 @@ next page (with or without the heads) are switched on by the layout.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -224,13 +225,7 @@ class RowReader:
             self.layout.continue_rows and not marked and first_on_page and self._rows
             and not department and not any(rated.values())
         ):  # fmt: skip
-            last = self._rows[-1]  # the same row, continued from the previous page
-            for c in text_cols:
-                first = own[c.name][0] if own[c.name] else None
-                join = TEXT_RULES[self.layout.text].across_pages
-                last.texts[c.name] = join(last.texts.get(c.name, ""), last.last_cells.get(c.name),
-                                          texts(c.name), first)  # fmt: skip
-                last.last_cells[c.name] = own[c.name][-1] if own[c.name] else last.last_cells.get(c.name)
+            self._continue_last_row(own, texts)
             return
         if marked:
             self._start_item(marked, page)
@@ -238,17 +233,19 @@ class RowReader:
             message = "a rated row with no item above it"
             self.problems.append(Problem(code="row_without_item", message=message, page=page))
             self._item = _Item(self._group, None, "", {})
-        self._rows.append(
-            _Row(
-                self._sheets[-1],
-                self._item,
-                department,
-                {c.name: texts(c.name) for c in text_cols},
-                rated,
-                page,
-                {name: cells[-1] if cells else None for name, cells in own.items()},
-            )
-        )
+        read = {c.name: texts(c.name) for c in text_cols}
+        last_cells = {name: cells[-1] if cells else None for name, cells in own.items()}
+        self._rows.append(_Row(self._sheets[-1], self._item, department, read, rated, page, last_cells))
+
+    def _continue_last_row(self, own: dict[str, list[Cell]], texts: Callable[[str], str]) -> None:
+        """The previous page's last row goes on at the top of this page: each text is joined
+        across the page break by the layout's text rule."""
+        last = self._rows[-1]
+        join = TEXT_RULES[self.layout.text].across_pages
+        for name, cells in own.items():
+            first = cells[0] if cells else None
+            last.texts[name] = join(last.texts.get(name, ""), last.last_cells.get(name), texts(name), first)
+            last.last_cells[name] = cells[-1] if cells else last.last_cells.get(name)
 
     def _cut_title(self, columns: dict[str, list[Cell]], rows: list[tuple[Cell, _Row]]) -> _Cut | None:
         """The title cell the page's end cut (it goes on on the next page), and its rows."""
