@@ -81,6 +81,11 @@ class Column(_Frozen):
         default=False,
         description="a cell over k rated rows with k (or a heading plus k) lines names them in order",
     )
+    over_item: bool = Field(
+        default=False,
+        description="one cell over all the rated rows of an item: a page break that cuts it is joined, "
+        "and each of the item's rows gets the whole text",
+    )
 
 
 class LabelledField(_Frozen):

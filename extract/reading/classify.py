@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from extract.reading.columns import find_table
 from extract.reading.comments import find_comment_tables
 from extract.reading.normalise import fiscal_year
-from extract.reading.rows import find_table
 from schemas.grid import PageGrid
 from schemas.layout import RowLayout
 from schemas.pages import PageKind

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from extract.reading.normalise import fold_kangxi, parse_numbering, split_marker, squash
 from extract.reading.text import TextOf, cell_text, group_lines, line_text
-from schemas.grid import BBox, Cell, Table
-from schemas.layout import Column
+from schemas.grid import BBox, Cell, PageGrid, Table
+from schemas.layout import Column, RowLayout
 
 MAX_HEADER_CHARS = 30  # a header cell names a column; longer text is content
 
@@ -229,3 +229,21 @@ def parse_markers(
                 flags[column.flag.field], rest = split_marker(rest, column.flag.marker)
             title = "".join(p.strip() for p in rest.split("\n")) if column.one_line else rest.strip()
     return group, number, title, flags
+
+
+def required_columns(layout: RowLayout) -> set[str]:
+    return {c.name for c in layout.columns if c.required and c.scope == "row"}
+
+
+def row_columns(layout: RowLayout) -> list[Column]:
+    return [c for c in layout.columns if c.scope == "row"]
+
+
+def find_table(grid: PageGrid, layout: RowLayout) -> list[tuple[Table, ColumnMap]]:
+    """The page's tables that carry this layout's header."""
+    found = []
+    for table in grid.tables:
+        cmap = map_columns(table, row_columns(layout), required_columns(layout))
+        if cmap is not None:
+            found.append((table, cmap))
+    return found

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from extract.errors import NotAnEvaluationReport, PdfUnreadable
 from extract.reading.classify import classify, has_kana, page_text, rated_table
+from extract.reading.columns import find_table
 from extract.reading.comments import CommentReader
 from extract.reading.forms import FormReader
 from extract.reading.front import FrontReader
@@ -17,7 +18,7 @@ from extract.reading.leftovers import Leftovers
 from extract.reading.paragraphs import TEXT_RULES
 from extract.reading.read import PdfSource, read_pdf
 from extract.reading.records import to_form_report, to_report
-from extract.reading.rows import RowReader, find_table
+from extract.reading.rows import RowReader
 from extract.settings import ExtractSettings
 from schemas.form import FormLayout
 from schemas.grid import PageGrid, Table

@@ -21,11 +21,12 @@ from extract.reading.columns import (
     body_cells,
     cell_of_row,
     continued_tables,
+    find_table,
     first_owner,
     header_cells,
-    map_columns,
     overlapping,
     parse_markers,
+    row_columns,
     text_of,
 )
 from extract.reading.normalise import (
@@ -39,24 +40,6 @@ from extract.reading.paragraphs import TEXT_RULES
 from schemas.grid import Cell, PageGrid, Table
 from schemas.layout import Column, RowLayout
 from schemas.report import Evaluation, Measure, Policy, Problem, Sheet
-
-
-def required_columns(layout: RowLayout) -> set[str]:
-    return {c.name for c in layout.columns if c.required and c.scope == "row"}
-
-
-def row_columns(layout: RowLayout) -> list[Column]:
-    return [c for c in layout.columns if c.scope == "row"]
-
-
-def find_table(grid: PageGrid, layout: RowLayout) -> list[tuple[Table, ColumnMap]]:
-    """The page's tables that carry this layout's header."""
-    found = []
-    for table in grid.tables:
-        cmap = map_columns(table, row_columns(layout), required_columns(layout))
-        if cmap is not None:
-            found.append((table, cmap))
-    return found
 
 
 @dataclass
@@ -102,6 +85,9 @@ class RowReader:
     _group: int | None = None
     _cut: _Cut | None = None  # the title cell the last page's end cut, and its rows
     _columns: tuple[int, ColumnMap] | None = None  # the last table's page (where _cut was cut) and columns
+    _whole: dict[int, str] = field(
+        default_factory=dict
+    )  # this table's cells that go on a cut one: its whole text
 
     def read_page(self, grid: PageGrid) -> None:
         tables = find_table(grid, self.layout)
@@ -163,6 +149,7 @@ class RowReader:
 
     # -- the ruled table ------------------------------------------------------------------
     def _read_table(self, table: Table, cmap: ColumnMap, grid: PageGrid) -> None:
+        self._whole = {}  # (cell ids of another page mean nothing here)
         if not self._sheets:
             message = "evaluation table before any heading box"
             self.problems.append(Problem(code="sheet_without_box", message=message, page=grid.page_no))
@@ -206,7 +193,9 @@ class RowReader:
         page: int,
     ) -> None:
         def texts(name: str) -> str:
-            return text_of(overlapping(columns.get(name, []), rating.row, rating.last_row))
+            cells = overlapping(columns.get(name, []), rating.row, rating.last_row)
+            whole = self._whole.get(id(cells[0])) if len(cells) == 1 else None
+            return text_of(cells) if whole is None else whole
 
         dept_col = self.layout.column("department")
         dept_cells = columns.get(dept_col.name, []) if dept_col else []
@@ -221,6 +210,8 @@ class RowReader:
         marked = [(n, c) for n, c in markers if c.text.strip()]
         if first_on_page and self._cut is not None:
             marked = self._goes_on(marked, page)
+        if first_on_page and not marked and any(rated.values()):
+            self._join_item_cells(own, texts, page)
         if (
             self.layout.continue_rows and not marked and first_on_page and self._rows
             and not department and not any(rated.values())
@@ -246,6 +237,20 @@ class RowReader:
             first = cells[0] if cells else None
             last.texts[name] = join(last.texts.get(name, ""), last.last_cells.get(name), texts(name), first)
             last.last_cells[name] = cells[-1] if cells else last.last_cells.get(name)
+
+    def _join_item_cells(self, own: dict[str, list[Cell]], texts: Callable[[str], str], page: int) -> None:
+        """A page's first rated row goes on with the last page's item: the cells over the item's
+        rows (``over_item`` columns) are the rest of the cells the page break cut. Each of the
+        item's rows, on both pages, gets the whole text."""
+        before = [r for r in self._rows if r.item is self._item and r.page == page - 1]
+        join = TEXT_RULES[self.layout.text].across_pages
+        for column in (c for c in row_columns(self.layout) if c.over_item and own.get(c.name) and before):
+            name, first, cut = column.name, own[column.name][0], before[-1].last_cells.get(column.name)
+            whole = join(before[-1].texts.get(name, ""), cut, texts(name), first)
+            for row in before:
+                if row.last_cells.get(name) is cut:
+                    row.texts[name] = whole
+            self._whole[id(first)] = whole
 
     def _cut_title(self, columns: dict[str, list[Cell]], rows: list[tuple[Cell, _Row]]) -> _Cut | None:
         """The title cell the page's end cut (it goes on on the next page), and its rows."""
