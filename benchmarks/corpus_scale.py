@@ -27,13 +27,14 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "raw" / "koganei-fy2020.pdf"
 PY = sys.executable
 PARAMS = {"title": "防災", "from_year": "2020", "to_year": "2021"}  # of the canned queries
-SEARCH = "防災"
+SEARCHES = ("防災", "事業", "支援の充実")  # a rare word, a word of half the rows, a phrase
 
 
 def hyoka(*args: str) -> float:
@@ -99,9 +100,13 @@ def site_times(db: Path) -> dict[str, float | str]:
         page = json.loads(fetch(base + "/evaluation_rows.json")[1])
         out["facets timed out"] = ", ".join(page.get("facets_timed_out") or []) or "none"
         out["flat page + facets"] = timed(base + "/evaluation_rows")
-        out[f"search {SEARCH}"] = timed(
-            base + "/evaluation_rows?" + urllib.parse.urlencode({"_search": SEARCH})
-        )
+        for word in SEARCHES:
+            url = base + "/evaluation_rows?" + urllib.parse.urlencode({"_search": word})
+            found = json.loads(fetch(url.replace("/evaluation_rows?", "/evaluation_rows.json?"))[1])
+            out[f"search {word}: rows, facets timed out"] = (
+                f"{found['filtered_table_rows_count']:,}, {', '.join(found.get('facets_timed_out') or []) or 'none'}"
+            )
+            out[f"search {word}"] = timed(url)
         for name in sorted(q["name"] for q in json.loads(fetch(base + ".json")[1])["queries"]):
             out[f"query {name}"] = timed(f"{base}/{name}?" + urllib.parse.urlencode(PARAMS))
         return out
@@ -162,8 +167,8 @@ PARTS = {  # where a row's bytes go: table and index names (dbstat) by their fir
     "its search index": ("evaluation_rows_fts",),
     "comments and their index": ("comments", "idx_comments_"),
     "history (links across years, rating changes)": (
-        "evaluation_links", "initiative_links", "rating_change_pairs", "idx_evaluation_links_",
-        "idx_initiative_links_", "idx_rating_change_pairs_",
+        "evaluation_links", "initiative_links", "rating_change_pairs", "idx_initiative_links_",
+        "idx_rating_change_pairs_",
     ),
     "initiatives, measures, sheets": (
         "initiatives", "measures", "policies", "idx_initiatives_", "idx_measures_", "idx_policies_",
@@ -182,46 +187,73 @@ def bytes_by_part(db: Path, rows: int) -> dict[str, float]:
     return out
 
 
-WORD = "地域福祉"  # a 4-character word of many rows: a phrase, or its tokens anywhere and then checked
+WORDS = (
+    "地域福祉",
+    "事業",
+    "支援の充実",
+)  # counted with each index: a phrase, or its tokens anywhere then checked
 
 
 def _bigram_terms(*texts: str | None) -> str:
     """The tokens of hyoka's index before shape 6, for comparison: each run of letters as its
-    overlapping bigrams and its last letter (a one-letter query is a prefix query)."""
+    overlapping bigrams, and its last letter alone only where a query needs it (a one-letter
+    query is a prefix query: when no bigram of the row starts with it; and between two runs,
+    when the next is one letter or starts with that letter)."""
     from extract.database.search import _runs
 
     runs = [run for text in texts for run in _runs(text or "")]
-    return " ".join(" ".join([run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]) for run in runs)
+    starts = {run[i] for run in runs for i in range(len(run) - 1)}
+    tokens: list[str] = []
+    for k, run in enumerate(runs):
+        tokens += [run[i : i + 2] for i in range(len(run) - 1)]
+        last, after = run[-1], runs[k + 1] if k + 1 < len(runs) else ""
+        if last not in starts or len(after) == 1 or after[:1] == last:
+            tokens.append(last)
+    return " ".join(tokens)
 
 
 def _bigram_query(word: str) -> str:
+    """A word as a phrase of the bigram index's tokens (the query of shape 5)."""
     return '"' + " ".join(word[i : i + 2] for i in range(len(word) - 1)) + '"'
+
+
+def _anywhere(word: str, tokens: str) -> str:
+    """The word's tokens anywhere in the row (an index without positions cannot ask more)."""
+    parts = word if tokens == "letters" else [word[i : i + 2] for i in range(len(word) - 1)]
+    return " ".join(f'"{part}"' for part in parts)
 
 
 def index_variants(db: Path) -> str:
     """Bytes per row of the rows' search index as hyoka keeps it (a token per letter, with
-    positions), as overlapping bigrams, and without positions (FTS5 detail=column and none),
-    and the time to count the rows holding WORD: by phrase with positions; without, the rows
-    holding its tokens anywhere, each then checked against its own text (so results stay exact)."""
+    positions), as shape 5 kept it (overlapping bigrams), and without positions (FTS5
+    detail=column and none), and the time to count the rows holding each of WORDS: by phrase
+    with positions; without, the rows holding its tokens anywhere, each then checked against
+    its own text (so results stay exact)."""
     sys.path.insert(0, str(ROOT))
     from extract.database.load import FTS
     from extract.database.schema import FTS_OPTIONS
     from extract.database.search import index_terms, match_query
 
-    letters_anywhere = " ".join(f'"{ch}"' for ch in WORD)
-    variants = [  # tokens, detail, query, how a phrase is found
-        ("letters", index_terms, "full", match_query(WORD), "yes (hyoka's)"),
-        ("bigrams", _bigram_terms, "full", _bigram_query(WORD), "yes"),
-        ("letters", index_terms, "column", letters_anywhere, "no: letters anywhere, each row's text checked"),
-        ("letters", index_terms, "none", letters_anywhere, "no: letters anywhere, each row's text checked"),
+    variants = [  # tokens, how the row's are made, detail, the word's query, phrases
+        ("letters", index_terms, "full", match_query, "yes (hyoka's)"),
+        ("bigrams", _bigram_terms, "full", _bigram_query, "yes (shape 5)"),
+        (
+            "letters",
+            index_terms,
+            "column",
+            partial(_anywhere, tokens="letters"),
+            "no: each row found checked",
+        ),
+        ("letters", index_terms, "none", partial(_anywhere, tokens="letters"), "no: each row found checked"),
     ]
     sql, _ = FTS["evaluation_rows_fts"]
     src = sqlite3.connect(db)
     encoding = src.execute("pragma encoding").fetchone()[0]
     rows = src.execute("select count(*) from evaluations").fetchone()[0]
+    words = " | ".join(f"count {w} (s)" for w in WORDS)
     lines = [
-        f"| search index of the rows | bytes per row | count rows with {WORD} (s) | phrase queries |",
-        "|---|---:|---:|---|",
+        f"| search index of the rows | bytes per row | {words} | phrases |",
+        "|---|---:" + "|---:" * len(WORDS) + "|---|",
     ]
     try:
         for tokens, terms, detail, query, how in variants:
@@ -234,24 +266,23 @@ def index_variants(db: Path) -> str:
                 out.executemany("insert into f (rowid, terms) values (?, ?)", rows_terms)
                 out.commit()
                 size = out.execute("select sum(pgsize) from dbstat where name like 'f_%'").fetchone()[0]
-                seconds, found = _count_word(out, db, detail == "full", query)
+                counts = [_count_word(out, db, w, detail == "full", query(w)) for w in WORDS]
                 out.close()
-            lines.append(
-                f"| {tokens}, detail={detail} | {size / rows:,.0f} | {seconds:.3f} ({found:,} rows) | {how} |"
-            )
+            cells = " | ".join(f"{seconds:.3f} ({found:,} rows)" for seconds, found in counts)
+            lines.append(f"| {tokens}, detail={detail} | {size / rows:,.0f} | {cells} | {how} |")
     finally:
         src.close()
     return "\n".join(lines)
 
 
-def _count_word(out: sqlite3.Connection, db: Path, phrase: bool, query: str) -> tuple[float, int]:
-    """Median seconds of 3 counts of the rows holding WORD, and the count."""
+def _count_word(out: sqlite3.Connection, db: Path, word: str, phrase: bool, query: str) -> tuple[float, int]:
+    """Median seconds of 3 counts of the rows holding the word, and the count."""
     import unicodedata
 
     out.execute("attach ? as c", [str(db)])
 
     def holds(*texts: str | None) -> bool:  # what the phrase finds: the word inside one text
-        return any(WORD in unicodedata.normalize("NFKC", t).lower() for t in texts if t)
+        return any(word in unicodedata.normalize("NFKC", t).lower() for t in texts if t)
 
     out.create_function("holds", -1, holds, deterministic=True)
     if phrase:

@@ -38,6 +38,7 @@ def layout_options(command):  # noqa: ANN001, ANN201 - a click decorator
 
 
 def settings_for(layout: str | None, layouts_dir: Path | None, reader: str | None = None) -> ExtractSettings:
+    """The extraction settings the options ask for; a user's layouts/ folder is used if present."""
     if layouts_dir is not None and not layouts_dir.is_dir():  # a typo would silently add nothing
         raise click.ClickException(f"--layouts {layouts_dir}: no such folder")
     folder = layouts_dir or (DEFAULT_LAYOUTS if DEFAULT_LAYOUTS.is_dir() else None)

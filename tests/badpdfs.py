@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from render import FONTS
 from reportlab.lib.utils import ImageReader
@@ -58,6 +60,15 @@ def encrypted(path: Path, user_password: str = "secret-user", source: Path = SAM
     return path
 
 
+def joined(path: Path, pages: list[str]) -> Path:
+    """A PDF of the given files' pages (qpdf's --pages arguments: FILE [RANGE] ...)."""
+    qpdf = shutil.which("qpdf")
+    if qpdf is None:
+        pytest.fail("qpdf is needed (apt-get install qpdf)")
+    subprocess.run([qpdf, "--empty", "--pages", *pages, "--", str(path)], check=True)
+    return path
+
+
 def without_page(path: Path, page: int, source: Path = SAMPLE_PDF) -> Path:
     subprocess.run(
         ["qpdf", str(source), "--pages", str(source), f"1-{page - 1},{page + 1}-z", "--", str(path)],
@@ -78,10 +89,15 @@ def image_only(path: Path) -> Path:
     return path
 
 
-def blank_pages(path: Path) -> Path:
+def blank_pages(path: Path, printed: int = 0, blank: int = 2) -> Path:
+    """``printed`` pages of a notice (no report), then ``blank`` pages that draw nothing."""
     c = Canvas(str(path))
-    c.showPage()
-    c.showPage()
+    for _ in range(printed):
+        c.setFont(_font(), 12)
+        c.drawString(72, 700, "令和3年9月 お知らせ:市民の皆様へ。施策と担当課のご案内です。")
+        c.showPage()
+    for _ in range(blank):
+        c.showPage()
     c.save()
     return path
 

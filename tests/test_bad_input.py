@@ -42,6 +42,15 @@ def test_every_reason_says_something() -> None:
     assert all(len(r) >= 12 for r in reasons)
 
 
+def test_a_long_pdf_ending_in_blank_pages_is_not_called_blank(tmp_path: Path) -> None:
+    """Only the last 30 pages are held while no layout is found: what the earlier ones printed
+    still counts."""
+    path = bad.blank_pages(tmp_path / "notice.pdf", printed=5, blank=40)
+    done = run_hyoka("extract", str(path))
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"Error: {path.name}: not an evaluation report: "), done.stderr
+
+
 def test_missing_file(tmp_path: Path) -> None:
     done = run_hyoka("extract", str(tmp_path / "nowhere.pdf"))
     assert done.returncode != 0 and "nowhere.pdf: no such file" in done.stderr

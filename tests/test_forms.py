@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
+import badpdfs as bad
 import pytest
 from conftest import ROOT, SHARED, need_shared
 
@@ -150,20 +150,12 @@ def test_all_sheets_score(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(PDFS) == 12 and exact == lenient_equal == total == 671  # README
 
 
-def _qpdf(out: Path, pages: list[str]) -> Path:
-    qpdf = shutil.which("qpdf")
-    if qpdf is None:
-        pytest.fail("qpdf is needed (apt-get install qpdf)")
-    subprocess.run([qpdf, "--empty", "--pages", *pages, "--", str(out)], check=True)
-    return out
-
-
 def test_combined_pdf_one_record_per_page(tmp_path: Path) -> None:
     """All twelve sheets with a Koganei cover (not a sheet) in the middle."""
     _need(PDF_DIR)
     cover = ROOT / "raw" / "koganei-fy2020.pdf"
     pages = [str(p) for p in PDFS[:6]] + [str(cover), "1"] + [str(p) for p in PDFS[6:]]
-    combined = _qpdf(tmp_path / "combined.pdf", pages)
+    combined = bad.joined(tmp_path / "combined.pdf", pages)
     report, projects, problems = _extract(combined, LAYOUT)
     numbers = [int(p.stem.rsplit("-", 1)[1]) for p in PDFS]
     assert [p.no for p in projects] == numbers
@@ -176,8 +168,8 @@ def test_long_combined_pdf_memory_flat(tmp_path: Path) -> None:
     """The twelve sheets twenty times over (240 pages): one record per page, and the
     peak memory of reading 240 pages stays close to that of reading 24."""
     _need(PDF_DIR)
-    short = _qpdf(tmp_path / "short.pdf", [str(p) for p in PDFS * 2])
-    long = _qpdf(tmp_path / "long.pdf", [str(p) for p in PDFS * 20])
+    short = bad.joined(tmp_path / "short.pdf", [str(p) for p in PDFS * 2])
+    long = bad.joined(tmp_path / "long.pdf", [str(p) for p in PDFS * 20])
     small, big = _peak_kb(short, 24), _peak_kb(long, 240)
     print(f"peak RSS: 24 pages {small} kB, 240 pages {big} kB")
     assert big < small * 1.25

@@ -242,9 +242,10 @@ def test_search_terms_never_raise_and_a_text_finds_itself(fts: sqlite3.Connectio
     assert found == ([(1,)] if terms else [])
 
 
-# Few letters and much punctuation: runs are short, repeat their letters and often start with
-# the letter the run before ended on, which is where a phrase could run across punctuation.
-SEARCH_TEXT = st.lists(st.text(alphabet="地域内aB", min_size=1, max_size=3), max_size=12).map("、".join)
+# Few letters (a digit among them) and much punctuation: runs are short, repeat their letters
+# and often start with the letter the run before ended on, which is where a phrase could run
+# across punctuation or from one text of a row into the next.
+SEARCH_TEXT = st.lists(st.text(alphabet="地域内aB0", min_size=1, max_size=3), max_size=12).map("、".join)
 
 
 def _holds(word: str, texts: list[str]) -> bool:
@@ -253,19 +254,25 @@ def _holds(word: str, texts: list[str]) -> bool:
     return all(any(part in r for r in runs) for part in _runs(word))
 
 
-@given(st.lists(SEARCH_TEXT, min_size=1, max_size=3), st.lists(SEARCH_TEXT, min_size=1, max_size=6))
+@given(
+    st.lists(st.lists(SEARCH_TEXT, min_size=1, max_size=3), min_size=1, max_size=3),
+    st.lists(SEARCH_TEXT, min_size=1, max_size=6),
+)
 def test_search_finds_exactly_the_rows_holding_the_word(
-    fts: sqlite3.Connection, rows: list[str], words: list[str]
+    fts: sqlite3.Connection, rows: list[list[str]], words: list[str]
 ) -> None:
     """A phrase of letters finds a word inside one run, never across punctuation or texts."""
     fts.execute("DELETE FROM t")
-    fts.executemany("INSERT INTO t(rowid, terms) VALUES (?, ?)", list(enumerate(map(index_terms, rows), 1)))
-    for text in rows:  # and the words a phrase across punctuation would find: 地域、域内 -> 地域内
-        runs = _runs(text)
-        pairs = [(runs[i], runs[i + d]) for d in (1, 2) for i in range(len(runs) - d)]
-        words += [a[-2:] + b[1:j] for a, b in pairs for j in (2, 3)]
+    fts.executemany(
+        "INSERT INTO t(rowid, terms) VALUES (?, ?)", [(i, index_terms(*r)) for i, r in enumerate(rows, 1)]
+    )
+    for texts in rows:  # and the words a phrase across runs would find: 地域、内 -> 地域内
+        runs = [run for text in texts for run in _runs(text)]
+        words += [
+            a[-k:] + b[:j] for a, b in zip(runs, runs[1:], strict=False) for k in (1, 2) for j in (1, 2)
+        ]
     for word in words:
         if not _runs(word):
             continue
         found = {r for (r,) in fts.execute("SELECT rowid FROM t WHERE t MATCH ?", (match_query(word),))}
-        assert found == {i for i, text in enumerate(rows, 1) if _holds(word, [text])}, word
+        assert found == {i for i, texts in enumerate(rows, 1) if _holds(word, texts)}, word

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ctypes
 import signal
-import subprocess
 from pathlib import Path
 
 import badpdfs as bad
@@ -27,6 +26,7 @@ from extract.errors import HyokaError
 from extract.reading import read_pdfium
 from extract.reading.pipeline import extract_pdf
 from extract.reading.read import read_pdf
+from extract.reading.read_content import scan
 from extract.settings import ExtractSettings
 
 REAL = SHARED / "corpus" / "real"
@@ -313,6 +313,20 @@ def _drawn_pages(path: Path) -> Path:
     return path
 
 
+@pytest.mark.parametrize(
+    ("content", "blank"),
+    [
+        (b"", True), (b"0.1 w q 0 0 595 842 re W* n Q", True), (b"/CS0 cs 1 scn /GS0 gs", True),
+        (b"BT /F1 12 Tf ET", True), (b"/Artifact <</S /P>> BDC EMC", True),
+        (b"BT /F1 12 Tf (a) Tj ET", False), (b"0 0 m 10 10 l S", False), (b"0 0 10 10 re f*", False),
+        (b"0 0 10 10 re B*", False), (b"0 0 10 10 re\x00f", False), (b"/Sh1 sh", False),
+        (b"q /Im1 Do Q", False), (b"BI /W 1 /H 1 /BPC 8 /CS /G ID x EI", False),
+    ],
+)  # fmt: skip
+def test_a_blank_content_stream_paints_nothing(content: bytes, blank: bool) -> None:
+    assert scan(content).blank is blank
+
+
 @pytest.mark.parametrize("reader", ["pdfium", "pdfplumber"])
 def test_only_a_page_that_draws_nothing_is_blank(reader: str, tmp_path: Path) -> None:
     """A blank page lacks no text layer; a page of rules or an image without text may (a scan,
@@ -323,21 +337,7 @@ def test_only_a_page_that_draws_nothing_is_blank(reader: str, tmp_path: Path) ->
     settings = ExtractSettings(reader=reader)
     sample = extract_pdf(SAMPLE_PDF, settings)
     for page, problems in ((1, []), (2, [("unreadable_page", 25)])):  # after the sample's 24 pages
-        path = tmp_path / f"with-{page}.pdf"
-        subprocess.run(
-            [
-                "qpdf",
-                str(SAMPLE_PDF),
-                "--pages",
-                str(SAMPLE_PDF),
-                "1-z",
-                str(drawn),
-                str(page),
-                "--",
-                str(path),
-            ],
-            check=True,
-        )
+        path = bad.joined(tmp_path / f"with-{page}.pdf", [str(SAMPLE_PDF), str(drawn), str(page)])
         report = extract_pdf(path, settings)
         assert [(p.code, p.page) for p in report.problems] == problems
         assert report.evaluations == sample.evaluations

@@ -143,8 +143,8 @@ FROM evaluations e"""
 
 VIEWS: dict[str, str] = {"evaluation_rows": EVALUATION_ROWS_SQL}
 
-# FTS table -> (SQL giving (rowid, texts...) to index as bigrams, its report column). Contentless:
-# the index keeps no copy of the bigrams (a row is found by rowid, shown from its own table).
+# FTS table -> (SQL giving (rowid, texts...) to index letter by letter, its report column).
+# Contentless: the index keeps no copy of the text (a row is found by rowid, shown from its own table).
 # Not columnsize=0 (12 bytes a row): Datasette counts every table, and SQLite cannot count a
 # contentless index without its table of sizes ("does not support scanning").
 FTS = {

@@ -4,8 +4,7 @@ Japanese has no spaces, and its common words are two kanji (防災, 福祉), whi
 SQLite's default tokenizer nor its trigram tokenizer can find. So the index stores every
 letter of a text as a token of its own, and a query's word becomes an FTS5 phrase of its
 letters ("避難所" -> "避 難 所"): only the contiguous word matches. Between two runs of letters
-the index puts a gap token, which no query has (a query's tokens are single letters), so a
-phrase cannot run across punctuation ("…地域、内…" does not match 地域内). Latin text goes the
+the index puts a gap token, which no query has, so a phrase cannot run across punctuation ("…地域、内…" does not match 地域内). Latin text goes the
 same way, NFKC-folded and lower-cased, so mixed names such as CoCoバス are found too.
 
 One letter per token rather than overlapping bigrams: a row holds fewer distinct letters than
@@ -19,7 +18,10 @@ import re
 import unicodedata
 
 _QUERY_PART = re.compile(r'"([^"]*)"|(\S+)')
-GAP = "00"  # between runs of letters: two characters, so no query's token is ever the gap
+# Between runs of letters: a private-use character, which the tokenizer keeps as a token but
+# no run ever holds (not a letter to str.isalnum), so neither a query's phrase nor a raw
+# FTS5 query a user types finds it.
+GAP = "\ue000"
 
 
 def _runs(text: str) -> list[str]:

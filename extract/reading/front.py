@@ -88,7 +88,7 @@ class FrontReader:
             for line in grid.free_lines:
                 if match := pattern.match(fold_kangxi(line.text)):
                     match = self._meaning_beside(grid, line, pattern, match)
-                    if re.search(r"\w", match.group(2)):  # not a letter whose meaning was not found
+                    if _has_meaning(match):  # not a letter whose meaning was not found
                         self.scale.setdefault(_letter(match.group(1)), match.group(2))
                         grid.used.add(id(line))
         if scale.table_header:
@@ -100,7 +100,7 @@ class FrontReader:
     ) -> re.Match[str]:
         """A letter and its leaders (A・・・) printed in a cell of their own, the meaning in the
         next cell of the row: the gap between them splits the line in two; join them again."""
-        if re.search(r"\w", match.group(2)):
+        if _has_meaning(match):
             return match
         beside = [
             other for other in grid.free_lines
@@ -175,3 +175,8 @@ def _pairs_right_of(cells: list[Cell], head: Cell) -> list[tuple[Cell, Cell]]:
         if meaning is not None:
             pairs.append((letter, meaning))
     return pairs
+
+
+def _has_meaning(match: re.Match[str]) -> bool:
+    """A scale line's meaning is words, not only the leaders after the letter (A・・・)."""
+    return re.search(r"\w", match.group(2)) is not None

@@ -152,6 +152,7 @@ def extract_pdf(path: Path, settings: ExtractSettings | None = None) -> Report:
     candidates = candidate_layouts(settings)
     source = read_pdf(path, settings)
     pending: list[PageGrid] = []
+    seen: list[tuple[bool, str | None]] = []  # of each page looked at for a layout: printed?, unreadable
     dropped, kana, rated = False, False, None
     session: _RowSession | _FormSession | None = None
     for grid in _grids(source, settings):
@@ -160,6 +161,7 @@ def extract_pdf(path: Path, settings: ExtractSettings | None = None) -> Report:
             found = _detect(path, candidates, grid) if settings.layout is None else None
             if found is None and settings.layout is None:
                 rated = rated or ((grid.page_no, words) if (words := rated_table(grid)) else None)
+                seen.append((bool(grid.tables or grid.free_lines or grid.unreadable), grid.unreadable))
                 pending.append(grid)
                 if len(pending) > MAX_PENDING:
                     pending.pop(0)
@@ -170,10 +172,10 @@ def extract_pdf(path: Path, settings: ExtractSettings | None = None) -> Report:
             session = _session(found or candidates[0])
             for held in pending:
                 session.feed(held)
-            pending = []
+            pending, seen = [], []
         session.feed(grid)
     if session is None or PageKind.SHEET not in session.kinds:
-        _reject(path, session, pending, kana, rated, settings)
+        _reject(path, session, seen, kana, rated, settings)
     assert session is not None
     return session.report(source)
 
@@ -204,20 +206,21 @@ def _read_with(source: PdfSource, settings: ExtractSettings, layout: Layout) -> 
 def _reject(
     path: Path,
     session: _RowSession | _FormSession | None,
-    pending: list[PageGrid],
+    seen: list[tuple[bool, str | None]],
     kana: bool,
     rated: tuple[int, list[str]] | None,
     settings: ExtractSettings,
 ) -> None:
-    """Say why a PDF is not a report, as precisely as its pages allow."""
-    printed = [g for g in pending if g.tables or g.free_lines or g.unreadable]  # a blank page says nothing
-    if pending and not printed and session is None:
+    """Say why a PDF is not a report, as precisely as its pages allow (``seen``: each page the
+    layouts were looked for on, whether it prints anything and why it is unreadable)."""
+    printed = [unreadable for shows, unreadable in seen if shows]  # a blank page says nothing
+    if seen and not printed and session is None:
         raise NotAnEvaluationReport(path, "every page is blank")
-    grids_unreadable = printed and all(g.unreadable for g in printed)
+    grids_unreadable = printed and all(printed)
     session_unreadable = session and all(k is PageKind.UNREADABLE for k in session.kinds)
     if grids_unreadable or session_unreadable:
         reasons = sorted(
-            {g.unreadable or "" for g in printed} | {p.message for p in (session.problems if session else [])}
+            {why or "" for why in printed} | {p.message for p in (session.problems if session else [])}
         )
         raise PdfUnreadable(path, f"cannot read any page: {'; '.join(r for r in reasons if r)}")
     if not kana and session is None:

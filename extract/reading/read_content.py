@@ -51,7 +51,9 @@ _IN_ARRAY = re.compile(_STRING, re.S)
 _ARRAY_ITEM = re.compile(_STRING + rb"|" + _NUMBER, re.S)
 _EMPTY = re.compile(rb"\(\)|<\s*>")
 _PATH_OPS = re.compile(rb"(?=[mlcvyrh])(?<![^\s\]>)])(?:m|l|c|v|y|re|h)" + _END)
-_PAINT_OPS = re.compile(rb"(?<![^\s\]>)])(?:[SsFfBb]\*?|sh)" + _END)  # not n: a clip path paints nothing
+_PAINT_OPS = re.compile(  # not n: a clip path paints nothing (NUL is PDF white space too)
+    rb"(?<![^\s\x00\]>)])(?:[SsFfBb]\*?|sh)(?=[\s\x00/\[\]()<>%]|\Z)"
+)
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 _ESCAPE = re.compile(rb"\\(?:([0-7]{1,3})|(\r\n|\r|\n)|(.))", re.S)
 _MAX_FORM_DEPTH = 4

@@ -216,7 +216,7 @@ class RowReader:
             self.layout.continue_rows and not marked and first_on_page and self._rows
             and not department and not any(rated.values())
         ):  # fmt: skip
-            self._continue_last_row(own, texts)
+            self._continue_last_row(own)
             return
         if marked:
             self._start_item(marked, page)
@@ -228,14 +228,16 @@ class RowReader:
         last_cells = {name: cells[-1] if cells else None for name, cells in own.items()}
         self._rows.append(_Row(self._sheets[-1], self._item, department, read, rated, page, last_cells))
 
-    def _continue_last_row(self, own: dict[str, list[Cell]], texts: Callable[[str], str]) -> None:
+    def _continue_last_row(self, own: dict[str, list[Cell]]) -> None:
         """The previous page's last row goes on at the top of this page: each text is joined
         across the page break by the layout's text rule."""
         last = self._rows[-1]
         join = TEXT_RULES[self.layout.text].across_pages
         for name, cells in own.items():
             first = cells[0] if cells else None
-            last.texts[name] = join(last.texts.get(name, ""), last.last_cells.get(name), texts(name), first)
+            last.texts[name] = join(
+                last.texts.get(name, ""), last.last_cells.get(name), text_of(cells), first
+            )
             last.last_cells[name] = cells[-1] if cells else last.last_cells.get(name)
 
     def _join_item_cells(self, own: dict[str, list[Cell]], texts: Callable[[str], str], page: int) -> None:

@@ -2,8 +2,8 @@
 
 Which databases are hyoka's is told by their content (``registry.is_hyoka``), never by name;
 any other database served by the same Datasette is shown exactly as Datasette shows it. On
-hyoka's databases the plugin makes the search box understand Japanese (queries are cut into
-the bigrams the index holds), links every page number to that page of the PDF and every
+hyoka's databases the plugin makes the search box understand Japanese (each query word becomes
+a phrase of the letters the index holds), links every page number to that page of the PDF and every
 initiative to its history, shows what each rating means, gives columns their Japanese
 headings (``labels.label``; SQL names stay ASCII) and offers, on every table, view and
 query page, an Excel download that keeps the page's filters and a link to the charts.
@@ -29,7 +29,7 @@ _EVALUATION_KEYS = ("evaluation_id", "to_evaluation_id", "from_evaluation_id")
 
 @hookimpl(trylast=True)
 def prepare_connection(conn, database, datasette) -> None:
-    """On hyoka's databases only, after Datasette's own: escape_fts cuts queries into bigrams."""
+    """On hyoka's databases only, after Datasette's own: escape_fts makes words phrases of letters."""
     if not is_hyoka(conn):
         return
     remember(datasette, database, conn)

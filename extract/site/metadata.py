@@ -135,7 +135,9 @@ TABLES: dict[str, dict] = {
     "initiative_links": {
         "description": "事業の照合: how each initiative was matched to the previous report."
     },
-    "evaluation_links": {"description": "評価の照合: the stable initiative and department of each row."},
+    "evaluation_links": {
+        "description": "評価の照合: the department each row is matched to across years (its initiative's stable id is in initiative_links)."
+    },
     "build_info": {"hidden": True, "description": "ビルド情報: values remembered between builds."},
     "layout_fields": {
         "description": "様式の項目: every layout's fields, labels and roles (from its layout file)."

@@ -1,6 +1,6 @@
 """Which databases of a Datasette are hyoka's, and what the plugin remembers of each.
 
-A database is hyoka's when it holds the hidden ``build_info`` table and the bigram index
+A database is hyoka's when it holds the hidden ``build_info`` table and the search index
 ``evaluation_rows_fts`` (``is_hyoka``), whatever its file is called. The first connection to
 each database tells (Datasette's ``prepare_connection``); the served databases are immutable,
 so the report files and rating scale read then stay true.
