@@ -85,9 +85,8 @@ class RowReader:
     _group: int | None = None
     _cut: _Cut | None = None  # the title cell the last page's end cut, and its rows
     _columns: tuple[int, ColumnMap] | None = None  # the last table's page (where _cut was cut) and columns
-    _whole: dict[int, str] = field(
-        default_factory=dict
-    )  # this table's cells that go on a cut one: its whole text
+    # this table's cells that go on an over_item cell the last page's end cut: the whole text
+    _whole: dict[int, str] = field(default_factory=dict)
 
     def read_page(self, grid: PageGrid) -> None:
         tables = find_table(grid, self.layout)
