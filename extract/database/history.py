@@ -143,33 +143,25 @@ def _create_link_tables(db: Database) -> None:
 
 def unlink_series(db: Database, series: set[str]) -> None:
     """Forget the links and changes of these series (their reports as they are now)."""
-    names = json.dumps(sorted(series))
-    of_series = "(SELECT id FROM reports WHERE series IN (SELECT value FROM json_each(?)))"
-    db.execute(
-        f"DELETE FROM initiative_links WHERE initiative_id IN (SELECT id FROM initiatives WHERE report_id IN {of_series})",
-        [names],
-    )
-    db.execute(
-        f"DELETE FROM evaluation_links WHERE evaluation_id IN (SELECT id FROM evaluations WHERE report_id IN {of_series})",
-        [names],
-    )
-    _forget_changes(db, f"SELECT id FROM evaluations WHERE report_id IN {of_series}", [names])
+    of_series = "IN (SELECT id FROM reports WHERE series IN (SELECT value FROM json_each(?)))"
+    _unlink(db, of_series, json.dumps(sorted(series)))
 
 
 def unlink_report(db: Database, sha256: str) -> None:
     """Forget one report's links, before its rows are deleted (its series is linked again)."""
-    if not db["initiative_links"].exists():
-        return
-    of_report = "(SELECT id FROM reports WHERE sha256 = ?)"
+    if db["initiative_links"].exists():
+        _unlink(db, "= (SELECT id FROM reports WHERE sha256 = ?)", sha256)
+
+
+def _unlink(db: Database, reports: str, param: str) -> None:
+    """Delete the links and changes of the reports ``report_id {reports}`` selects."""
     db.execute(
-        f"DELETE FROM initiative_links WHERE initiative_id IN (SELECT id FROM initiatives WHERE report_id = {of_report})",
-        [sha256],
+        f"DELETE FROM initiative_links WHERE initiative_id IN (SELECT id FROM initiatives WHERE report_id {reports})",
+        [param],
     )
-    db.execute(
-        f"DELETE FROM evaluation_links WHERE evaluation_id IN (SELECT id FROM evaluations WHERE report_id = {of_report})",
-        [sha256],
-    )
-    _forget_changes(db, f"SELECT id FROM evaluations WHERE report_id = {of_report}", [sha256])
+    evaluations = f"SELECT id FROM evaluations WHERE report_id {reports}"
+    db.execute(f"DELETE FROM evaluation_links WHERE evaluation_id IN ({evaluations})", [param])
+    _forget_changes(db, evaluations, [param])
 
 
 # The evaluation a change's row shows (the later year's, or the earlier one's for a dropped row):
