@@ -292,7 +292,8 @@ def test_clipped_glyphs_are_not_read(rotate: int, tmp_path: Path) -> None:
 
 
 def _drawn_pages(path: Path) -> Path:
-    """A blank page, then pages that draw without text: rules, an image, an inline image."""
+    """A blank page, then pages that draw without text: rules, an image, an inline image, a
+    note (an annotation); and a page with a link only, which shows nothing."""
     import io
 
     from PIL import Image
@@ -308,6 +309,10 @@ def _drawn_pages(path: Path) -> Path:
     c.drawImage(ImageReader(io.BytesIO(image.getvalue())), 50, 400, 400, 300)
     c.showPage()
     c.drawInlineImage(Image.open(io.BytesIO(image.getvalue())), 50, 400, 40, 30)
+    c.showPage()
+    c.textAnnotation("付箋のメモ", Rect=(50, 700, 150, 750))  # a note: drawn by its own appearance
+    c.showPage()
+    c.linkURL("https://example.org/", (50, 700, 150, 750))  # a link shows nothing by itself
     c.showPage()
     c.save()
     return path
@@ -333,7 +338,7 @@ def test_only_a_page_that_draws_nothing_is_blank(reader: str, tmp_path: Path) ->
     outlined text), and stays a problem."""
     drawn = _drawn_pages(tmp_path / "drawn.pdf")
     pages = _pages(drawn, reader)
-    assert [(p.blank, p.chars) for p in pages] == [(True, []), (False, []), (False, []), (False, [])]
+    assert [(p.blank, p.chars) for p in pages] == [(True, [])] + [(False, [])] * 4 + [(True, [])]
     settings = ExtractSettings(reader=reader)
     sample = extract_pdf(SAMPLE_PDF, settings)
     for page, problems in ((1, []), (2, [("unreadable_page", 25)])):  # after the sample's 24 pages

@@ -32,6 +32,7 @@ from extract.reading.read_content import (
     estimate_objects,
     page_content,
     scan,
+    shows_annotations,
 )
 from extract.reading.read_geometry import Clip
 from extract.settings import ExtractSettings
@@ -174,6 +175,8 @@ def _limited(page: Any, settings: ExtractSettings) -> RawPage | Scan:
         why = f"page content too large (over the limit of {limit} bytes)"
         return RawPage(page.page_number, width, height, [], [], why)
     scanned = scan(data)
+    if scanned.blank and shows_annotations(page.page_obj):
+        scanned.blank = False  # a stamp or a note drawn by its own appearance is something shown
     # a glyph takes at least a byte of a shown string and a path operator two bytes of the
     # stream: without forms, a stream of up to half the limit in bytes cannot pass it
     if not scanned.forms and 2 * len(data) <= settings.max_objects_per_page:

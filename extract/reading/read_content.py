@@ -265,6 +265,16 @@ def _form_objects(resources: Any, name: str, depth: int) -> int:
         return 0
 
 
+def shows_annotations(page: Any) -> bool:
+    """Whether a pdfminer page has annotations other than links (a stamp, a note, a form
+    field: each drawn by its own appearance, outside the content stream)."""
+    try:
+        annots = resolve1(page.annots) or []
+        return any(_name(dict_value(a).get("Subtype")) != "Link" for a in annots)
+    except Exception:  # an unreadable annotation list: count it as something shown
+        return True
+
+
 def _name(value: Any) -> str:
     value = resolve1(value)
     return value.name if isinstance(value, PSLiteral) else str(value or "")
