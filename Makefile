@@ -36,7 +36,7 @@ shared-check:
 	  echo "## WARNING: $(SHARED) (corpus/real and gold) is ABSENT: the real-corpus and"; \
 	  echo "## gold-copy tests are SKIPPED, so this run does not test real PDFs."; \
 	  echo "################################################################################"; \
-	  if [ "$$CI" = "true" ]; then echo "CI=true: $(SHARED) is required"; exit 1; fi; \
+	  case "$$CI" in true|True|TRUE|1|yes) echo "CI=$$CI: $(SHARED) is required"; exit 1;; esac; \
 	fi
 
 test: system-deps lint
