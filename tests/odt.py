@@ -90,9 +90,9 @@ def styles(size: float, pad: float) -> str:
     return "".join(out)
 
 
-def column_styles(doc: str) -> str:
-    """The column styles the tables used (w<pt×10>), written once each."""
-    names = sorted(set(re.findall(r'table:style-name="(w\d+)"', doc)))
+def column_styles(doc: str, prefix: str = "w") -> str:
+    """The column styles the tables used (<prefix><pt×10>), written once each."""
+    names = sorted(set(re.findall(rf'table:style-name="({prefix}\d+)"', doc)))
     return "".join(
         f'<style:style style:name="{n}" style:family="table-column">'
         f'<style:table-column-properties style:column-width="{int(n[1:]) / 10}pt"/></style:style>'

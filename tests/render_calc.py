@@ -9,13 +9,13 @@ with the standard library); libreoffice.py prints it (`soffice --headless --conv
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from libreoffice import COVERED, print_documents, table_cell
+from odt import column_styles
 from render import CIRCLED, COMMENT_HEAD, COMMENT_WIDTHS, SHEET_HEAD, SHEET_WIDTHS
 
 FONTS = ("IPAexGothic", "IPAexMincho", "IPAGothic", "IPAMincho", "IPAPGothic", "IPAPMincho")
@@ -68,7 +68,7 @@ def workbook(records: dict, v: CalcVariant) -> str:
         f'<office:font-face-decls><style:font-face style:name="F" svg:font-family="{v.font}"/>'
         "</office:font-face-decls>"
         f"<office:styles>{_default_style(v)}</office:styles>"
-        f"<office:automatic-styles>{_auto_styles(v)}{_column_styles(body)}</office:automatic-styles>"
+        f"<office:automatic-styles>{_auto_styles(v)}{column_styles(body, 'c')}</office:automatic-styles>"
         '<office:master-styles><style:master-page style:name="Default" style:page-layout-name="pm1">'
         '<style:header style:display="false"/><style:footer style:display="false"/>'
         "</style:master-page></office:master-styles>"
@@ -165,7 +165,7 @@ def _table(
 
 
 def _column(width: float) -> str:
-    """A column named by its width (c<pt×10>); _column_styles writes each style once."""
+    """A column named by its width (c<pt×10>); odt.column_styles writes each style once."""
     return f'<table:table-column table:style-name="c{round(width * 10)}"/>'
 
 
@@ -177,16 +177,6 @@ def _row(cells: list[_Cell | None], style: str = "ro") -> str:
         )
         out.append(table_cell(c.style, c.down, c.across, paras, bool(c.text)) if c else COVERED)
     return f'<table:table-row table:style-name="{style}">{"".join(out)}</table:table-row>'
-
-
-def _column_styles(doc: str) -> str:
-    """The column styles the tables used (c<width×10>), written once each."""
-    names = sorted(set(re.findall(r'table:style-name="(c\d+)"', doc)))
-    return "".join(
-        f'<style:style style:name="{n}" style:family="table-column">'
-        f'<style:table-column-properties style:column-width="{int(n[1:]) / 10}pt"/></style:style>'
-        for n in names
-    )
 
 
 # -- the report's pages --------------------------------------------------------------------------
