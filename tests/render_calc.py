@@ -15,20 +15,15 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from libreoffice import COVERED, print_documents, table_cell
+from odt import NS as ODT_NS
 from odt import column_styles
 from render import CIRCLED, COMMENT_HEAD, COMMENT_WIDTHS, SHEET_HEAD, SHEET_WIDTHS
 
 FONTS = ("IPAexGothic", "IPAexMincho", "IPAGothic", "IPAMincho", "IPAPGothic", "IPAPMincho")
 PAPERS = {"A4": (210.0, 297.0), "B4": (257.0, 364.0), "A3": (297.0, 420.0)}  # mm, portrait
 NS = (
-    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-    'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
-    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
-    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-    'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
-    'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" '
-    'xmlns:loext="urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0"'
-)
+    ODT_NS + ' xmlns:loext="urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0"'
+)  # Calc's own
 
 
 @dataclass(frozen=True)
