@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 import click
 
 from extract import cli_options as options
-from extract.database.export import export_table, format_rows
 from extract.errors import HyokaError
 from extract.settings import ExtractSettings
 
@@ -71,36 +70,27 @@ def extract(
 
 
 def _extract_one(pdf: Path, output: Path | None, settings: ExtractSettings) -> None:
-    from extract.reading.isolate import run_isolated
+    from extract.reading.read_apart import read_apart
 
-    # read in a forked child: a crash inside pdfium (a signal) is one line, not a core dump
-    [(ok, answer)] = run_isolated(_extract_json, [(pdf, settings)])
-    if not ok:
-        raise click.ClickException(f"{pdf.name}: {answer}")
-    failed, text = answer
-    if failed:
-        raise click.ClickException(text)
+    # the pages are read in forked processes (a crash inside pdfium is one line, not a core
+    # dump) while this one loads the stages that make records of them
+    pages = read_apart(pdf, settings)
+    try:
+        gc.disable()  # as in cli(): modules loaded now are not scanned again and again
+        from extract.reading.pipeline import extract_pdf
+
+        gc.freeze()
+        gc.enable()
+        text = extract_pdf(pdf, settings, pages).model_dump_json(indent=2)
+    except Exception as exc:  # every failure becomes one line naming the file
+        raise options.fail(pdf, exc) from None
+    finally:
+        pages.close()
     if output is None:
         sys.stdout.write(text + "\n")
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text + "\n", encoding="utf-8")
-
-
-def _extract_json(job: tuple[Path, ExtractSettings]) -> tuple[bool, str]:
-    """(False, JSON) or (True, the one line naming the file and why it failed)."""
-    # as in cli(): the pipeline's modules, loaded in this child, are not scanned by the
-    # collector while they load, nor again by every full collection while the PDF is read
-    gc.disable()
-    from extract.reading.pipeline import extract_pdf
-
-    gc.freeze()
-    gc.enable()
-    pdf, settings = job
-    try:
-        return False, extract_pdf(pdf, settings).model_dump_json(indent=2)
-    except Exception as exc:  # every failure becomes one line naming the file
-        return True, options.fail(pdf, exc).message
 
 
 def _extract_many(
@@ -320,6 +310,8 @@ def export(db: Path, table: str, output: Path | None, labels: bool) -> None:
     if labels:
         from extract.site.labels import label as heading
     try:
+        from extract.database.export import export_table
+
         text = export_table(db, table, heading)
     except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -340,6 +332,7 @@ def changes(from_year: int, to_year: int, db: Path, fmt: str) -> None:
 
     Example: hyoka changes --from 2020 --to 2021 --format json
     """
+    from extract.database.export import format_rows
     from extract.database.history import CHANGES_COLUMNS, year_changes
 
     try:
@@ -357,6 +350,7 @@ def audit(db: Path, fmt: str) -> None:
 
     Example: hyoka audit --format json
     """
+    from extract.database.export import format_rows
     from extract.database.history import AUDIT_COLUMNS, audit_empty_reason, prev_rating_audit
 
     try:

@@ -13,6 +13,9 @@ class HyokaError(Exception):
         self.reason = reason
         super().__init__(f"{self.path.name}: {reason}")
 
+    def __reduce__(self) -> tuple:  # sent between processes (read_apart.py)
+        return type(self), (self.path, self.reason)
+
 
 class PdfUnreadable(HyokaError):
     """Not a PDF, damaged, encrypted, too large, or without a text layer."""

@@ -6,9 +6,10 @@ reports them): ``x`` grows to the right and ``top`` grows downwards.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
 
 
 class _cached:
@@ -150,3 +151,15 @@ class PageGrid:
     @property
     def free_text(self) -> list[str]:
         return [line.text for line in self.free_lines]
+
+
+class PageSource(Protocol):
+    """What the pipeline reads a PDF from: what identifies it (known once its first grid
+    has come), and its pages' grids in order, each ``grids()`` from page 1. grid.LocalPages
+    reads them in this process, read_apart.ApartPages in forked ones."""
+
+    path: Path
+    sha256: str
+    pages: int
+
+    def grids(self) -> Iterator[PageGrid]: ...

@@ -9,6 +9,7 @@ glyph to exactly one cell or to the page's free text.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 
 from pdfplumber.table import (
     cells_to_tables,
@@ -16,7 +17,7 @@ from pdfplumber.table import (
     merge_edges,
 )
 
-from extract.reading.read import RawPage, text_layer_problem
+from extract.reading.read import PdfSource, RawPage, text_layer_problem
 from extract.reading.text import cell_text, group_lines
 from extract.settings import ExtractSettings
 from schemas.grid import BBox, Cell, Char, PageGrid, Table
@@ -24,6 +25,18 @@ from schemas.grid import BBox, Cell, Char, PageGrid, Table
 _MIN_CELLS = 2
 _MAX_PADDING = 6.0
 _DEFAULT_PADDING = 1.5
+
+
+class LocalPages:
+    """A PDF's pages read and gridded in this process, in order (a read.PageSource)."""
+
+    def __init__(self, source: PdfSource) -> None:
+        self.source = source
+        self.path, self.sha256, self.pages = source.path, source.sha256, source.pages
+
+    def grids(self) -> Iterator[PageGrid]:
+        for raw in self.source.iter_pages():
+            yield build_grid(raw, self.source.settings)
 
 
 def build_grid(page: RawPage, settings: ExtractSettings | None = None) -> PageGrid:

@@ -10,42 +10,21 @@ that file, and the other files go on. Results come back in the order of the jobs
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import faulthandler
 import multiprocessing
 import os
-import signal
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from extract.reading.forked import crash_reason, die_with_parent
+
 _FORK = multiprocessing.get_context("fork")
-
-
-def crash_reason(exitcode: int | None) -> str:
-    """What a user reads when the reading process died instead of answering."""
-    if exitcode is not None and exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = f"signal {-exitcode}"
-        return f"unreadable: the PDF reader crashed ({name})"
-    return f"unreadable: the PDF reader stopped without an answer (exit code {exitcode})"
-
-
-def _die_with_parent(parent: int) -> None:
-    """A reader whose build was killed must not live on, blocked on a pipe nobody reads and
-    holding the build's copy of the database open: Linux kills it with its parent."""
-    with contextlib.suppress(OSError, AttributeError):  # not Linux: the closed pipe end still ends it
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the parent died before the line above
-        os._exit(1)
 
 
 def _child(fn: Callable[[Any], Any], job: Any, conn: Connection, other_end: Connection, parent: int) -> None:
     other_end.close()  # with the parent gone, a write fails instead of waiting for a reader
-    _die_with_parent(parent)
+    die_with_parent(parent)
     faulthandler.disable()  # a crash is the parent's to report, in one line
     try:
         result: tuple[bool, Any] = (True, fn(job))

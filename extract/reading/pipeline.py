@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,16 +12,14 @@ from extract.reading.columns import find_table
 from extract.reading.comments import CommentReader
 from extract.reading.forms import FormReader
 from extract.reading.front import FrontReader
-from extract.reading.grid import build_grid
 from extract.reading.layout import Layout, all_layouts, available_layouts, detects, load_layout
 from extract.reading.leftovers import Leftovers
 from extract.reading.paragraphs import TEXT_RULES
-from extract.reading.read import PdfSource, read_pdf
 from extract.reading.records import to_form_report, to_report
 from extract.reading.rows import RowReader
 from extract.settings import ExtractSettings
 from schemas.form import FormLayout
-from schemas.grid import PageGrid, Table
+from schemas.grid import PageGrid, PageSource, Table
 from schemas.layout import RowLayout
 from schemas.pages import PageKind
 from schemas.report import Problem, Report
@@ -62,7 +60,7 @@ class _FormSession:
     def problems(self) -> list[Problem]:
         return self.reader.problems
 
-    def report(self, source: PdfSource) -> Report:
+    def report(self, source: PageSource) -> Report:
         return to_form_report(
             source, self.layout, self.reader.report_fields(), self.reader.projects(), self.problems
         )
@@ -130,7 +128,7 @@ class _RowSession:
                 grid.used.add(id(line))
             grid.used.update(id(c) for t in grid.tables for c in t.cells)
 
-    def report(self, source: PdfSource) -> Report:
+    def report(self, source: PageSource) -> Report:
         problems = self.problems + self.leftovers.problems(self.front.title)
         return to_report(source, self.layout, self.front, self.rows, self.comments, problems)
 
@@ -141,21 +139,28 @@ def texts_by_layout(grid: PageGrid, layout: RowLayout) -> None:
     TEXT_RULES[layout.text].grid(grid)
 
 
-def _grids(source: PdfSource, settings: ExtractSettings) -> Iterator[PageGrid]:
-    for raw in source.iter_pages():
-        yield build_grid(raw, settings)
+def _read_here(path: Path, settings: ExtractSettings) -> PageSource:
+    """The PDF's pages read in this process. (Imported here: a caller reading them apart,
+    read_apart.py, does not load the PDF libraries at all.)"""
+    from extract.reading.grid import LocalPages
+    from extract.reading.read import read_pdf
+
+    return LocalPages(read_pdf(path, settings))
 
 
-def extract_pdf(path: Path, settings: ExtractSettings | None = None) -> Report:
-    """Extract one report; raises PdfUnreadable or NotAnEvaluationReport for bad input."""
+def extract_pdf(
+    path: Path, settings: ExtractSettings | None = None, pages: PageSource | None = None
+) -> Report:
+    """Extract one report; raises PdfUnreadable or NotAnEvaluationReport for bad input.
+    ``pages``: the PDF's pages already being read (read_apart.py); else read here."""
     settings = settings or ExtractSettings()
     candidates = candidate_layouts(settings)
-    source = read_pdf(path, settings)
+    source = _read_here(path, settings) if pages is None else pages
     pending: list[PageGrid] = []
     seen: list[tuple[bool, str | None]] = []  # of each page looked at for a layout: printed?, unreadable
     dropped, kana, rated = False, False, None
     session: _RowSession | _FormSession | None = None
-    for grid in _grids(source, settings):
+    for grid in source.grids():
         if session is None:
             kana = kana or has_kana(grid)
             found = _detect(path, candidates, grid) if settings.layout is None else None
@@ -196,9 +201,9 @@ def _detect(path: Path, candidates: list[Layout], grid: PageGrid) -> Layout | No
     return found[0] if found else None
 
 
-def _read_with(source: PdfSource, settings: ExtractSettings, layout: Layout) -> Report:
+def _read_with(source: PageSource, settings: ExtractSettings, layout: Layout) -> Report:
     session = _session(layout)
-    for grid in _grids(source, settings):
+    for grid in source.grids():
         session.feed(grid)
     return session.report(source)
 
@@ -243,10 +248,10 @@ def check_layout(path: Path, settings: ExtractSettings) -> dict:
     """What a layout finds on each page, for its author: columns matched and not, rows, stray
     text and problems. The layout is forced (``settings.layout``); the PDF is read once."""
     layout = candidate_layouts(settings)[0]
-    source = read_pdf(path, settings)
+    source = _read_here(path, settings)
     session = _session(layout)
     pages: list[dict] = []
-    for grid in _grids(source, settings):
+    for grid in source.grids():
         session.feed(grid)
         page: dict = {"page": grid.page_no, "kind": session.kinds[-1].value}
         if isinstance(layout, RowLayout):
@@ -272,11 +277,11 @@ def check_layout(path: Path, settings: ExtractSettings) -> dict:
 def inspect_page(path: Path, page_no: int, settings: ExtractSettings | None = None) -> dict:
     """One page as the pipeline sees it: its kind, its rebuilt tables and its free text."""
     settings = settings or ExtractSettings()
-    source = read_pdf(path, settings)
+    source = _read_here(path, settings)
     if not 1 <= page_no <= source.pages:
         raise ValueError(f"{path.name}: no page {page_no} (it has {source.pages})")
     candidates, layout, wanted = candidate_layouts(settings), None, None
-    for grid in _grids(source, settings):  # the document's layout may show on another page
+    for grid in source.grids():  # the document's layout may show on another page
         layout = layout or (candidates[0] if settings.layout else _detect(path, candidates, grid))
         wanted = grid if grid.page_no == page_no else wanted
         if wanted is not None and layout is not None:

@@ -70,13 +70,15 @@ class PdfSource:
     # PDF's objects and page tree twice cost as much as reading two of its pages
     opened: Any = field(default=None, repr=False, compare=False)
 
-    def iter_pages(self) -> Iterator[RawPage]:
+    def iter_pages(self, part: int = 0, parts: int = 1) -> Iterator[RawPage]:
+        """The pages in order; of every ``parts`` pages only the ``part``-th (from 0), for one
+        of several processes reading the document together (read_apart.py)."""
         pdf, self.opened = self.opened or _open(self.path), None
         with pdf:
             if self.settings.reader == "pdfium":
-                yield from _pdfium_pages(self.path, pdf, self.settings)
+                yield from _pdfium_pages(self.path, pdf, self.settings, part, parts)
                 return
-            for page in pdf.pages:
+            for page in pdf.pages[part::parts]:
                 try:
                     raw = _limited(page, self.settings)
                     if isinstance(raw, Scan):
@@ -227,7 +229,9 @@ class _Hints:
         return self.shown[k].lag
 
 
-def _pdfium_pages(path: Path, pdf: Any, settings: ExtractSettings) -> Iterator[RawPage]:
+def _pdfium_pages(
+    path: Path, pdf: Any, settings: ExtractSettings, part: int, parts: int
+) -> Iterator[RawPage]:
     """pdfium reads glyphs and paths; pdfminer only checks limits and names the fonts."""
     try:
         doc = read_pdfium.open_document(path, password="")
@@ -235,7 +239,8 @@ def _pdfium_pages(path: Path, pdf: Any, settings: ExtractSettings) -> Iterator[R
         raise PdfUnreadable(path, f"damaged PDF ({_why(exc)})") from exc
     manager = PDFResourceManager(caching=True)
     try:
-        for index, page in enumerate(pdf.pages):
+        for index in range(part, len(pdf.pages), parts):
+            page = pdf.pages[index]
             try:
                 raw = _limited(page, settings)
                 if isinstance(raw, Scan):

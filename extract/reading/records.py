@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from extract.reading.comments import CommentReader
 from extract.reading.front import FrontReader
-from extract.reading.read import PdfSource
 from extract.reading.rows import RowReader
 from schemas.form import FormLayout, Project
+from schemas.grid import PageSource
 from schemas.layout import RowLayout
 from schemas.report import FieldInfo, LayoutInfo, Problem, Report, ReportInfo, SourceFile
 
@@ -44,7 +44,7 @@ def layout_info(layout: RowLayout) -> LayoutInfo:
 
 
 def to_report(
-    source: PdfSource,
+    source: PageSource,
     layout: RowLayout,
     front: FrontReader,
     rows: RowReader,
@@ -102,7 +102,7 @@ def form_layout_info(layout: FormLayout) -> LayoutInfo:
 
 
 def to_form_report(
-    source: PdfSource, layout: FormLayout, facts: dict, projects: list[Project], problems: list[Problem]
+    source: PageSource, layout: FormLayout, facts: dict, projects: list[Project], problems: list[Problem]
 ) -> Report:
     info = ReportInfo(
         municipality=facts.get("municipality"),
