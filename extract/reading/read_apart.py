@@ -164,18 +164,20 @@ def _read_process(path: Path, settings: ExtractSettings, sends: list[BinaryIO], 
             return
         parts = max(1, min(len(sends), source.pages))
         _send(sends[0], ("head", source.sha256, source.pages, parts))
-        helpers = {}
+        helpers: dict[int, int] = {}  # pid: part
         for part in range(1, parts):
             pid = os.fork()
             if pid == 0:
+                for other in sends[:part] + sends[part + 1 :]:
+                    other.close()  # a pipe ends when the one process writing it ends
                 os._exit(_read_part(source, part, parts, sends[part], os.getppid()))
-            helpers[part] = pid
+            helpers[pid] = part
         for send in sends[1:]:
             send.close()
         _read_part(source, 0, parts, sends[0], 0)
-        for part, pid in helpers.items():
-            _, status = os.waitpid(pid, 0)
-            _send(sends[0], ("exit", part, os.waitstatus_to_exitcode(status)))
+        for _ in helpers:  # as they end: one blocked on a pipe the caller left must not stop it
+            pid, status = os.wait()
+            _send(sends[0], ("exit", helpers[pid], os.waitstatus_to_exitcode(status)))
     except BaseException:  # the caller is gone (a closed pipe), or a bug: end quietly
         code = 1
     finally:
