@@ -1,5 +1,5 @@
 """`python -m extract` is the `hyoka` command."""
 
-from extract.cli import cli
+from extract.cli import main
 
-cli(prog_name="hyoka")
+main()

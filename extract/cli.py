@@ -6,7 +6,9 @@ sqlite-utils or Datasette (a rerun of `hyoka build` is dominated by start-up tim
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
 import sys
 from collections.abc import Callable
 from functools import partial
@@ -21,6 +23,27 @@ from extract.settings import ExtractSettings
 
 if TYPE_CHECKING:
     from extract.database.build_state import BuildResult
+
+
+def main() -> None:
+    """The `hyoka` command (``python -m extract``). After `hyoka extract` of one PDF the
+    process ends at once: tearing down the modules it loaded, with nothing left to close or
+    flush, costs a twentieth of the whole run (measured: 16 ms)."""
+    try:
+        cli(prog_name="hyoka")
+    except SystemExit as done:
+        if not _quick_exit:
+            raise
+        code = done.code if isinstance(done.code, int) else int(done.code is not None)
+        with contextlib.suppress(OSError, ValueError):
+            if isinstance(done.code, str):
+                sys.stderr.write(done.code + "\n")
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+_quick_exit = False  # set by a command whose process holds nothing to finalise
 
 
 @click.group()
@@ -74,7 +97,9 @@ def _extract_one(pdf: Path, output: Path | None, settings: ExtractSettings) -> N
 
     # the pages are read in forked processes (a crash inside pdfium is one line, not a core
     # dump) while this one loads the stages that make records of them
+    global _quick_exit
     pages = read_apart(pdf, settings)
+    _quick_exit = True  # what follows writes one file (closed) or stdout (flushed by main)
     try:
         gc.disable()  # as in cli(): modules loaded now are not scanned again and again
         from extract.reading.pipeline import extract_pdf
