@@ -176,6 +176,23 @@ def test_a_crash_inside_the_reader_is_one_line_in_extract(monkeypatch, tmp_path:
     ]
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_crash_inside_the_reader_costs_one_file_in_extract_dir(
+    workers: int, monkeypatch, tmp_path: Path
+) -> None:
+    _segfault_on_crash_files(monkeypatch)
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    bad.without_page(folder / "crash.pdf", 3)
+    bad.without_page(folder / "good.pdf", 3)
+    done = CliRunner().invoke(
+        cli, ["extract", str(folder), "-o", str(tmp_path / "out"), "--workers", str(workers)]
+    )
+    assert done.exit_code == 1, done.output
+    assert "crash.pdf: unreadable: the PDF reader crashed (SIGSEGV)" in done.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["good.json"]
+
+
 def test_the_reader_can_be_chosen_on_the_command_line(tmp_path: Path) -> None:
     for reader in ("pdfium", "pdfplumber"):
         done = CliRunner().invoke(

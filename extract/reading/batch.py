@@ -40,15 +40,28 @@ def json_path(pdf: Path, folder: Path) -> Path:
     return folder / f"{pdf.stem}.json"
 
 
-def extract_file(pdf: str, settings: ExtractSettings | None) -> tuple[str | None, str | None]:
-    """(report JSON, None) or (None, why not) for one PDF on this machine's disk."""
+def extract_file(
+    pdf: str, settings: ExtractSettings | None, apart: bool = True, parts: int | None = None
+) -> tuple[str | None, str | None]:
+    """(report JSON, None) or (None, why not) for one PDF on this machine's disk. Its pages
+    are read ``apart``: in forked processes (``parts`` of them; default one per core), where
+    a crash inside pdfium costs this file only; or in this process (a Dask worker, which
+    runs threads of its own: no fork there)."""
     extract_pdf = _pipeline()
+    pages = None
     try:
-        return extract_pdf(Path(pdf), settings).model_dump_json(indent=1), None
+        if apart:
+            from extract.reading.read_apart import read_apart
+
+            pages = read_apart(Path(pdf), settings, parts)
+        return extract_pdf(Path(pdf), settings, pages).model_dump_json(indent=1), None
     except HyokaError as exc:
         return None, exc.reason
     except Exception as exc:  # a PDF that breaks the parser must not stop the others
         return None, f"cannot extract ({type(exc).__name__}: {exc})"
+    finally:
+        if pages is not None:
+            pages.close()
 
 
 @cache
@@ -67,7 +80,7 @@ def extract_bytes(name: str, data: bytes, settings: ExtractSettings | None) -> t
     with tempfile.TemporaryDirectory(prefix="hyoka-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)
-        return extract_file(str(path), settings)
+        return extract_file(str(path), settings, apart=False)
 
 
 def extract_many(
@@ -113,7 +126,8 @@ def _locally(workers: int) -> Runner:
             yield from ((pdf, extract_file(str(pdf), settings)) for pdf in pdfs)
             return
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-            futures = {pool.submit(extract_file, str(pdf), settings): pdf for pdf in pdfs}
+            # the workers share the cores already: each reads its PDF's pages in one process
+            futures = {pool.submit(extract_file, str(pdf), settings, True, 1): pdf for pdf in pdfs}
             yield from ((futures[f], f.result()) for f in as_completed(futures))
 
     return run

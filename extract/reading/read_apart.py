@@ -54,8 +54,8 @@ class ApartPages:
     """A PDF whose pages are read in forked processes: ``grids()`` yields them in order.
 
     ``path``, ``sha256`` and ``pages`` identify the PDF (as read.PdfSource does), known once
-    the first grid has come. ``close()`` stops the processes; each ``grids()`` after the first
-    reads the PDF again from page 1."""
+    the first grid has come. The caller calls ``close()`` when done; each ``grids()`` after
+    the first reads the PDF again from page 1."""
 
     def __init__(self, path: Path, settings: ExtractSettings, parts: int | None = None) -> None:
         self.path, self.settings = path, settings
@@ -63,7 +63,7 @@ class ApartPages:
         self.sha256, self.pages = "", 0
         self._pid = 0
         self._conns: list[BinaryIO] = []
-        self._fresh = False
+        self._fresh = self._complete = False
         self._start()
 
     def _start(self) -> None:
@@ -82,14 +82,16 @@ class ApartPages:
         if not self._fresh:
             self.close()
             self._start()
-        self._fresh = False
+        self._fresh = self._complete = False
         try:
             head = self._receive(0)
             self.sha256, self.pages, parts = head[1:]
             for index in range(self.pages):
                 yield self._receive(index % parts)[1]
-        finally:
+        except BaseException:  # (GeneratorExit too: the caller stopped early)
             self.close()
+            raise
+        self._complete = True
 
     def _message(self, part: int) -> tuple | None:
         """The next message of process ``part``; None when it ended without one (a signal
@@ -119,7 +121,11 @@ class ApartPages:
         return self._reap(kill=False)
 
     def close(self) -> None:
-        """Stop the reading processes (a caller that stops early leaves pages unread)."""
+        """End the reading processes: once every page came, they end by themselves, each
+        waited for by its parent (so the time they took counts in this process's own, as
+        `time` shows it); else they are stopped (a caller that stops early)."""
+        if self._complete:
+            self._reap(kill=False)
         for conn in self._conns:
             conn.close()
         self._conns = []
