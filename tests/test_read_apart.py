@@ -170,3 +170,21 @@ def test_a_signal_to_the_caller_ends_the_readers() -> None:
     proc.kill()
     proc.wait()
     assert _ended(reader)
+
+
+def test_callers_that_fork_a_reader_per_pdf_load_the_readers_once() -> None:
+    """`hyoka build` and `hyoka extract DIR` load the reading stages before forking: each
+    fork inherits them instead of loading pdfminer and pypdfium2 again for its PDF."""
+    wanted = "{'extract.reading.read', 'extract.reading.grid', 'pdfminer', 'pypdfium2'} <= set(sys.modules)"
+    prepare = {
+        "build": "from extract.database.build import _extract_all\nlist(_extract_all([], None, 1))",
+        "extract DIR": "from extract.reading.batch import _pipeline\n_pipeline()",
+    }
+    loaded = {}
+    for name, code in prepare.items():
+        show = f"import sys\n{code}\nprint({wanted})"
+        done = subprocess.run(
+            [sys.executable, "-c", show], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        loaded[name] = done.stdout.strip()
+    assert loaded == {"build": "True", "extract DIR": "True"}

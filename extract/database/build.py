@@ -258,7 +258,9 @@ def _extract_all(
     pdfs: list[Path], settings: ExtractSettings | None, workers: int
 ) -> Iterator[tuple[Path, Report | str]]:
     """Each PDF in its own forked child (see isolate.py): a crash in pdfium costs one file."""
-    import extract.reading.pipeline  # noqa: F401  (imported once here, inherited by every fork)
+    from extract.reading.pipeline import load_readers
+
+    load_readers()  # once here, inherited by every fork
 
     jobs = [(pdf, settings) for pdf in pdfs]
     for pdf, (ok, value) in zip(pdfs, run_isolated(_extract_one, jobs, workers), strict=True):

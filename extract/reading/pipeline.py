@@ -139,6 +139,13 @@ def texts_by_layout(grid: PageGrid, layout: RowLayout) -> None:
     TEXT_RULES[layout.text].grid(grid)
 
 
+def load_readers() -> None:
+    """Load the reading stages and PDF libraries now: a caller that forks a reading process
+    for each PDF (`hyoka build`, `hyoka extract DIR`) then loads them once, not in every fork."""
+    import extract.reading.grid
+    import extract.reading.read  # noqa: F401
+
+
 def _read_here(path: Path, settings: ExtractSettings) -> PageSource:
     """The PDF's pages read in this process. (Imported here: a caller reading them apart,
     read_apart.py, does not load the PDF libraries at all.)"""
