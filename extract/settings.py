@@ -6,7 +6,8 @@ take it, and they never import pydantic, which costs more to load than reading a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from typing import Literal
 
 DEFAULT_SNAP_TOLERANCE = 3.0
 DEFAULT_JOIN_TOLERANCE = 3.0
@@ -18,6 +19,18 @@ DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024
 READERS = ("pdfium", "pdfplumber")
 
 
+# field: (kind, least, most) of each number; a float field also takes an int
+_BOUNDS: dict[str, tuple[type, float, float]] = {
+    "snap_tolerance": (float, 0, 20),
+    "join_tolerance": (float, 0, 20),
+    "min_edge_length": (float, 0, float("inf")),
+    "max_pages": (int, 1, float("inf")),
+    "max_objects_per_page": (int, 1, float("inf")),
+    "max_content_bytes_per_page": (int, 1, float("inf")),
+    "max_file_bytes": (int, 1, float("inf")),
+}
+
+
 @dataclass(frozen=True)
 class ExtractSettings:
     """Tolerances are in PDF points; limits keep a hostile PDF from exhausting the machine."""
@@ -25,7 +38,7 @@ class ExtractSettings:
     layout: str | None = None  # force a layout (name or file); None: detect
     layouts: tuple[str, ...] = ()  # folders of user layout files, besides the built-in ones
     # pdfium reads glyphs and paths about ten times faster; pdfplumber stays as a cross-check
-    reader: str = "pdfium"
+    reader: Literal["pdfium", "pdfplumber"] = "pdfium"
     snap_tolerance: float = DEFAULT_SNAP_TOLERANCE
     join_tolerance: float = DEFAULT_JOIN_TOLERANCE
     min_edge_length: float = DEFAULT_MIN_EDGE_LENGTH
@@ -37,18 +50,17 @@ class ExtractSettings:
     def __post_init__(self) -> None:
         if self.layout is not None and not (isinstance(self.layout, str) and self.layout):
             raise ValueError(f"layout: a non-empty name or file, not {self.layout!r}")
+        if isinstance(self.layouts, list):
+            object.__setattr__(self, "layouts", tuple(self.layouts))
         if not (isinstance(self.layouts, tuple) and all(isinstance(d, str) for d in self.layouts)):
-            raise ValueError(f"layouts: a tuple of folder names, not {self.layouts!r}")
+            raise ValueError(f"layouts: folder names, not {self.layouts!r}")
         if self.reader not in READERS:
             raise ValueError(f"reader: one of {', '.join(READERS)}, not {self.reader!r}")
-        for f in fields(self):
-            value = getattr(self, f.name)
-            number = isinstance(value, int | float) and not isinstance(value, bool)
-            if f.name.endswith("_tolerance") and not (number and 0 <= value <= 20):
-                raise ValueError(f"{f.name}: a number of points from 0 to 20, not {value!r}")
-            if f.name == "min_edge_length" and not (number and value >= 0):
-                raise ValueError(f"{f.name}: a number of points from 0, not {value!r}")
-            if f.name.startswith("max_") and not (number and isinstance(value, int) and value >= 1):
-                raise ValueError(f"{f.name}: a whole number from 1, not {value!r}")
-            if f.type == "float":
-                object.__setattr__(self, f.name, float(value))
+        for name, (kind, least, most) in _BOUNDS.items():
+            value = getattr(self, name)
+            kinds = (int, float) if kind is float else (int,)
+            if isinstance(value, bool) or not isinstance(value, kinds) or not least <= value <= most:
+                what = "a number of points" if kind is float else "a whole number"
+                upto = f" to {most:g}" if most != float("inf") else ""
+                raise ValueError(f"{name}: {what} from {least}{upto}, not {value!r}")
+            object.__setattr__(self, name, kind(value))

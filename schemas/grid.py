@@ -78,9 +78,9 @@ class TextLine:
         """Pickled as its texts and one array of numbers: a page's grid crosses a pipe from
         the process that read it (extract/reading/read_apart.py), in a third of the time."""
         texts = [c.text for c in self.chars]
-        joined = "".join(texts)
-        coords = array("d", [v for c in self.chars for v in c[1:]])
-        return _line, (joined if len(joined) == len(texts) else tuple(texts), coords)
+        single = all(len(t) == 1 for t in texts)  # (a ligature's "fi", pdfminer's "(cid:3)")
+        coords = array("d", [v for c in self.chars for v in c[1:]])  # Char's five numbers
+        return _line, ("".join(texts) if single else tuple(texts), coords)
 
     # computed once: the readers ask a line for its box many times (the line never changes)
     @_cached

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
-from conftest import SAMPLE_PDF, run_hyoka
+from conftest import ROOT, SAMPLE_PDF, run_hyoka
 
 
 def _one_line(done, text: str) -> None:
@@ -17,6 +19,17 @@ def test_extract_a_folder(tmp_path: Path) -> None:
     _one_line(run_hyoka("extract", str(tmp_path)), f"no PDF in {tmp_path}")
     (tmp_path / "a.pdf").write_bytes(SAMPLE_PDF.read_bytes())
     _one_line(run_hyoka("extract", str(tmp_path)), "a folder: give the folder for their JSON with -o DIR")
+
+
+def test_extract_to_a_full_disk_is_one_line_not_half_a_json() -> None:
+    """`hyoka extract` ends its process at once after writing (cli.main): a write that fails
+    is still one line and exit 1, not a JSON cut short with exit 0."""
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "extract", "extract", str(SAMPLE_PDF)],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=120, cwd=ROOT,
+        )  # fmt: skip
+    _one_line(done, "cannot write the JSON: [Errno 28] No space left on device")
 
 
 def test_a_layouts_folder_that_is_not_there_is_named(tmp_path: Path) -> None:

@@ -72,17 +72,59 @@ def test_a_bad_pdf_is_the_same_one_line(make, tmp_path: Path) -> None:
     assert here == apart and "\n" not in apart
 
 
-def test_a_damaged_page_stops_at_the_same_page(monkeypatch, tmp_path: Path) -> None:
+def test_a_damaged_page_stops_at_the_same_page(monkeypatch) -> None:
+    """Page 4 (the second of two processes) fails first in page order; page 5 fails too, in
+    the first process, which has read it by then: the report stops at page 4, as here."""
     real = grid_stage.build_grid
 
-    def damaged_on_page_4(raw, settings=None):  # page 4 is read by the second of two processes
-        if raw.page_no == 4:
-            raise PdfUnreadable(tmp_path / "x.pdf", "damaged PDF: page 4 cannot be read")
+    def damaged(raw, settings=None):
+        if raw.page_no in (4, 5):
+            raise PdfUnreadable(SAMPLE_PDF, f"damaged PDF: page {raw.page_no} cannot be read")
         return real(raw, settings)
 
-    monkeypatch.setattr(grid_stage, "build_grid", damaged_on_page_4)
-    with pytest.raises(PdfUnreadable, match="^x.pdf: damaged PDF: page 4 cannot be read$"):
+    monkeypatch.setattr(grid_stage, "build_grid", damaged)
+    messages = []
+    for pages in (None, read_apart(SAMPLE_PDF, PDFIUM, 2)):
+        with pytest.raises(PdfUnreadable) as caught:
+            extract_pdf(SAMPLE_PDF, PDFIUM, pages)
+        messages.append(str(caught.value))
+    assert messages == [f"{SAMPLE_PDF.name}: damaged PDF: page 4 cannot be read"] * 2
+
+
+class Unpicklable(Exception):
+    """An exception pickle can write but not read back (its __init__ takes two arguments)."""
+
+    def __init__(self, page: int, why: str) -> None:
+        super().__init__(f"page {page}: {why}")
+
+
+def test_an_exception_that_cannot_cross_the_pipe_keeps_its_name_and_message(monkeypatch) -> None:
+    real = grid_stage.build_grid
+
+    def odd(raw, settings=None):
+        if raw.page_no == 2:
+            raise Unpicklable(2, "odd")
+        return real(raw, settings)
+
+    monkeypatch.setattr(grid_stage, "build_grid", odd)
+    with pytest.raises(Exception) as caught:
         extract_pdf(SAMPLE_PDF, PDFIUM, read_apart(SAMPLE_PDF, PDFIUM, 2))
+    assert (type(caught.value).__name__, str(caught.value)) == ("Unpicklable", "page 2: odd")
+
+
+def test_a_layout_recognised_late_reads_the_pdf_again(tmp_path: Path) -> None:
+    """31 pages of a notice before the report: the pipeline reads the PDF again from page 1."""
+    late = bad.joined(
+        tmp_path / "late.pdf", [str(bad.blank_pages(tmp_path / "n.pdf", 31, 0)), str(SAMPLE_PDF)]
+    )
+    pages = read_apart(late, PDFIUM, 2)
+    try:
+        apart = extract_pdf(late, PDFIUM, pages).model_dump(mode="json")
+    finally:
+        pages.close()
+    here = extract_pdf(late, PDFIUM).model_dump(mode="json")
+    assert apart == here and len(here["evaluations"]) == 58
+    assert len(pages._passes) == 2
 
 
 @pytest.mark.parametrize("page_no", [1, 2, 3])
@@ -101,17 +143,30 @@ def test_a_crash_in_any_process_is_one_line(page_no: int, monkeypatch) -> None:
     assert str(caught.value) == f"{SAMPLE_PDF.name}: unreadable: the PDF reader crashed (SIGSEGV)"
 
 
-def test_a_caller_that_stops_early_leaves_no_process() -> None:
+def _slow_after_page_1(monkeypatch) -> None:
+    """Pages after the first take a minute: the reading processes are alive when asked."""
+    real = grid_stage.build_grid
+
+    def slow(raw, settings=None):
+        if raw.page_no > 1:
+            time.sleep(60)
+        return real(raw, settings)
+
+    monkeypatch.setattr(grid_stage, "build_grid", slow)
+
+
+def test_a_caller_that_stops_early_leaves_no_process(monkeypatch) -> None:
+    _slow_after_page_1(monkeypatch)
     pages = read_apart(SAMPLE_PDF, PDFIUM, 2)
-    first = pages._pid
     grids = pages.grids()
-    assert next(grids).page_no == 1  # (the helper is forked before page 1 is read)
+    assert next(grids).page_no == 1  # the helper is forked before the first page is sent
+    first = pages._passes[0].pid
     helpers = _children_of(first)
-    assert len(helpers) == 1
+    assert len(helpers) == 1 and not _ended(helpers[0], wait=0.0)
     pages.close()
     with pytest.raises(ProcessLookupError):
         os.kill(first, 0)  # killed and reaped, not a zombie
-    assert _ended(helpers[0])  # it died with its parent
+    assert _ended(helpers[0])
 
 
 def _children_of(pid: int) -> list[int]:
@@ -126,17 +181,19 @@ def _children_of(pid: int) -> list[int]:
     return out
 
 
-def _ended(pid: int) -> bool:
-    """Whether ``pid`` is gone (or a zombie) within five seconds."""
-    for _ in range(50):
+def _ended(pid: int, wait: float = 5.0) -> bool:
+    """Whether ``pid`` is gone (or a zombie) within ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
         try:
             state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             return True
         if state == "Z":
             return True
-        time.sleep(0.1)
-    return False
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
 
 
 def test_the_readers_load_no_pydantic_and_the_pipeline_no_pdf_library() -> None:
@@ -155,21 +212,29 @@ def test_the_readers_load_no_pydantic_and_the_pipeline_no_pdf_library() -> None:
 
 
 def test_a_signal_to_the_caller_ends_the_readers() -> None:
-    """The readers die with the process that started them (PR_SET_PDEATHSIG)."""
+    """The readers die with the process that started them (PR_SET_PDEATHSIG), though they
+    are busy (a page takes a minute here) and write nothing that would fail."""
     code = (
         "import time\n"
         "from pathlib import Path\n"
+        "from extract.reading import grid\n"
         "from extract.reading.read_apart import read_apart\n"
+        "real = grid.build_grid\n"
+        "grid.build_grid = lambda raw, s=None: time.sleep(60) if raw.page_no > 1 else real(raw, s)\n"
         f"pages = read_apart(Path({str(SAMPLE_PDF)!r}), parts=2)\n"
-        "print(pages._pid, flush=True)\n"
-        "time.sleep(30)\n"
+        "grids = pages.grids()\n"
+        "next(grids)\n"
+        "print(pages._passes[0].pid, flush=True)\n"
+        "time.sleep(60)\n"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
-    reader = int(proc.stdout.readline())
+    first = int(proc.stdout.readline())
+    helpers = _children_of(first)
+    assert len(helpers) == 1 and not _ended(first, wait=0.0) and not _ended(helpers[0], wait=0.0)
     proc.kill()
     proc.wait()
-    assert _ended(reader)
+    assert _ended(first) and _ended(helpers[0])
 
 
 def test_callers_that_fork_a_reader_per_pdf_load_the_readers_once() -> None:

@@ -128,7 +128,7 @@ def _locally(workers: int) -> Runner:
             return
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
             # the workers share the cores already: each reads its PDF's pages in one process
-            futures = {pool.submit(extract_file, str(pdf), settings, True, 1): pdf for pdf in pdfs}
+            futures = {pool.submit(extract_file, str(pdf), settings, parts=1): pdf for pdf in pdfs}
             yield from ((futures[f], f.result()) for f in as_completed(futures))
 
     return run

@@ -28,7 +28,7 @@ _DEFAULT_PADDING = 1.5
 
 
 class LocalPages:
-    """A PDF's pages read and gridded in this process, in order (a read.PageSource)."""
+    """A PDF's pages read and gridded in this process, in order (a schemas.grid.PageSource)."""
 
     def __init__(self, source: PdfSource) -> None:
         self.source = source

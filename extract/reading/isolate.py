@@ -10,30 +10,25 @@ that file, and the other files go on. Results come back in the order of the jobs
 
 from __future__ import annotations
 
-import faulthandler
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from extract.reading.forked import crash_reason, die_with_parent
+from extract.reading.forked import Portable, become_reader, crash_reason, portable
 
 _FORK = multiprocessing.get_context("fork")
 
 
 def _child(fn: Callable[[Any], Any], job: Any, conn: Connection, other_end: Connection, parent: int) -> None:
     other_end.close()  # with the parent gone, a write fails instead of waiting for a reader
-    die_with_parent(parent)
-    faulthandler.disable()  # a crash is the parent's to report, in one line
+    become_reader(parent)
     try:
         result: tuple[bool, Any] = (True, fn(job))
     except BaseException as exc:  # the parent decides what an exception means
-        result = (False, exc)
-    try:
-        conn.send(result)
-    except Exception as exc:  # an unpicklable exception still gets its message home
-        conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+        result = (False, portable(exc))
+    conn.send(result)
     conn.close()
 
 
@@ -70,4 +65,7 @@ def _collect(proc: Any, conn: Connection) -> tuple[bool, Any]:
         result = None
     conn.close()
     proc.join()
-    return result if result is not None else (False, crash_reason(proc.exitcode))
+    if result is None:
+        return False, crash_reason(proc.exitcode)
+    ok, value = result
+    return ok, value.revive() if isinstance(value, Portable) else value
