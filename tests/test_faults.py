@@ -219,7 +219,7 @@ def _extract_with_peak(path: Path, *options: str) -> tuple[subprocess.CompletedP
     """Run `hyoka extract` in a fresh process that reports the seconds the command took and
     its peak resident memory in KiB: the larger of its own (VmHWM, the high-water mark of its
     own address space; not ru_maxrss, which a process made by fork + exec inherits from
-    pytest) and that of the child it forks to read the PDF."""
+    pytest) and that of the processes it forks to read the PDF (the largest one)."""
     done = subprocess.run(
         [sys.executable, "-c", PEAK_CODE, "extract", str(path), *options],
         capture_output=True, text=True, cwd=ROOT, timeout=120,
