@@ -103,9 +103,10 @@ def _extract_one(pdf: Path, output: Path | None, settings: ExtractSettings) -> N
     # the pages are read in forked processes (a crash inside pdfium is one line, not a core
     # dump) while this one loads the stages that make records of them
     global _quick_exit
-    pages = read_apart(pdf, settings)
     _quick_exit = True  # what follows writes one file (closed) or stdout (flushed below)
+    pages = None
     try:
+        pages = read_apart(pdf, settings)
         gc.disable()  # as in cli(): modules loaded now are not scanned again and again
         from extract.reading.pipeline import extract_pdf
 
@@ -115,16 +116,17 @@ def _extract_one(pdf: Path, output: Path | None, settings: ExtractSettings) -> N
     except Exception as exc:  # every failure becomes one line naming the file
         raise options.fail(pdf, exc) from None
     finally:
-        pages.close()
-    if output is None:
-        try:
+        if pages is not None:
+            pages.close()
+    try:
+        if output is None:
             sys.stdout.write(text + "\n")
             sys.stdout.flush()
-        except OSError as exc:  # a full disk, a reader gone: not a silent half of the JSON
-            raise click.ClickException(f"cannot write the JSON: {exc}") from None
-    else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text + "\n", encoding="utf-8")
+        else:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:  # a full disk, a reader gone: not a silent half of the JSON
+        raise click.ClickException(f"cannot write the JSON: {exc}") from None
 
 
 def _extract_many(

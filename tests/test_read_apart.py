@@ -41,6 +41,29 @@ def test_the_same_report_whatever_the_number_of_processes(parts: int, here: dict
     assert (pages.pages, len(pages.sha256)) == (24, 64)
 
 
+def test_a_helper_that_ends_first_is_noted_not_taken_for_a_page(
+    monkeypatch, tmp_path: Path, here: dict
+) -> None:
+    """The first process's pages are slow here: the helper ends long before it, and the
+    first process says so on its pipe between two of its pages. 23 pages: one more for it."""
+    real = grid_stage.build_grid
+
+    def slow_odd_pages(raw, settings=None):
+        if raw.page_no % 2:
+            time.sleep(0.02)
+        return real(raw, settings)
+
+    monkeypatch.setattr(grid_stage, "build_grid", slow_odd_pages)
+    odd = bad.without_page(tmp_path / "odd.pdf", 3)
+    pages = read_apart(odd, PDFIUM, 2)
+    try:
+        apart = extract_pdf(odd, PDFIUM, pages).model_dump(mode="json")
+    finally:
+        pages.close()
+    assert apart == extract_pdf(odd, PDFIUM).model_dump(mode="json")
+    assert pages._passes[0].ended == {1: 0}  # it was noted, as it ended
+
+
 def test_the_same_report_with_the_cross_check_reader() -> None:
     apart = extract_pdf(SAMPLE_PDF, PDFPLUMBER, read_apart(SAMPLE_PDF, PDFPLUMBER, 2))
     assert apart.model_dump(mode="json") == extract_pdf(SAMPLE_PDF, PDFPLUMBER).model_dump(mode="json")
@@ -112,6 +135,27 @@ def test_an_exception_that_cannot_cross_the_pipe_keeps_its_name_and_message(monk
     assert (type(caught.value).__name__, str(caught.value)) == ("Unpicklable", "page 2: odd")
 
 
+class Reworded(Exception):
+    """An exception that pickle brings back with another message (its __init__ rewrites it)."""
+
+    def __init__(self, page: int | str) -> None:
+        super().__init__(f"page {page} cannot be read")
+
+
+def test_an_exception_that_comes_back_reworded_keeps_its_message(monkeypatch) -> None:
+    real = grid_stage.build_grid
+
+    def reworded(raw, settings=None):
+        if raw.page_no == 2:
+            raise Reworded(2)
+        return real(raw, settings)
+
+    monkeypatch.setattr(grid_stage, "build_grid", reworded)
+    with pytest.raises(Exception) as caught:
+        extract_pdf(SAMPLE_PDF, PDFIUM, read_apart(SAMPLE_PDF, PDFIUM, 2))
+    assert (type(caught.value).__name__, str(caught.value)) == ("Reworded", "page 2 cannot be read")
+
+
 def test_a_layout_recognised_late_reads_the_pdf_again(tmp_path: Path) -> None:
     """31 pages of a notice before the report: the pipeline reads the PDF again from page 1."""
     late = bad.joined(
@@ -163,10 +207,11 @@ def test_a_caller_that_stops_early_leaves_no_process(monkeypatch) -> None:
     first = pages._passes[0].pid
     helpers = _children_of(first)
     assert len(helpers) == 1 and not _ended(helpers[0], wait=0.0)
-    pages.close()
+    grids.close()  # the caller stops: its processes are stopped at once, not read to the end
     with pytest.raises(ProcessLookupError):
         os.kill(first, 0)  # killed and reaped, not a zombie
     assert _ended(helpers[0])
+    pages.close()
 
 
 def _children_of(pid: int) -> list[int]:

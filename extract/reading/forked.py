@@ -38,13 +38,20 @@ def become_reader(parent: int) -> None:
 
 
 def portable(exc: BaseException) -> BaseException:
-    """``exc`` if it survives a trip through pickle, else an exception of the same class name
-    and message (one the parent can raise and name as the reader would have)."""
+    """``exc`` if it comes back from pickle as itself (its class and its message), else an
+    exception of the same class name and message, which the parent can raise and name as
+    the reader would have."""
     try:
-        pickle.loads(pickle.dumps(exc))
+        message = str(exc)
     except Exception:
-        return Portable(type(exc).__name__, str(exc))
-    return exc
+        message = f"<unprintable {type(exc).__name__}>"
+    try:
+        copy = pickle.loads(pickle.dumps(exc))
+        if type(copy) is type(exc) and str(copy) == message:
+            return exc
+    except Exception:
+        pass
+    return Portable(type(exc).__name__, message)
 
 
 class Portable(Exception):

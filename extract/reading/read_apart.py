@@ -68,7 +68,8 @@ class ApartPages:
         self._started = False
 
     def grids(self) -> Iterator[PageGrid]:
-        if self._started:  # a second pass: read again from page 1
+        if self._started:  # a second pass: read again from page 1, the first one's readers gone
+            self.close()
             self._passes.append(_Pass(self.path, self.settings, self.parts))
         self._started = True
         run = self._passes[-1]
@@ -105,21 +106,33 @@ class _Pass:
     def __init__(self, path: Path, settings: ExtractSettings, parts: int) -> None:
         pipes = [os.pipe() for _ in range(parts)]
         self.owner = os.getpid()
-        pid = os.fork()
-        if pid == 0:  # the reading process: it never returns
-            for receive, _ in pipes:
-                os.close(receive)
-            sends = [open(send, "wb") for _, send in pipes]  # noqa: SIM115 - closed by os._exit
-            _read_process(path, settings, sends, self.owner)
-        with contextlib.suppress(OSError):  # (it does so itself too: whichever comes first)
-            os.setpgid(pid, pid)
+        try:
+            pid = os.fork()
+        except OSError:  # no more processes: the pipes go with the error
+            for fds in pipes:
+                os.close(fds[0])
+                os.close(fds[1])
+            raise
+        if pid == 0:  # the reading process: it never returns, whatever happens
+            try:
+                for receive, _ in pipes:
+                    os.close(receive)
+                sends = [open(send, "wb") for _, send in pipes]  # noqa: SIM115 - closed by os._exit
+                _read_process(path, settings, sends, self.owner)
+            finally:
+                os._exit(1)
         for _, send in pipes:
             os.close(send)
         self.path, self.pid, self.complete = path, pid, False
         self.conns: list[BinaryIO] = [open(receive, "rb") for receive, _ in pipes]  # noqa: SIM115
+        self.ended: dict[int, int | None] = {}  # a helper's part: how it ended, as reported
 
     def receive(self, part: int) -> tuple:
+        """The next page (or head) of process ``part``; raises what stopped it instead."""
         message = self._message(part)
+        while message is not None and message[0] == "exit":  # (on the first pipe only)
+            self.ended[message[1]] = message[2]
+            message = self._message(part)
         if message is None:
             raise PdfUnreadable(self.path, crash_reason(self._exit_status(part)))
         if message[0] == "error":
@@ -141,10 +154,10 @@ class _Pass:
     def _exit_status(self, part: int) -> int | None:
         """How process ``part`` ended: the first is this one's child; a helper is the first
         one's, which reports it between two of its own pages (those are dropped here)."""
-        while part > 0 and (message := self._message(0)) is not None:
-            if message[0] == "exit" and message[1] == part:
-                return message[2]
-        return self._reap(kill=False)
+        while part > 0 and part not in self.ended and (message := self._message(0)) is not None:
+            if message[0] == "exit":
+                self.ended[message[1]] = message[2]
+        return self.ended[part] if part in self.ended else self._reap(kill=False)
 
     def close(self) -> None:
         if os.getpid() != self.owner:  # a copy in a forked child: the processes are not its
@@ -157,19 +170,18 @@ class _Pass:
         self._reap(kill=True)
 
     def _reap(self, kill: bool) -> int | None:
-        pid, self.pid = self.pid, 0
-        if not pid:
+        """Wait for the first reading process (its helpers die with it: PR_SET_PDEATHSIG)."""
+        if not self.pid:
             return None
-        if kill:  # the first reading process leads a process group: its helpers go with it
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
+        if kill:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+                os.kill(self.pid, signal.SIGKILL)
         try:
-            _, status = os.waitpid(pid, 0)
+            _, status = os.waitpid(self.pid, 0)
         except ChildProcessError:  # reaped already (SIGCHLD ignored)
-            return None
-        return os.waitstatus_to_exitcode(status)
+            status = None
+        self.pid = 0
+        return None if status is None else os.waitstatus_to_exitcode(status)
 
 
 def _read_process(path: Path, settings: ExtractSettings, sends: list[BinaryIO], parent: int) -> None:
@@ -177,8 +189,6 @@ def _read_process(path: Path, settings: ExtractSettings, sends: list[BinaryIO], 
     part, then report how the helpers ended."""
     code = 0
     try:
-        with contextlib.suppress(OSError):
-            os.setpgid(0, 0)
         become_reader(parent)
         gc.disable()  # the reading modules load without the collector scanning them
         from extract.reading.grid import build_grid  # noqa: F401  (loaded once, for the helpers too)
