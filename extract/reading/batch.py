@@ -10,7 +10,6 @@ only when a scheduler is given (`pip install 'hyoka[dask]'`).
 
 from __future__ import annotations
 
-import gc
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -72,7 +71,6 @@ def _pipeline() -> Callable[[Path, ExtractSettings | None], Report]:
     from extract.reading.pipeline import extract_pdf, load_readers
 
     load_readers()
-    gc.freeze()
     return extract_pdf
 
 
