@@ -337,8 +337,10 @@ def main(sizes: list[int], out: Path, keep: Path | None = None) -> None:
 
 
 def extract_per_pdf(n: int) -> str:
-    """Seconds per PDF for `hyoka extract` of n copies of the sample into a folder: one process,
-    two local processes, and a Dask LocalCluster on loopback (2 workers of 1 thread)."""
+    """Seconds per PDF for `hyoka extract` of n copies of the sample into a folder: one PDF at
+    a time (its pages read apart, one process per core), two PDFs at a time (`--workers 2`,
+    each read in one process), and a Dask LocalCluster on loopback (2 workers of 1 thread,
+    each PDF read in the worker)."""
     from distributed import LocalCluster
 
     work = Path(tempfile.mkdtemp(prefix="hyoka-extract-"))
@@ -348,7 +350,10 @@ def extract_per_pdf(n: int) -> str:
         shutil.copyfile(SAMPLE, pdfs / f"copy-{k:03d}.pdf")
     rows = []
     try:
-        for label, extra in (("1 process", []), ("2 local processes", ["--workers", "2"])):
+        for label, extra in (
+            ("one PDF at a time (--workers 1)", []),
+            ("two at a time (--workers 2)", ["--workers", "2"]),
+        ):
             rows.append((label, hyoka("extract", str(pdfs), "-o", str(work / label), *extra) / n))
         with LocalCluster(
             n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
