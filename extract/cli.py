@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 def main() -> None:
     """The `hyoka` command (``python -m extract``). After `hyoka extract` of one PDF the
     process ends at once: tearing down the modules it loaded, with nothing left to close or
-    flush, costs a twentieth of the whole run (measured: 16 ms)."""
+    flush, cost about 6 ms of a 0.27 s run (measured with and without, in turns)."""
     global _quick_exit
     _quick_exit = False
     try:
