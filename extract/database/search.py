@@ -4,8 +4,9 @@ Japanese has no spaces, and its common words are two kanji (防災, 福祉), whi
 SQLite's default tokenizer nor its trigram tokenizer can find. So the index stores every
 letter of a text as a token of its own, and a query's word becomes an FTS5 phrase of its
 letters ("避難所" -> "避 難 所"): only the contiguous word matches. Between two runs of letters
-the index puts a gap token, which no query has, so a phrase cannot run across punctuation ("…地域、内…" does not match 地域内). Latin text goes the
-same way, NFKC-folded and lower-cased, so mixed names such as CoCoバス are found too.
+the index puts a gap token, which no query has, so a phrase cannot run across punctuation
+("…地域、内…" does not match 地域内). Latin text goes the same way, NFKC-folded and
+lower-cased, so mixed names such as CoCoバス are found too.
 
 One letter per token rather than overlapping bigrams: a row holds fewer distinct letters than
 distinct bigrams, and the index pays per distinct token of a row (bytes per row and the query

@@ -186,7 +186,7 @@ def extract_pdf(
                     dropped = True
                 continue
             if dropped:  # the layout was recognised late: read the document again from page 1
-                return _read_with(source, settings, found or candidates[0])
+                return _read_with(source, found or candidates[0])
             session = _session(found or candidates[0])
             for held in pending:
                 session.feed(held)
@@ -214,7 +214,7 @@ def _detect(path: Path, candidates: list[Layout], grid: PageGrid) -> Layout | No
     return found[0] if found else None
 
 
-def _read_with(source: PageSource, settings: ExtractSettings, layout: Layout) -> Report:
+def _read_with(source: PageSource, layout: Layout) -> Report:
     session = _session(layout)
     for grid in source.grids():
         session.feed(grid)

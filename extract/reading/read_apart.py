@@ -130,9 +130,6 @@ class _Pass:
     def receive(self, part: int) -> tuple:
         """The next page (or head) of process ``part``; raises what stopped it instead."""
         message = self._message(part)
-        while message is not None and message[0] == "exit":  # (on the first pipe only)
-            self.ended[message[1]] = message[2]
-            message = self._message(part)
         if message is None:
             raise PdfUnreadable(self.path, crash_reason(self._exit_status(part)))
         if message[0] == "error":
@@ -141,22 +138,26 @@ class _Pass:
         return message
 
     def _message(self, part: int) -> tuple | None:
-        """The next message of process ``part``; None when it ended without one (a signal
-        inside pdfium, or killed)."""
+        """The next head, page or error of process ``part`` (a helper's end, which the first
+        process reports between its pages, is noted in ``ended`` on the way); None when the
+        process ended without one (a signal inside pdfium, or killed)."""
         conn = self.conns[part]
-        head = conn.read(_HEAD.size)
-        if len(head) < _HEAD.size:
-            return None
-        (size,) = _HEAD.unpack(head)
-        data = conn.read(size)
-        return pickle.loads(data) if len(data) == size else None
+        while len(head := conn.read(_HEAD.size)) == _HEAD.size:
+            (size,) = _HEAD.unpack(head)
+            data = conn.read(size)
+            if len(data) < size:
+                return None
+            message = pickle.loads(data)
+            if message[0] != "exit":
+                return message
+            self.ended[message[1]] = message[2]
+        return None
 
     def _exit_status(self, part: int) -> int | None:
         """How process ``part`` ended: the first is this one's child; a helper is the first
         one's, which reports it between two of its own pages (those are dropped here)."""
-        while part > 0 and part not in self.ended and (message := self._message(0)) is not None:
-            if message[0] == "exit":
-                self.ended[message[1]] = message[2]
+        while part > 0 and part not in self.ended and self._message(0) is not None:
+            pass
         return self.ended[part] if part in self.ended else self._reap(kill=False)
 
     def close(self) -> None:
