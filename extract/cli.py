@@ -66,6 +66,7 @@ def cli() -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write JSON here: a file, or a folder")
 @options.layout_options
 @options.READER
+@options.limits
 @options.WORKERS
 @click.option("--scheduler", default=None, help="Extract on this Dask cluster (tcp://HOST:PORT)")
 def extract(
@@ -74,6 +75,8 @@ def extract(
     layout: str | None,
     layouts_dir: Path | None,
     reader: str,
+    max_seconds_per_pdf: float | None,
+    max_objects_per_pdf: int | None,
     workers: int,
     scheduler: str | None,
 ) -> None:
@@ -84,7 +87,10 @@ def extract(
 
     Example: hyoka extract raw/ -o build/json --workers 2
     """
-    settings = options.settings_for(layout, layouts_dir, reader)
+    settings = options.settings_for(
+        layout, layouts_dir, reader,
+        max_seconds_per_pdf=max_seconds_per_pdf, max_objects_per_pdf=max_objects_per_pdf,
+    )  # fmt: skip
     files = options.pdf_files(pdfs)
     if not files:
         raise click.ClickException(f"no PDF in {', '.join(str(p) for p in pdfs)}")
@@ -231,6 +237,7 @@ def layout_check(name: str, pdf: Path, layouts_dir: Path | None, fmt: str) -> No
 )
 @options.layout_options
 @options.READER
+@options.limits
 def build(
     pdfs: tuple[Path, ...],
     db: Path,
@@ -244,6 +251,8 @@ def build(
     layout: str | None,
     layouts_dir: Path | None,
     reader: str,
+    max_seconds_per_pdf: float | None,
+    max_objects_per_pdf: int | None,
 ) -> None:
     """Extract PDFs or folders of PDFs (default: every PDF in raw/) and load them into SQLite.
 
@@ -251,7 +260,11 @@ def build(
     """
     from extract.database.build_state import StrictBuildFailed
 
-    files, run = _build_job(pdfs, from_json, workers, options.settings_for(layout, layouts_dir, reader))
+    settings = options.settings_for(
+        layout, layouts_dir, reader,
+        max_seconds_per_pdf=max_seconds_per_pdf, max_objects_per_pdf=max_objects_per_pdf,
+    )  # fmt: skip
+    files, run = _build_job(pdfs, from_json, workers, settings)
     show = not silent and sys.stderr.isatty()
     label = "loading" if from_json else "extracting"
     with click.progressbar(length=len(files), label=label, file=sys.stderr, hidden=not show) as bar:

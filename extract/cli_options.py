@@ -37,13 +37,30 @@ def layout_options(command):  # noqa: ANN001, ANN201 - a click decorator
     )(LAYOUTS(command))
 
 
-def settings_for(layout: str | None, layouts_dir: Path | None, reader: str | None = None) -> ExtractSettings:
-    """The extraction settings the options ask for; a user's layouts/ folder is used if present."""
+def settings_for(
+    layout: str | None, layouts_dir: Path | None, reader: str | None = None, **limits: float | None
+) -> ExtractSettings:
+    """The extraction settings the options ask for; a user's layouts/ folder is used if present.
+    ``limits``: a file's budget (LIMITS), where given."""
     if layouts_dir is not None and not layouts_dir.is_dir():  # a typo would silently add nothing
         raise click.ClickException(f"--layouts {layouts_dir}: no such folder")
     folder = layouts_dir or (DEFAULT_LAYOUTS if DEFAULT_LAYOUTS.is_dir() else None)
     chosen = {"reader": reader} if reader else {}
+    chosen |= {name: value for name, value in limits.items() if value is not None}
     return ExtractSettings(layout=layout, layouts=(str(folder),) if folder else (), **chosen)
+
+
+def limits(command):  # noqa: ANN001, ANN201 - a click decorator
+    """--max-seconds-per-pdf and --max-objects-per-pdf: a file's budget, past which it fails."""
+    seconds = click.option(
+        "--max-seconds-per-pdf", type=click.FloatRange(0.01), default=None,
+        help=f"Give up a PDF after this long [default: {ExtractSettings().max_seconds_per_pdf:g}]",
+    )  # fmt: skip
+    objects = click.option(
+        "--max-objects-per-pdf", type=click.IntRange(1), default=None,
+        help=f"Give up a PDF of more glyphs and edges [default: {ExtractSettings().max_objects_per_pdf}]",
+    )  # fmt: skip
+    return seconds(objects(command))
 
 
 READER = click.option(

@@ -21,5 +21,24 @@ class PdfUnreadable(HyokaError):
     """Not a PDF, damaged, encrypted, too large, or without a text layer."""
 
 
+class PdfTooCostly(PdfUnreadable):
+    """A PDF that would cost more than its budget (objects or seconds) to read."""
+
+    @classmethod
+    def too_slow(cls, path: Path | str, seconds: float) -> PdfTooCostly:
+        return cls(path, f"reading took over {seconds:g} s, the limit per PDF (--max-seconds-per-pdf)")
+
+    @classmethod
+    def too_many_objects(cls, path: Path | str, count: int, page: int, limit: int) -> PdfTooCostly:
+        return cls(
+            path,
+            f"too many objects in the file ({count} by page {page}, limit {limit}: --max-objects-per-pdf)",
+        )
+
+
 class NotAnEvaluationReport(HyokaError):
     """A readable PDF that holds no evaluation sheet."""
+
+
+class SlowLayoutPattern(HyokaError):
+    """A layout's regular expression whose match was cut short (it backtracks)."""

@@ -16,6 +16,12 @@ DEFAULT_MAX_PAGES = 1000
 DEFAULT_MAX_OBJECTS_PER_PAGE = 200_000
 DEFAULT_MAX_CONTENT_BYTES_PER_PAGE = 8 * 1024 * 1024
 DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024
+# a whole file's budget: glyphs and edges summed over its pages (a content stream that pages
+# share counts on each), and wall time. Real reports hold 1,000-3,500 objects a page and
+# read at about 60 pages a second; a hostile file of pages each under the page limits is
+# stopped at one of these instead of reading for an hour.
+DEFAULT_MAX_OBJECTS_PER_PDF = 5_000_000
+DEFAULT_MAX_SECONDS_PER_PDF = 120.0
 READERS = ("pdfium", "pdfplumber")
 
 
@@ -28,6 +34,8 @@ _BOUNDS: dict[str, tuple[type, float, float]] = {
     "max_objects_per_page": (int, 1, float("inf")),
     "max_content_bytes_per_page": (int, 1, float("inf")),
     "max_file_bytes": (int, 1, float("inf")),
+    "max_objects_per_pdf": (int, 1, float("inf")),
+    "max_seconds_per_pdf": (float, 0.01, float("inf")),
 }
 
 
@@ -46,6 +54,8 @@ class ExtractSettings:
     max_objects_per_page: int = DEFAULT_MAX_OBJECTS_PER_PAGE
     max_content_bytes_per_page: int = DEFAULT_MAX_CONTENT_BYTES_PER_PAGE
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_objects_per_pdf: int = DEFAULT_MAX_OBJECTS_PER_PDF
+    max_seconds_per_pdf: float = DEFAULT_MAX_SECONDS_PER_PDF
 
     def __post_init__(self) -> None:
         if self.layout is not None and not (isinstance(self.layout, str) and self.layout):

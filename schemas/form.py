@@ -10,11 +10,11 @@ descriptions.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.layout import Query
+from schemas.layout import Detect, LayoutName, Query, check_pattern, check_sizes
 
 
 class _Frozen(BaseModel):
@@ -23,20 +23,8 @@ class _Frozen(BaseModel):
 
 def _check_patterns(patterns: list[str]) -> list[str]:
     for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"bad pattern {pattern!r}: {exc}") from exc
+        check_pattern(pattern, 0, "pattern")
     return patterns
-
-
-class Detect(_Frozen):
-    all: list[str] = Field(
-        min_length=1,
-        description="Regexes that must all be found in the page's NFKC text without whitespace",
-    )
-
-    _patterns = field_validator("all")(_check_patterns)
 
 
 class Described(_Frozen):
@@ -139,7 +127,7 @@ class Years(_Frozen):
 class FormLayout(_Frozen):
     """A whole form layout file."""
 
-    name: str
+    name: LayoutName
     kind: Literal["form"]
     label: str = Field(description="Japanese name of the form")
     description: str
@@ -164,6 +152,12 @@ class FormLayout(_Frozen):
         "project, for the database's flat view and for matching projects across years",
     )
     queries: list[Query] = Field(default_factory=list, description="canned queries over rows_<layout name>")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bounded(cls, data: Any) -> Any:
+        check_sizes(data)
+        return data
 
     @model_validator(mode="after")
     def _names(self) -> FormLayout:

@@ -163,6 +163,7 @@ class PageGrid:
     tables: list[Table]
     free_lines: list[TextLine]
     unreadable: str | None = None
+    objects: int = 0  # glyphs and edges read from the page: what the file's budget counts
     used: set[int] = field(default_factory=set)  # ids of cells and lines a reader took into a record
 
     @property

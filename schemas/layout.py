@@ -12,8 +12,9 @@ whitespace removed (``squash``), unless a field says otherwise.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+import regex
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Role = Literal["number", "group", "title", "department", "rating", "prev_rating", "text"]
@@ -21,15 +22,105 @@ Role = Literal["number", "group", "title", "department", "rating", "prev_rating"
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
+# A layout's name: a slug, the same in `--layout`, the database and the view rows_<name>.
+LayoutName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+
+# Sizes a layout file may not pass (it is user input, and its texts are stored with every
+# report): the file, any string, any list. A query's SQL and a description may be longer.
+MAX_LAYOUT_BYTES = 256 * 1024
+MAX_STRING = 1_000
+MAX_STRING_OF = {"sql": 10_000, "description": 2_000}
+MAX_LIST = 200
+
+
+def check_sizes(data: Any, where: str = "") -> None:
+    """Every string and list of a layout's data within its bound (checked before the model is
+    built: a 5,000-column layout costs nothing to refuse); the error names where."""
+    if isinstance(data, str):
+        key = where.rsplit(".", 1)[-1].split("[", 1)[0]
+        limit = MAX_STRING_OF.get(key, MAX_STRING)
+        if len(data) > limit:
+            raise ValueError(f"{where.lstrip('.')}: {len(data)} characters, at most {limit}")
+    elif isinstance(data, list | dict):
+        if len(data) > MAX_LIST:
+            raise ValueError(f"{where.lstrip('.') or 'the layout'}: {len(data)} entries, at most {MAX_LIST}")
+        items = data.items() if isinstance(data, dict) else ((f"[{i}]", v) for i, v in enumerate(data))
+        for key, value in items:
+            check_sizes(value, f"{where}.{key}" if isinstance(data, dict) else f"{where}{key}")
+
+
 def check_pattern(pattern: str, groups: int = 0, where: str = "") -> str:
-    """A layout's regular expression compiles and has the groups the reader takes from it."""
+    """A layout's regular expression compiles (on the engine that runs it, which stops a slow
+    match: extract/reading/patterns.py) and has the groups the reader takes from it."""
     try:
-        compiled = re.compile(pattern)
-    except re.error as exc:
+        compiled = regex.compile(pattern)
+    except regex.error as exc:
         raise ValueError(f"{where}: {pattern!r} is not a regular expression ({exc})") from None
     if compiled.groups < groups:
         raise ValueError(f"{where}: {pattern!r} needs {groups} group(s) in parentheses")
     return pattern
+
+
+# A text no real page's detect words are found in: a pattern that matches it (or nothing at
+# all) would claim any page, and a layout needs at least one that does not.
+_NEUTRAL_TEXT = "abcXYZ0123456789あいうアイウ一二三、。・（）:-"
+
+
+def check_detect(patterns: list[str]) -> list[str]:
+    """Detection needs a pattern that matches printed words, not every page."""
+    for p in patterns:
+        check_pattern(p, 0, "detect.all")
+    try:
+        trivial = all(
+            regex.search(p, _NEUTRAL_TEXT, timeout=1) or regex.search(p, "", timeout=1) for p in patterns
+        )
+    except TimeoutError:
+        raise ValueError(
+            "detect.all: a pattern takes over a second on a short text (it backtracks)"
+        ) from None
+    if trivial:
+        raise ValueError(
+            "detect.all: every pattern matches any text (or none at all): give at least one that "
+            "matches words the form prints, e.g. its title"
+        )
+    return patterns
+
+
+# Names of hyoka's own canned queries and tables: a layout's query of such a name would take
+# their place on the site (tests/test_hostile_layouts.py keeps this list complete).
+RESERVED_NAMES = frozenset(
+    {
+        "d_ratings", "downgrades", "initiative_history", "prev_rating_audit", "rating_changes_between",
+        "ratings_by_department", "build_info", "comments", "evaluation_links", "evaluation_rows",
+        "evaluations", "initiative_links", "initiatives", "issues", "layout_fields", "layout_queries",
+        "measures", "policies", "rating_audit", "rating_change_pairs", "rating_changes", "rating_scale",
+        "reports", "costs", "indicators", "projects",
+    }
+)  # fmt: skip
+
+_SQL_SKIPPED = re.compile(
+    r"--[^\n]*|/\*.*?(?:\*/|$)|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]", re.S
+)
+_SQL_WRITES = re.compile(
+    r"\b(insert|update|delete|create|drop|alter|attach|detach|vacuum|pragma|reindex|analyze|begin|"
+    r"commit|rollback|savepoint|release|replace\s+into)\b",
+    re.I,
+)
+
+
+def check_read_only_sql(sql: str) -> str:
+    """One SELECT (or WITH … SELECT) and nothing else: a layout's query is read, never run to
+    write (the site's SQLite authorizer refuses writes again, whatever gets past this)."""
+    bare = _SQL_SKIPPED.sub(" ", sql)
+    statements = [part for part in bare.split(";") if part.strip()]
+    if len(statements) != 1:
+        raise ValueError(f"sql: one statement, not {len(statements)}")
+    first = statements[0].split(None, 1)[0].lower() if statements[0].split() else ""
+    if first not in ("select", "with"):
+        raise ValueError(f"sql: a SELECT (or WITH … SELECT), not {first.upper()}")
+    if found := _SQL_WRITES.search(statements[0]):
+        raise ValueError(f"sql: read-only, but it says {found.group(1).upper()}")
+    return sql
 
 
 class _Frozen(BaseModel):
@@ -150,12 +241,23 @@ class ReportSpec(_Frozen):
 
 
 class Query(_Frozen):
-    """A canned query the layout brings to the site, over its own view rows_<layout name>."""
+    """A canned query the layout brings to the site, over its own view rows_<layout name>:
+    one read-only SELECT, named apart from hyoka's own queries and tables."""
 
     name: Key = Field(description="URL name (ASCII)")
-    title: str
-    description: str
-    sql: str
+    title: str = Field(max_length=MAX_STRING)
+    description: str = Field(max_length=MAX_STRING_OF["description"])
+    sql: str = Field(max_length=MAX_STRING_OF["sql"])
+
+    @model_validator(mode="after")
+    def _safe(self) -> Query:
+        if self.name in RESERVED_NAMES or self.name.startswith("rows_"):
+            raise ValueError(f"query {self.name}: the name of one of hyoka's own queries or tables")
+        try:
+            check_read_only_sql(self.sql)
+        except ValueError as exc:
+            raise ValueError(f"query {self.name}: {exc}") from None
+        return self
 
 
 class Detect(_Frozen):
@@ -163,11 +265,16 @@ class Detect(_Frozen):
 
     all: list[str] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _words(self) -> Detect:
+        check_detect(self.all)
+        return self
+
 
 class RowLayout(_Frozen):
     """A row table: one record per rated row (Koganei's 評価表, a school's 学校評価シート)."""
 
-    name: str
+    name: LayoutName
     kind: Literal["rows"] = "rows"
     label: str
     description: str
@@ -200,6 +307,12 @@ class RowLayout(_Frozen):
     )
     queries: list[Query] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _bounded(cls, data: Any) -> Any:
+        check_sizes(data)
+        return data
+
     @model_validator(mode="after")
     def _consistent(self) -> RowLayout:
         row = [c for c in self.columns if c.scope == "row"]
@@ -231,7 +344,6 @@ class RowLayout(_Frozen):
             (self.report.issuer, 0, "report.issuer"), (self.scale.line, 2, "scale.line"),
             (self.scale.table_header, 0, "scale.table_header"), (self.running_head, 0, "running_head"),
         ]  # fmt: skip
-        checks += [(p, 0, "detect.all") for p in self.detect.all]
         checks += [(p, 0, "boilerplate") for p in self.boilerplate] + [
             (p, 0, "headings") for p in self.headings
         ]

@@ -6,11 +6,12 @@ Every description is written once here; the README and the Datasette metadata re
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.form import Project
-from schemas.layout import Query
+from schemas.layout import LayoutName, Query, check_sizes
 
 
 class Rating(StrEnum):
@@ -94,9 +95,10 @@ class FieldInfo(_Model):
 
 
 class LayoutInfo(_Model):
-    """The layout a report was read with, so that a loader needs no layout file to store it."""
+    """The layout a report was read with, so that a loader needs no layout file to store it
+    (from a JSON file, as bounded as a layout file: it is user input too)."""
 
-    name: str
+    name: LayoutName
     label: str
     kind: str = "rows"
     fields: list[FieldInfo] = Field(description="item fields in the form's order")
@@ -108,6 +110,12 @@ class LayoutInfo(_Model):
     table_columns: list[FieldInfo] = Field(
         default_factory=list, description="the columns of those tables (name: table.column)"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bounded(cls, data: Any) -> Any:
+        check_sizes(data)
+        return data
 
 
 class Comment(_Model):

@@ -136,3 +136,31 @@ def huge_page(path: Path, lines: int) -> Path:
         c.line(x, y, x + 0.5, y)
     c.save()
     return path
+
+
+def shared_stream(path: Path, pages: int, rects: int) -> Path:
+    """``pages`` pages that all draw one content stream of ``rects`` ruled rectangles: each
+    page passes the page limits, the file costs ``pages`` times a page (a compact PDF, written
+    by hand: the stream is stored once and compressed)."""
+    import zlib
+
+    cells = "\n".join(f"{(i % 400) * 1.4:.1f} {(i // 400) % 780 + 5} 1 0.8 re S" for i in range(rects))
+    stream = zlib.compress(cells.encode())
+    kids = " ".join(f"{4 + i} 0 R" for i in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>"] * pages
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path

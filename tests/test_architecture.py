@@ -15,6 +15,7 @@ ORDER = [
     "settings",
     "forked",
     "normalise",
+    "patterns",
     "layout",
     "read_content",
     "read_geometry",
@@ -63,6 +64,7 @@ EDGES = {
     "vl_convert": {"site"},
     "click": {"cli", "cli_options"},
     "dask": {"batch"},
+    "regex": {"patterns"},
 }
 
 
@@ -131,6 +133,32 @@ def test_libraries_stay_at_their_edge() -> None:
                 assert stage in EDGES[root], f"{path.name} imports {root}"
     for path in sorted((ROOT / "schemas").glob("*.py")):
         assert not {n.split(".")[0] for n in _imports(path)} & {"pdfplumber", "click", "extract"}
+
+
+def _literal(node: ast.expr) -> bool:
+    """The code's own pattern: a literal, a module constant (UPPER_CASE) or a sum of them."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id.lstrip("_").isupper()
+    if isinstance(node, ast.JoinedStr):  # an f-string of literals and module constants
+        return all(_literal(v.value if isinstance(v, ast.FormattedValue) else v) for v in node.values)
+    return isinstance(node, ast.BinOp) and _literal(node.left) and _literal(node.right)
+
+
+def test_layout_patterns_run_with_a_time_limit() -> None:
+    """``re`` (no time limit) only runs the code's own literal patterns: a pattern from a layout
+    file goes through extract/reading/patterns.py, whose matches stop after a time limit."""
+    for _, path in _stages():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "re"
+                and node.args
+            ):
+                assert _literal(node.args[0]), f"{path.name}:{node.lineno}: re.{node.func.attr} of a variable"
 
 
 def test_code_does_not_know_the_answer() -> None:

@@ -55,6 +55,9 @@ REJECTED = {
     "wakayama-kogyo-kyoikukatei-kenchiku.pdf": NO_TABLE,
     "wakayama-kogyo-unei-kyogikai-r6-2.pdf": NO_TABLE,
     "yaizu-opendata-kiyaku.pdf": NO_TABLE,
+    # evaluation sheets of forms no shipped layout reads yet (神戸市, 横浜市: issue 23)
+    **{f"kobe/kobe-r25-{n}.pdf": NO_TABLE for n in ("001", "003", "007", "008", "011", "014")},
+    **{f"yokohama/yokohama-r7-{n}.pdf": NO_TABLE for n in ("002", "004", "007", "013", "017")},
 }
 # The real evaluation reports, with the layout each must be read with and its rows.
 ACCEPTED = {

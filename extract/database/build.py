@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from extract.database.build_state import BuildResult, BuildState
-from extract.errors import HyokaError
+from extract.errors import HyokaError, PdfTooCostly
 from extract.manifest import (
     SHAPE_VERSION,
     extracted_source,
@@ -32,6 +32,9 @@ from extract.settings import ExtractSettings
 if TYPE_CHECKING:
     from extract.database.load import Database
     from schemas.report import Report
+
+
+_GRACE = 5.0  # seconds a reading child is given past the budget to stop by itself
 
 
 class OlderDatabase(HyokaError):
@@ -263,5 +266,9 @@ def _extract_all(
     load_readers()  # once here, inherited by every fork
 
     jobs = [(pdf, settings) for pdf in pdfs]
-    for pdf, (ok, value) in zip(pdfs, run_isolated(_extract_one, jobs, workers), strict=True):
+    # the child stops itself at the time budget; a child hung inside pdfium is killed a little later
+    seconds = (settings or ExtractSettings()).max_seconds_per_pdf
+    late = PdfTooCostly.too_slow("", seconds).reason
+    outcomes = run_isolated(_extract_one, jobs, workers, seconds + _GRACE, late)
+    for pdf, (ok, value) in zip(pdfs, outcomes, strict=True):
         yield pdf, value if ok or isinstance(value, str) else f"cannot extract ({value})"

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from extract.reading import patterns as lp
 from extract.reading.normalise import fold_kangxi, leading_number, squash, to_int
 from schemas.grid import BBox, Cell, PageGrid, Table
 from schemas.layout import PolicyBox
@@ -45,7 +46,7 @@ def sheet_field_values(
     a table is the one right above the value (学校関係者評価 / date / 学校関係者からの意見 / value).
     ``found`` gets the value's cells (to join a value a page break cut).
     """
-    compiled = [re.compile(p) for p in patterns]
+    compiled = [lp.compile(p) for p in patterns]
     for table in grid.tables:
         labels = [
             c for c in table.cells
@@ -110,16 +111,16 @@ def policy_box(grid: PageGrid, box: PolicyBox) -> tuple[int | None, str | None, 
         if squash(line.text) == squash(box.marker):
             grid.used.add(id(line))
     pairs = label_value_pairs(grid)
-    goal = next((v for k, v, _ in pairs if re.search(box.goal, k)), None)
-    policy = next((v for k, v, _ in pairs if re.search(box.policy, k)), None)
+    goal = next((v for k, v, _ in pairs if lp.search(box.goal, k)), None)
+    policy = next((v for k, v, _ in pairs if lp.search(box.policy, k)), None)
     if not policy:
         return None
     measures: dict[int, str] = {}
     for k, value, _ in pairs:
-        if match := re.search(box.measure, k):
+        if match := lp.search(box.measure, k):
             measures[int(to_int(match.group(1)) or 0)] = value
     for k, _, ids in pairs:
-        if any(re.search(p, k) for p in (box.goal, box.policy, box.measure)):
+        if any(lp.search(p, k) for p in (box.goal, box.policy, box.measure)):
             grid.used.update(ids)
     goal_no, goal_title = leading_number(goal) if goal else (None, None)
     return goal_no, goal_title, policy, measures

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from extract.reading import patterns as lp
 from extract.reading.columns import find_table
 from extract.reading.comments import find_comment_tables
 from extract.reading.normalise import fiscal_year
@@ -22,7 +23,7 @@ def classify(grid: PageGrid, layout: RowLayout) -> PageKind:
     if find_comment_tables(grid, layout):
         return PageKind.COMMENTS
     if layout.scale.line:
-        scale = re.compile(layout.scale.line)
+        scale = lp.compile(layout.scale.line)
         if sum(1 for text in grid.free_text if scale.match(text)) >= 2:
             return PageKind.SCALE
     if layout.report.cover and not grid.tables and any(fiscal_year(text) for text in grid.free_text):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from extract.reading import patterns as lp
 from extract.reading.normalise import fold_kangxi, parse_numbering, split_marker, squash
 from extract.reading.text import TextOf, cell_text, group_lines, line_text
 from schemas.grid import BBox, Cell, PageGrid, Table
@@ -40,7 +41,7 @@ class ColumnMap:
 
 
 def compile_columns(columns: list[Column]) -> list[tuple[str, list[re.Pattern[str]]]]:
-    return [(c.name, [re.compile(p) for p in c.header]) for c in columns]
+    return [(c.name, [lp.compile(p) for p in c.header]) for c in columns]
 
 
 def _names(words: str, compiled: list[tuple[str, list[re.Pattern[str]]]], taken: set[str]) -> list[str]:
@@ -162,7 +163,7 @@ def continued_tables(tables: list[Table], last: ColumnMap, tol: float = 1.5) -> 
 def header_cells(table: Table, cmap: ColumnMap, headings: list[str]) -> list[Cell]:
     """The header band's cells that carry no data: the column names, and the headings above
     them that the layout declares (自己評価, 年度評価 …). Any other text there is the page's."""
-    patterns = [re.compile(p) for p in headings]
+    patterns = [lp.compile(p) for p in headings]
     band = [c for c in table.cells if c.row <= cmap.header_last_row and c.last_row >= cmap.header_first_row]
     return [*cmap.named, *(c for c in band if any(p.search(squash(c.text)) for p in patterns))]
 

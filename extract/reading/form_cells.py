@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from extract.reading import patterns as lp
 from extract.reading.normalise import fold_kangxi, squash
 from extract.reading.text import cell_text
 from schemas.grid import BBox, Cell, PageGrid, Table, TextLine
@@ -56,7 +57,7 @@ class FormPage:
 
 
 def matches(patterns: list[str], text: str) -> bool:
-    return any(re.search(p, text) for p in patterns)
+    return any(lp.search(p, text) for p in patterns)
 
 
 def find_label(page: FormPage, patterns: list[str], after: str | None = None) -> Cell | None:
@@ -65,7 +66,7 @@ def find_label(page: FormPage, patterns: list[str], after: str | None = None) ->
     if after is None:
         for pattern in patterns:
             for _, cell in page.cells:
-                if re.search(pattern, page.key(cell)):
+                if lp.search(pattern, page.key(cell)):
                     return cell
         return None
     anchor = find_label(page, [after])
@@ -206,7 +207,7 @@ def _space(text: str, match: re.Match[str]) -> str:
 def free_match(page: FormPage, pattern: str) -> str | None:
     """Group 'value' of the first free line matching ``pattern``, whitespace runs as one space."""
     for line in page.grid.free_lines:
-        match = re.search(pattern, fold_kangxi(line.text).strip())
+        match = lp.search(pattern, fold_kangxi(line.text).strip())
         if match:
             page.use(line)
             return re.sub(r"\s+", " ", match.group("value")).strip() or None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from extract.reading import patterns as lp
 from extract.reading.form_cells import TOL, FormPage, find_label, matches, nfkc, tight, value_text
 from extract.reading.normalise import era_year, squash
 from schemas.form import FormLayout, MarkSpec, TableSpec, Years
@@ -46,7 +47,7 @@ class TableRead:
 
 def year_kind(text: str, years: Years) -> tuple[int, str] | None:
     """'R4年度決算' -> (2022, '決算'): the era year and the kind named in a header stack."""
-    match = re.search(years.pattern, text)
+    match = lp.search(years.pattern, text)
     kind = next((k for k in years.kinds if k in text), None)
     if match is None or kind is None:
         return None
@@ -57,7 +58,7 @@ def year_kind(text: str, years: Years) -> tuple[int, str] | None:
 def era_years(text: str, years: Years) -> list[int]:
     """Every era year printed in a text, in order: '令和 2 年度 ～ 令和 4 年度' -> [2020, 2022]."""
     out = []
-    for match in re.finditer(years.pattern, squash(text)):
+    for match in lp.finditer(years.pattern, squash(text)):
         era = years.eras.get(match.group("era"), match.group("era"))
         out.append(era_year(era, match.group("year")))
     return out
@@ -75,7 +76,7 @@ def read_table(page: FormPage, spec: TableSpec, layout: FormLayout) -> TableRead
         and c.bbox.bottom <= corner.bbox.bottom + TOL
         and c.bbox.x0 >= corner.bbox.x1 - TOL
     ]
-    end = next((c.bbox.x0 for c in heads if spec.until and re.search(spec.until, page.key(c))), None)
+    end = next((c.bbox.x0 for c in heads if spec.until and lp.search(spec.until, page.key(c))), None)
     heads = [c for c in heads if end is None or c.bbox.x1 <= end + TOL]
     page.use(corner, *heads)
     read = TableRead(table, _columns(page, table, heads, spec, layout))
@@ -100,7 +101,7 @@ def _columns(
     for ids, x0, x1 in groups:
         stack = sorted((c for c in heads if id(c) in ids), key=lambda c: c.bbox.top)
         text = "".join(page.key(c) for c in stack)
-        named = next((n for n in spec.columns if re.search(n.header, text)), None)
+        named = next((n for n in spec.columns if lp.search(n.header, text)), None)
         if named is not None:
             columns.append(Column(x0, x1, name=named.name, mark=named.type == "mark"))
         elif (found := year_kind(text, layout.years)) is not None:
@@ -117,7 +118,7 @@ def _rows(page: FormPage, read: TableRead, corner: Cell, spec: TableSpec, layout
         if not keys:
             continue
         key_cell = max(keys, key=lambda c: c.bbox.x0)
-        name = tight(re.sub(spec.strip, "", key_cell.text.strip()) if spec.strip else key_cell.text)
+        name = tight(lp.sub(spec.strip, "", key_cell.text.strip()) if spec.strip else key_cell.text)
         if key_cell.bbox.x1 > corner.bbox.x1 + TOL or matches(spec.stop, squash(name)):
             return
         page.use(*keys)
@@ -180,7 +181,7 @@ def table_cell(page: FormPage, read: TableRead, row: str) -> Cell | None:
     if not years:
         return None
     left = years[0].x0 + TOL
-    label = next((c for c in read.table.cells if c.bbox.x1 <= left and re.search(row, page.key(c))), None)
+    label = next((c for c in read.table.cells if c.bbox.x1 <= left and lp.search(row, page.key(c))), None)
     if label is None:
         return None
     starts = [c for c in read.table.cells if c.row == label.row]
@@ -207,7 +208,7 @@ def read_choices(page: FormPage, spec: MarkSpec, layout: FormLayout) -> tuple[li
             if text is None:
                 continue
             text = tight(nfkc(text) if spec.type == "int" else text)
-            match = re.search(spec.item, text) if text else None
+            match = lp.search(spec.item, text) if text else None
             if match is None:
                 problems.append(f"{spec.label}: a mark stands beside no item ({text!r})")
                 continue

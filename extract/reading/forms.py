@@ -12,6 +12,7 @@ import re
 
 from pydantic import ValidationError
 
+from extract.reading import patterns as lp
 from extract.reading.form_cells import (
     FormPage,
     below,
@@ -37,7 +38,7 @@ from schemas.report import Problem
 def missing_marks(layout: FormLayout, page: FormPage) -> list[str]:
     """The layout's detect patterns a page does not print: none means the page is the form."""
     text = page.text()
-    return [p for p in layout.detect.all if not re.search(p, text)]
+    return [p for p in layout.detect.all if not lp.search(p, text)]
 
 
 def is_form_page(layout: FormLayout, grid: PageGrid) -> bool:
@@ -209,7 +210,7 @@ def _rating(page: FormPage, spec: RatingSpec, layout: FormLayout, data: dict) ->
     text = value_text(cell.text) if cell else None
     if text is None:
         return []
-    match = re.match(layout.rating_pattern, text, re.DOTALL)
+    match = lp.match(layout.rating_pattern, text, re.DOTALL)
     if match is None:
         return [f"{spec.label}: not a rating: {text!r}"]
     data[spec.name] = nfkc(match.group("letter"))

@@ -12,6 +12,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+from extract.reading import patterns as lp
 from extract.reading.normalise import era_month, fiscal_year, fold_kangxi, squash
 from schemas.grid import Cell, PageGrid, TextLine
 from schemas.layout import RowLayout
@@ -49,7 +50,7 @@ class FrontReader:
                 self.published = month
             elif (
                 self.issuer is None and self.layout.report.issuer
-                and re.search(self.layout.report.issuer, text) and text != self.title
+                and lp.search(self.layout.report.issuer, text) and text != self.title
             ):  # fmt: skip
                 self.issuer = text
             elif line is not biggest and not fiscal_year(text):
@@ -64,7 +65,7 @@ class FrontReader:
         for raw, ident in texts:
             text = fold_kangxi(raw.strip())
             rest = squash(text)
-            if spec.title and (m := re.search(spec.title, rest)):
+            if spec.title and (m := lp.search(spec.title, rest)):
                 if self.title is None:
                     self.title = m.group(1) if m.groups() else m.group(0)
                     if self.fiscal_year is None and (found := fiscal_year(text)):
@@ -72,7 +73,7 @@ class FrontReader:
                 rest = rest.replace(m.group(0), "", 1)
                 if found_year := fiscal_year(text):
                     rest = rest.replace(squash(found_year[0]), "", 1)
-            if spec.publisher and (m := re.search(spec.publisher, text)):
+            if spec.publisher and (m := lp.search(spec.publisher, text)):
                 self.publisher = self.publisher or m.group(1).strip()
                 rest = rest.replace(squash(m.group(0)), "", 1)
             if rest == squash(text):
@@ -84,7 +85,7 @@ class FrontReader:
     def read_scale(self, grid: PageGrid) -> None:
         scale = self.layout.scale
         if scale.line:
-            pattern = re.compile(scale.line)
+            pattern = lp.compile(scale.line)
             for line in grid.free_lines:
                 if match := pattern.match(fold_kangxi(line.text)):
                     match = self._meaning_beside(grid, line, pattern, match)
@@ -92,7 +93,7 @@ class FrontReader:
                         self.scale.setdefault(_letter(match.group(1)), match.group(2))
                         grid.used.add(id(line))
         if scale.table_header:
-            self._read_scale_table(grid, re.compile(scale.table_header))
+            self._read_scale_table(grid, lp.compile(scale.table_header))
 
     @staticmethod
     def _meaning_beside(
@@ -139,7 +140,7 @@ class FrontReader:
     def count_places(self, grid: PageGrid) -> None:
         if not self.layout.report.municipality:
             return
-        pattern = re.compile(self.layout.report.municipality)
+        pattern = lp.compile(self.layout.report.municipality)
         texts = grid.free_text + [c.text for t in grid.tables for c in t.cells]
         for text in texts:
             self._places.update(pattern.findall(fold_kangxi(text.replace("\n", ""))))

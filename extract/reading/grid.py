@@ -43,7 +43,7 @@ def build_grid(page: RawPage, settings: ExtractSettings | None = None) -> PageGr
     """Turn one page's glyphs and edges into tables of cells plus free text lines."""
     settings = settings or ExtractSettings()
     if page.refused:
-        return PageGrid(page.page_no, page.width, page.height, [], [], page.refused)
+        return PageGrid(page.page_no, page.width, page.height, [], [], page.refused, page.objects)
     cuts: list[tuple[float, float, float]] = []
     tables = [_table(boxes, settings, cuts) for boxes in find_cell_boxes(page.edges, settings, cuts)]
     tables.sort(key=lambda t: (t.bbox.top, t.bbox.x0))
@@ -55,6 +55,7 @@ def build_grid(page: RawPage, settings: ExtractSettings | None = None) -> PageGr
         tables=tables,
         free_lines=group_lines(free, split_gaps=True),
         unreadable=None if page.blank else text_layer_problem(page.chars),
+        objects=page.objects,
     )
 
 

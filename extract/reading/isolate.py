@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import time
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -32,9 +34,17 @@ def _child(fn: Callable[[Any], Any], job: Any, conn: Connection, other_end: Conn
     conn.close()
 
 
-def run_isolated(fn: Callable[[Any], Any], jobs: list[Any], workers: int = 1) -> Iterator[tuple[bool, Any]]:
-    """(True, fn(job)) or (False, exception or crash reason str) per job, in the jobs' order."""
-    running: dict[int, tuple[Any, Connection]] = {}
+def run_isolated(
+    fn: Callable[[Any], Any],
+    jobs: list[Any],
+    workers: int = 1,
+    seconds: float | None = None,
+    late: str = "took too long",
+) -> Iterator[tuple[bool, Any]]:
+    """(True, fn(job)) or (False, exception or crash reason str) per job, in the jobs' order.
+    A child still working ``seconds`` after it started (hung inside a C library, where no
+    Python check runs) is killed, and its job is (False, ``late``)."""
+    running: dict[int, tuple[Any, Connection, float]] = {}
     done: dict[int, tuple[bool, Any]] = {}
     next_job = next_out = 0
     while next_out < len(jobs):
@@ -45,17 +55,32 @@ def run_isolated(fn: Callable[[Any], Any], jobs: list[Any], workers: int = 1) ->
             )
             proc.start()
             send.close()
-            running[next_job] = (proc, receive)
+            end = time.monotonic() + seconds if seconds is not None else float("inf")
+            running[next_job] = (proc, receive, end)
             next_job += 1
         if next_out not in done:
-            ready = wait([conn for _, conn in running.values()])
-            for index, (proc, conn) in list(running.items()):
+            first_end = min(end for _, _, end in running.values())
+            timeout = None if first_end == float("inf") else max(0.0, first_end - time.monotonic())
+            ready = wait([conn for _, conn, _ in running.values()], timeout)
+            for index, (proc, conn, end) in list(running.items()):
                 if conn in ready:
                     done[index] = _collect(proc, conn)
-                    del running[index]
+                elif time.monotonic() >= end:
+                    done[index] = _kill(proc, conn, late)
+                else:
+                    continue
+                del running[index]
         while next_out in done:
             yield done.pop(next_out)
             next_out += 1
+
+
+def _kill(proc: Any, conn: Connection, reason: str) -> tuple[bool, str]:
+    if proc.pid is not None:
+        os.kill(proc.pid, signal.SIGKILL)
+    conn.close()
+    proc.join()
+    return False, reason
 
 
 def _collect(proc: Any, conn: Connection) -> tuple[bool, Any]:

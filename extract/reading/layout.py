@@ -7,16 +7,16 @@ ones, and a user's file of the same name wins.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from functools import cache
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from extract.reading import patterns as lp
 from extract.reading.normalise import squash
 from schemas.form import FormLayout
-from schemas.layout import RowLayout
+from schemas.layout import MAX_LAYOUT_BYTES, RowLayout
 
 BUILTIN_DIR = Path(__file__).parent.parent / "layouts"
 Layout = RowLayout | FormLayout
@@ -41,8 +41,10 @@ def available_layouts(extra: tuple[Path, ...] = ()) -> list[str]:
 @cache
 def _load_file(path: Path) -> Layout:
     try:
+        if (size := path.stat().st_size) > MAX_LAYOUT_BYTES:
+            raise LayoutError(f"{path.name}: {size} bytes, a layout file is at most {MAX_LAYOUT_BYTES}")
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise LayoutError(f"{path}: cannot read the layout ({exc})") from None
     try:
         model = FormLayout if data.get("kind") == "form" else RowLayout
@@ -75,7 +77,26 @@ def all_layouts(extra: tuple[Path, ...] = ()) -> list[Layout]:
     return layouts
 
 
+def pattern_field(layout: Layout, pattern: str) -> str | None:
+    """Where in the layout file ``pattern`` is written (``detect.all[1]``), for a message."""
+
+    def walk(value: object, where: str) -> str | None:
+        if value == pattern:
+            return where
+        items = (
+            value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        )
+        for key, inner in items:
+            found = walk(inner, f"{where}.{key}" if isinstance(key, str) else f"{where}[{key}]")
+            if found:
+                return found
+        return None
+
+    found = walk(layout.model_dump(), "")
+    return found.lstrip(".") if found else None
+
+
 def detects(layout: Layout, text: str) -> bool:
     """The layout's detect rule: every pattern found in the page's text (whitespace removed)."""
     words = squash(text)
-    return all(re.search(p, words) for p in layout.detect.all)
+    return all(lp.search(p, words) for p in layout.detect.all)

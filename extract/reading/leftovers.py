@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from extract.reading import patterns as lp
 from extract.reading.normalise import squash
 from schemas.grid import PageGrid
 from schemas.report import Problem
@@ -53,9 +54,9 @@ class Leftovers:
                     self._cells.append((grid.page_no, cell.text.strip()))
 
     def _ignored(self, text: str, margin: bool, title: str) -> bool:
-        if self.running_head and re.fullmatch(self.running_head, text):
+        if self.running_head and lp.fullmatch(self.running_head, text):
             return True
-        if any(re.search(p, squash(text)) for p in self.boilerplate):
+        if any(lp.search(p, squash(text)) for p in self.boilerplate):
             return True
         if margin and title and (line := squash(text)).startswith(title):
             return _TITLE_TAIL.fullmatch(line[len(title) :]) is not None
@@ -72,6 +73,6 @@ class Leftovers:
         out += [
             Problem(code="stray_cell", message=f"cell outside every column: {text[:60]!r}", page=page)
             for page, text in self._cells
-            if not any(re.search(p, squash(text)) for p in self.boilerplate)
+            if not any(lp.search(p, squash(text)) for p in self.boilerplate)
         ]
         return out

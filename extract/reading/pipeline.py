@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from extract.errors import NotAnEvaluationReport, PdfUnreadable
+from extract.errors import NotAnEvaluationReport, PdfTooCostly, PdfUnreadable, SlowLayoutPattern
 from extract.reading.classify import classify, has_kana, page_text, rated_table
 from extract.reading.columns import find_table
 from extract.reading.comments import CommentReader
 from extract.reading.forms import FormReader
 from extract.reading.front import FrontReader
-from extract.reading.layout import Layout, all_layouts, available_layouts, detects, load_layout
+from extract.reading.layout import (
+    Layout,
+    all_layouts,
+    available_layouts,
+    detects,
+    load_layout,
+    pattern_field,
+)
 from extract.reading.leftovers import Leftovers
 from extract.reading.paragraphs import TEXT_RULES
+from extract.reading.patterns import TIME_LIMIT, SlowPattern
 from extract.reading.records import to_form_report, to_report
 from extract.reading.rows import RowReader
 from extract.settings import ExtractSettings
@@ -168,15 +177,50 @@ def extract_pdf(
     ``pages``: the PDF's pages already being read (read_apart.py); else read here."""
     settings = settings or ExtractSettings()
     candidates = candidate_layouts(settings)
+    try:
+        return _extract(path, settings, candidates, pages)
+    except SlowPattern as exc:
+        raise _slow_pattern(path, candidates, exc.pattern) from None
+
+
+def _slow_pattern(path: Path, layouts: list[Layout], pattern: str) -> SlowLayoutPattern:
+    """The one line for a layout pattern cut short, naming the layout and the field."""
+    where = next(((lay.name, f) for lay in layouts if (f := pattern_field(lay, pattern))), None)
+    named = f"layout {where[0]}, {where[1]}" if where else "a layout"
+    return SlowLayoutPattern(
+        path,
+        f"{named}: the pattern {pattern!r} took over {TIME_LIMIT:g} s on one text (it backtracks: rewrite it)",
+    )
+
+
+def _within_budget(path: Path, grids: Iterator[PageGrid], settings: ExtractSettings) -> Iterator[PageGrid]:
+    """The pages while the file stays within its budget: objects summed over pages, and time
+    (a page that hangs inside the reader is stopped by the process waiting for it)."""
+    deadline = time.monotonic() + settings.max_seconds_per_pdf
+    objects = 0
+    for grid in grids:
+        objects += grid.objects
+        if objects > settings.max_objects_per_pdf:
+            raise PdfTooCostly.too_many_objects(path, objects, grid.page_no, settings.max_objects_per_pdf)
+        yield grid
+        if time.monotonic() > deadline:
+            raise PdfTooCostly.too_slow(path, settings.max_seconds_per_pdf)
+
+
+def _extract(
+    path: Path, settings: ExtractSettings, candidates: list[Layout], pages: PageSource | None
+) -> Report:
     source = _read_here(path, settings) if pages is None else pages
     pending: list[PageGrid] = []
     seen: list[tuple[bool, str | None]] = []  # of each page looked at for a layout: printed?, unreadable
     dropped, kana, rated = False, False, None
     session: _RowSession | _FormSession | None = None
-    for grid in source.grids():
+    chosen: tuple[Layout, int] | None = None  # the layout detected, and on which page
+    for grid in _within_budget(path, source.grids(), settings):
         if session is None:
             kana = kana or has_kana(grid)
             found = _detect(path, candidates, grid) if settings.layout is None else None
+            chosen = (found, grid.page_no) if found else None
             if found is None and settings.layout is None:
                 rated = rated or ((grid.page_no, words) if (words := rated_table(grid)) else None)
                 seen.append((bool(grid.tables or grid.free_lines or grid.unreadable), grid.unreadable))
@@ -186,11 +230,13 @@ def extract_pdf(
                     dropped = True
                 continue
             if dropped:  # the layout was recognised late: read the document again from page 1
-                return _read_with(source, found or candidates[0])
+                return _read_with(path, source, found or candidates[0], settings, candidates, chosen)
             session = _session(found or candidates[0])
             for held in pending:
                 session.feed(held)
             pending, seen = [], []
+        elif chosen:
+            _no_rival(path, candidates, chosen, grid)
         session.feed(grid)
     if session is None or PageKind.SHEET not in session.kinds:
         _reject(path, session, seen, kana, rated, settings)
@@ -214,9 +260,29 @@ def _detect(path: Path, candidates: list[Layout], grid: PageGrid) -> Layout | No
     return found[0] if found else None
 
 
-def _read_with(source: PageSource, layout: Layout) -> Report:
+def _no_rival(path: Path, candidates: list[Layout], chosen: tuple[Layout, int], grid: PageGrid) -> None:
+    """Another layout claiming a later page of the PDF: the two are named, neither is guessed
+    (a layout whose detect words every page prints would else take over other forms)."""
+    layout, page = chosen
+    if grid.page_no != page and (rival := _detect(path, [c for c in candidates if c is not layout], grid)):
+        raise NotAnEvaluationReport(
+            path, f"page {page} matches the layout {layout.name} and page {grid.page_no} the layout "
+            f"{rival.name}: choose one with --layout"
+        )  # fmt: skip
+
+
+def _read_with(
+    path: Path,
+    source: PageSource,
+    layout: Layout,
+    settings: ExtractSettings,
+    candidates: list[Layout],
+    chosen: tuple[Layout, int] | None,
+) -> Report:
     session = _session(layout)
-    for grid in source.grids():
+    for grid in _within_budget(path, source.grids(), settings):
+        if chosen:
+            _no_rival(path, candidates, chosen, grid)
         session.feed(grid)
     return session.report(source)
 

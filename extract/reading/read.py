@@ -56,6 +56,9 @@ class RawPage:
     edges: list[dict[str, Any]]
     refused: str | None = None  # why the page was not parsed (a limit), None when it was
     blank: bool = False  # its content draws nothing at all: no text layer is missing
+    # what reading it cost, for the file's budget: glyphs and edges, or the content's estimated
+    # objects where higher (tiny paths that make no edge still take time to walk)
+    objects: int = 0
 
 
 @dataclass
@@ -187,6 +190,7 @@ def _limited(page: Any, settings: ExtractSettings) -> RawPage | Scan:
     if count > settings.max_objects_per_page:
         why = f"too many objects on the page (up to {count}, limit {settings.max_objects_per_page})"
         return RawPage(page.page_number, width, height, [], [], why)
+    scanned.objects = count
     return scanned
 
 
@@ -210,7 +214,16 @@ def _read_page(page: Any, scanned: Scan, settings: ExtractSettings) -> RawPage:
         if e.get("orientation") in ("h", "v")  # curves also yield diagonal edges: not rules
         and (e["width"] if e["orientation"] == "h" else e["height"]) >= settings.min_edge_length
     ]
-    return RawPage(page.page_number, float(page.width), float(page.height), chars, edges, blank=scanned.blank)
+    objects = max(scanned.objects, len(chars) + len(edges))
+    return RawPage(
+        page.page_number,
+        float(page.width),
+        float(page.height),
+        chars,
+        edges,
+        blank=scanned.blank,
+        objects=objects,
+    )
 
 
 class _Hints:
@@ -264,7 +277,10 @@ def _pdfium_page(
         chars, edges = read_pdfium.read_page(handle, frame, settings.min_edge_length, hints)
     finally:
         handle.close()
-    return RawPage(page.page_number, frame.width, frame.height, chars, edges, blank=scanned.blank)
+    objects = max(scanned.objects, len(chars) + len(edges))
+    return RawPage(
+        page.page_number, frame.width, frame.height, chars, edges, blank=scanned.blank, objects=objects
+    )
 
 
 def _clipped_layout(page: Any) -> Any:

@@ -28,13 +28,15 @@ import contextlib
 import gc
 import os
 import pickle
+import select
 import signal
 import struct
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from extract.errors import PdfUnreadable
+from extract.errors import PdfTooCostly, PdfUnreadable
 from extract.reading.forked import Portable, become_reader, crash_reason, portable
 from extract.settings import ExtractSettings
 
@@ -64,13 +66,15 @@ class ApartPages:
         self.path, self.settings = path, settings
         self.parts = max(1, min(parts or available_cores(), MAX_PARTS))
         self.sha256, self.pages = "", 0
-        self._passes: list[_Pass] = [_Pass(path, settings, self.parts)]
+        # the file's time budget, for every pass: a page that hangs inside pdfium is given up
+        self.deadline = time.monotonic() + settings.max_seconds_per_pdf
+        self._passes: list[_Pass] = [_Pass(path, settings, self.parts, self.deadline)]
         self._started = False
 
     def grids(self) -> Iterator[PageGrid]:
         if self._started:  # a second pass: read again from page 1, the first one's readers gone
             self.close()
-            self._passes.append(_Pass(self.path, self.settings, self.parts))
+            self._passes.append(_Pass(self.path, self.settings, self.parts, self.deadline))
         self._started = True
         run = self._passes[-1]
         try:
@@ -103,7 +107,7 @@ def read_apart(path: Path, settings: ExtractSettings | None = None, parts: int |
 class _Pass:
     """One reading of the PDF from page 1: the first reading process and the pipes of all."""
 
-    def __init__(self, path: Path, settings: ExtractSettings, parts: int) -> None:
+    def __init__(self, path: Path, settings: ExtractSettings, parts: int, deadline: float) -> None:
         pipes = [os.pipe() for _ in range(parts)]
         self.owner = os.getpid()
         try:
@@ -124,7 +128,9 @@ class _Pass:
         for _, send in pipes:
             os.close(send)
         self.path, self.pid, self.complete = path, pid, False
-        self.conns: list[BinaryIO] = [open(receive, "rb") for receive, _ in pipes]  # noqa: SIM115
+        self.deadline, self.seconds = deadline, settings.max_seconds_per_pdf
+        # unbuffered: a wait for the next bytes must see the pipe itself (select), not a buffer
+        self.conns: list[BinaryIO] = [open(receive, "rb", buffering=0) for receive, _ in pipes]  # noqa: SIM115
         self.ended: dict[int, int | None] = {}  # a helper's part: how it ended, as reported
 
     def receive(self, part: int) -> tuple:
@@ -142,9 +148,9 @@ class _Pass:
         process reports between its pages, is noted in ``ended`` on the way); None when the
         process ended without one (a signal inside pdfium, or killed)."""
         conn = self.conns[part]
-        while len(head := conn.read(_HEAD.size)) == _HEAD.size:
+        while len(head := self._read(conn, _HEAD.size)) == _HEAD.size:
             (size,) = _HEAD.unpack(head)
-            data = conn.read(size)
+            data = self._read(conn, size)
             if len(data) < size:
                 return None
             message = pickle.loads(data)
@@ -152,6 +158,20 @@ class _Pass:
                 return message
             self.ended[message[1]] = message[2]
         return None
+
+    def _read(self, conn: BinaryIO, size: int) -> bytes:
+        """``size`` bytes of the pipe, fewer at its end; the file's time budget passed while
+        waiting is an error (the readers are then stopped by the caller's close)."""
+        chunks, missing = [], size
+        while missing:
+            if not select.select([conn], [], [], max(0.0, self.deadline - time.monotonic()))[0]:
+                raise PdfTooCostly.too_slow(self.path, self.seconds)
+            chunk = conn.read(missing)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            missing -= len(chunk)
+        return b"".join(chunks)
 
     def _exit_status(self, part: int) -> int | None:
         """How process ``part`` ended: the first is this one's child; a helper is the first

@@ -168,6 +168,7 @@ class Scan:
     forms: dict[str, int]  # XObjects drawn (forms, images), by resource name, and how often
     inline_images: int = 0
     blank: bool = False  # shows no text and paints no path, image or XObject
+    objects: int = 0  # the estimate of its objects, where the page limit needed one
 
 
 def scan(data: bytes) -> Scan:

@@ -10,11 +10,11 @@ next page (with or without the heads) are switched on by the layout.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from extract.reading import patterns as lp
 from extract.reading.boxes import SheetFields, policy_box, sheet_field_values
 from extract.reading.columns import (
     ColumnMap,
@@ -116,7 +116,7 @@ class RowReader:
         if not title:
             return True
         texts = grid.free_text + [c.text for t in grid.tables for c in t.cells]
-        return any(re.search(title, squash(t)) for t in texts)
+        return any(lp.search(title, squash(t)) for t in texts)
 
     # -- what a sheet prints once ---------------------------------------------------------
     def _read_box(self, grid: PageGrid) -> None:
