@@ -45,6 +45,7 @@ ORDER = [
     "load",
     "history",
     "build_state",
+    "lock",
     "build",
     "export",
     "site",
