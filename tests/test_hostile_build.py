@@ -235,6 +235,8 @@ def test_unreadable_files_and_folders_are_one_line_each_and_the_rest_loads(tmp_p
         _no_traceback(pruned)
         assert "  failed: shut: cannot read the folder (Permission denied)" in pruned.stderr.splitlines()
         assert [r[0] for r in _reports(db)] == ["good.pdf"]
+        one = _run_unprivileged("extract", str(secret))
+        assert one.stderr.splitlines() == ["Error: x.pdf: cannot read the file (Permission denied)"]
         out = _run_unprivileged("extract", str(raw), str(secret), str(shut), "-o", str(tmp_path / "json"))
         _no_traceback(out)
         assert out.stderr.splitlines() == [
