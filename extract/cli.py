@@ -62,7 +62,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("pdfs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("pdfs", nargs=-1, required=True, type=options.PDFS)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write JSON here: a file, or a folder")
 @options.layout_options
 @options.READER
@@ -93,18 +93,23 @@ def extract(
     )  # fmt: skip
     files = options.pdf_files(pdfs)
     if not files:
-        raise click.ClickException(f"no PDF in {', '.join(str(p) for p in pdfs)}")
-    if len(files) == 1 and not pdfs[0].is_dir() and not (output and output.is_dir()) and not scheduler:
+        raise click.ClickException(options.one_line(f"no PDF in {', '.join(str(p) for p in pdfs)}"))
+    one = len(files) == 1 and not options.is_folder(pdfs[0])
+    if one and not (output and output.is_dir()) and not scheduler:
         _extract_one(files[0], output, settings)
         return
     if output is None:
-        given = "a folder" if any(p.is_dir() for p in pdfs) else "several PDFs"
+        given = "a folder" if any(map(options.is_folder, pdfs)) else "several PDFs"
         raise click.ClickException(f"{given}: give the folder for their JSON with -o DIR")
     _extract_many(files, output, settings, workers, scheduler)
 
 
 def _extract_one(pdf: Path, output: Path | None, settings: ExtractSettings) -> None:
+    from extract.manifest import unreadable
     from extract.reading.read_apart import read_apart
+
+    if reason := unreadable(pdf):  # a loop of links, no permission: as `hyoka build` says it
+        raise click.ClickException(options.one_line(f"{pdf.name}: {reason}"))
 
     # the pages are read in forked processes (a crash inside pdfium is one line, not a core
     # dump) while this one loads the stages that make records of them
@@ -139,22 +144,26 @@ def _extract_many(
     files: list[Path], folder: Path, settings: ExtractSettings, workers: int, scheduler: str | None
 ) -> None:
     from extract.reading.batch import extract_many
+    from extract.reading.layout import LayoutError
 
     if folder.exists() and not folder.is_dir():
-        raise click.ClickException(f"{folder}: several PDFs need a folder for -o, not a file")
+        raise click.ClickException(
+            options.one_line(f"{folder}: several PDFs need a folder for -o, not a file")
+        )
     try:
         result = extract_many(files, folder, settings=settings, workers=workers, scheduler=scheduler)
     except ImportError:
         raise click.ClickException("--scheduler needs Dask: pip install 'hyoka[dask]'") from None
+    except LayoutError as exc:  # refused before any PDF is read
+        raise click.ClickException(options.one_line(str(exc))) from None
     except OSError as exc:  # e.g. no scheduler at that address
-        raise click.ClickException(f"{scheduler or folder}: {exc}") from None
-    click.echo(
+        raise click.ClickException(options.one_line(f"{scheduler or folder}: {exc}")) from None
+    options.say(
         f"{folder}: {len(result.written)} extracted, {len(result.skipped)} already there, "
-        f"{len(result.failed)} failed",
-        err=True,
+        f"{len(result.failed)} failed"
     )
     for name, reason in result.failed:
-        click.echo(f"  failed: {name}: {reason}", err=True)
+        options.say(f"  failed: {name}: {reason}")
     if result.failed:
         sys.exit(1)
 
@@ -213,7 +222,7 @@ def layout_check(name: str, pdf: Path, layouts_dir: Path | None, fmt: str) -> No
 
 
 @cli.command()
-@click.argument("pdfs", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("pdfs", nargs=-1, type=options.PDFS)
 @options.DB
 @click.option("--prune", is_flag=True, help="Remove reports whose PDF is no longer given")
 @click.option("--strict", is_flag=True, help="Stop at the first bad file and change nothing")
@@ -259,6 +268,7 @@ def build(
     Example: hyoka build --db build/hyoka.db raw/koganei-fy2020.pdf
     """
     from extract.database.build_state import StrictBuildFailed
+    from extract.database.lock import BuildRefused
 
     settings = options.settings_for(
         layout, layouts_dir, reader,
@@ -274,9 +284,11 @@ def build(
                 on_file=lambda _: bar.update(1),
             )  # fmt: skip
         except StrictBuildFailed as exc:
-            raise click.ClickException(f"{exc} (--strict: nothing was changed)") from None
+            raise click.ClickException(options.one_line(f"{exc} (--strict: nothing was changed)")) from None
+        except BuildRefused as exc:  # a build running, a folder not writable, a bad layout
+            raise click.ClickException(options.one_line(str(exc))) from None
         except HyokaError as exc:  # e.g. identity.toml that cannot be read: nothing was changed
-            raise click.ClickException(f"{exc} (nothing was changed)") from None
+            raise click.ClickException(options.one_line(f"{exc} (nothing was changed)")) from None
     _say_built(db, result)
 
 
@@ -293,28 +305,25 @@ def _build_job(
         if not files:
             raise click.ClickException(f"{from_json}: no extracted report (*.json) there")
         return files, partial(build_from_json, files)
-    folders = [p for p in pdfs if p.is_dir()] if pdfs else [options.DEFAULT_RAW]
+    folders = [p for p in pdfs if options.is_folder(p)] if pdfs else [options.DEFAULT_RAW]
     files = options.pdf_files(pdfs or tuple(folders))
     if not files:
-        raise click.ClickException(f"no PDF in {', '.join(f'{f}/' for f in folders)}")
+        raise click.ClickException(options.one_line(f"no PDF in {', '.join(f'{f}/' for f in folders)}"))
     return files, partial(build_database, files, workers=workers, settings=settings)
 
 
 def _say_built(db: Path, result: BuildResult) -> None:
     """What the build did, on stderr; exit status 1 if a file failed or something was not done."""
-    click.echo(
+    options.say(
         f"{db}: {len(result.loaded)} loaded, {len(result.unchanged)} unchanged, "
-        f"{len(result.removed)} removed, {len(result.failed)} failed",
-        err=True,
+        f"{len(result.removed)} removed, {len(result.failed)} failed"
     )
     for name, problems in result.partial:
-        click.echo(
-            f"  partial: {name}: {len(problems)} problem(s), see the issues table; {problems[0]}", err=True
-        )
+        options.say(f"  partial: {name}: {len(problems)} problem(s), see the issues table; {problems[0]}")
     for name, reason in result.failed:
-        click.echo(f"  failed: {name}: {reason}", err=True)
+        options.say(f"  failed: {name}: {reason}")
     for warning in result.warnings:
-        click.echo(f"  not done: {warning}", err=True)
+        options.say(f"  not done: {warning}")
     if result.failed or result.warnings:
         sys.exit(1)
 

@@ -4,6 +4,8 @@ what they mean: a folder stands for its PDFs, --layout/--layouts/--reader make E
 
 from __future__ import annotations
 
+import os
+import unicodedata
 from pathlib import Path
 
 import click
@@ -16,9 +18,20 @@ def fail(path: Path, exc: Exception) -> click.ClickException:
     """The one line a user reads when a PDF cannot be extracted."""
     from extract.reading.layout import LayoutError
 
-    if isinstance(exc, HyokaError | LayoutError):
-        return click.ClickException(str(exc))
-    return click.ClickException(f"{path.name}: cannot extract ({type(exc).__name__}: {exc})")
+    if isinstance(exc, HyokaError):
+        return click.ClickException(one_line(f"{exc.path.name}: {exc.reason}"))
+    if isinstance(exc, LayoutError):
+        return click.ClickException(one_line(str(exc)))
+    return click.ClickException(one_line(f"{path.name}: cannot extract ({type(exc).__name__}: {exc})"))
+
+
+_HIDDEN = {"Cc", "Cf", "Zl", "Zp", "Cs"}  # controls, format marks (bidi overrides), line breaks
+
+
+def one_line(text: str) -> str:
+    """``text`` with what could break or forge a line escaped as Python writes it (\\n, \\x1b,
+    \\u202e): a file name holding a newline stays on its line, whatever it says."""
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) in _HIDDEN else c for c in text)
 
 
 DEFAULT_LAYOUTS = Path("layouts")  # a user's layout files, next to raw/
@@ -85,9 +98,40 @@ WORKERS = click.option(
 )
 
 
+PDFS = click.Path(path_type=Path, readable=False)  # one that cannot be read is named, the rest go on
+
+
+def say(line: str) -> None:
+    """One line of a summary on stderr, names in it escaped (one_line)."""
+    click.echo(one_line(line), err=True)
+
+
+def is_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder; False when it cannot even be looked at (then the build or
+    extraction names it as a file it cannot read)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
 def pdf_files(paths: tuple[Path, ...]) -> list[Path]:
-    """The PDFs given, a folder standing for every PDF in it."""
-    return [f for p in paths for f in (sorted(p.glob("*.pdf")) if p.is_dir() else [p])]
+    """The PDFs given, a folder standing for every PDF in it, each once. A folder that cannot
+    be listed stands for itself: the build and extraction name it as failed, and --prune, not
+    knowing what it holds, removes nothing."""
+    found: dict[str, Path] = {}
+    for given in paths:
+        for pdf in _listed(given) if is_folder(given) else [given]:
+            found.setdefault(os.path.abspath(pdf), pdf)
+    return list(found.values())
+
+
+def _listed(folder: Path) -> list[Path]:
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(folder / e.name for e in entries if e.name.endswith(".pdf"))
+    except OSError:
+        return [folder]
 
 
 FORMAT = click.option(

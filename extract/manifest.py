@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 REPORT_KEY = ("municipality", "publisher", "fiscal_year", "title")  # one report per key; --replace swaps
@@ -21,6 +23,63 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def cannot_read(path: Path, exc: OSError) -> str:
+    """Why a given PDF could not be opened, in one line (a folder given is one that could not
+    be listed; a symbolic link loop is ELOOP)."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    try:
+        os.listdir(path)
+    except NotADirectoryError:
+        return f"cannot read the file ({exc.strerror})"
+    except OSError as why:
+        if os.path.isdir(path):
+            return f"cannot read the folder ({why.strerror})"
+        return f"cannot read the file ({exc.strerror})"
+    return "a folder, not a PDF"
+
+
+def unreadable(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a PDF; None when it opens."""
+    try:
+        with path.open("rb"):
+            return None
+    except OSError as exc:
+        return cannot_read(path, exc)
+
+
+def name_clashes(
+    pdfs: list[Path], key: Callable[[Path], str], held: Callable[[str], str | None]
+) -> dict[Path, str]:
+    """The PDFs refused because another PDF given has the same name (``key``: the file name, or
+    the JSON's), and why. A report is known by its file name (its /pdfs/ link, --prune, its
+    JSON), so one PDF per name is kept: the one whose SHA-256 is ``held`` under that name already
+    (loaded, or extracted), else the first given; the same choice on every rerun, in any order."""
+    groups: dict[str, list[Path]] = {}
+    for pdf in pdfs:
+        groups.setdefault(key(pdf), []).append(pdf)
+    refused: dict[Path, str] = {}
+    for name, group in groups.items():
+        if len(group) < 2:
+            continue
+        shas = {}
+        for pdf in group:
+            try:
+                shas[pdf] = sha256_of(pdf)
+            except OSError:
+                continue  # it fails on its own, as unreadable
+        kept = next((p for p in shas if shas[p] == held(name)), next(iter(shas), None))
+        for pdf in shas:
+            if pdf is kept:
+                continue
+            refused[pdf] = (
+                f"duplicate of {kept} (same SHA-256): read once"
+                if shas[pdf] == shas[kept]
+                else f"same file name as {kept}, another PDF: rename one (a report is known by its file name)"
+            )
+    return refused
 
 
 def overrides_digest(path: Path | None) -> str:

@@ -46,6 +46,7 @@ ORDER = [
     "load",
     "history",
     "build_state",
+    "lock",
     "build",
     "export",
     "site",

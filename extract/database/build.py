@@ -1,6 +1,7 @@
 """Build the database from PDFs: extract and load each new or changed PDF, then swap atomically.
 
 A rerun with nothing new is answered from the manifest before the heavy stages are imported.
+One build of a database runs at a time (lock.py).
 
 The build works on a copy of the database and renames it over the old one only at the end,
 so a reader (or a crash, or a kill) never sees a half-written file and a failed file never
@@ -16,12 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from extract.database.build_state import BuildResult, BuildState
+from extract.database.build_state import BuildResult, BuildState, is_file
+from extract.database.lock import BuildRefused, holding_lock
 from extract.errors import HyokaError, PdfTooCostly
 from extract.manifest import (
     SHAPE_VERSION,
     extracted_source,
     holds,
+    name_clashes,
     overrides_digest,
     stored_shape,
     up_to_date,
@@ -41,6 +44,11 @@ class OlderDatabase(HyokaError):
     """A database of another shape that this build cannot remake whole: nothing is changed."""
 
 
+class LayoutUnusable(BuildRefused):
+    """A layout file that does not load: the build stops before reading any PDF."""
+
+
+@holding_lock
 def build_database(
     pdfs: list[Path],
     db_path: Path,
@@ -63,10 +71,17 @@ def build_database(
             if on_file:
                 on_file(pdf)
         return BuildResult(unchanged=[p.name for p in pdfs])
+    _check_layouts(settings)
 
     def fill(state: BuildState) -> None:
         todo: list[Path] = []
+        clashes = name_clashes(pdfs, lambda p: p.name, state.by_file.get)
         for pdf in pdfs:
+            if pdf in clashes:  # named by its path: the name alone is the other PDF's too
+                if on_file:
+                    on_file(pdf)
+                state.fail(pdf, clashes[pdf], strict, name=str(pdf))
+                continue
             reason = state.check(pdf)
             if reason == "extract":
                 todo.append(pdf)
@@ -80,15 +95,33 @@ def build_database(
         for pdf, outcome in _extract_all(todo, settings, workers):
             if on_file:
                 on_file(pdf)
-            reason = outcome if isinstance(outcome, str) else state.load(pdf, outcome, pdf.resolve().parent)
+            reason = outcome if isinstance(outcome, str) else state.load(pdf, outcome, _folder_of(pdf))
             if reason:
                 state.fail(pdf, reason, strict)
 
-    folders = {p.resolve().parent for p in pdfs}  # where serve finds the PDFs again
+    folders = {_folder_of(p) for p in pdfs}  # where serve finds the PDFs again
     folder = str(folders.pop()) if len(folders) == 1 else None
-    return _build(db_path, replace, identity, folder, {p.name for p in pdfs if p.is_file()}, fill)
+    return _build(db_path, replace, identity, folder, {p.name for p in pdfs if is_file(p)}, fill)
 
 
+def _folder_of(pdf: Path) -> Path:
+    """The folder of a PDF by the name the user gave it: a symbolic link's own folder, not its
+    target's (the site serves the PDF by that name from there)."""
+    return Path(os.path.abspath(pdf)).parent
+
+
+def _check_layouts(settings: ExtractSettings | None) -> None:
+    """Every layout the PDFs would be read with loads; else one line, before any PDF is read."""
+    from extract.reading.layout import LayoutError
+    from extract.reading.pipeline import candidate_layouts
+
+    try:
+        candidate_layouts(settings or ExtractSettings())
+    except LayoutError as exc:
+        raise LayoutUnusable(Path(), f"{exc} (nothing was read)") from None
+
+
+@holding_lock
 def build_from_json(
     files: list[Path],
     db_path: Path,
@@ -231,7 +264,7 @@ def _working_copy(db_path: Path, fresh: bool = False) -> Iterator[tuple[Database
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for stale in db_path.parent.glob(f"{db_path.name}.tmp-*"):
-        stale.unlink()  # left by a build that was killed
+        stale.unlink()  # left by a killed build: a live one would hold the lock (lock.py)
     tmp = db_path.with_name(f"{db_path.name}.tmp-{os.getpid()}")
     if db_path.exists() and not fresh:
         shutil.copyfile(db_path, tmp)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from extract.errors import HyokaError
-from extract.manifest import REPORT_KEY, sha256_of
+from extract.manifest import REPORT_KEY, cannot_read, sha256_of
 
 if TYPE_CHECKING:
     from extract.database.load import Database
@@ -24,6 +24,14 @@ class BuildResult:
     partial: list[tuple[str, list[str]]] = field(default_factory=list)  # loaded, with problems
     warnings: list[str] = field(default_factory=list)  # asked for and not done (no file failed)
     written: bool = False
+
+
+def is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; False when it cannot be looked at (a folder not listed)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 class StrictBuildFailed(HyokaError):
@@ -48,19 +56,17 @@ class BuildState:
         self.known = loaded_reports(self.db)
         self.by_file = {row["file"]: sha for sha, row in self.known.items()}
 
-    def fail(self, pdf: Path, reason: str, strict: bool) -> None:
-        self.result.failed.append((pdf.name, reason))
+    def fail(self, pdf: Path, reason: str, strict: bool, name: str | None = None) -> None:
+        self.result.failed.append((name or pdf.name, reason))
         if strict:
-            raise StrictBuildFailed(pdf, reason)
+            raise StrictBuildFailed(name or pdf, reason)
 
     def check(self, pdf: Path) -> str | None:
         """None when already loaded, 'extract' when new or changed, else why it is refused."""
-        if not pdf.exists():
-            return "no such file"
         try:
             sha = sha256_of(pdf)
-        except OSError as exc:
-            return f"cannot read the file ({exc.strerror})"
+        except OSError as exc:  # missing, a loop of links, no permission, a folder not listed
+            return cannot_read(pdf, exc)
         if sha not in self.known:
             return "extract"
         if self.known[sha]["file"] != pdf.name:
@@ -129,7 +135,7 @@ class BuildState:
 
     def prune(self, pdfs: list[Path]) -> None:
         """Remove reports whose PDF is no longer given; never when a given path is unreadable."""
-        if any(not p.is_file() for p in pdfs):
+        if any(not is_file(p) for p in pdfs):
             self.result.warnings.append("--prune: some given PDFs are missing, so nothing was removed")
             return
         self.prune_names({p.name for p in pdfs})

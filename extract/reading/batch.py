@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from extract.errors import HyokaError
+from extract.manifest import extracted_source, name_clashes, unreadable
 from extract.settings import ExtractSettings
 
 if TYPE_CHECKING:
@@ -91,17 +92,29 @@ def extract_many(
     scheduler: str | None = None,
     on_file: Callable[[Path], None] | None = None,
 ) -> BatchResult:
-    """Write one JSON per PDF into ``folder``; the ones already there are skipped."""
+    """Write one JSON per PDF into ``folder``; the ones already there are skipped. A PDF that
+    cannot be opened, or whose JSON would be another PDF's of the same name, fails at once;
+    a layout file that does not load stops it all before any PDF is read (LayoutError)."""
     folder.mkdir(parents=True, exist_ok=True)
     result = BatchResult()
+    clashes = name_clashes(pdfs, lambda p: json_path(p, folder).name, lambda name: _extracted(folder / name))
     todo = []
     for pdf in pdfs:
-        if json_path(pdf, folder).exists():
+        if reason := clashes.get(pdf):
+            result.failed.append((str(pdf), reason))  # by its path: its name is the other PDF's too
+        elif reason := unreadable(pdf):
+            result.failed.append((pdf.name, reason))
+        elif json_path(pdf, folder).exists():
             result.skipped.append(pdf.name)
-            if on_file:
-                on_file(pdf)
         else:
             todo.append(pdf)
+            continue
+        if on_file:
+            on_file(pdf)
+    if todo:
+        from extract.reading.pipeline import candidate_layouts
+
+        candidate_layouts(settings or ExtractSettings())
     run = _on_dask(scheduler) if scheduler else _locally(workers)
     for pdf, (text, reason) in run(todo, settings):
         if text is None:
@@ -162,6 +175,12 @@ def _on_dask(address: str) -> Runner:
 
 def _take(items: Iterator[Path], n: int) -> list[Path]:
     return [item for _, item in zip(range(n), items, strict=False)]
+
+
+def _extracted(path: Path) -> str | None:
+    """The SHA-256 of the PDF whose report a JSON holds (None: no such JSON)."""
+    source = extracted_source(path)
+    return source[0] if source else None
 
 
 def _write_whole(path: Path, text: str) -> None:
