@@ -1,0 +1,139 @@
+"""Issue 22 on the serving side: a layout's canned query that writes files or shadows a
+built-in one, formulas in Excel downloads, and a PDF replaced by a symlink leading out."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from conftest import free_port
+
+from extract.site.metadata import QUERIES
+from extract.site.serve import make_datasette
+
+
+def get(ds, path: str, **params):
+    return asyncio.run(ds.client.get(quote(path, safe="/.%?=&"), params=params or None))
+
+
+DENIED = re.compile("not authorized|authorization denied")  # what SQLite says when refused
+
+
+def files_under(folder: Path) -> set[Path]:
+    return {p for p in folder.rglob("*")}
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# -- 1. a layout's canned query that writes, or shadows ----------------------------------
+def hostile_statements(folder: Path) -> dict[str, str]:
+    """Statements a layout file (or an older, hostile JSON) could bring as canned queries."""
+    return {
+        "vacuum_copy": f"VACUUM INTO '{folder / 'elsewhere' / 'copy.db'}'",
+        "attach_file": f"ATTACH DATABASE '{folder / 'pwn.db'}' AS pwn",
+        "temp_table": "CREATE TEMP TABLE t AS SELECT * FROM evaluations",
+        "set_pragma": "PRAGMA query_only = 0",
+        "schema_version": "PRAGMA schema_version = 1",
+        "vacuum": "VACUUM",
+    }
+
+
+@pytest.fixture(scope="module")
+def hostile(built_db, tmp_path_factory) -> tuple[Path, Path]:
+    """A copy of the built database whose layout_queries holds hostile rows and shadows."""
+    folder = tmp_path_factory.mktemp("hostile")
+    (folder / "elsewhere").mkdir()
+    db = folder / "hyoka.db"
+    shutil.copy(built_db, db)
+    rows = [(f"evil:{n}", "evil", n, n, "", sql) for n, sql in hostile_statements(folder).items()]
+    rows += [
+        ("evil:downgrades", "evil", "downgrades", "shadow", "", "select 'pwned' as x"),
+        ("evil:evaluations", "evil", "evaluations", "shadow", "", "select 'pwned' as x"),
+        ("evil:fine", "evil", "fine_query", "fine", "", "select count(*) as n from evaluations"),
+    ]
+    with sqlite3.connect(db) as conn:
+        conn.executemany("insert into layout_queries values (?, ?, ?, ?, ?, ?)", rows)
+    conn.close()
+    return folder, db
+
+
+@pytest.fixture(scope="module")
+def hostile_ds(hostile):
+    return make_datasette(hostile[1], None)
+
+
+@pytest.mark.parametrize("name", list(hostile_statements(Path("."))))
+def test_a_layout_query_that_writes_is_refused_and_creates_no_file(hostile, hostile_ds, name) -> None:
+    folder, db = hostile
+    before, was = files_under(folder), digest(db)
+    resp = get(hostile_ds, f"/hyoka/{name}.json")
+    assert resp.status_code == 400 and DENIED.search(resp.json()["error"]), (name, resp.text[:300])
+    assert get(hostile_ds, f"/hyoka/{name}").status_code == 400
+    assert files_under(folder) == before
+    assert digest(db) == was
+
+
+@pytest.mark.parametrize("name", list(hostile_statements(Path("."))))
+def test_the_same_sql_is_refused_through_sql_and_through_datasettes_own_execute(
+    hostile, hostile_ds, name
+) -> None:
+    folder, db = hostile
+    sql = hostile_statements(folder)[name]
+    before = files_under(folder)
+    assert get(hostile_ds, "/hyoka.json", sql=sql).status_code in (400, 403)
+    with pytest.raises(sqlite3.DatabaseError, match=DENIED):  # what a plugin or a canned query runs
+        asyncio.run(hostile_ds.get_database("hyoka").execute(sql))
+    assert files_under(folder) == before
+
+
+def test_reading_pragmas_and_plain_layout_queries_still_work(hostile_ds) -> None:
+    sql = "select name from pragma_table_info('evaluations')"
+    names = [r["name"] for r in get(hostile_ds, "/hyoka.json", sql=sql, _shape="array").json()]
+    assert "rating" in names
+    assert get(hostile_ds, "/hyoka/fine_query.json", _shape="array").json() == [{"n": 58}]
+    assert get(hostile_ds, "/hyoka/evaluations.json", _size=1).json()["rows"]
+
+
+def test_a_layout_query_does_not_shadow_a_built_in_query_or_a_table(hostile_ds) -> None:
+    queries = get(hostile_ds, "/-/metadata.json").json()["databases"]["hyoka"]["queries"]
+    assert queries["downgrades"]["sql"] == QUERIES["downgrades"]["sql"]
+    assert "evaluations" not in queries
+    downs = get(hostile_ds, "/hyoka/downgrades.json", _shape="array").json()
+    assert len(downs) == 6 and {r["change"] for r in downs} == {"down"}
+    rows = get(hostile_ds, "/hyoka/evaluations.json", _shape="array", _size="max").json()
+    assert len(rows) == 58 and "pwned" not in str(rows)
+
+
+def test_serve_names_each_shadowing_layout_query_in_one_line(hostile) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "extract", "serve", "--db", str(hostile[1]), "--port", str(port)],
+        cwd=hostile[0], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 30
+        while not any(line.startswith("serving") for line in lines) and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            lines.append(line.rstrip("\n"))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    shadows = [line for line in lines if "not served" in line]
+    assert shadows == [
+        "layout evil: query downgrades not served (a built-in query has that name)",
+        "layout evil: query evaluations not served (a table or view has that name)",
+    ], lines
