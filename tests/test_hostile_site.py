@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import re
 import shutil
 import sqlite3
@@ -15,7 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import free_port
+from conftest import ROOT, SAMPLE_PDF, free_port
 
 from extract.site.metadata import QUERIES
 from extract.site.serve import make_datasette
@@ -137,3 +138,67 @@ def test_serve_names_each_shadowing_layout_query_in_one_line(hostile) -> None:
         "layout evil: query downgrades not served (a built-in query has that name)",
         "layout evil: query evaluations not served (a table or view has that name)",
     ], lines
+
+
+# -- 8. /pdfs/ and symlinks -------------------------------------------------------------------
+PDF = SAMPLE_PDF.name
+
+
+@pytest.fixture(scope="module")
+def unplaced(built_db, tmp_path_factory) -> Path:
+    """A copy of the built database that does not know where its PDF was read from."""
+    db = tmp_path_factory.mktemp("unplaced") / "hyoka.db"
+    shutil.copy(built_db, db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("update reports set folder = null")
+    conn.close()
+    return db
+
+
+def _pdf(db: Path, folder: Path | None) -> tuple[int, bytes]:
+    resp = get(make_datasette(db, folder), f"/pdfs/{PDF}")
+    return resp.status_code, resp.content
+
+
+def test_a_pdf_replaced_by_a_symlink_to_a_file_outside_is_not_served(unplaced, tmp_path) -> None:
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / PDF).symlink_to("/etc/passwd")
+    assert _pdf(unplaced, served)[0] == 404
+    outside = tmp_path / "outside.pdf"
+    shutil.copy(SAMPLE_PDF, outside)
+    (served / PDF).unlink()
+    (served / PDF).symlink_to(outside)
+    assert _pdf(unplaced, served)[0] == 404
+
+
+def test_the_same_in_the_folder_the_build_read(unplaced, tmp_path) -> None:
+    """No --pdfs: the report's own folder (reports.folder) is held to the same rule."""
+    (tmp_path / PDF).symlink_to("/etc/passwd")
+    with sqlite3.connect(unplaced) as conn:
+        conn.execute("update reports set folder = ?", [str(tmp_path)])
+    conn.close()
+    try:
+        assert _pdf(unplaced, None)[0] == 404
+    finally:
+        with sqlite3.connect(unplaced) as conn:
+            conn.execute("update reports set folder = null")
+        conn.close()
+
+
+def test_a_symlink_inside_the_folder_to_a_file_inside_it_is_served(unplaced, tmp_path) -> None:
+    served = tmp_path / "served"
+    (served / "kept").mkdir(parents=True)
+    shutil.copy(SAMPLE_PDF, served / "kept" / "original.pdf")
+    (served / PDF).symlink_to(Path("kept") / "original.pdf")
+    status, content = _pdf(unplaced, served)
+    assert status == 200 and content == SAMPLE_PDF.read_bytes()
+    link = tmp_path / "link-to-served"  # the folder given through a symlink of its own
+    link.symlink_to(served)
+    assert _pdf(unplaced, link)[0] == 200
+
+
+def test_a_pdf_that_is_not_a_regular_file_is_not_served(unplaced, tmp_path) -> None:
+    os.mkfifo(tmp_path / PDF)
+    assert _pdf(unplaced, tmp_path)[0] == 404
+    assert _pdf(unplaced, ROOT / "raw")[0] == 200
