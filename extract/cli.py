@@ -358,7 +358,10 @@ def serve(db: Path, host: str, port: int, pdfs: Path | None) -> None:
     help="A table or view of the database: evaluation_rows, a layout's rows_<layout>, costs, rating_changes …",
 )  # fmt: skip
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write CSV here")
-@click.option("--labels", is_flag=True, help="Japanese headings (担当課 …), as the site's Excel download")
+@click.option(
+    "--labels", is_flag=True,
+    help="For people, as the site's Excel download: Japanese headings (担当課 …), and a ' before text Excel would run as a formula",
+)  # fmt: skip
 def export(db: Path, table: str, output: Path | None, labels: bool) -> None:
     """Export a table or view as CSV for Excel (UTF-8 with BOM).
 
@@ -370,7 +373,7 @@ def export(db: Path, table: str, output: Path | None, labels: bool) -> None:
     try:
         from extract.database.export import export_table
 
-        text = export_table(db, table, heading)
+        text = export_table(db, table, heading, escape_formulas=labels)
     except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     if output is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -17,14 +18,30 @@ BOM = "\ufeff"
 _INTERNAL = ("sqlite_", "build_info", *FTS)
 
 
-def excel_csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """Rows as CSV text with a BOM and CRLF line ends, as Excel expects."""
+# What makes Excel read a cell as a formula (OWASP's list), and a number it reads as a number.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def excel_cell(value: object) -> object:
+    """A text cell Excel would run as a formula (=HYPERLINK(…) printed in a PDF) with a ' in
+    front, as OWASP recommends: Excel then shows the text. Numbers stay as they are, whether
+    SQLite holds them as numbers or as text such as -3 (a CSV from Datasette is all text)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def excel_csv(columns: Sequence[str], rows: Iterable[Sequence[object]], escape_formulas: bool = False) -> str:
+    """Rows as CSV text with a BOM and CRLF line ends, as Excel expects; ``escape_formulas``
+    puts a ' before text Excel would run as a formula (``excel_cell``), headings included."""
+    cell = excel_cell if escape_formulas else (lambda v: v)
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
+    writer.writerow([cell(c) for c in columns])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else cell(v) for v in row])
     return out.getvalue()
 
 
@@ -35,8 +52,15 @@ def exportable(conn: sqlite3.Connection) -> list[str]:
     return [name for (name,) in conn.execute(sql) if not name.startswith(_INTERNAL)]
 
 
-def export_table(db_path: Path, table: str = "evaluation_rows", heading: Callable[[str], str] = str) -> str:
-    """The whole table or view as Excel-ready CSV text, each column headed ``heading(name)``."""
+def export_table(
+    db_path: Path,
+    table: str = "evaluation_rows",
+    heading: Callable[[str], str] = str,
+    escape_formulas: bool = False,
+) -> str:
+    """The whole table or view as Excel-ready CSV text, each column headed ``heading(name)``;
+    every value exact (for programs), or with ``escape_formulas`` text Excel would run as a
+    formula escaped (for people, as the site's Excel download)."""
     if not db_path.is_file():
         raise FileNotFoundError(f"{db_path}: no database (run `hyoka build` first)")
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
@@ -46,7 +70,7 @@ def export_table(db_path: Path, table: str = "evaluation_rows", heading: Callabl
             raise ValueError(f"{db_path} has no table or view {table!r}; choose one of {', '.join(names)}")
         cursor = conn.execute(f"SELECT * FROM [{table}]")
         columns = [heading(d[0]) for d in cursor.description]
-        return excel_csv(columns, cursor.fetchall())
+        return excel_csv(columns, cursor.fetchall(), escape_formulas)
     finally:
         conn.close()
 

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from extract.database.schema import PDF_MOUNT
 from extract.database.search import match_query
 from extract.site import pages
+from extract.site.guard import read_only
 from extract.site.labels import describe, label
 from extract.site.registry import is_hyoka, known, pdf_href, remember
 
@@ -29,12 +30,14 @@ _EVALUATION_KEYS = ("evaluation_id", "to_evaluation_id", "from_evaluation_id")
 
 @hookimpl(trylast=True)
 def prepare_connection(conn, database, datasette) -> None:
-    """On hyoka's databases only, after Datasette's own: escape_fts makes words phrases of letters."""
+    """On hyoka's databases only, after Datasette's own: escape_fts makes words phrases of
+    letters, and the connection may only read (whatever SQL a canned query brings)."""
     if not is_hyoka(conn):
         return
     remember(datasette, database, conn)
     conn.create_function("escape_fts", 1, match_query)
     conn.create_function("hyoka_match", 1, match_query)
+    read_only(conn)
 
 
 def _evaluation_id(row, table: str | None) -> int | None:

@@ -162,15 +162,14 @@ def database_columns(db_path: Path) -> dict[str, list[str]]:
         conn.close()
 
 
-def layout_documents(db_path: Path) -> tuple[dict[str, dict], dict[str, dict]]:
-    """Each layout's view (rows_<name>) with its field descriptions, and the layouts' own
-    canned queries: both written once, in the layout file, and stored by the build."""
+def layout_documents(db_path: Path) -> dict[str, dict]:
+    """Each layout's view (rows_<name>) with its field descriptions, written once, in the
+    layout file, and stored by the build."""
     conn = sqlite3.connect(f"file:{db_path}?mode=ro&immutable=1", uri=True)
     views: dict[str, dict] = {}
-    queries: dict[str, dict] = {}
     try:
         if not conn.execute("select 1 from sqlite_master where name = 'layout_fields'").fetchone():
-            return views, queries
+            return views
         for layout, layout_label, field, label, description, scope in conn.execute(
             "select layout, layout_label, name, label, description, scope from layout_fields "
             "order by layout, scope desc, position"
@@ -186,13 +185,47 @@ def layout_documents(db_path: Path) -> tuple[dict[str, dict], dict[str, dict]]:
             view["columns"][field] = (
                 description if description.startswith(label) else f"{label}: {description}"
             )
-        for qname, title, description, sql in conn.execute(
-            "select name, title, description, sql from layout_queries order by layout, name"
-        ):
-            queries[qname] = {"title": title, "description": description, "sql": sql}
     finally:
         conn.close()
-    return views, queries
+    return views
+
+
+def layout_queries(db_path: Path) -> tuple[dict[str, dict], list[str]]:
+    """The layouts' canned queries to serve, and one line for each left out. Datasette looks a
+    canned query up before a table, so a layout query named like a built-in query, a table or
+    view, or an earlier layout's query would replace it silently: the one already there wins."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro&immutable=1", uri=True)
+    try:
+        if not conn.execute("select 1 from sqlite_master where name = 'layout_queries'").fetchone():
+            return {}, []
+        tables = {
+            r[0] for r in conn.execute("select name from sqlite_master where type in ('table', 'view')")
+        }
+        rows = conn.execute(
+            "select layout, name, title, description, sql from layout_queries order by layout, name"
+        ).fetchall()
+    finally:
+        conn.close()
+    queries: dict[str, dict] = {}
+    owners: dict[str, str] = {}  # query name -> the layout it was taken from
+    refused = []
+    for layout, name, title, description, sql in rows:
+        taken = _taken(name, tables, owners)
+        if taken:
+            refused.append(f"layout {layout}: query {name} not served ({taken} has that name)")
+            continue
+        owners[name] = layout
+        queries[name] = {"title": title, "description": description, "sql": sql}
+    return queries, refused
+
+
+def _taken(name: str, tables: set[str], owners: dict[str, str]) -> str | None:
+    """What already answers at /DB/NAME, if anything."""
+    if name in QUERIES:
+        return "a built-in query"
+    if name in tables:
+        return "a table or view"
+    return f"layout {owners[name]}'s query" if name in owners else None
 
 
 def _describe_form_table(
@@ -213,7 +246,7 @@ def _describe_form_table(
 def metadata(db_path: Path, name: str, pdfs: Path | None, db_url: str | None = None) -> dict:
     """Datasette metadata for the database file served under ``name`` (at ``db_url``)."""
     columns = database_columns(db_path)
-    views, layout_queries = layout_documents(db_path)
+    views, (own_queries, _) = layout_documents(db_path), layout_queries(db_path)
     tables = {}
     for table, cols in columns.items():
         conf = {**TABLES.get(table, {}), **{k: v for k, v in views.get(table, {}).items() if k != "columns"}}
@@ -237,7 +270,7 @@ def metadata(db_path: Path, name: str, pdfs: Path | None, db_url: str | None = N
                     f"facets and a link to every printed page; or look at the {graphs} "
                     "(ratings per year, ups and downs per department)."
                 ),
-                "queries": {**QUERIES, **layout_queries},
+                "queries": {**QUERIES, **own_queries},
                 "tables": tables,
             }
         },

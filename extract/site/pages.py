@@ -3,7 +3,7 @@
 Every route checks that the database is hyoka's (``is_hyoka_database``) and answers 404
 otherwise. The Excel download asks Datasette for the page's own CSV (same path, same query
 string: filters, search, sort, canned-query parameters) and rewrites it for Excel: a BOM,
-CRLF line ends and the Japanese headings.
+CRLF line ends, the Japanese headings, and a ' before text Excel would run as a formula.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ async def excel(datasette, request):
     header, body = (rows[0], rows[1:]) if rows else ([], [])
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", tilde_decode(path.rsplit("/", 1)[-1]))  # header-safe
     return Response(
-        excel_csv([label(c) for c in header], body),
+        excel_csv([label(c) for c in header], body, escape_formulas=True),
         content_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{name}.csv"'},
     )

@@ -76,14 +76,27 @@ async def rating_scale(datasette, name: str) -> dict[str, str]:
 
 def pdf_path(datasette, found: HyokaDatabase, name: str) -> Path | None:
     """Where the PDF of one of the database's reports is: in the folder `hyoka serve` was given
-    (or the one the build read all its PDFs from), else where the build read that report."""
+    (or the one the build read all its PDFs from), else where the build read that report;
+    only a regular file whose real path is inside that folder (``_file_inside``)."""
     if name not in found.files:
         return None  # only the reports' own PDFs are served, nothing else of their folders
     given = (datasette.plugin_config("hyoka") or {}).get("pdfs")
     for folder in (given, found.folders.get(name)):
-        if folder and (Path(folder) / name).is_file():
-            return Path(folder) / name
+        path = _file_inside(Path(folder), name) if folder else None
+        if path is not None:
+            return path
     return None
+
+
+def _file_inside(folder: Path, name: str) -> Path | None:
+    """The real path of ``folder/name`` if it is a regular file that, symlinks followed, is
+    still inside ``folder``: a PDF replaced by a link to /etc/passwd is not served, a link to
+    another file of the folder is. The real path is what is opened, not the link."""
+    try:
+        real, root = (folder / name).resolve(strict=True), folder.resolve(strict=True)
+    except (OSError, RuntimeError):  # missing, or a loop of links
+        return None
+    return real if real.is_relative_to(root) and real.is_file() else None
 
 
 def pdf_href(datasette, found: HyokaDatabase, row, page: int) -> str | None:

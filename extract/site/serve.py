@@ -25,7 +25,7 @@ from datasette.utils import tilde_encode
 from extract.errors import HyokaError
 from extract.manifest import read_rows
 from extract.site import is_hyoka
-from extract.site.metadata import metadata
+from extract.site.metadata import layout_queries, metadata
 
 SETTINGS = {"default_page_size": 100, "sql_time_limit_ms": 3000, "suggest_facets": False}
 
@@ -105,6 +105,8 @@ def serve(db: Path, pdfs: Path | None, host: str, port: int, say: Callable[[str]
     sock = bind(host, port)
     ds = make_datasette(db, folder)
     asyncio.run(ds.invoke_startup())
+    for line in layout_queries(db)[1]:  # a layout query shadowing a built-in one or a table
+        say(line)
     spread = folder is None and not pdfs and _pdfs_where_read(db)
     if folder is None and not spread:
         where = pdfs or recorded_pdf_folder(db) or "the folders the build read"
