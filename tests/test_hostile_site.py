@@ -239,10 +239,25 @@ def test_a_pdf_replaced_by_a_symlink_to_a_file_outside_is_not_served(unplaced, t
     served.mkdir()
     (served / PDF).symlink_to("/etc/passwd")
     assert _pdf(unplaced, served)[0] == 404
-    outside = tmp_path / "outside.pdf"
-    shutil.copy(SAMPLE_PDF, outside)
+    outside = tmp_path / "outside.pdf"  # another PDF than the report the build read
+    outside.write_bytes(SAMPLE_PDF.read_bytes() + b"\n%changed\n")
     (served / PDF).unlink()
     (served / PDF).symlink_to(outside)
+    assert _pdf(unplaced, served)[0] == 404
+
+
+def test_a_symlinked_report_outside_the_folder_is_served_when_it_is_the_report(unplaced, tmp_path) -> None:
+    """A user's raw/report.pdf -> ../elsewhere/report.pdf (issue 22, item 12): the file the link
+    reaches has the SHA-256 the build read, so it is the report, and its page links open."""
+    served = tmp_path / "served"
+    served.mkdir()
+    outside = tmp_path / "elsewhere" / "report.pdf"
+    outside.parent.mkdir()
+    shutil.copy(SAMPLE_PDF, outside)
+    (served / PDF).symlink_to(outside)
+    status, content = _pdf(unplaced, served)
+    assert status == 200 and content == SAMPLE_PDF.read_bytes()
+    outside.write_bytes(b"%PDF-1.4 replaced\n")  # the target replaced: no longer the report
     assert _pdf(unplaced, served)[0] == 404
 
 

@@ -8,9 +8,11 @@ so the report files and rating scale read then stay true.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import weakref
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -25,6 +27,7 @@ class HyokaDatabase:
     scale: dict[str, str] = field(default_factory=dict)  # rating code -> meaning, as printed
     folders: dict[str, str] = field(default_factory=dict)  # PDF file name -> where the build read it
     files: frozenset[str] = frozenset()  # the reports' PDF file names, looked up for every page link
+    sha256: dict[str, str] = field(default_factory=dict)  # PDF file name -> the SHA-256 the build read
 
 
 # Datasette instance -> name of each hyoka database it serves -> what was read from it
@@ -51,7 +54,8 @@ def remember(datasette, name: str, conn: sqlite3.Connection) -> None:
         if "folder" in columns
         else []
     )
-    found = HyokaDatabase(reports, dict(scale), dict(folders), frozenset(reports.values()))
+    hashes = dict(conn.execute("select file, sha256 from reports").fetchall())
+    found = HyokaDatabase(reports, dict(scale), dict(folders), frozenset(reports.values()), hashes)
     _SEEN.setdefault(datasette, {})[name] = found
 
 
@@ -82,21 +86,39 @@ def pdf_path(datasette, found: HyokaDatabase, name: str) -> Path | None:
         return None  # only the reports' own PDFs are served, nothing else of their folders
     given = (datasette.plugin_config("hyoka") or {}).get("pdfs")
     for folder in (given, found.folders.get(name)):
-        path = _file_inside(Path(folder), name) if folder else None
+        path = _file_inside(Path(folder), name, found.sha256.get(name)) if folder else None
         if path is not None:
             return path
     return None
 
 
-def _file_inside(folder: Path, name: str) -> Path | None:
+def _file_inside(folder: Path, name: str, sha256: str | None = None) -> Path | None:
     """The real path of ``folder/name`` if it is a regular file that, symlinks followed, is
-    still inside ``folder``: a PDF replaced by a link to /etc/passwd is not served, a link to
-    another file of the folder is. The real path is what is opened, not the link."""
+    still inside ``folder``, or is the very report the build read (its SHA-256: a user's
+    ``raw/report.pdf -> ../elsewhere/report.pdf``): a PDF replaced by a link to /etc/passwd is
+    not served. The real path is what is opened, not the link."""
     try:
         real, root = (folder / name).resolve(strict=True), folder.resolve(strict=True)
+        if not real.is_file():
+            return None
+        if real.is_relative_to(root):
+            return real
+        stat = real.stat()
+        return (
+            real if sha256 and _sha256(real, stat.st_ino, stat.st_size, stat.st_mtime_ns) == sha256 else None
+        )
     except (OSError, RuntimeError):  # missing, or a loop of links
         return None
-    return real if real.is_relative_to(root) and real.is_file() else None
+
+
+@lru_cache(maxsize=256)
+def _sha256(path: Path, inode: int, size: int, mtime_ns: int) -> str:
+    """A file's SHA-256, once per version of it (a page link is looked up for every row shown)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def pdf_href(datasette, found: HyokaDatabase, row, page: int) -> str | None:
