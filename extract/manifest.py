@@ -101,7 +101,7 @@ def extracted_source(path: Path) -> tuple[str, str] | None:
     try:
         source = json.loads(path.read_bytes())["report"]["source"]
         return source["sha256"], source["file"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
 
 

@@ -31,11 +31,16 @@ MAX_LAYOUT_BYTES = 256 * 1024
 MAX_STRING = 1_000
 MAX_STRING_OF = {"sql": 10_000, "description": 2_000}
 MAX_LIST = 200
+MAX_DEPTH = 8  # tables and lists inside one another (the shipped layouts go 4 deep)
+MAX_KEY = 64
 
 
-def check_sizes(data: Any, where: str = "") -> None:
-    """Every string and list of a layout's data within its bound (checked before the model is
-    built: a 5,000-column layout costs nothing to refuse); the error names where."""
+def check_sizes(data: Any, where: str = "", depth: int = 0) -> None:
+    """Every string and list of a layout's data within its bound, and no deeper than
+    MAX_DEPTH (checked before the model is built: a 5,000-column layout costs nothing to
+    refuse); the error names where."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"{where.lstrip('.')[:80]}: nested more than {MAX_DEPTH} deep")
     if isinstance(data, str):
         key = where.rsplit(".", 1)[-1].split("[", 1)[0]
         limit = MAX_STRING_OF.get(key, MAX_STRING)
@@ -44,9 +49,11 @@ def check_sizes(data: Any, where: str = "") -> None:
     elif isinstance(data, list | dict):
         if len(data) > MAX_LIST:
             raise ValueError(f"{where.lstrip('.') or 'the layout'}: {len(data)} entries, at most {MAX_LIST}")
+        if isinstance(data, dict) and (long := next((k for k in data if len(str(k)) > MAX_KEY), None)):
+            raise ValueError(f"{where.lstrip('.') or 'the layout'}: a key of {len(str(long))} characters")
         items = data.items() if isinstance(data, dict) else ((f"[{i}]", v) for i, v in enumerate(data))
         for key, value in items:
-            check_sizes(value, f"{where}.{key}" if isinstance(data, dict) else f"{where}{key}")
+            check_sizes(value, f"{where}.{key}" if isinstance(data, dict) else f"{where}{key}", depth + 1)
 
 
 def check_pattern(pattern: str, groups: int = 0, where: str = "") -> str:
@@ -357,7 +364,7 @@ class RowLayout(_Frozen):
             checks += [(p, 0, "comments") for p in self.comments.model_dump().values()]
         if self.report.municipality:
             check_pattern(self.report.municipality, 1, "report.municipality")
-            if re.compile(self.report.municipality).groups != 1:
+            if regex.compile(self.report.municipality).groups != 1:
                 raise ValueError("report.municipality: exactly one group, the place name")
         for pattern, groups, where in checks:
             if pattern is not None:

@@ -170,6 +170,44 @@ def test_a_second_build_of_one_database_is_refused_while_the_first_runs(tmp_path
     assert after.stderr.splitlines()[0] == f"{db}: 0 loaded, 1 unchanged, 0 removed, 5 failed"
 
 
+def test_a_database_given_through_a_symlink_has_the_same_lock(tmp_path: Path) -> None:
+    """`--db link.db -> real.db` is real.db: a build of it waits its turn (before: both ran, and
+    the link's build replaced the link by a database of its own)."""
+    import fcntl
+
+    real, link = tmp_path / "real.db", tmp_path / "link.db"
+    assert run_hyoka("build", "--db", str(real), str(SAMPLE_PDF)).returncode == 0
+    link.symlink_to(real.name)
+    with (tmp_path / "real.db.lock").open("r+") as held:
+        fcntl.lockf(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a build of real.db, running
+        done = run_hyoka("build", "--db", str(link), str(_other_pdf(tmp_path / "raw" / "r.pdf")))
+    assert done.returncode == 1 and "is running" in done.stderr, done.stderr
+    done = run_hyoka("build", "--db", str(link), "--replace", str(tmp_path / "raw" / "r.pdf"))
+    assert done.returncode == 0, done.stderr
+    assert link.is_symlink() and [f for f, _, _ in _reports(real)] == ["r.pdf"]
+
+
+def test_a_lock_file_that_is_a_symlink_is_not_followed(tmp_path: Path) -> None:
+    """A link planted at <db>.lock would have had its target truncated."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("important\n")
+    (tmp_path / "h.db.lock").symlink_to(victim.name)
+    done = run_hyoka("build", "--db", str(tmp_path / "h.db"), str(SAMPLE_PDF))
+    assert done.returncode == 1 and len(done.stderr.splitlines()) == 1, done.stderr
+    assert "cannot write the database there" in done.stderr
+    assert victim.read_text() == "important\n" and not (tmp_path / "h.db").exists()
+
+
+def test_a_file_that_is_not_a_database_is_refused_as_the_database(tmp_path: Path) -> None:
+    typo = tmp_path / "notes.db"
+    typo.write_text("garbage\n")
+    done = run_hyoka("build", "--db", str(typo), str(SAMPLE_PDF))
+    assert done.stderr.splitlines() == [
+        "Error: notes.db: not an SQLite database: give another --db (nothing was changed)"
+    ]
+    assert typo.read_text() == "garbage\n" and not list(tmp_path.glob("notes.db.tmp-*"))
+
+
 def test_a_dead_builds_working_copy_is_cleaned(tmp_path: Path) -> None:
     db = tmp_path / "h.db"
     (tmp_path / "h.db.tmp-999999999").write_bytes(b"left by a killed build")

@@ -266,3 +266,34 @@ def test_an_absurd_layout_in_an_extracted_json_is_not_loaded(tmp_path: Path, ext
     (folder / "koganei-fy2020.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
     done = run_hyoka("build", "--from-json", str(folder), "--db", str(tmp_path / "h.db"))
     assert done.returncode == 1 and "label: 1000000 characters, at most 1000" in done.stderr
+
+
+def test_a_pattern_only_the_regex_engine_knows_is_a_layout_pattern(tmp_path: Path) -> None:
+    """`\\p{Han}` is what a Japanese layout author writes: the layout is checked by the engine
+    that runs it (before: a traceback from Python's re, or the PDF blamed)."""
+    printed = KOGANEI[KOGANEI.index("municipality = '") :].split("\n", 1)[0]
+    han = r"municipality = '((?:(?![市町村区])\p{Han}){2,3}?[市町村区])(?![民場町村会内外長部])'"
+    folder = _layout(tmp_path / "ok", "koganei-welfare", KOGANEI.replace(printed, han))
+    done = run_hyoka("extract", "--layouts", str(folder), str(SAMPLE_PDF))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["report"]["municipality"] == "小金井市"
+    two = KOGANEI.replace(printed, r"municipality = '(\p{Han}+?市)|(\p{Han}+?町)'")
+    folder = _layout(tmp_path / "two", "koganei-welfare", two)
+    _one_line(
+        run_hyoka("extract", "--layouts", str(folder), str(SAMPLE_PDF)),
+        "koganei-welfare.toml", "report.municipality: exactly one group",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "tail, says",
+    [
+        ("x = " + "[" * 3000 + "]" * 3000 + "\n", "nested too deep"),
+        ("[" + ".".join(["a"] * 3000) + "]\n", "nested more than 8 deep"),
+        ("[" + "k" * 100_000 + "]\n", "a key of 100000 characters"),
+    ],
+)
+def test_deep_or_long_layout_structure_is_one_line(tmp_path: Path, tail: str, says: str) -> None:
+    folder = _layout(tmp_path / "layouts", "deep", _renamed(KOGANEI, "koganei-welfare", "deep") + tail)
+    line = _one_line(run_hyoka("extract", "--layouts", str(folder), str(SAMPLE_PDF)), "deep.toml", says)
+    assert len(line) < 300

@@ -164,23 +164,37 @@ CELLS = {  # text as stored -> as the Excel download writes it
     "@SUM(A1:A9)": "'@SUM(A1:A9)",
     "\t=1+1": "'\t=1+1",
     "\r=1+1": "'\r=1+1",
+    '＝HYPERLINK("http://evil.example/")': '\'＝HYPERLINK("http://evil.example/")',
     "-3": "-3",  # reads as the number it is, in any column: no formula
     "防災 = 安全": "防災 = 安全",
     "": "",
 }
 
 
+def _changed_copy(built_db: Path, folder: Path, *sql: str, rows: list[tuple] = ()) -> Path:
+    """A copy of the built database changed by ``sql`` (the first run once per row of ``rows``)."""
+    db = folder / "hyoka.db"
+    shutil.copy(built_db, db)
+    with sqlite3.connect(db) as conn:
+        for n, statement in enumerate(sql):
+            if n == 1 and rows:
+                conn.executemany(statement, rows)
+            else:
+                conn.execute(statement)
+    conn.close()
+    return db
+
+
 @pytest.fixture(scope="module")
 def formulas(built_db, tmp_path_factory) -> Path:
     """A copy of the built database with a table of cells Excel would take for formulas."""
-    db = tmp_path_factory.mktemp("formulas") / "hyoka.db"
-    shutil.copy(built_db, db)
-    with sqlite3.connect(db) as conn:
-        conn.execute("create table cells (id integer primary key, text text, number integer)")
-        conn.executemany("insert into cells (text, number) values (?, -3)", [(t,) for t in CELLS])
-        conn.execute("update evaluations set department = '=1+1' where id = 1")
-    conn.close()
-    return db
+    return _changed_copy(
+        built_db, tmp_path_factory.mktemp("formulas"),
+        "create table cells (id integer primary key, text text, number integer)",
+        "insert into cells (text, number) values (?, -3)",
+        "update evaluations set department = '=1+1' where id = 1",
+        rows=[(t,) for t in CELLS],
+    )  # fmt: skip
 
 
 def _csv(text: str) -> list[list[str]]:
@@ -221,12 +235,7 @@ PDF = SAMPLE_PDF.name
 @pytest.fixture(scope="module")
 def unplaced(built_db, tmp_path_factory) -> Path:
     """A copy of the built database that does not know where its PDF was read from."""
-    db = tmp_path_factory.mktemp("unplaced") / "hyoka.db"
-    shutil.copy(built_db, db)
-    with sqlite3.connect(db) as conn:
-        conn.execute("update reports set folder = null")
-    conn.close()
-    return db
+    return _changed_copy(built_db, tmp_path_factory.mktemp("unplaced"), "update reports set folder = null")
 
 
 def _pdf(db: Path, folder: Path | None) -> tuple[int, bytes]:
@@ -291,3 +300,19 @@ def test_a_pdf_that_is_not_a_regular_file_is_not_served(unplaced, tmp_path) -> N
     os.mkfifo(tmp_path / PDF)
     assert _pdf(unplaced, tmp_path)[0] == 404
     assert _pdf(unplaced, ROOT / "raw")[0] == 200
+
+
+def test_a_hard_link_in_the_folder_is_served_only_when_it_is_the_report(unplaced, tmp_path) -> None:
+    """A hard link has no real path of its own to check: `ln /etc/passwd raw/report.pdf` was
+    served; now a file with other links must have the report's SHA-256."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0\n")
+    served = tmp_path / "served"
+    served.mkdir()
+    os.link(secret, served / PDF)
+    assert _pdf(unplaced, served)[0] == 404
+    (served / PDF).unlink()
+    copy = tmp_path / "copy.pdf"
+    shutil.copy(SAMPLE_PDF, copy)
+    os.link(copy, served / PDF)
+    assert _pdf(unplaced, served) == (200, SAMPLE_PDF.read_bytes())

@@ -186,6 +186,9 @@ def _build(
     """Open a working copy, let ``fill`` load and remove reports, link and swap it in. A
     database of an older shape is remade from scratch, from the files given (all of its own)."""
     result = BuildResult()
+    if db_path.is_symlink():  # build the database the link names: the link stays a link
+        db_path = db_path.resolve()
+    _refuse_unless_sqlite(db_path)
     older = _older_database(db_path, given)
     with _working_copy(db_path, fresh=older is not None) as (db, tmp):
         from extract.database.load import ensure_db_shape
@@ -199,6 +202,27 @@ def _build(
         series = None if reshaped else state.series
         result.written = _finish(db, tmp, db_path, identity, changed, folder, series)
     return result
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class NotADatabase(HyokaError):
+    """--db names a file that is not an SQLite database (a typo: --db raw/report.pdf)."""
+
+
+def _refuse_unless_sqlite(db_path: Path) -> None:
+    """A file at the database's path that is not SQLite is refused before anything is read:
+    it is not overwritten, and no working copy is left beside it."""
+    try:
+        with db_path.open("rb") as fh:
+            head = fh.read(len(_SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise NotADatabase(db_path, f"cannot read the database ({exc.strerror})") from None
+    if head and head != _SQLITE_HEADER:
+        raise NotADatabase(db_path, "not an SQLite database: give another --db")
 
 
 def _finish(

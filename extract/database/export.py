@@ -18,8 +18,9 @@ BOM = "\ufeff"
 _INTERNAL = ("sqlite_", "build_info", *FTS)
 
 
-# What makes Excel read a cell as a formula (OWASP's list), and a number it reads as a number.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What makes Excel read a cell as a formula (OWASP's list, and its full-width forms, which a
+# Japanese Excel may take as the same keys), and a number it reads as a number.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 

@@ -64,7 +64,10 @@ def build_lock(db_path: Path) -> Iterator[None]:
     DatabaseUnwritable when its folder cannot be written (before any PDF is read)."""
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock_path(db_path), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        # the real database's lock (a --db given through a symlink is the same database), never
+        # through a link at the lock's own name (it would truncate the link's target)
+        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
+        fd = os.open(lock_path(db_path.resolve()), flags, 0o644)
     except OSError as exc:
         raise DatabaseUnwritable(
             db_path, f"{db_path}: cannot write the database there ({exc.strerror})"

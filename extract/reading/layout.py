@@ -46,6 +46,8 @@ def _load_file(path: Path) -> Layout:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise LayoutError(f"{path}: cannot read the layout ({exc})") from None
+    except RecursionError:  # arrays or inline tables thousands deep
+        raise LayoutError(f"{path.name}: cannot read the layout (nested too deep)") from None
     try:
         model = FormLayout if data.get("kind") == "form" else RowLayout
         return model.model_validate(data)

@@ -94,16 +94,16 @@ def pdf_path(datasette, found: HyokaDatabase, name: str) -> Path | None:
 
 def _file_inside(folder: Path, name: str, sha256: str | None = None) -> Path | None:
     """The real path of ``folder/name`` if it is a regular file that, symlinks followed, is
-    still inside ``folder``, or is the very report the build read (its SHA-256: a user's
-    ``raw/report.pdf -> ../elsewhere/report.pdf``): a PDF replaced by a link to /etc/passwd is
-    not served. The real path is what is opened, not the link."""
+    still inside ``folder`` (and no hard link), or is the very report the build read (its
+    SHA-256: a user's ``raw/report.pdf -> ../elsewhere/report.pdf``): a PDF replaced by a link
+    to /etc/passwd, symbolic or hard, is not served. The real path is what is opened, not the link."""
     try:
         real, root = (folder / name).resolve(strict=True), folder.resolve(strict=True)
         if not real.is_file():
             return None
-        if real.is_relative_to(root):
-            return real
         stat = real.stat()
+        if real.is_relative_to(root) and stat.st_nlink == 1:  # (a hard link may be any file)
+            return real
         return (
             real if sha256 and _sha256(real, stat.st_ino, stat.st_size, stat.st_mtime_ns) == sha256 else None
         )
