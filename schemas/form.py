@@ -81,6 +81,11 @@ class FieldSpec(Described):
         description="How the value's printed lines are joined (default: wrapped lines joined, "
         "paragraph breaks kept)",
     )
+    part: Literal["first", "rest"] | None = Field(
+        default=None,
+        description="first: only the value's first paragraph (to its first kept line break); "
+        "rest: what follows it (a name cell that also lists details)",
+    )
     group: str | None = Field(
         default=None, description="Name of an object in the record the value is stored in (nested)"
     )
@@ -89,6 +94,9 @@ class FieldSpec(Described):
         default_factory=list, description="Allowed values; anything else is reported as a problem"
     )
     required: bool = Field(default=False, description="A page without this value is not read as a record")
+    optional: bool = Field(
+        default=False, description="Printed on some sheets only: null without a problem where it is not"
+    )
 
     @model_validator(mode="after")
     def _one_way(self) -> FieldSpec:

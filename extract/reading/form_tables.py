@@ -16,7 +16,7 @@ from extract.reading import patterns as lp
 from extract.reading.form_cells import TOL, FormPage, find_label, matches, nfkc, tight, value_text
 from extract.reading.normalise import era_year, squash
 from schemas.form import FormLayout, MarkSpec, TableSpec, Years
-from schemas.grid import BBox, Cell, Table
+from schemas.grid import BBox, Cell, Table, TextLine
 
 
 @dataclass
@@ -88,12 +88,17 @@ def _anchor(page: FormPage, spec: TableSpec) -> tuple[Table, Cell] | None:
 
 
 def _after(page: FormPage, pattern: str) -> tuple[float, float] | None:
-    """Where the first cell or free line matching ``pattern`` is printed: (top, x0)."""
-    lines = [ln for ln in page.grid.free_lines if lp.search(pattern, squash(ln.text))]
-    at = [(c.bbox.top, c.bbox.x0) for _, c in page.cells if lp.search(pattern, page.key(c))]
-    at += [(ln.top, ln.x0) for ln in lines]
-    page.use(*lines)
-    return min(at) if at else None
+    """Where the first cell or free line matching ``pattern`` is printed: (top, x0); it is
+    read as the table's heading."""
+    found: list[tuple[tuple[float, float], Cell | TextLine]] = [
+        ((c.bbox.top, c.bbox.x0), c) for _, c in page.cells if lp.search(pattern, page.key(c))
+    ]
+    found += [((ln.top, ln.x0), ln) for ln in page.grid.free_lines if lp.search(pattern, squash(ln.text))]
+    if not found:
+        return None
+    at, item = min(found, key=lambda f: f[0])
+    page.use(item)
+    return at
 
 
 def read_table(page: FormPage, spec: TableSpec, layout: FormLayout) -> TableRead | None:

@@ -254,7 +254,7 @@ def _field(
     if spec.free is not None or spec.cell is not None:
         text = free_match(page, spec.free) if spec.free else cell_match(page, spec.cell or "")
         if text is None:
-            return None, f"{spec.label}: not printed"
+            return None, None if spec.optional else f"{spec.label}: not printed"
     elif spec.source is not None:
         years = era_years(data.get(spec.source) or "", layout.years)
         index = (spec.era_year or 1) - 1
@@ -301,6 +301,9 @@ def _beside(page: FormPage, label: Cell, spec: FieldSpec) -> str | None:
 
 
 def _typed(text: str | None, spec: FieldSpec) -> tuple[object, str | None]:
+    if text is not None and spec.part is not None:
+        head, _, tail = text.partition("\n")
+        text = value_text(head if spec.part == "first" else tail)
     if text is None:
         return None, None
     if spec.type == "int":
