@@ -39,10 +39,10 @@ class FieldSpec(Described):
     labels: list[str] = Field(
         default_factory=list, description="Regexes for the printed label cell (variants, first wins)"
     )
-    value: Literal["right", "below", "row", "free_below"] = Field(
+    value: Literal["right", "below", "left", "row", "free_below"] = Field(
         default="right",
-        description="right/below: the cell beside/under the label; row: every cell right of the "
-        "label in its row, joined by a space; free_below: the text lines below a free-text label",
+        description="right/below/left: the cell beside/under/left of the label; row: every cell right "
+        "of the label in its row, joined by a space; free_below: the text lines below a free-text label",
     )
     after: str | None = Field(
         default=None, description="Regex of another label: take the first label cell below it"
@@ -57,18 +57,57 @@ class FieldSpec(Described):
     table: str | None = Field(default=None, description="Name of an embedded table to read the value from")
     row: str | None = Field(default=None, description="With table: regex of the row's header")
     column: Literal["last"] = Field(default="last", description="With table: which column's cell")
+    constant: str | None = Field(default=None, description="A fact the form does not print: this value")
+    file_name: str | None = Field(
+        default=None,
+        description="Regex over the PDF's file name (stem); group 'value' kept (with era: a year in that era)",
+    )
+    cell: str | None = Field(
+        default=None, description="Regex over every cell's printed text (first match); group 'value' kept"
+    )
+    era: str | None = Field(
+        default=None, description="With file_name: the era a bare year counts in (25 -> 平成25年度)"
+    )
+    chosen: list[str] = Field(
+        default_factory=list,
+        description="Marks printed inline before options in the value cell (● among ○): the value is "
+        "the option after the one chosen mark; none or two chosen is a problem",
+    )
+    options: list[str] = Field(
+        default_factory=list, description="With chosen: the marks before the options not chosen (○)"
+    )
+    join: Literal["nothing", "space", "newline"] | None = Field(
+        default=None,
+        description="How the value's printed lines are joined (default: wrapped lines joined, "
+        "paragraph breaks kept)",
+    )
+    part: Literal["first", "rest"] | None = Field(
+        default=None,
+        description="first: only the value's first paragraph (to its first kept line break); "
+        "rest: what follows it (a name cell that also lists details)",
+    )
+    group: str | None = Field(
+        default=None, description="Name of an object in the record the value is stored in (nested)"
+    )
     type: Literal["text", "int"] = Field(default="text", description="int: the value as a whole number")
     vocabulary: list[str] = Field(
         default_factory=list, description="Allowed values; anything else is reported as a problem"
     )
     required: bool = Field(default=False, description="A page without this value is not read as a record")
+    optional: bool = Field(
+        default=False, description="Printed on some sheets only: null without a problem where it is not"
+    )
 
     @model_validator(mode="after")
     def _one_way(self) -> FieldSpec:
-        ways = [bool(self.labels), self.free is not None, self.source is not None, self.table is not None]
-        if sum(ways) != 1:
-            raise ValueError(f"field {self.name}: give exactly one of labels, free, source, table")
-        _check_patterns(self.labels + [p for p in (self.after, self.free, self.row) if p])
+        ways = [self.labels, self.free, self.source, self.table, self.constant, self.file_name, self.cell]
+        if sum(w is not None and w != [] for w in ways) != 1:
+            raise ValueError(
+                f"field {self.name}: give exactly one of labels, free, source, table, constant, file_name, cell"
+            )
+        _check_patterns(
+            self.labels + [p for p in (self.after, self.free, self.row, self.file_name, self.cell) if p]
+        )
         return self
 
 
@@ -97,17 +136,42 @@ class ColumnSpec(Described):
 
     header: str = Field(description="Regex of the column's header text")
     type: Literal["text", "mark"] = Field(default="text", description="mark: true when a mark is printed")
+    kind: str | None = Field(
+        default=None,
+        description="A value column with this kind of figure and no fiscal year (差引 of 差引（増減）)",
+    )
 
 
 class TableSpec(Described):
     """A table embedded in the form: row headers and year column headers become keys."""
 
-    shape: Literal["cells", "rows"] = Field(
+    shape: Literal["cells", "rows", "lines", "columns"] = Field(
         description="cells: one entry per filled cell (key, fiscal_year, kind, value); "
-        "rows: one entry per named row with its year cells as a list of values"
+        "rows: one entry per named row with its year cells as a list of values; "
+        "lines: one entry per line of a row header spanning several lines (key, line, item, values), "
+        "a line being a caption across the year columns and/or a row of year cells; "
+        "columns: one entry per header column (key = its stacked headers, value = its first body cell)"
     )
-    corner: str = Field(description="Regex of the header cell above the row keys")
-    key: str = Field(description="Entry field for the row header (e.g. item, name)")
+    corner: str | None = Field(default=None, description="Regex of the header cell above the row keys")
+    header: str | None = Field(
+        default=None,
+        description="Instead of corner, when the corner is blank: regex of a cell of the header row; "
+        "the row keys are the cells left of the header row's first cell",
+    )
+    after: str | None = Field(
+        default=None,
+        description="Regex of a text (a cell or a free line) printed before the table: the corner or "
+        "header is the first one after it in reading order",
+    )
+    start: str | None = Field(default=None, description="Regex of the row header where the rows begin")
+    row_kind: bool = Field(
+        default=False,
+        description="The row header is the kind of figure (決算) and the column header only the year",
+    )
+    key: str | None = Field(default=None, description="Entry field for the row header (e.g. item, name)")
+    key_text: str | None = Field(
+        default=None, description="With row_kind: the key's value on every entry (e.g. 細事業費)"
+    )
     value: str = Field(description="Entry field for a year cell's content (e.g. amount, value)")
     type: Literal["text", "int"] = Field(default="text", description="int: amounts as whole numbers")
     until: str | None = Field(default=None, description="Regex of a header where the table's columns end")
@@ -115,13 +179,57 @@ class TableSpec(Described):
     strip: str | None = Field(default=None, description="Regex removed from row headers (e.g. Ａ/Ｂ markers)")
     columns: list[ColumnSpec] = Field(default_factory=list, description="Named columns besides the years")
 
+    @model_validator(mode="after")
+    def _anchored(self) -> TableSpec:
+        if (self.corner is None) == (self.header is None):
+            raise ValueError(f"table {self.name}: give exactly one of corner, header")
+        if self.key is None and not self.row_kind:
+            raise ValueError(f"table {self.name}: give key (only a row_kind table may leave it out)")
+        _check_patterns([p for p in (self.corner, self.header, self.after, self.start) if p])
+        return self
+
 
 class Years(_Frozen):
     """How a column header names a fiscal year and what kind of figure the column holds."""
 
     pattern: str = Field(description="Regex with groups 'era' and 'year' (NFKC text, no whitespace)")
     eras: dict[str, str] = Field(description="Abbreviation -> era name: R -> 令和")
+    era: str | None = Field(
+        default=None, description="The era of a year printed without one (20年度 in a 平成 form)"
+    )
     kinds: list[str] = Field(min_length=1, description="Kinds of figure: 決算, 予算, 実績, 見込")
+
+
+class SheetSpec(_Frozen):
+    """A sheet printed over several pages: where each one starts."""
+
+    start: list[str] = Field(
+        min_length=1,
+        description="Regexes of a cell or free line (whitespace removed) printed on a sheet's first "
+        "page only: a sheet runs from such a page to the next one (or the end of the PDF)",
+    )
+
+
+class BlockSpec(Described):
+    """A block repeated inside a sheet (細事業 1, 2, …): a list of items with their own fields."""
+
+    start: list[str] = Field(
+        min_length=1,
+        description="Regexes of the label cell that opens each block: a block runs from it down to "
+        "the next one (or the end of its table)",
+    )
+    number: str | None = Field(
+        default=None,
+        description="Regex of the block's number in a cell left of the start label; group 'value' "
+        "kept as the item's `no`",
+    )
+    fields: list[FieldSpec] = Field(default_factory=list)
+    tables: list[TableSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _patterns(self) -> BlockSpec:
+        _check_patterns(self.start + ([self.number] if self.number else []))
+        return self
 
 
 class FormLayout(_Frozen):
@@ -146,6 +254,12 @@ class FormLayout(_Frozen):
     ratings: list[RatingSpec] = Field(default_factory=list)
     choices: list[MarkSpec] = Field(default_factory=list)
     tables: list[TableSpec] = Field(default_factory=list)
+    sheet: SheetSpec | None = Field(
+        default=None, description="A sheet over several pages (default: every form page is one sheet)"
+    )
+    blocks: list[BlockSpec] = Field(
+        default_factory=list, description="Blocks repeated inside a sheet, each read as a list of items"
+    )
     roles: dict[str, str] = Field(
         default_factory=dict,
         description="role -> field: which field numbers, names, rates (the first axis) and directs the "
@@ -162,7 +276,7 @@ class FormLayout(_Frozen):
     @model_validator(mode="after")
     def _names(self) -> FormLayout:
         names = [f.name for f in self.fields] + [t.name for t in self.tables] + [c.name for c in self.choices]
-        names += [n for r in self.ratings for n in (r.name, r.label_field)]
+        names += [n for r in self.ratings for n in (r.name, r.label_field)] + [b.name for b in self.blocks]
         bad = [n for n in names if not re.fullmatch(r"[a-z][a-z0-9_]*", n) or n == "page"]
         if bad:
             raise ValueError(f"layout {self.name}: field names must be lower-case ASCII (not page): {bad}")
@@ -175,8 +289,12 @@ class FormLayout(_Frozen):
         if len(set(names)) != len(names):
             raise ValueError(f"layout {self.name}: a field is given twice")
         _check_patterns([self.rating_pattern, self.years.pattern] + self.ignore)
-        if any(f.free is None for f in self.report):
-            raise ValueError(f"layout {self.name}: report fields are read from free text: give free")
+        if any(f.labels or f.source or f.table for f in self.report):
+            raise ValueError(
+                f"layout {self.name}: report fields are read by free, cell, constant or file_name"
+            )
+        if self.blocks and self.sheet is None:
+            raise ValueError(f"layout {self.name}: blocks need a [sheet] (start)")
         earlier: set[str] = set()
         for spec in self.fields:
             if spec.source is not None and spec.source not in earlier:
@@ -204,4 +322,6 @@ class Project(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    page: int = Field(description="PDF page (1-based) of the sheet")
+    page: int = Field(description="PDF page (1-based) of the sheet (its first page)")
+    # a sheet over several pages (a layout with [sheet]) also carries `pages`, its PDF pages, and
+    # each [[blocks]] item its own `pages`

@@ -34,6 +34,7 @@ ORDER = [
     "leftovers",
     "form_cells",
     "form_tables",
+    "form_sheets",
     "forms",
     "records",
     "pipeline",

@@ -105,7 +105,7 @@ def _load_projects(db: Database, report: Report, rid: int, sheets: Sheets) -> No
         return
     tables = [t.name for t in report.layout.tables]
     records = [
-        {"sheet_no": i + 1, **p.model_dump(exclude=set(tables))} for i, p in enumerate(report.projects)
+        {"sheet_no": i + 1, **_own(p.model_dump(exclude=set(tables)))} for i, p in enumerate(report.projects)
     ]
     ids = _load_rows(db, report, rid, sheets, records)
     for name in tables:
@@ -121,6 +121,14 @@ def _load_projects(db: Database, report: Report, rid: int, sheets: Sheets) -> No
                 alter=True,
                 foreign_keys=[("report_id", "reports", "id"), ("evaluation_id", "evaluations", "id")],
             )
+
+
+def _own(record: dict[str, Any]) -> dict[str, Any]:
+    """A form's fields; one named as the sheet's place in the PDF (横浜市's printed 評価書番号,
+    ``sheet_no``) is kept as ``printed_sheet_no`` (in the row's JSON fields)."""
+    if "sheet_no" in record:
+        record["printed_sheet_no"] = record.pop("sheet_no")
+    return record
 
 
 def _flatten(entry: dict[str, Any]) -> list[dict[str, Any]]:

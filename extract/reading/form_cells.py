@@ -29,6 +29,8 @@ class FormPage:
     grid: PageGrid
     cells: list[tuple[Table, Cell]] = field(default_factory=list)
     keys: dict[int, str] = field(default_factory=dict)
+    spans: list[tuple[float, int]] = field(default_factory=list)  # a stacked sheet: (top, PDF page)
+    members: set[int] | None = None  # an area of the page (a block): ids of its cells
 
     @classmethod
     def of(cls, grid: PageGrid) -> FormPage:
@@ -38,6 +40,24 @@ class FormPage:
                 page.cells.append((table, cell))
                 page.keys[id(cell)] = squash(cell.text)
         return page
+
+    def area(self, top: float, bottom: float) -> FormPage:
+        """The cells starting between two heights (a block), sharing this page's marks of use."""
+        cells = [(t, c) for t, c in self.cells if top - TOL <= c.bbox.top < bottom - TOL]
+        return FormPage(self.grid, cells, self.keys, self.spans, {id(c) for _, c in cells})
+
+    def outside(self, areas: list[FormPage]) -> FormPage:
+        """The cells in none of the areas (the sheet around its blocks)."""
+        taken = {i for a in areas for i in a.members or ()}
+        cells = [(t, c) for t, c in self.cells if id(c) not in taken]
+        return FormPage(self.grid, cells, self.keys, self.spans, {id(c) for _, c in cells})
+
+    def has(self, cell: Cell) -> bool:
+        return self.members is None or id(cell) in self.members
+
+    def page_at(self, top: float) -> int:
+        """The PDF page of a height on a stacked sheet."""
+        return max((s for s in self.spans if s[0] <= top + TOL), default=(0.0, self.grid.page_no))[1]
 
     def key(self, cell: Cell) -> str:
         return self.keys[id(cell)]
@@ -92,6 +112,22 @@ def right_of(page: FormPage, label: Cell) -> Cell | None:
     if not stack:
         return None
     return max(stack, key=lambda c: _overlap(c.bbox.top, c.bbox.bottom, label.bbox.top, label.bbox.bottom))
+
+
+def left_of(page: FormPage, label: Cell) -> Cell | None:
+    """The cell whose right rule is the label's left rule, sharing most of its height."""
+    table = page.table_of(label)
+    beside = [
+        c
+        for c in table.cells
+        if abs(c.bbox.x1 - label.bbox.x0) <= TOL
+        and _overlap(c.bbox.top, c.bbox.bottom, label.bbox.top, label.bbox.bottom) > TOL
+    ]
+    return max(
+        beside,
+        key=lambda c: _overlap(c.bbox.top, c.bbox.bottom, label.bbox.top, label.bbox.bottom),
+        default=None,
+    )
 
 
 def right_stack(page: FormPage, label: Cell) -> list[Cell]:
@@ -210,6 +246,16 @@ def free_match(page: FormPage, pattern: str) -> str | None:
         match = lp.search(pattern, fold_kangxi(line.text).strip())
         if match:
             page.use(line)
+            return re.sub(r"\s+", " ", match.group("value")).strip() or None
+    return None
+
+
+def cell_match(page: FormPage, pattern: str) -> str | None:
+    """Group 'value' of the first cell (reading order) whose printed text matches ``pattern``."""
+    for _, cell in page.cells:
+        match = lp.search(pattern, fold_kangxi(cell.text).strip())
+        if match:
+            page.use(cell)
             return re.sub(r"\s+", " ", match.group("value")).strip() or None
     return None
 

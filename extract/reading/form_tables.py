@@ -16,7 +16,7 @@ from extract.reading import patterns as lp
 from extract.reading.form_cells import TOL, FormPage, find_label, matches, nfkc, tight, value_text
 from extract.reading.normalise import era_year, squash
 from schemas.form import FormLayout, MarkSpec, TableSpec, Years
-from schemas.grid import Cell, Table
+from schemas.grid import BBox, Cell, Table, TextLine
 
 
 @dataclass
@@ -45,14 +45,18 @@ class TableRead:
     problems: list[str] = field(default_factory=list)
 
 
-def year_kind(text: str, years: Years) -> tuple[int, str] | None:
-    """'R4年度決算' -> (2022, '決算'): the era year and the kind named in a header stack."""
+def year_kind(text: str, years: Years, kindless: bool = False) -> tuple[int, str | None] | None:
+    """'R4年度決算' -> (2022, '決算'): the era year and the kind named in a header stack (a year
+    printed without its era counts in the layout's declared era; ``kindless``: a header that
+    names only the year, its kind in the row header)."""
     match = lp.search(years.pattern, text)
     kind = next((k for k in years.kinds if k in text), None)
-    if match is None or kind is None:
+    if match is None or (kind is None and not kindless):
         return None
-    era = years.eras.get(match.group("era"), match.group("era"))
-    return era_year(era, nfkc(match.group("year"))), kind
+    era = match.group("era") or years.era
+    if era is None:
+        return None
+    return era_year(years.eras.get(era, era), nfkc(match.group("year"))), kind
 
 
 def era_years(text: str, years: Years) -> list[int]:
@@ -64,23 +68,60 @@ def era_years(text: str, years: Years) -> list[int]:
     return out
 
 
-def read_table(page: FormPage, spec: TableSpec, layout: FormLayout) -> TableRead | None:
-    corner = find_label(page, [spec.corner])
-    if corner is None:
+def _anchor(page: FormPage, spec: TableSpec) -> tuple[Table, Cell] | None:
+    """The table and its corner cell; for a blank corner (``header``) a cell standing for it:
+    from the table's left edge to the header row's first cell, as high as that row."""
+    pattern = spec.corner or spec.header or ""
+    found = [c for _, c in page.cells if lp.search(pattern, page.key(c))]
+    if spec.after is not None:
+        after = _after(page, spec.after)
+        found = [c for c in found if after is not None and (c.bbox.top, c.bbox.x0) > after]
+    if not found:
         return None
-    table = page.table_of(corner)
+    first = min(found, key=lambda c: (c.bbox.top, c.bbox.x0))
+    table = page.table_of(first)
+    if spec.corner is not None:
+        return table, first
+    row = [c for c in table.cells if abs(c.bbox.top - first.bbox.top) <= TOL and page.key(c)]
+    x1 = min(c.bbox.x0 for c in row)
+    return table, Cell(-1, -1, 1, 1, BBox(table.bbox.x0, first.bbox.top, x1, first.bbox.bottom))
+
+
+def _after(page: FormPage, pattern: str) -> tuple[float, float] | None:
+    """Where the first cell or free line matching ``pattern`` is printed: (top, x0); it is
+    read as the table's heading."""
+    found: list[tuple[tuple[float, float], Cell | TextLine]] = [
+        ((c.bbox.top, c.bbox.x0), c) for _, c in page.cells if lp.search(pattern, page.key(c))
+    ]
+    found += [((ln.top, ln.x0), ln) for ln in page.grid.free_lines if lp.search(pattern, squash(ln.text))]
+    if not found:
+        return None
+    at, item = min(found, key=lambda f: f[0])
+    page.use(item)
+    return at
+
+
+def read_table(page: FormPage, spec: TableSpec, layout: FormLayout) -> TableRead | None:
+    anchored = _anchor(page, spec)
+    if anchored is None:
+        return None
+    table, corner = anchored
     heads = [
         c
         for c in table.cells
         if c.bbox.top >= corner.bbox.top - TOL
         and c.bbox.bottom <= corner.bbox.bottom + TOL
         and c.bbox.x0 >= corner.bbox.x1 - TOL
+        and page.has(c)
     ]
     end = next((c.bbox.x0 for c in heads if spec.until and lp.search(spec.until, page.key(c))), None)
     heads = [c for c in heads if end is None or c.bbox.x1 <= end + TOL]
     page.use(corner, *heads)
     read = TableRead(table, _columns(page, table, heads, spec, layout))
-    _rows(page, read, corner, spec, layout)
+    if spec.shape == "lines":
+        _lines(page, read, corner, spec)
+    else:
+        _rows(page, read, corner, spec, layout)
     return read
 
 
@@ -102,29 +143,98 @@ def _columns(
         stack = sorted((c for c in heads if id(c) in ids), key=lambda c: c.bbox.top)
         text = "".join(page.key(c) for c in stack)
         named = next((n for n in spec.columns if lp.search(n.header, text)), None)
-        if named is not None:
-            columns.append(Column(x0, x1, name=named.name, mark=named.type == "mark"))
-        elif (found := year_kind(text, layout.years)) is not None:
+        if spec.shape == "columns":
+            columns.append(Column(x0, x1, name=" ".join(tight(c.text) for c in stack)))
+        elif named is not None:
+            columns.append(Column(x0, x1, name=named.name, mark=named.type == "mark", kind=named.kind))
+        elif (found := year_kind(text, layout.years, spec.row_kind)) is not None:
             columns.append(Column(x0, x1, fiscal_year=found[0], kind=found[1]))
     return columns
+
+
+def _key_cells(page: FormPage, table: Table, corner: Cell, r: int) -> list[Cell]:
+    starts = [c for c in table.cells if c.row == r and page.has(c)]
+    return [c for c in starts if c.bbox.x0 >= corner.bbox.x0 - TOL and c.bbox.x0 < corner.bbox.x1 - TOL]
 
 
 def _rows(page: FormPage, read: TableRead, corner: Cell, spec: TableSpec, layout: FormLayout) -> None:
     table = read.table
     first = min((i for i, y in enumerate(table.ys) if y >= corner.bbox.bottom - TOL), default=len(table.ys))
+    started = spec.start is None
     for r in range(first, len(table.ys) - 1):
-        starts = [c for c in table.cells if c.row == r]
-        keys = [c for c in starts if c.bbox.x0 >= corner.bbox.x0 - TOL and c.bbox.x0 < corner.bbox.x1 - TOL]
+        keys = _key_cells(page, table, corner, r)
         if not keys:
             continue
         key_cell = max(keys, key=lambda c: c.bbox.x0)
         name = tight(lp.sub(spec.strip, "", key_cell.text.strip()) if spec.strip else key_cell.text)
         if key_cell.bbox.x1 > corner.bbox.x1 + TOL or matches(spec.stop, squash(name)):
             return
+        started = started or bool(spec.start and lp.search(spec.start, squash(name)))
+        if not started:
+            continue
+        starts = [c for c in table.cells if c.row == r and page.has(c)]
         page.use(*keys)
         cells = {id(col): _cell_at(starts, col) for col in read.columns}
         page.use(*cells.values())
         _entry(read, spec, layout, name, cells)
+        if spec.shape == "columns":
+            return
+
+
+def _lines(page: FormPage, read: TableRead, corner: Cell, spec: TableSpec) -> None:
+    """Row headers spanning several slot rows, each line a caption across the year columns
+    (the item) and/or a row of year cells: one entry per line with anything printed."""
+    table, years = read.table, [c for c in read.columns if c.fiscal_year is not None]
+    if not years:
+        return
+    first = min((i for i, y in enumerate(table.ys) if y >= corner.bbox.bottom - TOL), default=len(table.ys))
+    r = first
+    while r < len(table.ys) - 1:
+        keys = _key_cells(page, table, corner, r)
+        if not keys:
+            r += 1
+            continue
+        key_cell = max(keys, key=lambda c: c.bbox.x0)
+        name = tight(lp.sub(spec.strip, "", key_cell.text.strip()) if spec.strip else key_cell.text)
+        if key_cell.bbox.x1 > corner.bbox.x1 + TOL or matches(spec.stop, squash(name)):
+            return
+        page.use(*keys)
+        last = max(key_cell.last_row, r)
+        for line, (caption, starts) in enumerate(_line_rows(page, table, range(r, last + 1), years), 1):
+            cells = [(col, _cell_at(starts, col)) for col in years]
+            page.use(*(c for _, c in cells))
+            values = [
+                {"fiscal_year": col.fiscal_year, "kind": col.kind, spec.value: text}
+                for col, cell in cells
+                if cell is not None and (text := value_text(cell.text)) is not None
+            ]
+            if values or caption:
+                read.entries.append({spec.key: name, "line": line, "item": caption, "values": values})
+        r = last + 1
+
+
+def _line_rows(
+    page: FormPage, table: Table, rows: range, years: list[Column]
+) -> list[tuple[str | None, list[Cell]]]:
+    """The lines of a row header's slot rows: (caption, the year row's cells); a caption is a
+    cell across every year column, the year row under it belongs to its line."""
+    lines: list[tuple[str | None, list[Cell]]] = []
+    open_caption = False
+    for row in rows:
+        starts = [c for c in table.cells if c.row == row and page.has(c)]
+        across = next(
+            (c for c in starts if c.bbox.x0 <= years[0].x0 + TOL and c.bbox.x1 >= years[-1].x1 - TOL), None
+        )
+        if across is not None:
+            page.use(across)
+            lines.append((value_text(across.text), []))
+            open_caption = True
+        elif open_caption:
+            lines[-1] = (lines[-1][0], starts)
+            open_caption = False
+        else:
+            lines.append((None, starts))
+    return lines
 
 
 def _cell_at(starts: list[Cell], col: Column) -> Cell | None:
@@ -133,6 +243,9 @@ def _cell_at(starts: list[Cell], col: Column) -> Cell | None:
 
 def _entry(read: TableRead, spec: TableSpec, layout: FormLayout, name: str, cells: dict) -> None:
     texts = {id(col): (value_text(cells[id(col)].text) if cells[id(col)] else None) for col in read.columns}
+    if spec.shape == "columns":
+        read.entries.extend({spec.key: c.name, spec.value: texts[id(c)]} for c in read.columns)
+        return
     if not name:
         if any(texts.values()):
             read.problems.append(
@@ -140,7 +253,7 @@ def _entry(read: TableRead, spec: TableSpec, layout: FormLayout, name: str, cell
             )
         return
     values = []
-    for col in (c for c in read.columns if c.fiscal_year is not None):
+    for col in (c for c in read.columns if c.fiscal_year is not None or c.kind is not None):
         text = texts[id(col)]
         if text is None:
             continue
@@ -153,7 +266,12 @@ def _entry(read: TableRead, spec: TableSpec, layout: FormLayout, name: str, cell
                         f"{spec.label}: {name} {col.fiscal_year} {col.kind}: not an amount: {text!r}"
                     )
                 continue
-        values.append({"fiscal_year": col.fiscal_year, "kind": col.kind, spec.value: value})
+        kind = col.kind or (name if spec.row_kind else None)
+        values.append({"fiscal_year": col.fiscal_year, "kind": kind, spec.value: value})
+    if spec.row_kind:
+        key = {spec.key: spec.key_text} if spec.key else {}
+        read.entries.extend({**key, **v} for v in values)
+        return
     if spec.shape == "cells":
         read.entries.extend({spec.key: name, **v} for v in values)
         return

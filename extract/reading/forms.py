@@ -9,6 +9,7 @@ no field is reported too, so that nothing is lost silently.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -16,11 +17,13 @@ from extract.reading import patterns as lp
 from extract.reading.form_cells import (
     FormPage,
     below,
+    cell_match,
     continued,
     find_label,
     free_below,
     free_match,
     joined_text,
+    left_of,
     matches,
     nfkc,
     right_of,
@@ -28,9 +31,18 @@ from extract.reading.form_cells import (
     row_right,
     value_text,
 )
+from extract.reading.form_sheets import (
+    block_number,
+    block_pages,
+    inline_choice,
+    sheet_pages,
+    stack,
+    starts_sheet,
+)
 from extract.reading.form_tables import TableRead, era_years, read_choices, read_table, table_cell
 from extract.reading.normalise import fiscal_year, squash
-from schemas.form import FieldSpec, FormLayout, Project, RatingSpec
+from extract.reading.text import line_text
+from schemas.form import FieldSpec, FormLayout, Project, RatingSpec, TableSpec
 from schemas.grid import Cell, PageGrid
 from schemas.report import Problem
 
@@ -54,31 +66,55 @@ class FormReader:
         self.problems: list[Problem] = []
         self._projects: list[Project] = []
         self._report: dict[str, str | None] = {}
+        self._sheet: list[PageGrid] = []  # the pages of the sheet being read ([sheet] layouts)
+        self.sheet_pages: set[int] = set()  # pages that went into a record
 
     def projects(self) -> list[Project]:
         return list(self._projects)
 
-    def report_fields(self) -> dict:
-        """The publication's fields as printed on its sheets, plus the Gregorian fiscal year."""
-        out: dict = {spec.name: self._report.get(spec.name) for spec in self.layout.report}
+    def report_fields(self, file_name: str = "") -> dict:
+        """The publication's fields as printed on its sheets (or given by the layout, or named
+        in the file name), plus the Gregorian fiscal year."""
+        out: dict = {}
+        for spec in self.layout.report:
+            if out.get(spec.name) is None:
+                out[spec.name] = self._report.get(spec.name) or _given(spec, file_name)
         label = out.get("fiscal_year_label")
         found = fiscal_year(label) if label else None
         out["fiscal_year"] = found[1] if found else None
         return out
 
     def read_page(self, grid: PageGrid) -> None:
-        """Read one page: a record when it is the form, else a problem naming the page."""
+        """Read one page: a record when it is the form, else a problem naming the page. With a
+        [sheet], the page starts a sheet or continues the one begun (read by ``finish``)."""
         if grid.unreadable:
             self._problem("unreadable_page", grid.unreadable, grid.page_no)
             return
-        page = FormPage.of(grid)
+        if self.layout.sheet is None:
+            self._read_sheet(FormPage.of(grid), [grid.page_no])
+            return
+        if starts_sheet(grid, self.layout.sheet.start):
+            self.finish()
+            self._sheet = [grid]
+        elif self._sheet:
+            self._sheet.append(grid)
+        elif any(c.text.strip() for t in grid.tables for c in t.cells) or grid.free_lines:
+            self._problem("not_a_form", f"not a {self.layout.label}: before any sheet's start", grid.page_no)
+
+    def finish(self) -> None:
+        """Read the sheet whose pages were collected (a [sheet] layout), if any."""
+        if self._sheet:
+            grids, self._sheet = self._sheet, []
+            self._read_sheet(stack(grids), [g.page_no for g in grids])
+
+    def _read_sheet(self, page: FormPage, pages: list[int]) -> None:
         missing = missing_marks(self.layout, page)
         if missing:
-            self._problem("not_a_form", f"not a {self.layout.label}: no {', '.join(missing)}", grid.page_no)
+            self._problem("not_a_form", f"not a {self.layout.label}: no {', '.join(missing)}", pages[0])
             return
         odd = _odd(page, self.layout)
         if odd:
-            self._problem("odd_page", odd, grid.page_no)
+            self._problem("odd_page", odd, pages[0])
             return
         try:
             self._read_report(page)
@@ -86,23 +122,30 @@ class FormReader:
             absent = [f.label for f in self.layout.fields if f.required and data.get(f.name) is None]
             if absent:
                 raise ValueError(f"no {', '.join(absent)}")
-            project = Project(**data, page=grid.page_no)
+            project = Project(**data, page=pages[0], **({"pages": pages} if self.layout.sheet else {}))
         except ValidationError as exc:
-            self._problem("odd_page", f"record does not validate: {exc.errors()[0]['msg']}", grid.page_no)
+            self._problem("odd_page", f"record does not validate: {exc.errors()[0]['msg']}", pages[0])
             return
         except (ValueError, LookupError) as exc:  # a page shaped unlike the layout: not a failed file
-            self._problem("odd_page", f"cannot read the page as {self.layout.label}: {exc}", grid.page_no)
+            self._problem("odd_page", f"cannot read the page as {self.layout.label}: {exc}", pages[0])
             return
         self._projects.append(project)
-        for note in notes + _unread(page, self.layout):
-            self._problem("form_field", note, grid.page_no)
+        self.sheet_pages.update(pages)
+        for note in notes:
+            self._problem("form_field", note, pages[0])
+        for where, note in _unread(page, self.layout):
+            self._problem("form_field", note, page.page_at(where) if page.spans else pages[0])
+        for unread in _pages_unread(page, pages):
+            self._problem("page_not_read", f"page {unread} of the sheet: nothing on it was read", unread)
 
     def _problem(self, code: str, message: str, page: int) -> None:
         self.problems.append(Problem(code=code, message=message, page=page))
 
     def _read_report(self, page: FormPage) -> None:
         for spec in self.layout.report:
-            value = free_match(page, spec.free or "")
+            if spec.free is None and spec.cell is None:
+                continue
+            value = free_match(page, spec.free) if spec.free else cell_match(page, spec.cell or "")
             if value is None:
                 continue
             known = self._report.setdefault(spec.name, value)
@@ -112,6 +155,22 @@ class FormReader:
                 )
 
     def _read_record(self, page: FormPage) -> tuple[dict, list[str]]:
+        notes: list[str] = []
+        blocks: dict[str, list[dict]] = {}
+        areas: list[FormPage] = []
+        for block in self.layout.blocks:
+            blocks[block.name] = []
+            for area in block_pages(page, block):
+                areas.append(area)
+                item, found = read_fields(area, block.fields, block.tables, self.layout)
+                cells = [c for _, c in area.cells]
+                no = block_number(area, block)
+                blocks[block.name].append({"no": no, "pages": sheet_pages(area, cells), **item})
+                notes += [f"{block.label} {no}: {n}" for n in found]
+        data, found = self._read_fields(page.outside(areas) if areas else page)
+        return {**data, **blocks}, notes + found
+
+    def _read_fields(self, page: FormPage) -> tuple[dict, list[str]]:
         data: dict = {}
         notes: list[str] = []
         tables: dict[str, TableRead] = {}
@@ -129,11 +188,51 @@ class FormReader:
             notes += found
         for rating in self.layout.ratings:
             notes += _rating(page, rating, self.layout, data)
-        for spec in self.layout.fields:
-            data[spec.name], note = _field(page, spec, self.layout, data, tables)
-            if note:
-                notes.append(note)
-        return data, notes
+        fields, found = read_fields(page, self.layout.fields, [], self.layout, tables)
+        return {**data, **fields}, notes + found
+
+
+def read_fields(
+    page: FormPage,
+    specs: list[FieldSpec],
+    table_specs: list[TableSpec],
+    layout: FormLayout,
+    tables: dict[str, TableRead] | None = None,
+) -> tuple[dict, list[str]]:
+    """Tables, then fields (those of a ``group`` nested in one object); with why any was not read."""
+    data: dict = {}
+    notes: list[str] = []
+    tables = dict(tables or {})
+    for spec in table_specs:
+        read = read_table(page, spec, layout)
+        if read is None:
+            data[spec.name] = []
+            notes.append(f"{spec.label}: table not found")
+            continue
+        tables[spec.name] = read
+        data[spec.name] = read.entries
+        notes += read.problems
+    for spec in specs:
+        value, note = _field(page, spec, layout, data, tables)
+        if spec.group is not None:
+            data.setdefault(spec.group, {})[spec.name] = value
+        else:
+            data[spec.name] = value
+        if note:
+            notes.append(note)
+        elif value is None and spec.required:
+            notes.append(f"{spec.label}: not printed")
+    return data, notes
+
+
+def _given(spec: FieldSpec, file_name: str) -> str | None:
+    """A report fact the layout gives (a constant) or the file name names (with its era)."""
+    if spec.constant is not None:
+        return spec.constant
+    if spec.file_name is not None and (match := lp.search(spec.file_name, Path(file_name).stem)):
+        value = match.group("value")
+        return f"{spec.era}{int(value)}年度" if spec.era else value
+    return None
 
 
 def _odd(page: FormPage, layout: FormLayout) -> str | None:
@@ -150,10 +249,12 @@ def _field(
     page: FormPage, spec: FieldSpec, layout: FormLayout, data: dict, tables: dict[str, TableRead]
 ) -> tuple[object, str | None]:
     """One field's value and, when it could not be read as the layout says, why."""
-    if spec.free is not None:
-        text = free_match(page, spec.free)
+    if spec.constant is not None:
+        return _typed(spec.constant, spec)
+    if spec.free is not None or spec.cell is not None:
+        text = free_match(page, spec.free) if spec.free else cell_match(page, spec.cell or "")
         if text is None:
-            return None, f"{spec.label}: not printed"
+            return None, None if spec.optional else f"{spec.label}: not printed"
     elif spec.source is not None:
         years = era_years(data.get(spec.source) or "", layout.years)
         index = (spec.era_year or 1) - 1
@@ -170,11 +271,19 @@ def _field(
         label = find_label(page, spec.labels, spec.after)
         if label is None:
             return None, f"{spec.label}: label not found"
+        if spec.chosen:
+            cell = right_of(page, label)
+            page.use(label, cell)
+            return inline_choice([cell] if cell else [], spec)
         text = _beside(page, label, spec)
     return _typed(text, spec)
 
 
 def _beside(page: FormPage, label: Cell, spec: FieldSpec) -> str | None:
+    if spec.value == "left":
+        cell = left_of(page, label)
+        page.use(label, cell)
+        return value_text(cell.text) if cell else None
     if spec.value == "row":
         cells = row_right(page, label)
         page.use(label, *cells)
@@ -185,10 +294,16 @@ def _beside(page: FormPage, label: Cell, spec: FieldSpec) -> str | None:
         cells = right_stack(page, label)
         cells = cells[:-1] + continued(page, label, cells[-1]) if cells else []
     page.use(label, *cells)
+    if spec.join is not None and cells:
+        sep = {"nothing": "", "space": " ", "newline": "\n"}[spec.join]
+        return value_text(sep.join(line_text(ln) for c in cells for ln in c.lines))
     return value_text(joined_text(cells)) if cells else None
 
 
 def _typed(text: str | None, spec: FieldSpec) -> tuple[object, str | None]:
+    if text is not None and spec.part is not None:
+        head, _, tail = text.partition("\n")
+        text = value_text(head if spec.part == "first" else tail)
     if text is None:
         return None, None
     if spec.type == "int":
@@ -218,15 +333,24 @@ def _rating(page: FormPage, spec: RatingSpec, layout: FormLayout, data: dict) ->
     return []
 
 
-def _unread(page: FormPage, layout: FormLayout) -> list[str]:
-    """Printed text that no field, table or heading took."""
+def _unread(page: FormPage, layout: FormLayout) -> list[tuple[float, str]]:
+    """Printed text that no field, table or heading took, with the height it is printed at."""
     out = []
     for _, cell in page.cells:
         key = page.key(cell)
         if key and page.unused(cell) and not matches(layout.ignore, key):
-            out.append(f"text in no field: {cell.text.strip()[:60]!r}")
+            out.append((cell.bbox.top, f"text in no field: {cell.text.strip()[:60]!r}"))
     for line in page.grid.free_lines:
         key = squash(line.text)
         if key and page.unused(line) and not matches(layout.ignore, key):
-            out.append(f"text in no field: {line.text.strip()[:60]!r}")
+            out.append((line.top, f"text in no field: {line.text.strip()[:60]!r}"))
     return out
+
+
+def _pages_unread(page: FormPage, pages: list[int]) -> list[int]:
+    """Pages of a stacked sheet that gave nothing to the record (a printed appendix)."""
+    if len(pages) < 2:
+        return []
+    read = {page.page_at(c.bbox.top) for _, c in page.cells if not page.unused(c)}
+    read |= {page.page_at(ln.top) for ln in page.grid.free_lines if not page.unused(ln)}
+    return [p for p in pages if p not in read]

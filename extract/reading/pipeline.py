@@ -49,31 +49,40 @@ def candidate_layouts(settings: ExtractSettings) -> list[Layout]:
 
 @dataclass
 class _FormSession:
-    """One document read with a form layout: every page is one sheet, or a problem."""
+    """One document read with a form layout: every sheet (a page, or the pages from one start
+    to the next) is one record, or a problem."""
 
     layout: FormLayout
     reader: FormReader = field(init=False)
-    kinds: list[PageKind] = field(default_factory=list)
+    fed: list[tuple[int, bool]] = field(default_factory=list)  # each page: number, unreadable
 
     def __post_init__(self) -> None:
         self.reader = FormReader(self.layout)
 
     def feed(self, grid: PageGrid) -> None:
-        before = len(self.reader.projects())
         self.reader.read_page(grid)
-        read = len(self.reader.projects()) > before
-        self.kinds.append(
-            PageKind.SHEET if read else PageKind.UNREADABLE if grid.unreadable else PageKind.OTHER
-        )
+        self.fed.append((grid.page_no, bool(grid.unreadable)))
+
+    def finish(self) -> None:
+        self.reader.finish()
+
+    @property
+    def kinds(self) -> list[PageKind]:
+        """Each page's kind: a sheet's page once its sheet was read (after ``finish``)."""
+        read = self.reader.sheet_pages
+        return [
+            PageKind.SHEET if no in read else PageKind.UNREADABLE if bad else PageKind.OTHER
+            for no, bad in self.fed
+        ]
 
     @property
     def problems(self) -> list[Problem]:
         return self.reader.problems
 
     def report(self, source: PageSource) -> Report:
-        return to_form_report(
-            source, self.layout, self.reader.report_fields(), self.reader.projects(), self.problems
-        )
+        self.finish()
+        facts = self.reader.report_fields(source.path.name)
+        return to_form_report(source, self.layout, facts, self.reader.projects(), self.problems)
 
 
 def _session(layout: Layout) -> _RowSession | _FormSession:
@@ -96,6 +105,9 @@ class _RowSession:
         self.front, self.rows = FrontReader(self.layout), RowReader(self.layout)
         self.comments = CommentReader(self.layout)
         self.leftovers = Leftovers(self.layout.running_head, self.layout.boilerplate)
+
+    def finish(self) -> None:
+        """Nothing is held back: every page was read as it came."""
 
     def feed(self, grid: PageGrid) -> None:
         texts_by_layout(grid, self.layout)
@@ -238,6 +250,8 @@ def _extract(
         elif chosen:
             _no_rival(path, candidates, chosen, grid)
         session.feed(grid)
+    if session is not None:
+        session.finish()
     if session is None or PageKind.SHEET not in session.kinds:
         _reject(path, session, seen, kana, rated, settings)
     assert session is not None
@@ -330,9 +344,12 @@ def check_layout(path: Path, settings: ExtractSettings) -> dict:
     source = _read_here(path, settings)
     session = _session(layout)
     pages: list[dict] = []
-    for grid in source.grids():
+    grids = list(source.grids())
+    for grid in grids:
         session.feed(grid)
-        page: dict = {"page": grid.page_no, "kind": session.kinds[-1].value}
+    session.finish()
+    for grid, kind in zip(grids, session.kinds, strict=True):
+        page: dict = {"page": grid.page_no, "kind": kind.value}
         if isinstance(layout, RowLayout):
             names = [c.name for c in layout.columns if c.scope == "row"]
             page["tables"] = [
