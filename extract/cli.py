@@ -221,7 +221,7 @@ def layout() -> None:
 @options.LAYOUTS
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def layout_check(name: str, pdf: Path, layouts_dir: Path | None, fmt: str) -> None:
-    """Read PDF with layout NAME (or a .toml path) and show, page by page, the columns it
+    """Read PDF with layout NAME (its name, its file's name, or a .toml path) and show, page by page, the columns it
     matched and missed, the rows it read, and every problem.
 
     Example: hyoka layout check school-evaluation-sheet raw/gakkohyoka-r4.pdf

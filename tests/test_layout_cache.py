@@ -141,7 +141,7 @@ LABELLED = [(0, 0, "事業名"), (0, 1, "市税の徴収"), (1, 0, "担当課"),
 @pytest.mark.parametrize(
     ("lines", "cells", "signs"),
     [
-        (["事務事業評価シート", "≪基本事項≫"], LABELLED, ["the title 「事務事業評価シート」", "4 label cells beside their values"]),
+        (["事務事業評価シート", "≪基本事項≫"], LABELLED, ["the title 「事務事業評価シート」", "a grid of label cells beside their values"]),
         (["令和７年度 事業評価書"], [], ["the title 「令和７年度 事業評価書」"]),
         (["点検結果"], [(0, 0, "評価"), (0, 1, "○"), (1, 1, "●")], ["○/● marks in 2 cells"]),
         # a sentence, a table of contents, a member's title, a list: nothing of an evaluation sheet
