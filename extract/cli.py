@@ -69,6 +69,7 @@ def cli() -> None:
 @options.limits
 @options.WORKERS
 @click.option("--scheduler", default=None, help="Extract on this Dask cluster (tcp://HOST:PORT)")
+@options.RECURSIVE
 def extract(
     pdfs: tuple[Path, ...],
     output: Path | None,
@@ -79,6 +80,7 @@ def extract(
     max_objects_per_pdf: int | None,
     workers: int,
     scheduler: str | None,
+    recursive: bool,
 ) -> None:
     """Extract evaluation report PDFs into JSON records: one PDF to a file or the screen, or
     many PDFs (or folders) to one JSON each in the folder -o, skipping those already there.
@@ -88,12 +90,10 @@ def extract(
     Example: hyoka extract raw/ -o build/json --workers 2
     """
     settings = options.settings_for(
-        layout, layouts_dir, reader,
+        layout, layouts_dir, reader, pdfs,
         max_seconds_per_pdf=max_seconds_per_pdf, max_objects_per_pdf=max_objects_per_pdf,
     )  # fmt: skip
-    files = options.pdf_files(pdfs)
-    if not files:
-        raise click.ClickException(options.one_line(f"no PDF in {', '.join(str(p) for p in pdfs)}"))
+    files = _pdfs_of(pdfs, recursive)
     one = len(files) == 1 and not options.is_folder(pdfs[0])
     if one and not (output and output.is_dir()) and not scheduler:
         _extract_one(files[0], output, settings)
@@ -101,7 +101,25 @@ def extract(
     if output is None:
         given = "a folder" if any(map(options.is_folder, pdfs)) else "several PDFs"
         raise click.ClickException(f"{given}: give the folder for their JSON with -o DIR")
-    _extract_many(files, output, settings, workers, scheduler)
+    failed = _extract_many(files, output, settings, workers, scheduler)
+    _say_not_read(pdfs, recursive)
+    if failed:
+        sys.exit(1)
+
+
+def _pdfs_of(given: tuple[Path, ...], recursive: bool, slash: str = "") -> list[Path]:
+    """The PDFs of the paths given (a folder's, its sub-folders' too when ``recursive``)."""
+    files = options.pdf_files(given, recursive)
+    if not files:
+        below = "" if recursive else options.not_read_below(given)
+        where = ", ".join(f"{p}{slash}" if options.is_folder(p) else str(p) for p in given)
+        raise click.ClickException(options.one_line(f"no PDF in {where}" + (f"; {below}" if below else "")))
+    return files
+
+
+def _say_not_read(given: tuple[Path, ...], recursive: bool) -> None:
+    if not recursive and (below := options.not_read_below(given)):
+        options.say(f"  not read: {below}")
 
 
 def _extract_one(pdf: Path, output: Path | None, settings: ExtractSettings) -> None:
@@ -142,7 +160,8 @@ def _extract_one(pdf: Path, output: Path | None, settings: ExtractSettings) -> N
 
 def _extract_many(
     files: list[Path], folder: Path, settings: ExtractSettings, workers: int, scheduler: str | None
-) -> None:
+) -> bool:
+    """Extract into ``folder``, say what was done; whether a PDF failed."""
     from extract.reading.batch import extract_many
     from extract.reading.layout import LayoutError
 
@@ -164,8 +183,7 @@ def _extract_many(
     )
     for name, reason in result.failed:
         options.say(f"  failed: {name}: {reason}")
-    if result.failed:
-        sys.exit(1)
+    return bool(result.failed)
 
 
 @cli.command(name="debug-page")
@@ -183,7 +201,7 @@ def debug_page(pdf: Path, page: int, layout: str | None, layouts_dir: Path | Non
     from extract.reading.pipeline import inspect_page
 
     try:
-        data = inspect_page(pdf, page, options.settings_for(layout, layouts_dir, reader))
+        data = inspect_page(pdf, page, options.settings_for(layout, layouts_dir, reader, (pdf,)))
     except (HyokaError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -203,7 +221,7 @@ def layout() -> None:
 @options.LAYOUTS
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def layout_check(name: str, pdf: Path, layouts_dir: Path | None, fmt: str) -> None:
-    """Read PDF with layout NAME (or a .toml path) and show, page by page, the columns it
+    """Read PDF with layout NAME (its name, its file's name, or a .toml path) and show, page by page, the columns it
     matched and missed, the rows it read, and every problem.
 
     Example: hyoka layout check school-evaluation-sheet raw/gakkohyoka-r4.pdf
@@ -215,7 +233,7 @@ def layout_check(name: str, pdf: Path, layouts_dir: Path | None, fmt: str) -> No
     from extract.reading.pipeline import check_layout
 
     try:
-        data = check_layout(pdf, options.settings_for(name, layouts_dir))
+        data = check_layout(pdf, options.settings_for(name, layouts_dir, near=(pdf,)))
     except (HyokaError, LayoutError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else layout_check_text(data))
@@ -247,6 +265,7 @@ def layout_check(name: str, pdf: Path, layouts_dir: Path | None, fmt: str) -> No
 @options.layout_options
 @options.READER
 @options.limits
+@options.RECURSIVE
 def build(
     pdfs: tuple[Path, ...],
     db: Path,
@@ -262,6 +281,7 @@ def build(
     reader: str,
     max_seconds_per_pdf: float | None,
     max_objects_per_pdf: int | None,
+    recursive: bool,
 ) -> None:
     """Extract PDFs or folders of PDFs (default: every PDF in raw/) and load them into SQLite.
 
@@ -271,10 +291,10 @@ def build(
     from extract.database.lock import BuildRefused
 
     settings = options.settings_for(
-        layout, layouts_dir, reader,
+        layout, layouts_dir, reader, pdfs or (options.DEFAULT_RAW,),
         max_seconds_per_pdf=max_seconds_per_pdf, max_objects_per_pdf=max_objects_per_pdf,
     )  # fmt: skip
-    files, run = _build_job(pdfs, from_json, workers, settings)
+    files, run = _build_job(pdfs, from_json, workers, settings, recursive)
     show = not silent and sys.stderr.isatty()
     label = "loading" if from_json else "extracting"
     with click.progressbar(length=len(files), label=label, file=sys.stderr, hidden=not show) as bar:
@@ -289,11 +309,11 @@ def build(
             raise click.ClickException(options.one_line(str(exc))) from None
         except HyokaError as exc:  # e.g. identity.toml that cannot be read: nothing was changed
             raise click.ClickException(options.one_line(f"{exc} (nothing was changed)")) from None
-    _say_built(db, result)
+    _say_built(db, result, () if from_json else pdfs or (options.DEFAULT_RAW,), recursive)
 
 
 def _build_job(
-    pdfs: tuple[Path, ...], from_json: Path | None, workers: int, settings: ExtractSettings
+    pdfs: tuple[Path, ...], from_json: Path | None, workers: int, settings: ExtractSettings, recursive: bool
 ) -> tuple[list[Path], Callable[..., BuildResult]]:
     """The files a build reads (PDFs, or the JSON of extracted reports) and what loads them."""
     from extract.database.build import build_database, build_from_json
@@ -305,25 +325,26 @@ def _build_job(
         if not files:
             raise click.ClickException(f"{from_json}: no extracted report (*.json) there")
         return files, partial(build_from_json, files)
-    folders = [p for p in pdfs if options.is_folder(p)] if pdfs else [options.DEFAULT_RAW]
-    files = options.pdf_files(pdfs or tuple(folders))
-    if not files:
-        raise click.ClickException(options.one_line(f"no PDF in {', '.join(f'{f}/' for f in folders)}"))
+    files = _pdfs_of(pdfs or (options.DEFAULT_RAW,), recursive, slash="/")
     return files, partial(build_database, files, workers=workers, settings=settings)
 
 
-def _say_built(db: Path, result: BuildResult) -> None:
+def _say_built(db: Path, result: BuildResult, given: tuple[Path, ...], recursive: bool) -> None:
     """What the build did, on stderr; exit status 1 if a file failed or something was not done."""
     options.say(
         f"{db}: {len(result.loaded)} loaded, {len(result.unchanged)} unchanged, "
         f"{len(result.removed)} removed, {len(result.failed)} failed"
     )
+    if result.reread:
+        layouts = ", ".join(sorted({layout for _, layout in result.reread}))
+        options.say(f"  {len(result.reread)} re-read: their layout changed ({layouts})")
     for name, problems in result.partial:
         options.say(f"  partial: {name}: {len(problems)} problem(s), see the issues table; {problems[0]}")
     for name, reason in result.failed:
         options.say(f"  failed: {name}: {reason}")
     for warning in result.warnings:
         options.say(f"  not done: {warning}")
+    _say_not_read(given, recursive)
     if result.failed or result.warnings:
         sys.exit(1)
 

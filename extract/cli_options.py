@@ -34,12 +34,13 @@ def one_line(text: str) -> str:
     return "".join(repr(c)[1:-1] if unicodedata.category(c) in _HIDDEN else c for c in text)
 
 
-DEFAULT_LAYOUTS = Path("layouts")  # a user's layout files, next to raw/
+LAYOUTS_FOLDER = "layouts"  # a user's layout files, next to raw/
 
 
 LAYOUTS = click.option(
     "--layouts", "layouts_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-    help=f"Folder of your layout files, besides the built-in ones (default: {DEFAULT_LAYOUTS}/ if present)",
+    help=f"Folder of your layout files, besides the built-in ones (default: the {LAYOUTS_FOLDER}/ "
+    "nearest above the PDFs' folder, e.g. next to raw/)",
 )  # fmt: skip
 
 
@@ -51,16 +52,36 @@ def layout_options(command):  # noqa: ANN001, ANN201 - a click decorator
 
 
 def settings_for(
-    layout: str | None, layouts_dir: Path | None, reader: str | None = None, **limits: float | None
+    layout: str | None,
+    layouts_dir: Path | None,
+    reader: str | None = None,
+    near: tuple[Path, ...] = (),
+    **limits: float | None,
 ) -> ExtractSettings:
-    """The extraction settings the options ask for; a user's layouts/ folder is used if present.
-    ``limits``: a file's budget (LIMITS), where given."""
+    """The extraction settings the options ask for: the user's layouts are ``--layouts DIR``,
+    else the layouts/ folders found from the PDFs (``near``, see layouts_near). ``limits``: a
+    file's budget (LIMITS), where given."""
     if layouts_dir is not None and not layouts_dir.is_dir():  # a typo would silently add nothing
         raise click.ClickException(f"--layouts {layouts_dir}: no such folder")
-    folder = layouts_dir or (DEFAULT_LAYOUTS if DEFAULT_LAYOUTS.is_dir() else None)
+    folders = (layouts_dir,) if layouts_dir else layouts_near(near)
     chosen = {"reader": reader} if reader else {}
     chosen |= {name: value for name, value in limits.items() if value is not None}
-    return ExtractSettings(layout=layout, layouts=(str(folder),) if folder else (), **chosen)
+    return ExtractSettings(layout=layout, layouts=tuple(os.path.abspath(f) for f in folders), **chosen)
+
+
+def layouts_near(paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    """A user's layout folders for these PDFs, wherever the command runs: for each folder of
+    PDFs (a folder given, or a PDF's own folder), the nearest ``layouts/`` in it or above it,
+    as git finds ``.git``: ``proj/layouts`` for ``proj/raw/a.pdf``, ``proj/raw/kobe/b.pdf`` or
+    ``proj/raw/``. Each folder once."""
+    found: dict[str, Path] = {}
+    starts = {os.path.abspath(p) if is_folder(p) else os.path.dirname(os.path.abspath(p)) for p in paths}
+    for start in sorted(starts):
+        for folder in (Path(start), *Path(start).parents):
+            if is_folder(candidate := folder / LAYOUTS_FOLDER):
+                found.setdefault(os.path.realpath(candidate), candidate)
+                break
+    return tuple(found.values())
 
 
 def limits(command):  # noqa: ANN001, ANN201 - a click decorator
@@ -115,23 +136,54 @@ def is_folder(path: Path) -> bool:
         return False
 
 
-def pdf_files(paths: tuple[Path, ...]) -> list[Path]:
-    """The PDFs given, a folder standing for every PDF in it, each once. A folder that cannot
-    be listed stands for itself: the build and extraction name it as failed, and --prune, not
-    knowing what it holds, removes nothing."""
+RECURSIVE = click.option(
+    "-r", "--recursive", is_flag=True, help="Read the PDFs in a folder's sub-folders too"
+)
+
+
+def pdf_files(paths: tuple[Path, ...], recursive: bool = False) -> list[Path]:
+    """The PDFs given, a folder standing for every PDF in it (``recursive``: and in its
+    sub-folders, not following links to folders), each once. A folder that cannot be listed
+    stands for itself: the build and extraction name it as failed, and --prune, not knowing
+    what it holds, removes nothing."""
     found: dict[str, Path] = {}
     for given in paths:
-        for pdf in _listed(given) if is_folder(given) else [given]:
+        for pdf in _listed(given, recursive) if is_folder(given) else [given]:
             found.setdefault(os.path.abspath(pdf), pdf)
     return list(found.values())
 
 
-def _listed(folder: Path) -> list[Path]:
+def _listed(folder: Path, recursive: bool = False) -> list[Path]:
     try:
         with os.scandir(folder) as entries:
-            return sorted(folder / e.name for e in entries if e.name.endswith(".pdf"))
+            listed = sorted(folder / e.name for e in entries if e.name.endswith(".pdf"))
     except OSError:
         return [folder]
+    return listed + [p for _, pdfs in _below(folder) for p in pdfs] if recursive else listed
+
+
+def _below(folder: Path) -> list[tuple[str, list[Path]]]:
+    """(sub-folder of ``folder`` it is under, PDFs) of each folder below ``folder``, in order;
+    hidden folders and links to folders are not entered (a link may loop)."""
+    found = []
+    for top, dirs, files in os.walk(folder, onerror=lambda _: None):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if top != str(folder) and (pdfs := sorted(Path(top) / f for f in files if f.endswith(".pdf"))):
+            found.append((Path(top).relative_to(folder).parts[0], pdfs))
+    return found
+
+
+def not_read_below(paths: tuple[Path, ...]) -> str | None:
+    """The PDFs in sub-folders of the folders given, which are not read without --recursive,
+    in words; None when there are none."""
+    counted = [(folder, _below(folder)) for folder in paths if is_folder(folder)]
+    counted = [(folder, below) for folder, below in counted if below]
+    if not counted:
+        return None
+    count = sum(len(pdfs) for _, below in counted for _, pdfs in below)
+    subs = sorted({f"{folder / sub}/" for folder, below in counted for sub, _ in below})
+    more = f" and {len(subs) - 3} more" if len(subs) > 3 else ""
+    return f"{count} PDF{'s' if count > 1 else ''} in sub-folders ({', '.join(subs[:3])}{more}): --recursive reads them"
 
 
 FORMAT = click.option(

@@ -11,10 +11,13 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+BUILTIN_LAYOUTS = Path(__file__).parent / "layouts"
+_NAME_SCAN_BYTES = 256 * 1024  # a larger layout file is refused when loaded (schemas.layout)
 REPORT_KEY = ("municipality", "publisher", "fiscal_year", "title")  # one report per key; --replace swaps
-SHAPE_VERSION = "6"  # of the tables, views and search indexes: a database of another is rebuilt once
+SHAPE_VERSION = "7"  # of the tables, views and search indexes: a database of another is rebuilt once
 
 
 def sha256_of(path: Path) -> str:
@@ -87,21 +90,89 @@ def overrides_digest(path: Path | None) -> str:
     return sha256_of(path) if path and path.is_file() else ""
 
 
-def up_to_date(pdfs: list[Path], db_path: Path, identity: Path | None, prune: bool) -> bool:
-    """True when every PDF is loaded under its own name and nothing else would change."""
+def _layout_name(path: Path) -> str:
+    """The ``name`` a layout file gives its layout, read with the standard library (its file
+    name's stem when it cannot be read: loading it then says why)."""
+    import tomllib
+
     try:
-        wanted = [(sha256_of(p), p.name) for p in pdfs]
+        if path.stat().st_size <= _NAME_SCAN_BYTES:
+            name = tomllib.loads(path.read_text(encoding="utf-8")).get("name")
+            if isinstance(name, str) and name:
+                return name
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        pass
+    return path.stem
+
+
+@dataclass
+class LayoutFiles:
+    """The layout files a command may read, by the ``name`` each gives its layout: the
+    built-in ones, then each user folder's, a user's file of a built-in name replacing it.
+    ``stems``: a file's name without .toml, an alias of its layout's name; ``clashes``: names
+    that two user files give."""
+
+    by_name: dict[str, Path] = field(default_factory=dict)
+    stems: dict[str, str] = field(default_factory=dict)
+    clashes: dict[str, list[Path]] = field(default_factory=dict)
+
+
+def layout_files(folders: tuple[Path, ...]) -> LayoutFiles:
+    found = LayoutFiles()
+    builtin: set[str] = set()
+    for folder in (BUILTIN_LAYOUTS, *folders):
+        try:
+            files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+        except OSError:
+            files = []
+        for path in files:
+            name = _layout_name(path)
+            if name in found.by_name and name not in builtin and found.by_name[name] != path:
+                found.clashes.setdefault(name, [found.by_name[name]]).append(path)
+            if folder == BUILTIN_LAYOUTS:
+                builtin.add(name)
+            else:
+                builtin.discard(name)
+            found.by_name[name] = path
+            found.stems.setdefault(path.stem, name)
+    return found
+
+
+def layout_digests(folders: tuple[Path, ...], forced: str | None = None) -> dict[str, str]:
+    """SHA-256 of each layout file's content, by layout name (``forced``: a --layout given as
+    a file's path counts too): what a report read with that layout was read with."""
+    paths = dict(layout_files(folders).by_name)
+    if forced and (forced.endswith(".toml") or Path(forced).is_file()):
+        paths[_layout_name(Path(forced))] = Path(forced)
+    digests = {}
+    for name, path in paths.items():
+        try:
+            digests[name] = sha256_of(path)
+        except OSError:
+            continue
+    return digests
+
+
+def up_to_date(
+    pdfs: list[Path], db_path: Path, identity: Path | None, prune: bool, digests: dict[str, str]
+) -> bool:
+    """True when every PDF is loaded under its own name, read with the layout files as they
+    are now (``digests``), and nothing else would change."""
+    try:
+        wanted = [(sha256_of(p), p.name, None) for p in pdfs]
     except OSError:
         return False
-    return holds(wanted, db_path, identity, prune)
+    return holds(wanted, db_path, identity, prune, digests)
 
 
-def extracted_source(path: Path) -> tuple[str, str] | None:
-    """(SHA-256, file name) of the PDF an extracted report (JSON) came from, read cheaply."""
+def extracted_source(path: Path) -> tuple[str, str, str | None] | None:
+    """(SHA-256, file name) of the PDF an extracted report (JSON) came from and the SHA-256 of
+    the layout file it was read with (None from a JSON of before), read cheaply."""
     try:
-        source = json.loads(path.read_bytes())["report"]["source"]
-        return source["sha256"], source["file"]
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        data = json.loads(path.read_bytes())
+        source, layout = data["report"]["source"], data.get("layout") or {}
+        return source["sha256"], source["file"], layout.get("sha256")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
@@ -124,17 +195,31 @@ def _setting(db_path: Path, name: str) -> str | None:
     return rows[0][0] if rows else None
 
 
-def holds(wanted: list[tuple[str, str]], db_path: Path, identity: Path | None, prune: bool) -> bool:
-    """True when the database holds exactly these (SHA-256, file name) and nothing would change."""
-    rows = read_rows(db_path, "select sha256, file from reports")
+def holds(
+    wanted: list[tuple[str, str, str | None]],
+    db_path: Path,
+    identity: Path | None,
+    prune: bool,
+    digests: dict[str, str] | None = None,
+) -> bool:
+    """True when the database holds exactly these (SHA-256, file name, layout file's SHA-256)
+    and nothing would change. ``digests``: the layout files' SHA-256 by layout name, which a
+    report's must equal (for PDFs, whose layout is known once read); else the one wanted."""
+    rows = read_rows(db_path, "select sha256, file, layout, layout_sha256 from reports")
     if rows is None or _setting(db_path, "identity_digest") != overrides_digest(identity):
         return False
     if _setting(db_path, "shape_version") != SHAPE_VERSION:
         return False
-    loaded = dict(rows)
-    if len(dict(wanted)) != len(wanted) or any(loaded.get(sha) != name for sha, name in wanted):
+    loaded = {sha: (name, layout, digest) for sha, name, layout, digest in rows}
+    if len({sha for sha, _, _ in wanted}) != len(wanted):
         return False
-    return not (prune and set(loaded) - {sha for sha, _ in wanted})
+    for sha, name, digest in wanted:
+        held = loaded.get(sha)
+        if held is None or held[0] != name:
+            return False
+        if held[2] != (digests.get(held[1]) if digests is not None else digest):
+            return False
+    return not (prune and set(loaded) - {sha for sha, _, _ in wanted})
 
 
 def stored_shape(db_path: Path) -> tuple[str | None, list[str]]:

@@ -110,6 +110,10 @@ class LayoutInfo(_Model):
     table_columns: list[FieldInfo] = Field(
         default_factory=list, description="the columns of those tables (name: table.column)"
     )
+    sha256: str | None = Field(
+        default=None,
+        description="SHA-256 of the layout file's content: a build reads the PDF again when it changes",
+    )
 
     @model_validator(mode="before")
     @classmethod

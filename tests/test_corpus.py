@@ -25,13 +25,30 @@ NO_TEXT = "cannot read any page: no text layer (scanned or outlined text; OCR wo
 NOT_JAPANESE = "cannot read any page: no Japanese text on the page"
 CHINESE = "no Japanese text (no kana on any page: Chinese or another language)"
 
-# Rejected, with the line after "Error: <file>: ".
+
+def unknown_form(page: int, signs: str) -> str:
+    """An evaluation document of a form no shipped layout reads: what was seen, and the next step."""
+    return (
+        f"page {page} looks like an evaluation sheet ({signs}) but no layout matches it (layouts: "
+        "jimujigyo-sheet, kobe-jimujigyo, koganei-welfare, school-evaluation-sheet, yokohama-jigyo): write one in layouts/ next to raw/ "
+        "and try it with hyoka layout check NAME PDF"
+    )
+
+
+GRID = "a grid of label cells beside their values"
+
+# Rejected, with the line after "Error: <file>: ". The lists, budgets, minutes and plans are
+# no evaluation report and say that no page has a layout's table; an evaluation sheet of a
+# form no layout reads says what it saw.
 REJECTED = {
     "cn-landuse-table-pdfplumber.pdf": CHINESE,
     "fuji-yosansho-r6-p21-30.pdf": NO_TABLE,
     "fuji-yosansho-r8-sainyu-shizei.pdf": NO_TABLE,
     "fuji-yosansho-r8-saishutsu-gikaihi.pdf": NO_TABLE,
-    "houkago-day-yuu-jigyosho-hyoka-r7.pdf": NO_TABLE,
+    # a day-service's published self-evaluation (事業所評価): a form of its own
+    "houkago-day-yuu-jigyosho-hyoka-r7.pdf": unknown_form(
+        3, f"the title 「事業所における自己評価結果」; {GRID}"
+    ),
     "kanpo-pdfminer-sample.pdf": NO_TABLE,
     "mhlw-kinkyuhinin-list-hokkaido.pdf": NO_TABLE,
     "mhlw-kinkyuhinin-list-osaka.pdf": NO_TABLE,

@@ -24,6 +24,7 @@ from extract.manifest import (
     SHAPE_VERSION,
     extracted_source,
     holds,
+    layout_digests,
     name_clashes,
     overrides_digest,
     stored_shape,
@@ -66,7 +67,9 @@ def build_database(
     New PDFs are extracted by ``workers`` processes, in order, and loaded one at a time by
     this one, so memory does not grow with the number of reports.
     """
-    if up_to_date(pdfs, db_path, identity, prune):
+    settings = settings or ExtractSettings()
+    digests = layout_digests(tuple(Path(d) for d in settings.layouts), settings.layout)
+    if up_to_date(pdfs, db_path, identity, prune, digests):
         for pdf in pdfs:
             if on_file:
                 on_file(pdf)
@@ -101,7 +104,8 @@ def build_database(
 
     folders = {_folder_of(p) for p in pdfs}  # where serve finds the PDFs again
     folder = str(folders.pop()) if len(folders) == 1 else None
-    return _build(db_path, replace, identity, folder, {p.name for p in pdfs if is_file(p)}, fill)
+    given = {p.name for p in pdfs if is_file(p)}
+    return _build(db_path, replace, identity, folder, given, fill, digests)
 
 
 def _folder_of(pdf: Path) -> Path:
@@ -139,7 +143,7 @@ def build_from_json(
         for path in files:
             if on_file:
                 on_file(path)
-        return BuildResult(unchanged=[name for _, name in sources])
+        return BuildResult(unchanged=[name for _, name, _ in sources])
 
     def fill(state: BuildState) -> None:
         reports: list[tuple[Path, Report]] = []
@@ -158,7 +162,7 @@ def build_from_json(
             if reason:
                 state.fail(pdf, reason, strict)
 
-    return _build(db_path, replace, identity, None, {name for _, name in sources}, fill)
+    return _build(db_path, replace, identity, None, {name for _, name, _ in sources}, fill)
 
 
 def _read_report(path: Path) -> Report | str:
@@ -182,6 +186,7 @@ def _build(
     folder: str | None,
     given: set[str],
     fill: Callable[[BuildState], None],
+    digests: dict[str, str] | None = None,
 ) -> BuildResult:
     """Open a working copy, let ``fill`` load and remove reports, link and swap it in. A
     database of an older shape is remade from scratch, from the files given (all of its own)."""
@@ -194,7 +199,7 @@ def _build(
         from extract.database.load import ensure_db_shape
 
         reshaped = ensure_db_shape(db)  # from here on, each report keeps its own index rows
-        state = BuildState(db, result, replace)
+        state = BuildState(db, result, replace, digests=digests)
         fill(state)
         if older is not None:
             _refuse_unless_all(db_path, older[0], set(older[1]) - set(result.loaded), "not loaded again")

@@ -23,6 +23,7 @@ class BuildResult:
     failed: list[tuple[str, str]] = field(default_factory=list)
     partial: list[tuple[str, list[str]]] = field(default_factory=list)  # loaded, with problems
     warnings: list[str] = field(default_factory=list)  # asked for and not done (no file failed)
+    reread: list[tuple[str, str]] = field(default_factory=list)  # (file, layout) read again: layout changed
     written: bool = False
 
 
@@ -49,6 +50,10 @@ class BuildState:
     by_file: dict[str, str] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
     series: set[str] = field(default_factory=set)  # of the reports added or removed: linked again
+    # SHA-256 of each layout file by layout name: a report read with another version of its
+    # layout's file is read again (None: loading JSON, which carries its own)
+    digests: dict[str, str] | None = None
+    stale: set[str] = field(default_factory=set)  # reports to read again: their layout changed
 
     def __post_init__(self) -> None:
         from extract.database.load import loaded_reports
@@ -71,6 +76,10 @@ class BuildState:
             return "extract"
         if self.known[sha]["file"] != pdf.name:
             return f"duplicate of {self.known[sha]['file']} (same SHA-256): not loaded twice"
+        row = self.known[sha]
+        if self.digests is not None and row.get("layout_sha256") != self.digests.get(row["layout"]):
+            self.stale.add(sha)
+            return "extract"
         self.seen.add(sha)
         self.result.unchanged.append(pdf.name)
         return None
@@ -78,7 +87,7 @@ class BuildState:
     def load(self, pdf: Path, report: Report, folder: Path | None = None) -> str | None:
         """Load a new report (replacing the file's old one); why not, when it clashes."""
         sha = report.report.source.sha256
-        if sha in self.known:  # the same bytes under two names, both new in this build
+        if sha in self.known and sha not in self.stale:  # the same bytes under two names, both new
             return f"duplicate of {self.known[sha]['file']} (same SHA-256): not loaded twice"
         key = tuple(getattr(report.report, k) for k in REPORT_KEY)
         clash = next(
@@ -98,6 +107,10 @@ class BuildState:
             )
         if clash:
             self._delete(clash)
+        if sha in self.stale:  # read again with its layout's new file: the old records go
+            self.result.reread.append((pdf.name, self.known[sha]["layout"]))
+            self.stale.discard(sha)
+            self._delete(sha, count=False)
         if pdf.name in self.by_file:  # the PDF changed: its new content replaces the old report
             self._delete(self.by_file[pdf.name], count=False)
         from extract.database.load import load_report, series_key
@@ -125,6 +138,9 @@ class BuildState:
         """Whether this report is loaded already under its own file name (then unchanged)."""
         sha, name = report.report.source.sha256, report.report.source.file
         if sha not in self.known or self.known[sha]["file"] != name:
+            return False
+        if self.known[sha].get("layout_sha256") != report.layout.sha256:  # extracted with another layout file
+            self.stale.add(sha)
             return False
         self.seen.add(sha)
         self.result.unchanged.append(name)

@@ -179,6 +179,7 @@ def load_report(db: Database, report: Report, folder: Path | None = None) -> int
         rid = db["reports"].insert(
             {
                 "sha256": info.source.sha256, "file": info.source.file, "layout": report.layout.name,
+                "layout_sha256": report.layout.sha256,
                 "series": series_key(report), "municipality": info.municipality,
                 "publisher": info.publisher, "title": info.title, "fiscal_year": info.fiscal_year,
                 "fiscal_year_label": info.fiscal_year_label, "published": info.published,

@@ -17,7 +17,8 @@ PDF_MOUNT = "pdfs"  # where Datasette serves raw/: the views link each row to it
 TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
     "reports": (
         {
-            "id": int, "sha256": str, "file": str, "layout": str, "series": str, "municipality": str,
+            "id": int, "sha256": str, "file": str, "layout": str, "layout_sha256": str, "series": str,
+            "municipality": str,
             "publisher": str, "title": str, "fiscal_year": int, "fiscal_year_label": str, "published": str,
             "issuer": str, "pages": int, "text_fields": str, "folder": str,
         },

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extract.errors import NotAnEvaluationReport, PdfTooCostly, PdfUnreadable, SlowLayoutPattern
-from extract.reading.classify import classify, has_kana, page_text, rated_table
+from extract.reading.classify import classify, evaluation_signs, has_kana, page_text
 from extract.reading.columns import find_table
 from extract.reading.comments import CommentReader
 from extract.reading.forms import FormReader
@@ -19,6 +19,7 @@ from extract.reading.layout import (
     all_layouts,
     available_layouts,
     detects,
+    layout_digest,
     load_layout,
     pattern_field,
 )
@@ -35,6 +36,7 @@ from schemas.pages import PageKind
 from schemas.report import Problem, Report
 
 MAX_PENDING = 30  # pages held while no layout has recognised the document yet
+NEW_LAYOUT = "write one in layouts/ next to raw/ and try it with hyoka layout check NAME PDF"
 
 
 def _dirs(settings: ExtractSettings) -> tuple[Path, ...]:
@@ -190,9 +192,12 @@ def extract_pdf(
     settings = settings or ExtractSettings()
     candidates = candidate_layouts(settings)
     try:
-        return _extract(path, settings, candidates, pages)
+        report = _extract(path, settings, candidates, pages)
     except SlowPattern as exc:
         raise _slow_pattern(path, candidates, exc.pattern) from None
+    layout = next(lay for lay in candidates if lay.name == report.layout.name)
+    report.layout.sha256 = layout_digest(layout)  # a build reads the PDF again when it changes
+    return report
 
 
 def _slow_pattern(path: Path, layouts: list[Layout], pattern: str) -> SlowLayoutPattern:
@@ -225,7 +230,7 @@ def _extract(
     source = _read_here(path, settings) if pages is None else pages
     pending: list[PageGrid] = []
     seen: list[tuple[bool, str | None]] = []  # of each page looked at for a layout: printed?, unreadable
-    dropped, kana, rated = False, False, None
+    dropped, kana, looks = False, False, None
     session: _RowSession | _FormSession | None = None
     chosen: tuple[Layout, int] | None = None  # the layout detected, and on which page
     for grid in _within_budget(path, source.grids(), settings):
@@ -234,7 +239,8 @@ def _extract(
             found = _detect(path, candidates, grid) if settings.layout is None else None
             chosen = (found, grid.page_no) if found else None
             if found is None and settings.layout is None:
-                rated = rated or ((grid.page_no, words) if (words := rated_table(grid)) else None)
+                if len(signs := evaluation_signs(grid)) > len(looks[1] if looks else []):
+                    looks = (grid.page_no, signs)  # the page that shows the most of a sheet
                 seen.append((bool(grid.tables or grid.free_lines or grid.unreadable), grid.unreadable))
                 pending.append(grid)
                 if len(pending) > MAX_PENDING:
@@ -253,7 +259,7 @@ def _extract(
     if session is not None:
         session.finish()
     if session is None or PageKind.SHEET not in session.kinds:
-        _reject(path, session, seen, kana, rated, settings)
+        _reject(path, session, seen, kana, looks, settings)
     assert session is not None
     return session.report(source)
 
@@ -306,7 +312,7 @@ def _reject(
     session: _RowSession | _FormSession | None,
     seen: list[tuple[bool, str | None]],
     kana: bool,
-    rated: tuple[int, list[str]] | None,
+    looks: tuple[int, list[str]] | None,
     settings: ExtractSettings,
 ) -> None:
     """Say why a PDF is not a report, as precisely as its pages allow (``seen``: each page the
@@ -325,11 +331,11 @@ def _reject(
         raise NotAnEvaluationReport(
             path, "no Japanese text (no kana on any page: Chinese or another language)"
         )
-    if rated:
-        page, words = rated
+    if looks:  # a form no layout knows yet: the user's next step is a layout, not another PDF
+        page, signs = looks
         raise NotAnEvaluationReport(
-            path, f"page {page} has a ruled table with A–D ratings (headers: {' / '.join(words)}) "
-            f"but no layout matches it (layouts: {', '.join(available_layouts(_dirs(settings)))}; add one in layouts/)"
+            path, f"page {page} looks like an evaluation sheet ({'; '.join(signs)}) but no layout matches it "
+            f"(layouts: {', '.join(available_layouts(_dirs(settings)))}): {NEW_LAYOUT}"
         )  # fmt: skip
     name = session.layout.name if session else ", ".join(available_layouts(_dirs(settings)))
     raise NotAnEvaluationReport(
