@@ -54,7 +54,8 @@ def build_grid(page: RawPage, settings: ExtractSettings | None = None) -> PageGr
         height=page.height,
         tables=tables,
         free_lines=group_lines(free, split_gaps=True),
-        unreadable=None if page.blank else text_layer_problem(page.chars),
+        unreadable=None if page.blank else text_layer_problem(page.chars, page.ocr is not None),
+        ocr=page.ocr,
     )
 
 
