@@ -128,6 +128,7 @@ def read_image_page(
     clean = 255 - text_ink  # black on white: no cell shading, no grain
     cells, outside = _regions(rules)
     reader = _Reader(clean, text_ink, scale, x_shift, top_shift)
+    reader.shade = gray
     for region in cells:
         reader.read_cell(region)
     reader.read_free(outside)
@@ -253,24 +254,39 @@ class _Reader:
         count, labels, stats, _ = cv2.connectedComponentsWithStats(block, connectivity=8)
         for members, (left, top, right, bottom) in _lines(stats[1:count]):
             line = np.isin(labels[top:bottom, left:right], members)
-            pixels = np.where(line, 0, 255).astype(np.uint8)
-            psm = _psm(right - left, bottom - top)
-            self._recognise(x0 + left, y0 + top, x0 + right, y0 + bottom, psm, pixels)
+            near = cv2.dilate(line.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+            shade = self.shade[y0 + top : y0 + bottom, x0 + left : x0 + right]
+            pixels = np.where(near, shade, 255).astype(np.uint8)  # its own ink, as scanned
+            blobs = [(int(stats[k][0]) - left, int(stats[k][0] + stats[k][2]) - left) for k in members]
+            self._recognise(x0 + left, y0 + top, x0 + right, y0 + bottom, pixels, blobs)
 
-    def _recognise(self, x0: int, y0: int, x1: int, y1: int, psm: int, image: Any) -> None:
-        """Tesseract reads ``image``, the page's pixels x0–x1, y0–y1 (black on white); a line it
-        is unsure of is read again enlarged (small glyphs such as (2) or ① read better), and the
-        surer reading kept."""
+    def _recognise(
+        self, x0: int, y0: int, x1: int, y1: int, image: Any, blobs: list[tuple[int, int]]
+    ) -> None:
+        """Tesseract reads ``image``, the page's pixels x0–x1, y0–y1 (``blobs``: the columns of
+        its blobs of ink). A short line it is unsure of is read again enlarged (small glyphs
+        such as (2) or ① read better), the surer reading kept; and glyphs at either end that
+        no symbol covers (Tesseract drops a line's last glyph at times, a 】 often) are read
+        on their own."""
         import numpy as np
 
         crop = np.full((y1 - y0 + 2 * _PAD, x1 - x0 + 2 * _PAD), 255, np.uint8)
         crop[_PAD:-_PAD, _PAD:-_PAD] = image
+        psm = _psm(x1 - x0, y1 - y0)
         best, zoom = _read(crop, psm, 1.0), 1.0
         if best.least < LOW_CONFIDENCE and x1 - x0 < _SHORT * (y1 - y0):
             for again in RETRY_ZOOMS:
                 other = _read(crop, psm, again)
                 if other.mean > best.mean:
                     best, zoom = other, again
+        for a, b in _uncovered(best, zoom, blobs, y1 - y0):
+            part = np.full_like(crop, 255)
+            part[:, a + _PAD : b + _PAD] = crop[:, a + _PAD : b + _PAD]
+            more = _read(part, _psm(b - a, y1 - y0), 1.0)
+            if more.lines:
+                best.confidences.update(more.confidences)
+                best.lines[-1:] = [sorted([*best.lines[-1], *(_zoomed(s, zoom) for ln in more.lines for s in ln)],
+                                          key=lambda s: s.box[0])] if best.lines else more.lines  # fmt: skip
         word_confidences.update(best.confidences)
         self._place(best.lines, x0 - _PAD, y0 - _PAD, zoom)
 
@@ -368,6 +384,33 @@ def _symbols(api: Any, word_confidences: dict[int, float]) -> list[list[_Symbol]
 
 
 word_confidences: dict[int, float] = {}
+
+
+def _uncovered(
+    reading: _Reading, zoom: float, blobs: list[tuple[int, int]], height: int
+) -> list[tuple[int, int]]:
+    """Columns (of the line) of the blobs of ink before the first symbol Tesseract read or after
+    its last, each end as one range; none when it read nothing or they are specks. Tesseract
+    may stretch its last symbol's box over a glyph it dropped: blobs that start more than a
+    glyph's width (the line's height) into that box are after it too."""
+    symbols = [s for line in reading.lines for s in line]
+    if not symbols:
+        return []
+    first = min(s.box[0] for s in symbols) / zoom - _PAD
+    end = max(symbols, key=lambda s: s.box[2])
+    last = min(end.box[2], end.box[0] + 0.95 * height * zoom) / zoom - _PAD
+    out = []
+    for side in ([b for b in blobs if b[1] <= first + 1], [b for b in blobs if b[0] >= last - 1]):
+        if side and max(b for _, b in side) - min(a for a, _ in side) >= 0.15 * height:
+            out.append((min(a for a, _ in side), max(b for _, b in side)))
+    return out
+
+
+def _zoomed(symbol: _Symbol, zoom: float) -> _Symbol:
+    """A symbol read at zoom 1 placed in a reading at ``zoom``."""
+    if zoom == 1:
+        return symbol
+    return symbol._replace(box=tuple(round(v * zoom) for v in symbol.box))
 
 
 def _lines(stats: Any) -> list[tuple[list[int], tuple[int, int, int, int]]]:
