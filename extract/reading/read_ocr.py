@@ -39,6 +39,8 @@ _TESSDATA = (
     "/usr/share/tessdata",
 )
 _RULE_H, _RULE_V = 0.5, 0.25  # inches: a run of ink at least this long is a ruling line
+# the Japanese model's reading of a number in parentheses: circled digits with a parenthesis
+_MANGLED_NUMBER = re.compile(r"^(?=.*[①-⑳])(?=.*[()（）])[(（]?[①-⑳0-9]{1,2}[)）]?$")
 _LATIN = re.compile(r"[A-Za-z0-9]")
 _PAD = 10  # pixels of white around a region handed to Tesseract
 
@@ -68,21 +70,27 @@ def missing() -> str | None:
     return None
 
 
-_API: dict[int, Any] = {}  # one Tesseract per process (a forked reading process makes its own)
+_APIS: dict[tuple[int, str], Any] = {}  # Tesseracts of this process (a forked one makes its own)
+_NUMBERING = "()0123456789"  # what a number in parentheses is printed with
 
 
-def _api() -> Any:
-    api = _API.get(os.getpid())
+def _api(kind: str = "jpn") -> Any:
+    """This process's Tesseract: ``jpn``, or ``numbering`` (the English model restricted to
+    digits and parentheses, for a number the Japanese model reads as circled digits)."""
+    api = _APIS.get((os.getpid(), kind))
     if api is None:
         import tesserocr
 
         folder = tessdata()
         if folder is None:
             raise OcrUnavailable(INSTALL)
-        api = tesserocr.PyTessBaseAPI(path=folder.rstrip("/") + "/", lang="jpn")
+        api = tesserocr.PyTessBaseAPI(path=folder.rstrip("/") + "/", lang="jpn" if kind == "jpn" else "eng")
+        if kind == "numbering":
+            api.SetVariable("tessedit_char_whitelist", _NUMBERING)
         api.SetVariable("preserve_interword_spaces", "1")
-        _API.clear()
-        _API[os.getpid()] = api
+        if any(pid != os.getpid() for pid, _ in _APIS):
+            _APIS.clear()  # inherited from the process this one was forked from
+        _APIS[(os.getpid(), kind)] = api
     return api
 
 
@@ -279,24 +287,25 @@ class _Reader:
                 other = _read(crop, psm, again)
                 if other.mean > best.mean:
                     best, zoom = other, again
+        if any(_MANGLED_NUMBER.match(_text(line)) for line in best.lines):
+            best, zoom = _read_numbers(best, zoom, crop), 1.0
         for a, b in _uncovered(best, zoom, blobs, y1 - y0):
             part = np.full_like(crop, 255)
             part[:, a + _PAD : b + _PAD] = crop[:, a + _PAD : b + _PAD]
-            more = _read(part, _psm(b - a, y1 - y0), 1.0)
-            if more.lines:
+            more = _read(part, 10, 1.0)
+            if len(more.text) == 1 and more.text not in (best.text[:1], best.text[-1:]):
                 best.confidences.update(more.confidences)
                 best.lines[-1:] = [sorted([*best.lines[-1], *(_zoomed(s, zoom) for ln in more.lines for s in ln)],
                                           key=lambda s: s.box[0])] if best.lines else more.lines  # fmt: skip
-        word_confidences.update(best.confidences)
-        self._place(best.lines, x0 - _PAD, y0 - _PAD, zoom)
+        self._place(best, x0 - _PAD, y0 - _PAD, zoom)
 
-    def _place(self, lines: list[list[_Symbol]], ox: int, oy: int, zoom: float) -> None:
+    def _place(self, reading: _Reading, ox: int, oy: int, zoom: float) -> None:
         """The symbols as glyphs in points: each line's glyphs share its middle and its size
         (Tesseract boxes a glyph by its ink: a 。 or ー would stand off the line), as a text
         layer's glyphs of one run do."""
         first = len(self.chars)
         words: dict[int, list[Char]] = {}
-        for line in lines:
+        for line in reading.lines:
             middle = statistics.median((s.box[1] + s.box[3]) / 2 for s in line)
             size = max(statistics.median(s.box[3] - s.box[1] for s in line),
                        statistics.median(s.box[2] - s.box[0] for s in line))  # fmt: skip
@@ -309,7 +318,7 @@ class _Reader:
                 self.chars.append(glyph)
                 words.setdefault(sym.word, []).append(glyph)
         for word, glyphs in words.items():
-            self._word(glyphs, word_confidences.pop(word))
+            self._word(glyphs, reading.confidences[word])
         _close_gaps(self.chars, first)
 
     def _word(self, glyphs: list[Char], confidence: float) -> None:
@@ -330,6 +339,10 @@ class _Reading(NamedTuple):
     confidences: dict[int, float]  # of its words
 
     @property
+    def text(self) -> str:
+        return "".join(s.text for line in self.lines for s in line)
+
+    @property
     def least(self) -> float:
         return min(self.confidences.values(), default=0.0)
 
@@ -338,12 +351,12 @@ class _Reading(NamedTuple):
         return statistics.fmean(self.confidences.values()) if self.confidences else 0.0
 
 
-def _read(crop: Any, psm: int, zoom: float) -> _Reading:
+def _read(crop: Any, psm: int, zoom: float, kind: str = "jpn") -> _Reading:
     import cv2
 
     if zoom != 1:
         crop = cv2.resize(crop, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC)
-    api = _api()
+    api = _api(kind)
     api.SetPageSegMode(psm)
     api.SetImageBytes(crop.tobytes(), crop.shape[1], crop.shape[0], 1, crop.shape[1])
     api.Recognize()
@@ -354,7 +367,7 @@ def _read(crop: Any, psm: int, zoom: float) -> _Reading:
 class _Symbol(NamedTuple):
     text: str
     box: tuple[int, int, int, int]  # pixels of the region Tesseract read: left, top, right, bottom
-    word: int  # its word's key in word_confidences
+    word: int  # its word's key in _Reading.confidences
 
 
 _WORDS = itertools.count()
@@ -383,7 +396,29 @@ def _symbols(api: Any, word_confidences: dict[int, float]) -> list[list[_Symbol]
     return [line for line in lines if line]
 
 
-word_confidences: dict[int, float] = {}
+def _text(line: list[_Symbol]) -> str:
+    return "".join(s.text for s in line)
+
+
+def _read_numbers(reading: _Reading, zoom: float, crop: Any) -> _Reading:
+    """The reading (at zoom 1) with each line the Japanese model read as circled digits with a
+    parenthesis (⑪), (②)) read again as a number in parentheses (the English model, digits
+    and parentheses only), where that is what it reads as."""
+    import numpy as np
+
+    lines, confidences = [], dict(reading.confidences)
+    for line in reading.lines:
+        line = [_zoomed(s, 1 / zoom) for s in line]
+        if _MANGLED_NUMBER.match(_text(line)):
+            top, bottom = min(s.box[1] for s in line), max(s.box[3] for s in line)
+            part = np.full_like(crop, 255)
+            part[top:bottom] = crop[top:bottom]
+            number = _read(part, 8 if len(reading.lines) == 1 else 7, 1.0, "numbering")
+            if re.fullmatch(r"\(\d{1,2}\)", number.text):
+                line = [s for ln in number.lines for s in ln]
+                confidences.update(number.confidences)
+        lines.append(line)
+    return _Reading(lines, confidences)
 
 
 def _uncovered(
@@ -401,7 +436,8 @@ def _uncovered(
     last = min(end.box[2], end.box[0] + 0.95 * height * zoom) / zoom - _PAD
     out = []
     for side in ([b for b in blobs if b[1] <= first + 1], [b for b in blobs if b[0] >= last - 1]):
-        if side and max(b for _, b in side) - min(a for a, _ in side) >= 0.15 * height:
+        width = max(b for _, b in side) - min(a for a, _ in side) if side else 0
+        if 0.15 * height <= width <= 1.3 * height:  # one glyph, not a speck
             out.append((min(a for a, _ in side), max(b for _, b in side)))
     return out
 
