@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from extract.errors import HyokaError
-from extract.settings import READERS, ExtractSettings
+from extract.settings import OCR_MODES, READERS, ExtractSettings
 
 
 def fail(path: Path, exc: Exception) -> click.ClickException:
@@ -43,16 +43,31 @@ def settings_for(layout: str | None, layouts_dir: Path | None, reader: str | Non
         raise click.ClickException(f"--layouts {layouts_dir}: no such folder")
     folder = layouts_dir or (DEFAULT_LAYOUTS if DEFAULT_LAYOUTS.is_dir() else None)
     chosen = {"reader": reader} if reader else {}
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get("hyoka.ocr"):
+        chosen["ocr"] = ctx.meta["hyoka.ocr"]
     return ExtractSettings(layout=layout, layouts=(str(folder),) if folder else (), **chosen)
 
 
-READER = click.option(
-    "--reader",
-    type=click.Choice(READERS),
-    default=ExtractSettings().reader,
-    show_default=True,
-    help="PDF reader (pdfplumber: slower, a cross-check)",
-)
+def _remember_ocr(ctx: click.Context, _param: click.Parameter, value: str) -> None:
+    ctx.meta["hyoka.ocr"] = value  # read by settings_for: the commands' signatures stay as they were
+
+
+def READER(command):  # noqa: ANN001, ANN201, N802 - a click decorator, named as the other options
+    """--reader pdfium|pdfplumber, and --ocr never|auto|always (pages without a text layer)."""
+    command = click.option(
+        "--ocr", type=click.Choice(OCR_MODES), default=ExtractSettings().ocr, show_default=True,
+        expose_value=False, callback=_remember_ocr, is_eager=True,
+        help="Read image-only pages (scans) by Japanese OCR: auto (pages without a usable text "
+        "layer), always (every page), never",
+    )(command)  # fmt: skip
+    return click.option(
+        "--reader",
+        type=click.Choice(READERS),
+        default=ExtractSettings().reader,
+        show_default=True,
+        help="PDF reader (pdfplumber: slower, a cross-check)",
+    )(command)
 
 
 DEFAULT_DB = Path("build/hyoka.db")

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 REPORT_KEY = ("municipality", "publisher", "fiscal_year", "title")  # one report per key; --replace swaps
-SHAPE_VERSION = "6"  # of the tables, views and search indexes: a database of another is rebuilt once
+SHAPE_VERSION = "7"  # of the tables, views and search indexes: a database of another is rebuilt once
 
 
 def sha256_of(path: Path) -> str:

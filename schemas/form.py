@@ -211,3 +211,7 @@ class Project(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     page: int = Field(description="PDF page (1-based) of the sheet")
+    ocr: float | None = Field(
+        default=None,
+        description="OCR: Tesseract's mean word confidence (0–100) on the page, when read by OCR",
+    )

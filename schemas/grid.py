@@ -155,7 +155,8 @@ class Table:
 
 @dataclass
 class OcrWord:
-    """A word OCR was unsure of: as read, Tesseract's confidence (0–100) and its box."""
+    """A line OCR was unsure of: as read, its least word confidence (0–100) and the box of its
+    words below the threshold."""
 
     text: str
     confidence: float
@@ -168,7 +169,7 @@ class OcrRead:
 
     confidence: float  # the mean of its words' confidences (0–100)
     words: int
-    doubtful: list[OcrWord] = field(default_factory=list)  # words below the threshold
+    doubtful: list[OcrWord] = field(default_factory=list)  # lines with words below the threshold
     skew: float = 0.0  # degrees the scan was turned back by
 
 

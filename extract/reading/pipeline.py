@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,11 +16,11 @@ from extract.reading.front import FrontReader
 from extract.reading.layout import Layout, all_layouts, available_layouts, detects, load_layout
 from extract.reading.leftovers import Leftovers
 from extract.reading.paragraphs import TEXT_RULES
-from extract.reading.records import to_form_report, to_report
+from extract.reading.records import mark_ocr, to_form_report, to_report
 from extract.reading.rows import RowReader
 from extract.settings import ExtractSettings
 from schemas.form import FormLayout
-from schemas.grid import PageGrid, PageSource, Table
+from schemas.grid import OcrRead, PageGrid, PageSource, Table
 from schemas.layout import RowLayout
 from schemas.pages import PageKind
 from schemas.report import Problem, Report
@@ -170,10 +170,11 @@ def extract_pdf(
     candidates = candidate_layouts(settings)
     source = _read_here(path, settings) if pages is None else pages
     pending: list[PageGrid] = []
+    ocr: dict[int, OcrRead] = {}  # the pages read by OCR
     seen: list[tuple[bool, str | None]] = []  # of each page looked at for a layout: printed?, unreadable
     dropped, kana, rated = False, False, None
     session: _RowSession | _FormSession | None = None
-    for grid in source.grids():
+    for grid in _noting_ocr(source.grids(), ocr):
         if session is None:
             kana = kana or has_kana(grid)
             found = _detect(path, candidates, grid) if settings.layout is None else None
@@ -186,7 +187,7 @@ def extract_pdf(
                     dropped = True
                 continue
             if dropped:  # the layout was recognised late: read the document again from page 1
-                return _read_with(source, found or candidates[0])
+                return mark_ocr(_read_with(source, found or candidates[0], ocr), ocr)
             session = _session(found or candidates[0])
             for held in pending:
                 session.feed(held)
@@ -195,7 +196,15 @@ def extract_pdf(
     if session is None or PageKind.SHEET not in session.kinds:
         _reject(path, session, seen, kana, rated, settings)
     assert session is not None
-    return session.report(source)
+    return mark_ocr(session.report(source), ocr)
+
+
+def _noting_ocr(grids: Iterable[PageGrid], pages: dict[int, OcrRead]) -> Iterator[PageGrid]:
+    """The grids, each page read by OCR noted in ``pages`` (for mark_ocr)."""
+    for grid in grids:
+        if grid.ocr is not None:
+            pages[grid.page_no] = grid.ocr
+        yield grid
 
 
 def _detect(path: Path, candidates: list[Layout], grid: PageGrid) -> Layout | None:
@@ -214,9 +223,9 @@ def _detect(path: Path, candidates: list[Layout], grid: PageGrid) -> Layout | No
     return found[0] if found else None
 
 
-def _read_with(source: PageSource, layout: Layout) -> Report:
+def _read_with(source: PageSource, layout: Layout, ocr: dict[int, OcrRead]) -> Report:
     session = _session(layout)
-    for grid in source.grids():
+    for grid in _noting_ocr(source.grids(), ocr):
         session.feed(grid)
     return session.report(source)
 

@@ -31,7 +31,7 @@ MAX_RENDER_PIXELS = 120_000_000  # a page rendered larger than this is refused b
 MAX_IMAGE_PIXELS = 400_000_000  # an image XObject declaring more is refused before it is decoded
 RETRY_ZOOMS = (2.0,)  # a short line read with a word below LOW_CONFIDENCE is read again this much larger
 _SHORT = 6  # a line at most this many times as wide as high is short: numbering, a rating, a date
-LOW_CONFIDENCE = 60.0  # a word read with less is a problem with its page and box
+LOW_CONFIDENCE = 50.0  # a line with a word read with less is a problem with its page and box
 INSTALL = "apt-get install tesseract-ocr tesseract-ocr-jpn"
 _TESSDATA = (
     "/usr/share/tesseract-ocr/5/tessdata",
@@ -165,9 +165,11 @@ def _skew(gray: Any) -> float:
 def _rule_masks(ink: Any) -> tuple[Any, Any]:
     """The pixels of horizontal and vertical ruling lines: unbroken runs of ink longer than
     any stroke of a glyph (a row of bold glyphs may touch over a few glyphs: horizontal runs
-    must be longer; a cell is wider than it is high). A break in a rule the scan made leaves
-    two pieces, joined again by grid.py's join tolerance."""
+    must be longer; a cell is wider than it is high). A short vertical run is a rule only where
+    it meets a horizontal one (a large glyph's stroke meets none). A break in a rule the scan
+    made leaves two pieces, joined again by grid.py's join tolerance."""
     import cv2
+    import numpy as np
 
     h = cv2.morphologyEx(
         ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (int(_RULE_H * DPI), 1))
@@ -175,7 +177,14 @@ def _rule_masks(ink: Any) -> tuple[Any, Any]:
     v = cv2.morphologyEx(
         ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(_RULE_V * DPI)))
     )
-    return h, v
+    near = cv2.dilate(h, np.ones((9, 9), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(v, connectivity=8)
+    keep = np.zeros(count, bool)
+    for k in range(1, count):
+        x, y, w, height, _area = (int(n) for n in stats[k])
+        ends = near[y, x : x + w].any() or near[y + height - 1, x : x + w].any()
+        keep[k] = height >= _RULE_H * DPI or bool(ends)
+    return h, np.where(keep[labels], 255, 0).astype(np.uint8)
 
 
 def _edges(mask: Any, orientation: str, scale: float, dx: float, dy: float) -> list[dict]:
@@ -304,29 +313,34 @@ class _Reader:
         (Tesseract boxes a glyph by its ink: a 。 or ー would stand off the line), as a text
         layer's glyphs of one run do."""
         first = len(self.chars)
-        words: dict[int, list[Char]] = {}
         for line in reading.lines:
             middle = statistics.median((s.box[1] + s.box[3]) / 2 for s in line)
             size = max(statistics.median(s.box[3] - s.box[1] for s in line),
                        statistics.median(s.box[2] - s.box[0] for s in line))  # fmt: skip
             top = ((middle - 0.55 * size) / zoom + oy) * self.scale + self.dy
             bottom = ((middle + 0.55 * size) / zoom + oy) * self.scale + self.dy
+            words: dict[int, list[Char]] = {}
             for sym in line:
                 left = (sym.box[0] / zoom + ox) * self.scale + self.dx
                 right = (sym.box[2] / zoom + ox) * self.scale + self.dx
                 glyph = Char(sym.text, left, top, right, bottom, bottom - top)
                 self.chars.append(glyph)
                 words.setdefault(sym.word, []).append(glyph)
-        for word, glyphs in words.items():
-            self._word(glyphs, reading.confidences[word])
+            self._line(words, reading.confidences)
         _close_gaps(self.chars, first)
 
-    def _word(self, glyphs: list[Char], confidence: float) -> None:
-        self.confidences.append(confidence)
-        if confidence < LOW_CONFIDENCE:
+    def _line(self, words: dict[int, list[Char]], confidences: dict[int, float]) -> None:
+        """Counts the line's words; a line with words below LOW_CONFIDENCE is doubtful: its text,
+        its least confidence and the box of those words."""
+        low = [glyphs for word, glyphs in words.items() if confidences[word] < LOW_CONFIDENCE]
+        self.confidences.extend(confidences[word] for word in words)
+        if low:
+            glyphs = [c for part in low for c in part]
             box = BBox(min(c.x0 for c in glyphs), min(c.top for c in glyphs),
                        max(c.x1 for c in glyphs), max(c.bottom for c in glyphs))  # fmt: skip
-            self.doubtful.append(OcrWord("".join(c.text for c in glyphs), round(confidence, 1), box))
+            least = min(confidences[word] for word in words)
+            text = "".join(c.text for part in words.values() for c in part)
+            self.doubtful.append(OcrWord(text, round(least, 1), box))
 
     def record(self, skew: float) -> OcrRead:
         mean = sum(self.confidences) / len(self.confidences) if self.confidences else 0.0
