@@ -22,7 +22,7 @@ KOGANEI_TEXTS = (
 )
 KOGANEI_EXACT = ("sheet_no", "goal_no", "measure_no", "initiative_no", "is_new", "prev_rating", "rating")
 COMMENT_TEXTS = ("opinion", "response")
-IKEDA_KEYS = (
+IKEDA_KEYS_UNUSED = (
     "name",
     "department",
     "rating_necessity",
@@ -120,3 +120,46 @@ def _flatten(value: object, out: dict | None = None) -> dict:
             else:
                 out.setdefault(k, v)
     return out
+
+
+@dataclass
+class IkedaScore:
+    sheets: int = 0
+    keys_right: int = 0  # sheets with name, department, the three ratings and the direction right
+    amounts_right: int = 0
+    amounts: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        share = self.amounts_right / self.amounts if self.amounts else 0.0
+        return (
+            f"key fields right on {self.keys_right}/{self.sheets} sheets, "
+            f"amounts {self.amounts_right}/{self.amounts} ({share:.1%})"
+        )
+
+
+IKEDA_RATINGS = ("achievement", "effectiveness", "efficiency")
+
+
+def score_ikeda(results: dict[str, dict], golds: dict[str, dict]) -> IkedaScore:
+    """hyoka's reports of 池田市 sheets (by PDF stem) against the gold: per sheet its name and
+    department (NFKC, whitespace removed), the three ratings and the direction equal; each gold
+    cost's amount found for its (item, year, kind)."""
+    s = IkedaScore()
+    for stem, gold in sorted(golds.items()):
+        want = gold["project"]
+        got = ikeda_fields(results.get(stem) or {})
+        s.sheets += 1
+        wrong = [k for k in ("name", "department") if squash(got.get(k)) != squash(want.get(k))]
+        wrong += [k for k in (*IKEDA_RATINGS, "direction") if got.get(k) != want.get(k)]
+        s.keys_right += not wrong
+        s.misses += [f"{stem} {k}: {got.get(k)!r} != {want.get(k)!r}" for k in wrong]
+        have = {(c["item"], c["fiscal_year"], c["kind"]): c["amount"] for c in got.get("costs") or []}
+        for c in want.get("costs") or []:
+            s.amounts += 1
+            ok = have.get((c["item"], c["fiscal_year"], c["kind"])) == c["amount"]
+            s.amounts_right += ok
+            if not ok:
+                s.misses.append(f"{stem} cost {c['item']} {c['fiscal_year']} {c['kind']}: "
+                                f"{have.get((c['item'], c['fiscal_year'], c['kind']))!r} != {c['amount']!r}")  # fmt: skip
+    return s

@@ -38,9 +38,11 @@ _TESSDATA = (
     "/usr/share/tesseract-ocr/4.00/tessdata",
     "/usr/share/tessdata",
 )
-_RULE_H, _RULE_V = 0.5, 0.25  # inches: a run of ink at least this long is a ruling line
+_RULE_H, _RULE_V = 0.5, 0.12  # inches: a run of ink at least this long is a ruling line
 # the Japanese model's reading of a number in parentheses: circled digits with a parenthesis
 _MANGLED_NUMBER = re.compile(r"^(?=.*[①-⑳])(?=.*[()（）])[(（]?[①-⑳0-9]{1,2}[)）]?$")
+# a figure with a period where thousands are separated: what the Japanese model makes of 13,834
+_FIGURE = re.compile(r"^(?=.*\.)-?\d{1,3}([.,]\d{3})+$")
 _LATIN = re.compile(r"[A-Za-z0-9]")
 _PAD = 10  # pixels of white around a region handed to Tesseract
 
@@ -71,12 +73,13 @@ def missing() -> str | None:
 
 
 _APIS: dict[tuple[int, str], Any] = {}  # Tesseracts of this process (a forked one makes its own)
-_NUMBERING = "()0123456789"  # what a number in parentheses is printed with
+_WHITELISTS = {"numbering": "()0123456789", "figures": "0123456789,.-"}  # what such numbers are printed with
 
 
 def _api(kind: str = "jpn") -> Any:
-    """This process's Tesseract: ``jpn``, or ``numbering`` (the English model restricted to
-    digits and parentheses, for a number the Japanese model reads as circled digits)."""
+    """This process's Tesseract: ``jpn``, or the English model restricted to what a kind of
+    number is printed with (``numbering``: (1); ``figures``: 13,834), for the numbers the
+    Japanese model misreads (_read_numbers)."""
     api = _APIS.get((os.getpid(), kind))
     if api is None:
         import tesserocr
@@ -85,8 +88,8 @@ def _api(kind: str = "jpn") -> Any:
         if folder is None:
             raise OcrUnavailable(INSTALL)
         api = tesserocr.PyTessBaseAPI(path=folder.rstrip("/") + "/", lang="jpn" if kind == "jpn" else "eng")
-        if kind == "numbering":
-            api.SetVariable("tessedit_char_whitelist", _NUMBERING)
+        if kind in _WHITELISTS:
+            api.SetVariable("tessedit_char_whitelist", _WHITELISTS[kind])
         api.SetVariable("preserve_interword_spaces", "1")
         if any(pid != os.getpid() for pid, _ in _APIS):
             _APIS.clear()  # inherited from the process this one was forked from
@@ -296,8 +299,6 @@ class _Reader:
                 other = _read(crop, psm, again)
                 if other.mean > best.mean:
                     best, zoom = other, again
-        if any(_MANGLED_NUMBER.match(_text(line)) for line in best.lines):
-            best, zoom = _read_numbers(best, zoom, crop), 1.0
         for a, b in _uncovered(best, zoom, blobs, y1 - y0):
             part = np.full_like(crop, 255)
             part[:, a + _PAD : b + _PAD] = crop[:, a + _PAD : b + _PAD]
@@ -306,6 +307,8 @@ class _Reader:
                 best.confidences.update(more.confidences)
                 best.lines[-1:] = [sorted([*best.lines[-1], *(_zoomed(s, zoom) for ln in more.lines for s in ln)],
                                           key=lambda s: s.box[0])] if best.lines else more.lines  # fmt: skip
+        if any(_MANGLED_NUMBER.match(_text(line)) or _FIGURE.match(_text(line)) for line in best.lines):
+            best, zoom = _read_numbers(best, zoom, crop), 1.0
         self._place(best, x0 - _PAD, y0 - _PAD, zoom)
 
     def _place(self, reading: _Reading, ox: int, oy: int, zoom: float) -> None:
@@ -320,9 +323,11 @@ class _Reader:
             top = ((middle - 0.55 * size) / zoom + oy) * self.scale + self.dy
             bottom = ((middle + 0.55 * size) / zoom + oy) * self.scale + self.dy
             words: dict[int, list[Char]] = {}
+            floor = float("-inf")  # Tesseract's order is right, its boxes overlap: keep its order
             for sym in line:
-                left = (sym.box[0] / zoom + ox) * self.scale + self.dx
-                right = (sym.box[2] / zoom + ox) * self.scale + self.dx
+                left = max((sym.box[0] / zoom + ox) * self.scale + self.dx, floor + 0.01)
+                right = max((sym.box[2] / zoom + ox) * self.scale + self.dx, left + 0.01)
+                floor = left
                 glyph = Char(sym.text, left, top, right, bottom, bottom - top)
                 self.chars.append(glyph)
                 words.setdefault(sym.word, []).append(glyph)
@@ -415,24 +420,36 @@ def _text(line: list[_Symbol]) -> str:
 
 
 def _read_numbers(reading: _Reading, zoom: float, crop: Any) -> _Reading:
-    """The reading (at zoom 1) with each line the Japanese model read as circled digits with a
-    parenthesis (⑪), (②)) read again as a number in parentheses (the English model, digits
-    and parentheses only), where that is what it reads as."""
+    """The reading (at zoom 1) with its numbers read again by the English model restricted to
+    what numbers are printed with, where the Japanese model is known to go wrong: a number in
+    parentheses read as circled digits (⑪), (②)), and a figure whose thousands separators it
+    reads as periods (13.834). The new reading is kept when it is such a number (for a
+    figure: the same digits)."""
     import numpy as np
 
     lines, confidences = [], dict(reading.confidences)
     for line in reading.lines:
         line = [_zoomed(s, 1 / zoom) for s in line]
-        if _MANGLED_NUMBER.match(_text(line)):
+        text = _text(line)
+        kind = "numbering" if _MANGLED_NUMBER.match(text) else "figures" if _FIGURE.match(text) else None
+        if kind is not None:
             top, bottom = min(s.box[1] for s in line), max(s.box[3] for s in line)
             part = np.full_like(crop, 255)
             part[top:bottom] = crop[top:bottom]
-            number = _read(part, 8 if len(reading.lines) == 1 else 7, 1.0, "numbering")
-            if re.fullmatch(r"\(\d{1,2}\)", number.text):
-                line = [s for ln in number.lines for s in ln]
-                confidences.update(number.confidences)
+            again = _read(part, 8 if kind == "numbering" and len(reading.lines) == 1 else 7, 1.0, kind)
+            if (
+                re.fullmatch(r"\(\d{1,2}\)", again.text)
+                if kind == "numbering"
+                else re.fullmatch(r"-?\d{1,3}(,\d{3})+", again.text) and _digits(again.text) == _digits(text)
+            ):
+                line = [s for ln in again.lines for s in ln]
+                confidences.update(again.confidences)
         lines.append(line)
     return _Reading(lines, confidences)
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
 
 
 def _uncovered(
@@ -494,11 +511,11 @@ def _psm(width: int, height: int) -> int:
 def _close_gaps(glyphs: list[Char], start: int) -> None:
     """Tesseract boxes a glyph by its ink, a text layer by its advance: glyphs on one line are
     made to touch where less than 0.8 glyph apart (a narrow ー or ・, or the gap between two
-    of Tesseract's Japanese "words", would otherwise read as a space), but for two Latin
-    letters or digits, whose gap may be a printed space."""
+    of Tesseract's Japanese "words", would otherwise read as a space), but beside a Latin
+    letter or digit, whose gap may be a printed space (事業費 A)."""
     for i in range(start, len(glyphs) - 1):
         a, b = glyphs[i], glyphs[i + 1]
         gap = b.x0 - a.x1
-        latin = _LATIN.match(a.text[-1]) and _LATIN.match(b.text[0])
+        latin = _LATIN.match(a.text[-1]) or _LATIN.match(b.text[0])
         if 0 < gap < 0.8 * a.size and a.top == b.top and not (latin and gap > 0.15 * a.size):
             glyphs[i] = a._replace(x1=b.x0)
