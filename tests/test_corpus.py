@@ -47,7 +47,7 @@ REJECTED = {
     "otoineppu-koukyoukouji-r7.pdf": NO_TABLE,
     "otoineppu-kyoka-ichiran-r7.pdf": NO_TABLE,
     "otoineppu-kyuyo-teiin-r7.pdf": NO_TABLE,
-    "otoineppu-rakusetsu-scan-r4.pdf": NO_TEXT,
+    "otoineppu-rakusetsu-scan-r4.pdf": NO_TABLE,  # a scanned 落札 list: read by OCR, no evaluation table
     "otoineppu-sogosenryaku-2015.pdf": NO_TABLE,
     "soumu-furusato-koujo-r1.pdf": NO_TABLE,
     "soumu-futsukoufuzei-taikou-r4.pdf": NO_TABLE,

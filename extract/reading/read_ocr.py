@@ -53,8 +53,8 @@ class OcrUnavailable(Exception):
 
 def tessdata() -> str | None:
     """The folder holding Tesseract's jpn model, or None."""
-    env = os.environ.get("TESSDATA_PREFIX")
-    for folder in ([env] if env else []) + list(_TESSDATA):
+    env = os.environ.get("TESSDATA_PREFIX")  # when set, Tesseract looks nowhere else
+    for folder in [env] if env else _TESSDATA:
         if folder and (Path(folder) / "jpn.traineddata").is_file():
             return folder
     return None
