@@ -40,7 +40,7 @@ REJECTED = {
     "nlp2004slides-ja.pdf": NO_TABLE,
     "otoineppu-bousai-jishin-2020.pdf": NO_TABLE,
     "otoineppu-corona-hinan-flyer.pdf": NO_TABLE,
-    "otoineppu-hinan-point-outlined-r3.pdf": NO_TEXT,
+    "otoineppu-hinan-point-outlined-r3.pdf": NO_TABLE,  # outlined text in a form XObject: read by OCR
     "otoineppu-kansui-keieisenryaku-2018.pdf": NO_TABLE,
     "otoineppu-koudoukeikaku-tenkenhyo.pdf": NO_TABLE,
     "otoineppu-kouhou-2020-11-p6-kpi.pdf": NO_TABLE,
