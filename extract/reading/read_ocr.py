@@ -43,6 +43,11 @@ _RULE_H, _RULE_V = 0.5, 0.12  # inches: a run of ink at least this long is a rul
 _MANGLED_NUMBER = re.compile(r"^(?=.*[①-⑳])(?=.*[()（）])[(（]?[①-⑳0-9]{1,2}[)）]?$")
 # a figure with a period where thousands are separated: what the Japanese model makes of 13,834
 _FIGURE = re.compile(r"^(?=.*\.)-?\d{1,3}([.,]\d{3})+$")
+_FIGURE_ZOOMS = (1.0, 1.5, 2.0, 3.0)  # a figure read again at these sizes until its commas show
+# a line that starts with one glyph and a period, as "A.順調に推移している" is printed, whose glyph
+# the Japanese model did not read as a letter (に for C) and is unsure of: read again as a letter
+_ENUMERATOR = re.compile(r"^[^A-Za-z0-9\s][.．]")
+_SURE = 80.0
 _LATIN = re.compile(r"[A-Za-z0-9]")
 _PAD = 10  # pixels of white around a region handed to Tesseract
 
@@ -73,7 +78,11 @@ def missing() -> str | None:
 
 
 _APIS: dict[tuple[int, str], Any] = {}  # Tesseracts of this process (a forked one makes its own)
-_WHITELISTS = {"numbering": "()0123456789", "figures": "0123456789,.-"}  # what such numbers are printed with
+_WHITELISTS = {
+    "numbering": "()0123456789",
+    "figures": "0123456789,.-",
+    "letters": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+}  # what such numbers are printed with
 
 
 def _api(kind: str = "jpn") -> Any:
@@ -307,7 +316,10 @@ class _Reader:
                 best.confidences.update(more.confidences)
                 best.lines[-1:] = [sorted([*best.lines[-1], *(_zoomed(s, zoom) for ln in more.lines for s in ln)],
                                           key=lambda s: s.box[0])] if best.lines else more.lines  # fmt: skip
-        if any(_MANGLED_NUMBER.match(_text(line)) or _FIGURE.match(_text(line)) for line in best.lines):
+        if any(
+            _MANGLED_NUMBER.match(_text(ln)) or _FIGURE.match(_text(ln)) or _ENUMERATOR.match(_text(ln))
+            for ln in best.lines
+        ):
             best, zoom = _read_numbers(best, zoom, crop), 1.0
         self._place(best, x0 - _PAD, y0 - _PAD, zoom)
 
@@ -432,18 +444,30 @@ def _read_numbers(reading: _Reading, zoom: float, crop: Any) -> _Reading:
         line = [_zoomed(s, 1 / zoom) for s in line]
         text = _text(line)
         kind = "numbering" if _MANGLED_NUMBER.match(text) else "figures" if _FIGURE.match(text) else None
+        if _ENUMERATOR.match(text):  # "に." for "C.": the letter alone, by the English model
+            letter = line[0]
+            part = np.full_like(crop, 255)
+            right = line[1].box[0]  # up to the period: Tesseract's box of a glyph it misread is loose
+            part[:, :right] = crop[:, :right]
+            again = _read(part, 7, 1.0, "letters")
+            if len(again.text) == 1 and reading.confidences[letter.word] < _SURE:
+                line = [letter._replace(text=again.text), *line[1:]]
         if kind is not None:
             top, bottom = min(s.box[1] for s in line), max(s.box[3] for s in line)
             part = np.full_like(crop, 255)
             part[top:bottom] = crop[top:bottom]
-            again = _read(part, 8 if kind == "numbering" and len(reading.lines) == 1 else 7, 1.0, kind)
-            if (
-                re.fullmatch(r"\(\d{1,2}\)", again.text)
-                if kind == "numbering"
-                else re.fullmatch(r"-?\d{1,3}(,\d{3})+", again.text) and _digits(again.text) == _digits(text)
-            ):
-                line = [s for ln in again.lines for s in ln]
-                confidences.update(again.confidences)
+            psm = 8 if kind == "numbering" and len(reading.lines) == 1 else 7
+            for zoom_again in (1.0,) if kind == "numbering" else _FIGURE_ZOOMS:
+                again = _read(part, psm, zoom_again, kind)
+                if (
+                    re.fullmatch(r"\(\d{1,2}\)", again.text)
+                    if kind == "numbering"
+                    else re.fullmatch(r"-?\d{1,3}(,\d{3})+", again.text)
+                    and _digits(again.text) == _digits(text)
+                ):
+                    line = [_zoomed(s, 1 / zoom_again) for ln in again.lines for s in ln]
+                    confidences.update(again.confidences)
+                    break
         lines.append(line)
     return _Reading(lines, confidences)
 
