@@ -15,6 +15,7 @@ sampled every 10 ms (hyoka reads each PDF in a forked child; `--workers N` runs 
     python benchmarks/run.py --reps 3 --scale 1,4,16
     python benchmarks/run.py --copies 8 --no-scale   # 8 copies, without the --workers scaling table
     python benchmarks/run.py --corpus 10,1000        # a grown database instead: see corpus_scale.py
+    python benchmarks/run.py --ocr                   # scanned reports: s/page and accuracy (ocr.py)
 
 Camelot and PyMuPDF are optional: install them with `pip install -e '.[bench]'`; a missing
 baseline is reported as such.
@@ -289,7 +290,14 @@ def main() -> None:
     parser.add_argument(
         "--extract-many", type=int, default=0, help="Only: extract N copies, locally and on Dask"
     )
+    parser.add_argument("--ocr", action="store_true", help="Only: scanned reports (benchmarks/ocr.py)")
     args = parser.parse_args()
+    if args.ocr:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        import ocr
+
+        print(ocr.run(args.out))
+        return
     if args.extract_many:
         sys.path.insert(0, str(ROOT / "benchmarks"))
         import corpus_scale

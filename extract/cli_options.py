@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from extract.errors import HyokaError
-from extract.settings import READERS, ExtractSettings
+from extract.settings import OCR_MODES, READERS, ExtractSettings
 
 
 def fail(path: Path, exc: Exception) -> click.ClickException:
@@ -66,6 +66,9 @@ def settings_for(
     folders = (layouts_dir,) if layouts_dir else layouts_near(near)
     chosen = {"reader": reader} if reader else {}
     chosen |= {name: value for name, value in limits.items() if value is not None}
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get("hyoka.ocr"):
+        chosen["ocr"] = ctx.meta["hyoka.ocr"]
     return ExtractSettings(layout=layout, layouts=tuple(os.path.abspath(f) for f in folders), **chosen)
 
 
@@ -97,13 +100,25 @@ def limits(command):  # noqa: ANN001, ANN201 - a click decorator
     return seconds(objects(command))
 
 
-READER = click.option(
-    "--reader",
-    type=click.Choice(READERS),
-    default=ExtractSettings().reader,
-    show_default=True,
-    help="PDF reader (pdfplumber: slower, a cross-check)",
-)
+def _remember_ocr(ctx: click.Context, _param: click.Parameter, value: str) -> None:
+    ctx.meta["hyoka.ocr"] = value  # read by settings_for: the commands' signatures stay as they were
+
+
+def READER(command):  # noqa: ANN001, ANN201, N802 - a click decorator, named as the other options
+    """--reader pdfium|pdfplumber, and --ocr never|auto|always (pages without a text layer)."""
+    command = click.option(
+        "--ocr", type=click.Choice(OCR_MODES), default=ExtractSettings().ocr, show_default=True,
+        expose_value=False, callback=_remember_ocr, is_eager=True,
+        help="Read image-only pages (scans) by Japanese OCR: auto (pages without a usable text "
+        "layer), always (every page), never",
+    )(command)  # fmt: skip
+    return click.option(
+        "--reader",
+        type=click.Choice(READERS),
+        default=ExtractSettings().reader,
+        show_default=True,
+        help="PDF reader (pdfplumber: slower, a cross-check)",
+    )(command)
 
 
 DEFAULT_DB = Path("build/hyoka.db")

@@ -23,6 +23,7 @@ DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024
 DEFAULT_MAX_OBJECTS_PER_PDF = 5_000_000
 DEFAULT_MAX_SECONDS_PER_PDF = 120.0
 READERS = ("pdfium", "pdfplumber")
+OCR_MODES = ("never", "auto", "always")  # auto: pages without a usable text layer that show an image
 
 
 # field: (kind, least, most) of each number; a float field also takes an int
@@ -47,6 +48,8 @@ class ExtractSettings:
     layouts: tuple[str, ...] = ()  # folders of user layout files, besides the built-in ones
     # pdfium reads glyphs and paths about ten times faster; pdfplumber stays as a cross-check
     reader: Literal["pdfium", "pdfplumber"] = "pdfium"
+    # image-only pages (scans) read by Japanese OCR (extract/reading/read_ocr.py)
+    ocr: Literal["never", "auto", "always"] = "auto"
     snap_tolerance: float = DEFAULT_SNAP_TOLERANCE
     join_tolerance: float = DEFAULT_JOIN_TOLERANCE
     min_edge_length: float = DEFAULT_MIN_EDGE_LENGTH
@@ -66,6 +69,8 @@ class ExtractSettings:
             raise ValueError(f"layouts: folder names, not {self.layouts!r}")
         if self.reader not in READERS:
             raise ValueError(f"reader: one of {', '.join(READERS)}, not {self.reader!r}")
+        if self.ocr not in OCR_MODES:
+            raise ValueError(f"ocr: one of {', '.join(OCR_MODES)}, not {self.ocr!r}")
         for name, (kind, least, most) in _BOUNDS.items():
             value = getattr(self, name)
             kinds = (int, float) if kind is float else (int,)

@@ -325,3 +325,7 @@ class Project(BaseModel):
     page: int = Field(description="PDF page (1-based) of the sheet (its first page)")
     # a sheet over several pages (a layout with [sheet]) also carries `pages`, its PDF pages, and
     # each [[blocks]] item its own `pages`
+    ocr: float | None = Field(
+        default=None,
+        description="OCR: Tesseract's mean word confidence (0–100) on the page, when read by OCR",
+    )

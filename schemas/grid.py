@@ -154,6 +154,26 @@ class Table:
 
 
 @dataclass
+class OcrWord:
+    """A line OCR was unsure of: as read, its least word confidence (0–100) and the box of its
+    words below the threshold."""
+
+    text: str
+    confidence: float
+    bbox: BBox
+
+
+@dataclass
+class OcrRead:
+    """How a page without a usable text layer was read by OCR (extract/reading/read_ocr.py)."""
+
+    confidence: float  # the mean of its words' confidences (0–100)
+    words: int
+    doubtful: list[OcrWord] = field(default_factory=list)  # lines with words below the threshold
+    skew: float = 0.0  # degrees the scan was turned back by
+
+
+@dataclass
 class PageGrid:
     """Everything one page holds, as tables plus the text lines outside any table."""
 
@@ -165,6 +185,7 @@ class PageGrid:
     unreadable: str | None = None
     objects: int = 0  # glyphs and edges read from the page: what the file's budget counts
     used: set[int] = field(default_factory=set)  # ids of cells and lines a reader took into a record
+    ocr: OcrRead | None = None  # read by OCR: how sure it was; None for a text layer
 
     @property
     def free_text(self) -> list[str]:

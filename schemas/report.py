@@ -13,6 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from schemas.form import Project
 from schemas.layout import LayoutName, Query, check_sizes
 
+_OCR = (
+    "OCR: Tesseract's mean word confidence (0–100) on the page the record was read from by OCR "
+    "(a scan); null when read from the PDF's text layer"
+)
+
 
 class Rating(StrEnum):
     """The four grades of the rating scale; "no rating" is ``None``."""
@@ -74,6 +79,7 @@ class Evaluation(BaseModel):
 
     sheet_no: int = Field(description="Sheet the row belongs to, in report order from 1")
     page: int = Field(description="PDF page (1-based) where the row starts")
+    ocr: float | None = Field(default=None, description=_OCR)
 
 
 class Sheet(BaseModel):
@@ -130,12 +136,26 @@ class Comment(_Model):
     opinion: str = Field(description="委員会による評価(意見および質問): the committee's comment")
     response: str | None = Field(description="市の回答・対応等: the city's answer")
     page: int = Field(description="PDF page (1-based) where the comment starts")
+    ocr: float | None = Field(default=None, description=_OCR)
 
 
 class Problem(_Model):
     code: str = Field(description="Short machine-readable kind, e.g. unreadable_page")
     message: str = Field(description="What was wrong, for a person")
     page: int | None = Field(default=None, description="PDF page (1-based), when known")
+    bbox: list[float] | None = Field(
+        default=None, description="Where on the page: [x0, top, x1, bottom] in PDF points, top-left origin"
+    )
+
+
+class OcrPage(_Model):
+    """A page without a usable text layer (a scan), read by OCR."""
+
+    page: int = Field(description="PDF page (1-based)")
+    confidence: float = Field(description="Mean of Tesseract's word confidences on the page, 0–100")
+    words: int = Field(description="Words read")
+    doubtful: int = Field(description="Words read with a confidence below the threshold (each a problem)")
+    skew: float = Field(description="Degrees the scanned page was turned back by")
 
 
 class Report(_Model):
@@ -150,3 +170,4 @@ class Report(_Model):
     problems: list[Problem] = Field(
         default_factory=list, description="What could not be read cleanly; nothing is dropped silently"
     )
+    ocr_pages: list[OcrPage] = Field(default_factory=list, description="The pages read by OCR (scans)")

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: Japanese TrueType fonts to render test PDFs, qpdf to make an
 # encrypted one, poppler-utils for looking at pages, Chromium for the browser test, LibreOffice
-# Calc and Writer (no GUI) to print the renderings of tests/render_calc.py and tests/render_writer.py.
+# Calc and Writer (no GUI) to print the renderings of tests/render_calc.py and tests/render_writer.py,
+# Tesseract and its Japanese model for scanned reports (extract/reading/read_ocr.py; needed at run time too).
 set -euo pipefail
-packages=(fonts-ipafont-mincho fonts-ipafont-gothic fonts-ipaexfont-mincho fonts-ipaexfont-gothic qpdf poppler-utils chromium libreoffice-calc-nogui libreoffice-writer-nogui)
+packages=(fonts-ipafont-mincho fonts-ipafont-gothic fonts-ipaexfont-mincho fonts-ipaexfont-gothic qpdf poppler-utils chromium libreoffice-calc-nogui libreoffice-writer-nogui tesseract-ocr tesseract-ocr-jpn)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -57,14 +57,14 @@ REJECTED = {
     "nlp2004slides-ja.pdf": NO_TABLE,
     "otoineppu-bousai-jishin-2020.pdf": NO_TABLE,
     "otoineppu-corona-hinan-flyer.pdf": NO_TABLE,
-    "otoineppu-hinan-point-outlined-r3.pdf": NO_TEXT,
+    "otoineppu-hinan-point-outlined-r3.pdf": NO_TABLE,  # outlined text in a form XObject: read by OCR
     "otoineppu-kansui-keieisenryaku-2018.pdf": NO_TABLE,
     "otoineppu-koudoukeikaku-tenkenhyo.pdf": NO_TABLE,
     "otoineppu-kouhou-2020-11-p6-kpi.pdf": NO_TABLE,
     "otoineppu-koukyoukouji-r7.pdf": NO_TABLE,
     "otoineppu-kyoka-ichiran-r7.pdf": NO_TABLE,
     "otoineppu-kyuyo-teiin-r7.pdf": NO_TABLE,
-    "otoineppu-rakusetsu-scan-r4.pdf": NO_TEXT,
+    "otoineppu-rakusetsu-scan-r4.pdf": NO_TABLE,  # a scanned 落札 list: read by OCR, no evaluation table
     "otoineppu-sogosenryaku-2015.pdf": NO_TABLE,
     "soumu-furusato-koujo-r1.pdf": NO_TABLE,
     "soumu-futsukoufuzei-taikou-r4.pdf": NO_TABLE,

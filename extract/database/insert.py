@@ -145,7 +145,7 @@ def _load_rows(
     title, and a measure for a group number the sheet's box did not list."""
     roles = _role_fields(report.layout)
     order = {f.name: i for i, f in enumerate(report.layout.fields)}
-    in_columns = {roles[r] for r in ROLE_COLUMNS if r in roles} | {"sheet_no", "page"}
+    in_columns = {roles[r] for r in ROLE_COLUMNS if r in roles} | {"sheet_no", "page", "ocr"}
     in_columns |= set(SHEET_BOX) - set(order)
     measures: list[dict[str, Any]] = []
     initiatives: dict[tuple, dict[str, Any]] = {}
@@ -197,7 +197,7 @@ def _evaluation(
         "initiative_title": initiative["initiative_title"], "is_new": initiative["is_new"],
         "department": values.get("department"), "prev_rating": values.get("prev_rating"),
         "rating": values.get("rating"), "change": change_of(values.get("prev_rating"), values.get("rating")),
-        "direction": values.get("direction"), "page": record["page"],
+        "direction": values.get("direction"), "page": record["page"], "ocr": record.get("ocr"),
         "fields": _json(fields),
     }  # fmt: skip
 
@@ -210,7 +210,7 @@ def insert_comments(db: Database, report: Report, rid: int, sheets: Sheets) -> N
             "policy_id": sheets.policy.get(c.sheet_no) if c.sheet_no in sheets.boxed else None,
             "sheet_no": c.sheet_no, "policy_title": c.policy_title, "measure_no": c.measure_no,
             "initiative_no": c.initiative_no, "opinion": c.opinion, "response": c.response,
-            "page": c.page,
+            "page": c.page, "ocr": c.ocr,
         }
         for c in report.comments
     )  # fmt: skip

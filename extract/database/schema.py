@@ -57,6 +57,7 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
             "fiscal_year": int, "municipality": str, "publisher": str, "sheet_no": int, "measure_no": int,
             "initiative_no": int, "initiative_title": str, "is_new": int, "department": str,
             "prev_rating": str, "rating": str, "change": str, "direction": str, "page": int, "fields": str,
+            "ocr": float,
         },
         "id",
         [("report_id", "reports", "id"), ("policy_id", "policies", "id"), ("initiative_id", "initiatives", "id")],
@@ -65,6 +66,7 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
         {
             "id": int, "report_id": int, "policy_id": int, "sheet_no": int, "policy_title": str,
             "measure_no": int, "initiative_no": int, "opinion": str, "response": str, "page": int,
+            "ocr": float,
         },
         "id",
         [("report_id", "reports", "id"), ("policy_id", "policies", "id")],
@@ -139,7 +141,7 @@ SELECT e.id, e.fiscal_year, e.municipality, e.publisher,
     (SELECT measure_title FROM measures WHERE policy_id = e.policy_id AND measure_no = e.measure_no)
         AS measure_title,
     {_SOURCE} AS source_file, '/{PDF_MOUNT}/' || {_SOURCE} || '#page=' || e.page AS pdf_url,
-    e.report_id, e.initiative_id
+    e.report_id, e.initiative_id, e.ocr
 FROM evaluations e"""
 
 VIEWS: dict[str, str] = {"evaluation_rows": EVALUATION_ROWS_SQL}
@@ -179,7 +181,7 @@ def layout_view_sql(layout: str, fields: list[tuple[str, str, str]]) -> str:
     return f"""
 SELECT e.id, e.fiscal_year, e.municipality, e.publisher, e.sheet_no, {", ".join(columns)},
     e.change, e.page, '/{PDF_MOUNT}/' || {_SOURCE} || '#page=' || e.page AS pdf_url,
-    {_SOURCE} AS source_file, e.report_id, e.initiative_id
+    {_SOURCE} AS source_file, e.report_id, e.initiative_id, e.ocr
 FROM evaluations e LEFT JOIN policies p ON p.id = e.policy_id
 WHERE e.layout = '{escaped}'
 ORDER BY e.fiscal_year, e.report_id, e.id"""

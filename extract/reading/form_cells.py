@@ -7,9 +7,12 @@ Everything found is marked as used, so that text landing in no field can be repo
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
 
 from extract.reading import patterns as lp
 from extract.reading.normalise import fold_kangxi, squash
@@ -82,13 +85,15 @@ def matches(patterns: list[str], text: str) -> bool:
 
 def find_label(page: FormPage, patterns: list[str], after: str | None = None) -> Cell | None:
     """The first cell (reading order) whose text matches a pattern; with ``after``, the
-    nearest such cell below the cell matching ``after`` and overlapping it horizontally."""
+    nearest such cell below the cell matching ``after`` and overlapping it horizontally.
+    On a page read by OCR, failing that, the cell that reads most nearly as a pattern's text
+    (a glyph misread: 蓮成 for 達成)."""
     if after is None:
         for pattern in patterns:
             for _, cell in page.cells:
                 if lp.search(pattern, page.key(cell)):
                     return cell
-        return None
+        return _nearly(page, patterns) if page.grid.ocr is not None else None
     anchor = find_label(page, [after])
     if anchor is None:
         return None
@@ -100,6 +105,55 @@ def find_label(page: FormPage, patterns: list[str], after: str | None = None) ->
         and matches(patterns, page.key(c))
     ]
     return min(below, key=lambda c: c.bbox.top) if below else None
+
+
+_NEARLY = 0.8  # difflib ratio of an OCR'd label to a pattern's text that finds it
+
+
+def _nearly(page: FormPage, patterns: list[str]) -> Cell | None:
+    """The unused cell whose text is nearest a text one of the patterns matches, if near enough."""
+    best, score = None, _NEARLY
+    for text in filter(None, (pattern_text(p) for p in patterns)):
+        for _, cell in page.cells:
+            key = page.key(cell)
+            if key and page.unused(cell) and abs(len(key) - len(text)) <= max(2, len(text) // 4):
+                ratio = difflib.SequenceMatcher(None, key, text, autojunk=False).ratio()
+                if ratio > score:
+                    best, score = cell, ratio
+    return best
+
+
+def pattern_text(pattern: str) -> str | None:
+    """A text the pattern matches, as it reads: each optional part taken once, the first of
+    alternatives; None for a pattern that cannot be read so (classes, repeats)."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except re.error:
+        return None
+    out: list[str] = []
+
+    def walk(items: Any) -> bool:
+        for op, arg in items:
+            name = str(op)
+            if name == "LITERAL":
+                out.append(chr(arg))
+            elif name == "AT":
+                continue
+            elif name in ("MAX_REPEAT", "MIN_REPEAT"):
+                _, most, sub = arg
+                if most > 1 or not walk(sub):  # a repeat: no one text
+                    return False
+            elif name == "SUBPATTERN":
+                if not walk(arg[-1]):
+                    return False
+            elif name == "BRANCH":
+                if not walk(arg[1][0]):
+                    return False
+            else:
+                return False
+        return True
+
+    return "".join(out) if walk(parsed) and out else None
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:

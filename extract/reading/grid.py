@@ -54,8 +54,9 @@ def build_grid(page: RawPage, settings: ExtractSettings | None = None) -> PageGr
         height=page.height,
         tables=tables,
         free_lines=group_lines(free, split_gaps=True),
-        unreadable=None if page.blank else text_layer_problem(page.chars),
+        unreadable=None if page.blank else text_layer_problem(page.chars, page.ocr is not None),
         objects=page.objects,
+        ocr=page.ocr,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,11 +26,11 @@ from extract.reading.layout import (
 from extract.reading.leftovers import Leftovers
 from extract.reading.paragraphs import TEXT_RULES
 from extract.reading.patterns import TIME_LIMIT, SlowPattern
-from extract.reading.records import to_form_report, to_report
+from extract.reading.records import mark_ocr, to_form_report, to_report
 from extract.reading.rows import RowReader
 from extract.settings import ExtractSettings
 from schemas.form import FormLayout
-from schemas.grid import PageGrid, PageSource, Table
+from schemas.grid import OcrRead, PageGrid, PageSource, Table
 from schemas.layout import RowLayout
 from schemas.pages import PageKind
 from schemas.report import Problem, Report
@@ -229,11 +229,12 @@ def _extract(
 ) -> Report:
     source = _read_here(path, settings) if pages is None else pages
     pending: list[PageGrid] = []
+    ocr: dict[int, OcrRead] = {}  # the pages read by OCR
     seen: list[tuple[bool, str | None]] = []  # of each page looked at for a layout: printed?, unreadable
     dropped, kana, looks = False, False, None
     session: _RowSession | _FormSession | None = None
     chosen: tuple[Layout, int] | None = None  # the layout detected, and on which page
-    for grid in _within_budget(path, source.grids(), settings):
+    for grid in _noting_ocr(_within_budget(path, source.grids(), settings), ocr):
         if session is None:
             kana = kana or has_kana(grid)
             found = _detect(path, candidates, grid) if settings.layout is None else None
@@ -248,7 +249,8 @@ def _extract(
                     dropped = True
                 continue
             if dropped:  # the layout was recognised late: read the document again from page 1
-                return _read_with(path, source, found or candidates[0], settings, candidates, chosen)
+                read = _read_with(path, source, found or candidates[0], settings, candidates, chosen, ocr)
+                return mark_ocr(read, ocr)
             session = _session(found or candidates[0])
             for held in pending:
                 session.feed(held)
@@ -261,7 +263,15 @@ def _extract(
     if session is None or PageKind.SHEET not in session.kinds:
         _reject(path, session, seen, kana, looks, settings)
     assert session is not None
-    return session.report(source)
+    return mark_ocr(session.report(source), ocr)
+
+
+def _noting_ocr(grids: Iterable[PageGrid], pages: dict[int, OcrRead]) -> Iterator[PageGrid]:
+    """The grids, each page read by OCR noted in ``pages`` (for mark_ocr)."""
+    for grid in grids:
+        if grid.ocr is not None:
+            pages[grid.page_no] = grid.ocr
+        yield grid
 
 
 def _detect(path: Path, candidates: list[Layout], grid: PageGrid) -> Layout | None:
@@ -298,9 +308,10 @@ def _read_with(
     settings: ExtractSettings,
     candidates: list[Layout],
     chosen: tuple[Layout, int] | None,
+    ocr: dict[int, OcrRead],
 ) -> Report:
     session = _session(layout)
-    for grid in _within_budget(path, source.grids(), settings):
+    for grid in _noting_ocr(_within_budget(path, source.grids(), settings), ocr):
         if chosen:
             _no_rival(path, candidates, chosen, grid)
         session.feed(grid)

@@ -17,13 +17,14 @@ import pdfplumber
 from pdfminer.layout import LTChar
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+from pdfminer.pdftypes import PDFStream, resolve1
 from pdfminer.utils import apply_matrix_pt
 from pdfplumber.page import PDFPageAggregatorWithMarkedContent
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extract.errors import PdfUnreadable
 from extract.manifest import sha256_of
-from extract.reading import read_pdfium
+from extract.reading import read_ocr, read_pdfium
 from extract.reading.read_content import (
     ContentTooLarge,
     PageFonts,
@@ -36,12 +37,13 @@ from extract.reading.read_content import (
 )
 from extract.reading.read_geometry import Clip
 from extract.settings import ExtractSettings
-from schemas.grid import Char
+from schemas.grid import Char, OcrRead
 
 # pdfminer logs every recoverable oddity of a damaged file; the pipeline reports them itself.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 _CID = re.compile(r"\(cid:\d+\)")
+_JUNK_GLYPHS = 20  # a text layer of fewer glyphs, none Japanese, on a scan is a scanner's junk
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uf900-\ufaff\u2e80-\u2fdf]")
 
 
@@ -59,6 +61,7 @@ class RawPage:
     # what reading it cost, for the file's budget: glyphs and edges, or the content's estimated
     # objects where higher (tiny paths that make no edge still take time to walk)
     objects: int = 0
+    ocr: OcrRead | None = None  # read by OCR (an image-only page): how sure it was
 
 
 @dataclass
@@ -81,15 +84,20 @@ class PdfSource:
             if self.settings.reader == "pdfium":
                 yield from _pdfium_pages(self.path, pdf, self.settings, part, parts)
                 return
-            for page in pdf.pages[part::parts]:
-                try:
-                    raw = _limited(page, self.settings)
-                    if isinstance(raw, Scan):
-                        raw = _read_page(page, raw, self.settings)
-                except Exception as exc:  # a damaged content stream
-                    raise _damaged(self.path, page.page_number, exc) from exc
-                page.close()
-                yield raw
+            scans = _Scans(self.path)  # pdfium draws a page OCR must read
+            try:
+                for page in pdf.pages[part::parts]:
+                    try:
+                        raw = _limited(page, self.settings)
+                        if isinstance(raw, Scan):
+                            scanned, raw = raw, _read_page(page, raw, self.settings)
+                            raw = _ocr_if_needed(raw, page, scanned, self.settings, scans)
+                    except Exception as exc:  # a damaged content stream
+                        raise _damaged(self.path, page.page_number, exc) from exc
+                    page.close()
+                    yield raw
+            finally:
+                scans.close()
 
     def __del__(self) -> None:
         if getattr(self, "opened", None) is not None:  # never walked
@@ -131,9 +139,16 @@ def _page_count(path: Path, pdf: Any, settings: ExtractSettings) -> int:
     return pages
 
 
-def text_layer_problem(chars: list[Char]) -> str | None:
-    """Why a page's text layer cannot be trusted, or None when it reads as Japanese."""
+def text_layer_problem(chars: list[Char], ocr: bool = False) -> str | None:
+    """Why a page's text layer (or what OCR read, ``ocr``) cannot be trusted, or None when it
+    reads as Japanese."""
     text = "".join(c.text for c in chars)
+    if ocr:
+        return (
+            None
+            if _JAPANESE.search(text)
+            else "no text layer (scanned or outlined text; OCR read no Japanese text)"
+        )
     if not text.strip():
         return "no text layer (scanned or outlined text; OCR would be needed)"
     cids = len(_CID.findall(text))
@@ -257,7 +272,8 @@ def _pdfium_pages(
             try:
                 raw = _limited(page, settings)
                 if isinstance(raw, Scan):
-                    raw = _pdfium_page(doc, index, page, raw, manager, settings)
+                    scanned, raw = raw, _pdfium_page(doc, index, page, raw, manager, settings)
+                    raw = _ocr_if_needed(raw, page, scanned, settings, _Scans(path, doc))
             except Exception as exc:  # a damaged content stream
                 raise _damaged(path, page.page_number, exc) from exc
             page.close()
@@ -281,6 +297,78 @@ def _pdfium_page(
     return RawPage(
         page.page_number, frame.width, frame.height, chars, edges, blank=scanned.blank, objects=objects
     )
+
+
+class _Scans:
+    """The pdfium document that draws the pages OCR reads: the pdfium reader's own, or one
+    opened at the first such page (the pdfplumber reader)."""
+
+    def __init__(self, path: Path, doc: Any = None) -> None:
+        self.path, self.doc, self.own = path, doc, doc is None
+
+    def page(self, index: int) -> Any:
+        if self.doc is None:
+            self.doc = read_pdfium.open_document(self.path, password="")
+        return self.doc[index]
+
+    def close(self) -> None:
+        if self.own and self.doc is not None:
+            self.doc.close()
+
+
+def _needs_ocr(chars: list[Char], scanned: Scan, mode: str) -> bool:
+    """Whether a page is read by OCR: ``always``; or (``auto``) it shows an image and has no text
+    layer to trust (none, glyphs without Unicode, or a few non-Japanese glyphs: scanner junk)."""
+    if mode != "auto":
+        return mode == "always"
+    if not (scanned.forms or scanned.inline_images):
+        return False
+    why = text_layer_problem(chars)
+    junk = sum(1 for c in chars if not c.text.isspace()) < _JUNK_GLYPHS
+    return why is not None and (junk or not why.startswith("no Japanese"))
+
+
+def _ocr_if_needed(
+    raw: RawPage, page: Any, scanned: Scan, settings: ExtractSettings, scans: _Scans
+) -> RawPage:
+    """The page as OCR reads it when it needs it (read_ocr.py); refused when its size or an image
+    passes a limit (checked before anything is drawn), or said why OCR cannot run here."""
+    if raw.blank or not _needs_ocr(raw.chars, scanned, settings.ocr):
+        return raw
+    width, height = raw.width, raw.height
+    missing = read_ocr.missing()
+    if missing:
+        return RawPage(raw.page_no, width, height, [], [], f"{text_layer_problem(raw.chars)}; {missing}")
+    too_large = read_ocr.refuse_size(width, height, _image_sizes(page))
+    if too_large:
+        return RawPage(raw.page_no, width, height, [], [], too_large)
+    handle = scans.page(page.page_number - 1)
+    try:
+        frame = read_pdfium.page_frame(handle)
+        gray = read_pdfium.render_gray(handle, read_ocr.DPI)
+    finally:
+        handle.close()
+    chars, edges, ocr = read_ocr.read_image_page(gray, frame.x_shift, frame.top_shift)
+    edges = [
+        e
+        for e in edges
+        if (e["width"] if e["orientation"] == "h" else e["height"]) >= settings.min_edge_length
+    ]
+    return RawPage(raw.page_no, width, height, chars, edges, ocr=ocr)
+
+
+def _image_sizes(page: Any) -> list[tuple[int, int]]:
+    """The pixel sizes the page's image XObjects declare (read from their dictionaries: nothing
+    is decoded)."""
+    sizes = []
+    xobjects = resolve1(page.page_obj.resources.get("XObject")) if page.page_obj.resources else None
+    for ref in (xobjects or {}).values() if isinstance(xobjects, dict) else ():
+        stream = resolve1(ref)
+        if isinstance(stream, PDFStream) and getattr(stream.get("Subtype"), "name", None) == "Image":
+            w, h = resolve1(stream.get("Width")), resolve1(stream.get("Height"))
+            if isinstance(w, int) and isinstance(h, int):
+                sizes.append((w, h))
+    return sizes
 
 
 def _clipped_layout(page: Any) -> Any:

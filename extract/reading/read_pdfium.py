@@ -106,6 +106,12 @@ def page_frame(page: Any) -> Frame:
     return frame_of(tuple(float(v) for v in box), page.get_rotation() % 360)
 
 
+def render_gray(page: Any, dpi: float) -> Any:
+    """The page drawn in gray at ``dpi`` as a 2-D array of bytes (for OCR: read_ocr.py), turned
+    as it is shown (/Rotate), so its pixels lie as pdfplumber's coordinates do."""
+    return page.render(scale=dpi / 72, grayscale=True).to_numpy()
+
+
 def read_page(
     page: Any, frame: Frame, min_edge: float, hints: TextHints | None = None
 ) -> tuple[list[Char], list[dict]]:

@@ -6,9 +6,9 @@ from extract.reading.comments import CommentReader
 from extract.reading.front import FrontReader
 from extract.reading.rows import RowReader
 from schemas.form import FormLayout, Project
-from schemas.grid import PageSource
+from schemas.grid import OcrRead, PageSource
 from schemas.layout import RowLayout
-from schemas.report import FieldInfo, LayoutInfo, Problem, Report, ReportInfo, SourceFile
+from schemas.report import FieldInfo, LayoutInfo, OcrPage, Problem, Report, ReportInfo, SourceFile
 
 
 def describe_layout(layout: RowLayout | FormLayout) -> LayoutInfo:
@@ -118,3 +118,31 @@ def to_form_report(
     return Report(
         report=info, layout=form_layout_info(layout), rating_scale={}, projects=projects, problems=problems
     )
+
+
+def mark_ocr(report: Report, pages: dict[int, OcrRead]) -> Report:
+    """The report with what OCR read marked: each record from a page read by OCR carries that
+    page's confidence (``ocr``), the pages are listed (``ocr_pages``), and each word read below
+    the threshold is a problem with its page and box. A report read from text: unchanged."""
+    if not pages:
+        return report
+    for record in [*report.evaluations, *report.comments, *report.projects]:
+        if record.page in pages:
+            record.ocr = pages[record.page].confidence
+    for no, read in sorted(pages.items()):
+        report.ocr_pages.append(
+            OcrPage(
+                page=no,
+                confidence=read.confidence,
+                words=read.words,
+                doubtful=len(read.doubtful),
+                skew=read.skew,
+            )
+        )
+        for word in read.doubtful:
+            box = [round(v, 1) for v in (word.bbox.x0, word.bbox.top, word.bbox.x1, word.bbox.bottom)]
+            report.problems.append(
+                Problem(code="ocr_doubtful", message=f"OCR is unsure of the line {word.text!r} (least word confidence {word.confidence:g})",
+                        page=no, bbox=box)
+            )  # fmt: skip
+    return report

@@ -10,6 +10,7 @@ next page (with or without the heads) are switched on by the layout.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -126,7 +127,11 @@ class RowReader:
             return
         goal_no, goal_title, policy, measures = found
         current = self._sheets[-1] if self._sheets else None
-        if current and (current.box["goal_no"], current.box["policy_title"]) == (goal_no, policy):
+        if (
+            current
+            and current.box["goal_no"] == goal_no
+            and _same_title(current.box["policy_title"], policy, grid)
+        ):
             for no, title in measures.items():
                 current.measures.setdefault(no, title)
             return
@@ -397,3 +402,14 @@ class RowReader:
             out[spec.field] = listed.get(row.item.number) or fallback
         out["page"] = row.page
         return out
+
+
+def _same_title(printed: str, again: str, grid: PageGrid) -> bool:
+    """Whether a sheet's box names the sheet before: the same title, or on a page read by OCR
+    (which may read a glyph or a space differently on each page) nearly the same."""
+    if printed == again:
+        return True
+    if grid.ocr is None:
+        return False
+    a, b = squash(printed), squash(again)
+    return a == b or difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.85

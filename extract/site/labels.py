@@ -88,7 +88,7 @@ _HEADINGS = {
     "goal_no": "基本目標番号", "goal_title": "基本目標", "policy_title": "基本施策",
     "initiative_no": "事業番号", "initiative_title": "個別事業", "is_new": "新規",
     "results_covid": "事業実績（感染症対応）", "outlook_covid": "今後の展望（感染症対応）",
-    "page": "ページ", "opinion": "委員会の意見", "response": "市の回答",
+    "page": "ページ", "opinion": "委員会の意見", "response": "市の回答", "ocr": "OCR",
 }  # fmt: skip
 
 _LABEL = re.compile(r"^([^:]{1,30}?):\s")

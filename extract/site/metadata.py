@@ -101,6 +101,7 @@ TABLES: dict[str, dict] = {
             "sheet_no",
             "report_id",
             "initiative_id",
+            "ocr",
         ],
     },
     "evaluations": {
