@@ -7,7 +7,7 @@ reports them): ``x`` grows to the right and ``top`` grows downwards.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -184,12 +184,25 @@ class PageGrid:
     free_lines: list[TextLine]
     unreadable: str | None = None
     objects: int = 0  # glyphs and edges read from the page: what the file's budget counts
-    used: set[int] = field(default_factory=set)  # ids of cells and lines a reader took into a record
     ocr: OcrRead | None = None  # read by OCR: how sure it was; None for a text layer
 
     @property
     def free_text(self) -> list[str]:
         return [line.text for line in self.free_lines]
+
+
+Taken = frozenset[int]
+"""What a reader put into a record from one page: the ids of those cells and lines (of the
+grid it read, which holds them, so an id names one object while the page is read). A reader
+returns it; the session unions what the page's readers took and hands it to the next reader
+and to ``Leftovers.collect``. Nothing marks the grid itself."""
+
+NOTHING: Taken = frozenset()
+
+
+def ids_of(items: Iterable[object]) -> Taken:
+    """The ids of the given cells or lines (None skipped)."""
+    return frozenset(id(item) for item in items if item is not None)
 
 
 class PageSource(Protocol):

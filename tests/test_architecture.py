@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 from pathlib import Path
 
 from conftest import EXPECTED, ROOT
+
+from schemas.grid import PageGrid
 
 # Each stage may import only the stages before it (and schemas/).
 ORDER = [
@@ -183,3 +186,70 @@ def test_code_does_not_know_the_answer() -> None:
                 text = path.read_text(encoding="utf-8")
                 hits = [n for n in needles if n in text]
                 assert not hits, f"{path} contains expected text: {hits[:3]}"
+
+
+# Stages return what they produce: a reader returns what it read from a page (schemas.grid.Taken)
+# and a derived grid is a new one (paragraphs.py), so no stage changes a page another handed on.
+_PAGE_TYPES = {"PageGrid", "Table", "Cell", "TextLine"}
+_MUTATORS = {"add", "update", "append", "extend", "insert", "pop", "remove", "clear", "sort", "setdefault"}
+_BUILDERS = {"grid.py"}  # builds the page's tables and fills their cells before handing them on
+
+
+def _root(node: ast.expr) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _names(annotation: ast.expr) -> set[str]:
+    return {n.id for n in ast.walk(annotation) if isinstance(n, ast.Name)}
+
+
+def _page_writes(source: str) -> list[str]:
+    """Writes to a page a function was given: assignments to an attribute or item of a
+    parameter typed as a page object (or of what a loop takes out of one), and mutating calls
+    on them; and any mention of ``.used``, the mark readers once left on the grid."""
+    found = []
+    for fn in ast.walk(ast.parse(source)):
+        if isinstance(fn, ast.Attribute) and fn.attr == "used":
+            found.append(f"line {fn.lineno}: {ast.unparse(fn)}")
+        if not isinstance(fn, ast.FunctionDef):
+            continue
+        args = fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs
+        page = {a.arg for a in args if a.annotation and _names(a.annotation) & _PAGE_TYPES}
+        for node in ast.walk(fn):
+            if isinstance(node, ast.For) and _root(node.iter) in page and isinstance(node.target, ast.Name):
+                page.add(node.target.id)  # for cell in table.cells: the cell is the page's too
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            targets += [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+            found += [
+                f"line {node.lineno}: {fn.name} assigns {ast.unparse(t)}"
+                for t in targets
+                if isinstance(t, (ast.Attribute, ast.Subscript)) and _root(t) in page
+            ]
+            call = node.func if isinstance(node, ast.Call) else None
+            if isinstance(call, ast.Attribute) and call.attr in _MUTATORS and _root(call.value) in page:
+                found.append(f"line {node.lineno}: {fn.name} calls {ast.unparse(call)}")
+    return found
+
+
+def test_no_stage_writes_to_a_page_it_was_given() -> None:
+    """A reader returns what it took instead of marking the grid for the next one (no shared
+    ``PageGrid.used``), and a text rule returns a new grid instead of rewriting the cells."""
+    assert "used" not in {f.name for f in dataclasses.fields(PageGrid)}
+    writes = {
+        path.name: found
+        for path in sorted((ROOT / "extract" / "reading").glob("*.py"))
+        if path.name not in _BUILDERS and (found := _page_writes(path.read_text(encoding="utf-8")))
+    }
+    assert writes == {}
+
+
+def test_the_page_write_check_sees_a_reader_marking_the_grid() -> None:
+    """The check above on the shapes it must catch (and one it must let pass)."""
+    marking = "def read(grid: PageGrid) -> None:\n    grid.used.add(1)\n"
+    rewriting = "def retext(grid: PageGrid) -> None:\n    for t in grid.tables:\n        for c in t.cells:\n            c.text = ''\n"
+    own = "def build() -> PageGrid:\n    cells = []\n    cells.append(1)\n"
+    assert len(_page_writes(marking)) == 2  # .used, and the call on the grid
+    assert _page_writes(rewriting) == ["line 4: retext assigns c.text"]
+    assert _page_writes(own) == []

@@ -18,8 +18,8 @@ def _line(text: str, x0: float, top: float, size: float = 12.0) -> TextLine:
 def _scale(lines: list[TextLine]) -> dict[str, str]:
     reader = FrontReader(load_layout("koganei-welfare"))
     grid = PageGrid(2, 842, 595, [], lines)
-    reader.read_scale_page(grid)
-    assert len(grid.used) == len(lines)  # every line taken, as scale or note
+    taken = reader.read_scale_page(grid)
+    assert taken == {id(line) for line in lines}  # every line taken, as scale or note
     return reader.scale
 
 

@@ -36,8 +36,7 @@ def _page(cells: list[Cell]) -> PageGrid:
 def _read(grid: PageGrid) -> tuple[list[dict], list[str]]:
     layout = load_layout("school-evaluation-sheet")
     reader, leftovers = RowReader(layout), Leftovers(layout.running_head, layout.boilerplate)
-    reader.read_page(grid)
-    leftovers.collect(grid)
+    leftovers.collect(grid, reader.read_page(grid))
     problems = [p.message for p in reader.problems + leftovers.problems()]
     return [e.model_dump() for e in reader.evaluations()], problems
 
@@ -127,7 +126,7 @@ def _free_line(text: str, top: float) -> TextLine:
 def test_the_reports_title_above_a_table_is_its_running_title(text: str, top: float, stray: bool) -> None:
     """Calc prints a sheet's title row once when the table fits on one page: no repeat to see."""
     leftovers = Leftovers()
-    leftovers.collect(PageGrid(3, 842, 595, [], [_free_line(text, top)]))
+    leftovers.collect(PageGrid(3, 842, 595, [], [_free_line(text, top)]), frozenset())
     assert bool(leftovers.problems("評価表の報告")) == stray
     assert len(leftovers.problems(None)) == 1
 
@@ -140,16 +139,16 @@ def test_a_table_run_onto_the_next_page_without_its_heads_is_read_on() -> None:
     reader.read_page(_page([*HEADER, *BODY]))
     more = _page([_cell(0, 0, ""), _cell(0, 1, "を図る"), _cell(0, 2, ""), *_shift(BODY, "２", "Ｂ")])
     more.page_no = 2
-    assert reader.read_continued(more)
+    assert reader.read_continued(more) is not None
     rows = [(e.model_dump()["no"], e.model_dump()["rating"]) for e in reader.evaluations()]
     assert rows == [(1, "A"), (2, "B")] and reader.problems == []
     other = _page([*HEADER, *BODY])
     other.tables[0].xs = [40, 120, 340]  # other rules: another table, not this one run on
     other.page_no = 3
-    assert not reader.read_continued(other)
+    assert reader.read_continued(other) is None
     later = _page([_cell(0, 1, "を図る")])
     later.page_no = 5  # not the next page
-    assert not reader.read_continued(later)
+    assert reader.read_continued(later) is None
 
 
 def _shift(cells: list[Cell], no: str, rating: str) -> list[Cell]:
@@ -211,7 +210,9 @@ def test_a_sheet_wide_comment_cut_by_a_page_break_goes_on_on_the_next_page() -> 
     reader = RowReader(load_layout("school-evaluation-sheet"))
     reader.read_page(page(1, [heads, ["１", "授業", "Ａ", "○一つ目の意見"]]))
     reader.read_page(page(2, [heads, ["２", "部活動", "Ｂ", "○二つ目の意見"]]))
-    assert reader.read_continued(page(3, [["", "を図る", "", "○三つ目の意見"]]))  # run on, no heads
+    assert (
+        reader.read_continued(page(3, [["", "を図る", "", "○三つ目の意見"]])) is not None
+    )  # run on, no heads
     want = "○一つ目の意見\n○二つ目の意見\n○三つ目の意見"
     assert reader.sheets()[0].model_dump()["stakeholder_comment"] == want
     assert [e.model_dump()["no"] for e in reader.evaluations()] == [1, 2]

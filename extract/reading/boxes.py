@@ -2,8 +2,9 @@
 
 A form prints some facts once per sheet in a labelled cell (目指す学校像 | …, 基本施策 | …) or
 as a heading over one tall cell (学校関係者からの意見… over the comment). These functions find
-the label by the layout's pattern and return the value's text, marking what they read as used
-on the page so that nothing else reports it as stray.
+the label by the layout's pattern and return the value's text with the cells and lines they
+read (``Taken``), so that nothing else reports them as stray; ``taken``, what was read on the
+page before, is never read again.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from extract.reading import patterns as lp
 from extract.reading.normalise import fold_kangxi, leading_number, squash, to_int
-from schemas.grid import BBox, Cell, PageGrid, Table
+from schemas.grid import NOTHING, BBox, Cell, PageGrid, Table, Taken, ids_of
 from schemas.layout import PolicyBox
 
 MAX_LABEL_CHARS = 60
@@ -37,93 +39,100 @@ def label_value_pairs(grid: PageGrid) -> list[tuple[str, str, list[int]]]:
     return pairs
 
 
-def sheet_field_values(
-    grid: PageGrid, patterns: list[str], below_header: bool, found: list[Cell] | None = None
-) -> str | None:
-    """The value of a labelled field: cells right of (else below) the label, else free lines.
+class FieldRead(NamedTuple):
+    """A labelled field's value, the cells it was read from (to join a value a page break cut)
+    and everything read for it (label and value, cells or lines)."""
+
+    value: str | None
+    cells: list[Cell]
+    taken: Taken
+
+
+def sheet_field_values(grid: PageGrid, patterns: list[str], below_header: bool, taken: Taken) -> FieldRead:
+    """The value of a labelled field: cells right of (else below) the label, else free lines;
+    nothing in ``taken`` (read before on the page) is a label or a value.
 
     ``below_header``: the label heads a column over one tall cell; the lowest matching label of
     a table is the one right above the value (学校関係者評価 / date / 学校関係者からの意見 / value).
-    ``found`` gets the value's cells (to join a value a page break cut).
     """
     compiled = [lp.compile(p) for p in patterns]
     for table in grid.tables:
         labels = [
             c for c in table.cells
-            if id(c) not in grid.used and c.text.strip() and len(squash(c.text)) <= MAX_LABEL_CHARS
+            if id(c) not in taken and c.text.strip() and len(squash(c.text)) <= MAX_LABEL_CHARS
             and any(p.search(squash(c.text)) for p in compiled)
         ]  # fmt: skip
         if not labels:
             continue
         label = max(labels, key=lambda c: c.last_row) if below_header else labels[0]
-        cells = ([] if below_header else _right_of(table, label, grid)) or _below(table, label, grid)
+        cells = ([] if below_header else _right_of(table, label, taken)) or _below(table, label, taken)
         if cells:
-            grid.used.update(id(c) for c in [label, *cells])
-            if found is not None:
-                found.extend(cells)
-            return "\n".join(fold_kangxi(c.text) for c in cells if c.text.strip()) or None
-    return _free_lines_after(grid, compiled)
+            value = "\n".join(fold_kangxi(c.text) for c in cells if c.text.strip()) or None
+            return FieldRead(value, cells, ids_of([label, *cells]))
+    value, lines = _free_lines_after(grid, compiled, taken)
+    return FieldRead(value, [], lines)
 
 
-def _right_of(table: Table, label: Cell, grid: PageGrid) -> list[Cell]:
+def _right_of(table: Table, label: Cell, taken: Taken) -> list[Cell]:
     cells = [
         c for c in table.cells
         if abs(c.bbox.x0 - label.bbox.x1) <= 1.5 and c.row >= label.row and c.last_row <= label.last_row
-        and id(c) not in grid.used
+        and id(c) not in taken
     ]  # fmt: skip
     return sorted(cells, key=lambda c: c.row) if any(c.text.strip() for c in cells) else []
 
 
-def _below(table: Table, label: Cell, grid: PageGrid) -> list[Cell]:
+def _below(table: Table, label: Cell, taken: Taken) -> list[Cell]:
     """Cells under the label, within its width, down to the table's end."""
     cells = [
         c for c in table.cells
         if c.row > label.last_row and c.bbox.x0 >= label.bbox.x0 - 1.5 and c.bbox.x1 <= label.bbox.x1 + 1.5
-        and id(c) not in grid.used
+        and id(c) not in taken
     ]  # fmt: skip
     first = min((c.row for c in cells), default=None)
     return sorted((c for c in cells if c.row == first), key=lambda c: c.col) if first is not None else []
 
 
-def _free_lines_after(grid: PageGrid, compiled: list[re.Pattern[str]]) -> str | None:
+def _free_lines_after(
+    grid: PageGrid, compiled: list[re.Pattern[str]], taken: Taken
+) -> tuple[str | None, Taken]:
     """A label printed as a free line: the free lines right below it are its value."""
     lines = sorted(grid.free_lines, key=lambda ln: (ln.top, ln.x0))
     for i, line in enumerate(lines):
-        if id(line) in grid.used or not any(p.search(squash(line.text)) for p in compiled):
+        if id(line) in taken or not any(p.search(squash(line.text)) for p in compiled):
             continue
-        taken, bottom = [line], line.bottom
+        value, bottom = [line], line.bottom
         for nxt in lines[i + 1 :]:
             apart = nxt.top - bottom > 2.5 * (line.bottom - line.top)
-            if id(nxt) in grid.used or apart or nxt.x0 > line.x1 or nxt.x1 < line.x0:
+            if id(nxt) in taken or apart or nxt.x0 > line.x1 or nxt.x1 < line.x0:
                 break
-            taken.append(nxt)
+            value.append(nxt)
             bottom = nxt.bottom
-        if len(taken) > 1:
-            grid.used.update(id(ln) for ln in taken)
-            return "\n".join(fold_kangxi(ln.text.strip()) for ln in taken[1:])
-    return None
+        if len(value) > 1:
+            return "\n".join(fold_kangxi(ln.text.strip()) for ln in value[1:]), ids_of(value)
+    return None, NOTHING
 
 
-def policy_box(grid: PageGrid, box: PolicyBox) -> tuple[int | None, str | None, str, dict[int, str]] | None:
+Box = tuple[int | None, str | None, str, dict[int, str]]
+
+
+def policy_box(grid: PageGrid, box: PolicyBox) -> tuple[Box | None, Taken]:
     """A sheet's heading box (Koganei's 【基本施策】): goal number and title, policy title and
-    the measures by number, what it read marked used; None without a policy title."""
-    for line in grid.free_lines:
-        if squash(line.text) == squash(box.marker):
-            grid.used.add(id(line))
+    the measures by number (None without a policy title), and what it read."""
+    marker = ids_of(line for line in grid.free_lines if squash(line.text) == squash(box.marker))
     pairs = label_value_pairs(grid)
     goal = next((v for k, v, _ in pairs if lp.search(box.goal, k)), None)
     policy = next((v for k, v, _ in pairs if lp.search(box.policy, k)), None)
     if not policy:
-        return None
+        return None, marker
     measures: dict[int, str] = {}
     for k, value, _ in pairs:
         if match := lp.search(box.measure, k):
             measures[int(to_int(match.group(1)) or 0)] = value
-    for k, _, ids in pairs:
-        if any(lp.search(p, k) for p in (box.goal, box.policy, box.measure)):
-            grid.used.update(ids)
+    heads = (box.goal, box.policy, box.measure)
+    read = frozenset(i for k, _, ids in pairs if any(lp.search(p, k) for p in heads) for i in ids)
     goal_no, goal_title = leading_number(goal) if goal else (None, None)
-    return goal_no, goal_title, policy, measures
+    return (goal_no, goal_title, policy, measures), marker | read
 
 
 # how a cell cut by a page break is joined again: (first part, its cell, second part, its cell)
@@ -137,24 +146,28 @@ class SheetFields:
     values: dict[str, str | None] = field(default_factory=dict)
     ends: dict[str, Cell | None] = field(default_factory=dict)
 
-    def go_on(
-        self, name: str, value: str | None, cells: list[Cell], grid: PageGrid, join: JoinAcross
-    ) -> None:
-        """A field's value, or its part on a later page of the sheet joined to what it has."""
+    def go_on(self, name: str, value: str | None, cells: list[Cell], join: JoinAcross) -> Taken:
+        """A field's value, or its part on a later page of the sheet joined to what it has;
+        returns the cells it took (none when there is no value)."""
         if value is not None and (before := self.values.get(name)) is not None:
             value = join(before, self.ends.get(name), value, cells[0] if cells else None)
         if value is not None:
             self.values[name], self.ends[name] = value, cells[-1] if cells else None
-            grid.used.update(id(c) for c in cells)
+            return ids_of(cells)
+        return NOTHING
 
-    def go_on_below(self, table: Table, grid: PageGrid, join: JoinAcross) -> None:
-        """A table run onto a page without its heads: each field's part under its last cell."""
+    def go_on_below(self, table: Table, taken: Taken, join: JoinAcross) -> Taken:
+        """A table run onto a page without its heads: each field's part under its last cell
+        (none in ``taken``, read before on the page). Returns the cells it took."""
+        read = NOTHING
         for name, end in list(self.ends.items()):
             cells = [
                 c for c in table.cells
-                if end and c.text.strip() and id(c) not in grid.used and _same_column(c.bbox, end.bbox)
+                if end and c.text.strip() and id(c) not in taken and id(c) not in read
+                and _same_column(c.bbox, end.bbox)
             ]  # fmt: skip
-            self.go_on(name, "\n".join(fold_kangxi(c.text) for c in cells) or None, cells, grid, join)
+            read |= self.go_on(name, "\n".join(fold_kangxi(c.text) for c in cells) or None, cells, join)
+        return read
 
 
 def _same_column(a: BBox, b: BBox, tol: float = 1.5) -> bool:

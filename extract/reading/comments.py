@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from extract.reading.columns import ColumnMap, body_cells, header_cells, map_columns, overlapping, text_of
 from extract.reading.normalise import leading_circled, parse_numbering, to_int
 from extract.reading.paragraphs import TEXT_RULES
-from schemas.grid import Cell, PageGrid, Table
+from schemas.grid import Cell, PageGrid, Table, Taken, ids_of
 from schemas.layout import Column, Comments, RowLayout
 from schemas.report import Comment, Problem
 
@@ -38,9 +38,11 @@ class CommentReader:
     problems: list[Problem] = field(default_factory=list)
     _comments: list[dict] = field(default_factory=list)
 
-    def read_page(self, grid: PageGrid) -> None:
+    def read_page(self, grid: PageGrid) -> Taken:
+        """Read a comment page; returns the cells read (heads and every column's cells)."""
+        read: list[Cell] = []
         for table, cmap in find_comment_tables(grid, self.layout):
-            grid.used.update(id(c) for c in header_cells(table, cmap, self.layout.headings))
+            read += header_cells(table, cmap, self.layout.headings)
             columns = {
                 name: body_cells(table, cmap, name, TEXT_RULES[self.layout.text].cell)
                 for name in [*cmap.spans, *cmap.cuts]
@@ -48,7 +50,8 @@ class CommentReader:
             opinions = sorted(columns["opinion"], key=lambda c: c.row)
             for index, cell in enumerate(opinions):
                 self._read_row(cell, columns, index == 0, grid.page_no)
-            grid.used.update(id(c) for cells in columns.values() for c in cells)
+            read += [c for cells in columns.values() for c in cells]
+        return ids_of(read)
 
     def _read_row(self, cell: Cell, columns: dict[str, list[Cell]], first: bool, page: int) -> None:
         def texts(name: str, sep: str = "\n") -> str:

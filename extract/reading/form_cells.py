@@ -2,7 +2,8 @@
 
 A form is read by where its labels are printed, not by row and column numbers: a value is the
 cell whose left rule is the label's right rule (or whose top rule is the label's bottom rule).
-Everything found is marked as used, so that text landing in no field can be reported.
+Everything found is noted in the sheet's own record of what it read (``FormPage.read``, never
+the page grid), so that text landing in no field can be reported.
 """
 
 from __future__ import annotations
@@ -26,18 +27,21 @@ _DEFAULT_PAD = 1.5
 
 @dataclass
 class FormPage:
-    """One page's cells (with their table) and free lines; what has been read of them is
-    marked in the grid's own ``used``, as the row readers do."""
+    """One sheet's cells (with their table) and free lines, as the form reader works through
+    them. ``read``, the ids of what its fields, tables and marks have read, is the form
+    reader's own working record for this one sheet (shared by the sheet's areas, made new for
+    each sheet, never stored on the grid): the reader itself reports what it did not read."""
 
     grid: PageGrid
     cells: list[tuple[Table, Cell]] = field(default_factory=list)
     keys: dict[int, str] = field(default_factory=dict)
     spans: list[tuple[float, int]] = field(default_factory=list)  # a stacked sheet: (top, PDF page)
     members: set[int] | None = None  # an area of the page (a block): ids of its cells
+    read: set[int] = field(default_factory=set)
 
     @classmethod
-    def of(cls, grid: PageGrid) -> FormPage:
-        page = cls(grid)
+    def of(cls, grid: PageGrid, spans: list[tuple[float, int]] | None = None) -> FormPage:
+        page = cls(grid, spans=spans or [])
         for table in grid.tables:
             for cell in sorted(table.cells, key=lambda c: (c.row, c.col)):
                 page.cells.append((table, cell))
@@ -47,13 +51,13 @@ class FormPage:
     def area(self, top: float, bottom: float) -> FormPage:
         """The cells starting between two heights (a block), sharing this page's marks of use."""
         cells = [(t, c) for t, c in self.cells if top - TOL <= c.bbox.top < bottom - TOL]
-        return FormPage(self.grid, cells, self.keys, self.spans, {id(c) for _, c in cells})
+        return FormPage(self.grid, cells, self.keys, self.spans, {id(c) for _, c in cells}, self.read)
 
     def outside(self, areas: list[FormPage]) -> FormPage:
         """The cells in none of the areas (the sheet around its blocks)."""
         taken = {i for a in areas for i in a.members or ()}
         cells = [(t, c) for t, c in self.cells if id(c) not in taken]
-        return FormPage(self.grid, cells, self.keys, self.spans, {id(c) for _, c in cells})
+        return FormPage(self.grid, cells, self.keys, self.spans, {id(c) for _, c in cells}, self.read)
 
     def has(self, cell: Cell) -> bool:
         return self.members is None or id(cell) in self.members
@@ -66,10 +70,10 @@ class FormPage:
         return self.keys[id(cell)]
 
     def use(self, *items: Cell | TextLine | None) -> None:
-        self.grid.used.update(id(c) for c in items if c is not None)
+        self.read.update(id(c) for c in items if c is not None)
 
     def unused(self, item: Cell | TextLine) -> bool:
-        return id(item) not in self.grid.used
+        return id(item) not in self.read
 
     def table_of(self, cell: Cell) -> Table:
         return next(t for t, c in self.cells if c is cell)

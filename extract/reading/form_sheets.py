@@ -42,13 +42,10 @@ def stack(grids: list[PageGrid]) -> FormPage:
         tables += [_table(t, offset) for t in grid.tables]
         lines += [_line(ln, offset) for ln in grid.free_lines]
         offset += grid.height + GAP
-    for table in tables:
-        _give_back_brackets(table)
+    tables = [_give_back_brackets(t) for t in tables]
     width = max((g.width for g in grids), default=0.0)
     merged = PageGrid(page_no=grids[0].page_no, width=width, height=offset, tables=tables, free_lines=lines)
-    page = FormPage.of(merged)
-    page.spans = spans
-    return page
+    return FormPage.of(merged, spans)
 
 
 def _bbox(b: BBox, dy: float) -> BBox:
@@ -68,25 +65,32 @@ def _unclosed(text: str) -> int:
     return sum(text.count(o) for o in _OPENING) - sum(text.count(c) for c in _CLOSING)
 
 
-def _give_back_brackets(table: Table) -> None:
+def _give_back_brackets(table: Table) -> Table:
     """A label's closing bracket that the text layer put into the next cell (（差引）一般財源（B
     | ） 375,620) goes back to the label: a cell opening with an unmatched closing bracket whose
-    left neighbour leaves an opening one unclosed."""
-    for cell in table.cells:
-        text = cell.text.lstrip()
+    left neighbour leaves an opening one unclosed. Returns the table with those two cells new."""
+    texts = [c.text for c in table.cells]  # as given back so far, cell by cell in order
+    changed: set[int] = set()
+    for i, cell in enumerate(table.cells):
+        text = texts[i].lstrip()
         if not text or text[0] not in _CLOSING or _unclosed(text) >= 0:
             continue
         left = next(
             (
-                c
-                for c in table.cells
+                j
+                for j, c in enumerate(table.cells)
                 if abs(c.bbox.x1 - cell.bbox.x0) <= TOL and abs(c.bbox.top - cell.bbox.top) <= TOL
             ),
             None,
         )
-        if left is not None and _unclosed(left.text) > 0:
-            left.text += text[0]
-            cell.text = text[1:].lstrip()
+        if left is not None and _unclosed(texts[left]) > 0:
+            texts[left] += text[0]
+            texts[i] = text[1:].lstrip()
+            changed |= {left, i}
+    if not changed:
+        return table
+    cells = [replace(c, text=texts[i]) if i in changed else c for i, c in enumerate(table.cells)]
+    return replace(table, cells=cells)
 
 
 def block_pages(page: FormPage, spec: BlockSpec) -> list[FormPage]:

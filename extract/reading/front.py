@@ -1,8 +1,8 @@
 """Read the report's own facts: title, fiscal year, date, issuer, publisher and rating scale.
 
 Where they are printed is the layout's business: a cover page (Koganei), a title line above
-the table and a scale box beside it (a school sheet). Every line or cell read here is marked
-as used; what else a cover or scale page prints is kept as the report's notes.
+the table and a scale box beside it (a school sheet). Each method returns the lines and
+cells it read (``Taken``); what else a cover or scale page prints is kept as the report's notes.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from extract.reading import patterns as lp
 from extract.reading.normalise import era_month, fiscal_year, fold_kangxi, squash
-from schemas.grid import Cell, PageGrid, TextLine
+from schemas.grid import NOTHING, Cell, PageGrid, Taken, TextLine, ids_of
 from schemas.layout import RowLayout
 
 _LETTER = {"A", "B", "C", "D"}
@@ -35,15 +35,14 @@ class FrontReader:
     notes: list[str] = field(default_factory=list)
     _places: Counter[str] = field(default_factory=Counter)
 
-    def read_cover(self, grid: PageGrid) -> None:
+    def read_cover(self, grid: PageGrid) -> Taken:
         lines = [ln for ln in grid.free_lines if ln.text.strip()]
         if self.title is not None or not lines:
-            return
+            return NOTHING
         biggest = max(lines, key=lambda line: line.size)
         self.title = fold_kangxi(biggest.text.strip())
         for line in lines:
             text = fold_kangxi(line.text.strip())
-            grid.used.add(id(line))
             if self.fiscal_year is None and (found := fiscal_year(text)):
                 self.fiscal_year_label, self.fiscal_year = found
             if self.published is None and (month := era_month(text)):
@@ -55,13 +54,15 @@ class FrontReader:
                 self.issuer = text
             elif line is not biggest and not fiscal_year(text):
                 self.notes.append(text)
+        return ids_of(lines)
 
-    def read_facts(self, grid: PageGrid) -> None:
+    def read_facts(self, grid: PageGrid) -> Taken:
         """Title, publisher and fiscal year printed on a sheet page (a line or a cell). A line
         that prints more than that (学校長名, （案）) is kept whole in the report's notes."""
         spec = self.layout.report
         texts: list[tuple[str, int]] = [(ln.text, id(ln)) for ln in grid.free_lines]
         texts += [(c.text, id(c)) for t in grid.tables for c in t.cells if c.text.strip()]
+        read: list[int] = []
         for raw, ident in texts:
             text = fold_kangxi(raw.strip())
             rest = squash(text)
@@ -78,54 +79,58 @@ class FrontReader:
                 rest = rest.replace(squash(m.group(0)), "", 1)
             if rest == squash(text):
                 continue  # neither pattern is on this line
-            grid.used.add(ident)
+            read.append(ident)
             if rest and text not in self.notes:
                 self.notes.append(text)
+        return frozenset(read)
 
-    def read_scale(self, grid: PageGrid) -> None:
+    def read_scale(self, grid: PageGrid) -> Taken:
         scale = self.layout.scale
+        read: list[TextLine] = []
         if scale.line:
             pattern = lp.compile(scale.line)
             for line in grid.free_lines:
                 if match := pattern.match(fold_kangxi(line.text)):
-                    match = self._meaning_beside(grid, line, pattern, match)
+                    match, right = self._meaning_beside(grid, line, pattern, match)
+                    read += [right] if right is not None else []
                     if _has_meaning(match):  # not a letter whose meaning was not found
                         self.scale.setdefault(_letter(match.group(1)), match.group(2))
-                        grid.used.add(id(line))
+                        read.append(line)
         if scale.table_header:
-            self._read_scale_table(grid, lp.compile(scale.table_header))
+            return ids_of(read) | self._read_scale_table(grid, lp.compile(scale.table_header))
+        return ids_of(read)
 
     @staticmethod
     def _meaning_beside(
         grid: PageGrid, line: TextLine, pattern: re.Pattern[str], match: re.Match[str]
-    ) -> re.Match[str]:
+    ) -> tuple[re.Match[str], TextLine | None]:
         """A letter and its leaders (A・・・) printed in a cell of their own, the meaning in the
-        next cell of the row: the gap between them splits the line in two; join them again."""
+        next cell of the row: the gap between them splits the line in two; join them again.
+        Returns the match and the line of the meaning it joined (None: none joined)."""
         if _has_meaning(match):
-            return match
+            return match, None
         beside = [
             other for other in grid.free_lines
             if other.x0 > line.x1 and abs(other.top - line.top) < 0.5 * line.size
         ]  # fmt: skip
         if not beside:
-            return match
+            return match, None
         right = min(beside, key=lambda other: other.x0)
         joined = pattern.match(f"{fold_kangxi(line.text)} {fold_kangxi(right.text)}")
         if joined is None or pattern.match(fold_kangxi(right.text)):
-            return match
-        grid.used.add(id(right))
-        return joined
+            return match, None
+        return joined, right
 
-    def read_scale_page(self, grid: PageGrid) -> None:
+    def read_scale_page(self, grid: PageGrid) -> Taken:
         """A page of its own for the scale: its other lines (heading, notes) are kept as notes."""
-        self.read_scale(grid)
-        for line in grid.free_lines:
-            if id(line) not in grid.used and line.text.strip():
-                self.notes.append(fold_kangxi(line.text.strip()))
-                grid.used.add(id(line))
+        scale = self.read_scale(grid)
+        notes = [ln for ln in grid.free_lines if id(ln) not in scale and ln.text.strip()]
+        self.notes += [fold_kangxi(line.text.strip()) for line in notes]
+        return scale | ids_of(notes)
 
-    def _read_scale_table(self, grid: PageGrid, header: re.Pattern[str]) -> None:
+    def _read_scale_table(self, grid: PageGrid, header: re.Pattern[str]) -> Taken:
         """A box whose heading cell (達成度) has letter / meaning pairs to its right."""
+        read: list[Cell] = []
         for table in grid.tables:
             for head in (c for c in table.cells if header.search(squash(c.text))):
                 pairs = _pairs_right_of(table.cells, head)
@@ -134,8 +139,9 @@ class FrontReader:
                         self.scale.setdefault(
                             _letter(letter.text), fold_kangxi(meaning.text).replace("\n", "")
                         )
-                        grid.used.update((id(letter), id(meaning)))
-                    grid.used.add(id(head))
+                        read += [letter, meaning]
+                    read.append(head)
+        return ids_of(read)
 
     def count_places(self, grid: PageGrid) -> None:
         if not self.layout.report.municipality:

@@ -1,7 +1,7 @@
 """Whatever a page printed that no reader took: a problem with its page, unless it repeats.
 
-Readers mark the cells and lines they put into a record (``PageGrid.used``). What is left
-is collected here; at the end of the document a line that stands outside every table on two
+Each reader returns the cells and lines it put into a record (``schemas.grid.Taken``); the
+session unions them for the page and hands them to ``collect``. What is left is kept here; at the end of the document a line that stands outside every table on two
 or more pages (a running title, a page number) is a running head and dropped, and so is a
 line the layout declares printed instructions of the blank form. A line in the margin that
 opens with the report's own title (read from its cover) is its running title even when it
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from extract.reading import patterns as lp
 from extract.reading.normalise import squash
-from schemas.grid import PageGrid
+from schemas.grid import PageGrid, Taken
 from schemas.report import Problem
 
 MARGIN = 0.15  # a running head stands in the top or bottom 15 % of the page
@@ -38,19 +38,20 @@ class Leftovers:
     _cells: list[tuple[int, str]] = field(default_factory=list)
     _pages_of: Counter[str] = field(default_factory=Counter)
 
-    def collect(self, grid: PageGrid) -> None:
+    def collect(self, grid: PageGrid, taken: Taken) -> None:
+        """Keep what the page prints outside ``taken`` (what its readers put into records)."""
         shapes = set()
         for line in grid.free_lines:
             text = line.text.strip()
             margin = line.bottom < MARGIN * grid.height or line.top > (1 - MARGIN) * grid.height
             if text and margin:
                 shapes.add(_shape(text))
-            if text and id(line) not in grid.used:
+            if text and id(line) not in taken:
                 self._lines.append((grid.page_no, text, margin))
         self._pages_of.update(shapes)
         for table in grid.tables:
             for cell in table.cells:
-                if cell.text.strip() and id(cell) not in grid.used:
+                if cell.text.strip() and id(cell) not in taken:
                     self._cells.append((grid.page_no, cell.text.strip()))
 
     def _ignored(self, text: str, margin: bool, title: str) -> bool:

@@ -220,23 +220,32 @@ def join_pages(first: str, first_cell: Cell | None, second: str, second_cell: Ce
     return _join(first, head, prev, nxt) + (f"\n{rest}" if rest else "")
 
 
-def _retext(grid: PageGrid) -> None:
-    """Every cell's text again by the paragraph rule (the grid reads them as a spreadsheet wraps)."""
-    for table in grid.tables:
-        for cell in table.cells:
-            cell.text = paragraph_text(cell.lines, cell.bbox)
+def _retext(grid: PageGrid) -> PageGrid:
+    """The page with every cell's text read again by the paragraph rule (the grid reads them
+    as a spreadsheet wraps): new tables of new cells; the grid it was given is not changed."""
+    tables = [
+        replace(table, cells=[replace(c, text=paragraph_text(c.lines, c.bbox)) for c in table.cells])
+        for table in grid.tables
+    ]
+    return replace(grid, tables=tables)
+
+
+def _as_wrapped(grid: PageGrid) -> PageGrid:
+    """The page as build_grid read it: a spreadsheet's wrap rule."""
+    return grid
 
 
 @dataclass(frozen=True)
 class TextRule:
-    """How a layout's cells become text: a cell's lines, a page's grid, a cell split by a page."""
+    """How a layout's cells become text: a cell's lines, a page's grid (a derived grid, the
+    one given unchanged), a cell split by a page."""
 
     cell: TextOf
-    grid: Callable[[PageGrid], None]
+    grid: Callable[[PageGrid], PageGrid]
     across_pages: Callable[[str, Cell | None, str, Cell | None], str]
 
 
 TEXT_RULES = {
-    "wrap": TextRule(cell_text, lambda grid: None, join_across),  # build_grid's own
+    "wrap": TextRule(cell_text, _as_wrapped, join_across),  # build_grid's own
     "paragraphs": TextRule(paragraph_text, _retext, join_pages),
 }

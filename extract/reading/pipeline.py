@@ -30,7 +30,7 @@ from extract.reading.records import mark_ocr, to_form_report, to_report
 from extract.reading.rows import RowReader
 from extract.settings import ExtractSettings
 from schemas.form import FormLayout
-from schemas.grid import OcrRead, PageGrid, PageSource, Table
+from schemas.grid import NOTHING, OcrRead, PageGrid, PageSource, Table, Taken, ids_of
 from schemas.layout import RowLayout
 from schemas.pages import PageKind
 from schemas.report import Problem, Report
@@ -61,9 +61,11 @@ class _FormSession:
     def __post_init__(self) -> None:
         self.reader = FormReader(self.layout)
 
-    def feed(self, grid: PageGrid) -> None:
+    def feed(self, grid: PageGrid) -> PageGrid:
+        """Read one page; returns the grid as read (the form reader reads it as it comes)."""
         self.reader.read_page(grid)
         self.fed.append((grid.page_no, bool(grid.unreadable)))
+        return grid
 
     def finish(self) -> None:
         self.reader.finish()
@@ -111,11 +113,12 @@ class _RowSession:
     def finish(self) -> None:
         """Nothing is held back: every page was read as it came."""
 
-    def feed(self, grid: PageGrid) -> None:
-        texts_by_layout(grid, self.layout)
+    def feed(self, grid: PageGrid) -> PageGrid:
+        """Read one page; returns the grid as read (its cells' text by the layout's rule)."""
+        grid = texts_by_layout(grid, self.layout)
         kind = classify(grid, self.layout)
         self.kinds.append(kind)
-        handlers: dict[PageKind, Callable[[PageGrid], None]] = {
+        handlers: dict[PageKind, Callable[[PageGrid], Taken]] = {
             PageKind.COVER: self.front.read_cover,
             PageKind.SCALE: self.front.read_scale_page,
             PageKind.COMMENTS: self.comments.read_page,
@@ -123,44 +126,45 @@ class _RowSession:
             PageKind.UNREADABLE: self._unreadable,
             PageKind.OTHER: self._other,
         }
-        handlers[kind](grid)
+        taken = handlers[kind](grid)
         if kind is not PageKind.UNREADABLE:
             self.front.count_places(grid)
-            self.leftovers.collect(grid)
+            self.leftovers.collect(grid, taken)
+        return grid
 
-    def _sheet(self, grid: PageGrid) -> None:
-        self.front.read_facts(grid)
-        self.front.read_scale(grid)
-        self.rows.read_page(grid)
+    def _sheet(self, grid: PageGrid) -> Taken:
+        taken = self.front.read_facts(grid) | self.front.read_scale(grid)
+        return taken | self.rows.read_page(grid, taken)
 
-    def _unreadable(self, grid: PageGrid) -> None:
+    def _unreadable(self, grid: PageGrid) -> Taken:
         self.problems.append(
             Problem(code="unreadable_page", message=grid.unreadable or "", page=grid.page_no)
         )
+        return NOTHING
 
-    def _other(self, grid: PageGrid) -> None:
-        if self.rows.read_continued(grid):  # the last page's table, its heads not repeated
+    def _other(self, grid: PageGrid) -> Taken:
+        continued = self.rows.read_continued(grid)
+        if continued is not None:  # the last page's table, its heads not repeated
             self.kinds[-1] = PageKind.SHEET
-            return
+            return continued
         text = page_text(grid).strip()
         if text:
             self.problems.append(
                 Problem(code="page_not_read", message=f"no table of layout {self.layout.name}: "
                         f"{text.splitlines()[0][:60]!r}", page=grid.page_no)
             )  # fmt: skip
-            for line in grid.free_lines:
-                grid.used.add(id(line))
-            grid.used.update(id(c) for t in grid.tables for c in t.cells)
+            return ids_of([*grid.free_lines, *(c for t in grid.tables for c in t.cells)])
+        return NOTHING
 
     def report(self, source: PageSource) -> Report:
         problems = self.problems + self.leftovers.problems(self.front.title)
         return to_report(source, self.layout, self.front, self.rows, self.comments, problems)
 
 
-def texts_by_layout(grid: PageGrid, layout: RowLayout) -> None:
+def texts_by_layout(grid: PageGrid, layout: RowLayout) -> PageGrid:
     """The grid reads cells as a spreadsheet wraps; a layout of a word processor's form
-    (``text = "paragraphs"``) reads them again by its paragraphs."""
-    TEXT_RULES[layout.text].grid(grid)
+    (``text = "paragraphs"``) reads them again by its paragraphs, in a new grid."""
+    return TEXT_RULES[layout.text].grid(grid)
 
 
 def load_readers() -> None:
@@ -361,9 +365,7 @@ def check_layout(path: Path, settings: ExtractSettings) -> dict:
     source = _read_here(path, settings)
     session = _session(layout)
     pages: list[dict] = []
-    grids = list(source.grids())
-    for grid in grids:
-        session.feed(grid)
+    grids = [session.feed(grid) for grid in source.grids()]
     session.finish()
     for grid, kind in zip(grids, session.kinds, strict=True):
         page: dict = {"page": grid.page_no, "kind": kind.value}
@@ -402,7 +404,7 @@ def inspect_page(path: Path, page_no: int, settings: ExtractSettings | None = No
     if wanted is None:
         raise ValueError(f"{path.name}: page {page_no} could not be read")
     if isinstance(layout, RowLayout):
-        texts_by_layout(wanted, layout)
+        wanted = texts_by_layout(wanted, layout)
         kind = classify(wanted, layout).value
     else:
         kind = (PageKind.SHEET if layout else PageKind.OTHER).value

@@ -38,7 +38,7 @@ from extract.reading.normalise import (
     squash,
 )
 from extract.reading.paragraphs import TEXT_RULES
-from schemas.grid import Cell, PageGrid, Table
+from schemas.grid import NOTHING, Cell, PageGrid, Table, Taken, ids_of
 from schemas.layout import Column, RowLayout
 from schemas.report import Evaluation, Measure, Policy, Problem, Sheet
 
@@ -89,27 +89,36 @@ class RowReader:
     # this table's cells that go on an over_item cell the last page's end cut: the whole text
     _whole: dict[int, str] = field(default_factory=dict)
 
-    def read_page(self, grid: PageGrid) -> None:
+    def read_page(self, grid: PageGrid, taken: Taken = NOTHING) -> Taken:
+        """Read a sheet page; ``taken``: what other readers read on it before (never read
+        again). Returns what this page gave to the records."""
         tables = find_table(grid, self.layout)
+        read = NOTHING
         if self.layout.policy_box:
-            self._read_box(grid)
+            read = self._read_box(grid)
         elif tables and (not self._sheets or self._starts_sheet(grid)):
             self._sheets.append(_Sheet(len(self._sheets) + 1, grid.page_no))
             self._item, self._group = None, None
         if self._sheets:
-            self._read_sheet_fields(grid)
+            read |= self._read_sheet_fields(grid, taken | read)
         for table, cmap in tables:
-            grid.used.update(id(c) for c in header_cells(table, cmap, self.layout.headings))
-            self._read_table(table, cmap, grid)
+            read |= ids_of(header_cells(table, cmap, self.layout.headings))
+            read |= self._read_table(table, cmap, grid)
+        return read
 
-    def read_continued(self, grid: PageGrid) -> bool:
-        """The last page's table run on without its heads (if the layout continues rows)."""
+    def read_continued(self, grid: PageGrid, taken: Taken = NOTHING) -> Taken | None:
+        """The last page's table run on without its heads (if the layout continues rows): what
+        it read, or None when the page does not go on with it."""
         last = self._columns if self.layout.continue_rows else None
         found = continued_tables(grid.tables, last[1]) if last and grid.page_no == last[0] + 1 else []
+        if not found:
+            return None
+        read = NOTHING
         for table, cmap in found:
-            self._read_table(table, cmap, grid)
-            self._sheets[-1].fields.go_on_below(table, grid, TEXT_RULES[self.layout.text].across_pages)
-        return bool(found)
+            read |= self._read_table(table, cmap, grid)
+            join = TEXT_RULES[self.layout.text].across_pages
+            read |= self._sheets[-1].fields.go_on_below(table, taken | read, join)
+        return read
 
     def _starts_sheet(self, grid: PageGrid) -> bool:
         """A page continuing the last sheet prints no title (a layout without one: every page)."""
@@ -120,11 +129,11 @@ class RowReader:
         return any(lp.search(title, squash(t)) for t in texts)
 
     # -- what a sheet prints once ---------------------------------------------------------
-    def _read_box(self, grid: PageGrid) -> None:
+    def _read_box(self, grid: PageGrid) -> Taken:
         assert self.layout.policy_box is not None
-        found = policy_box(grid, self.layout.policy_box)
+        found, read = policy_box(grid, self.layout.policy_box)
         if found is None:
-            return
+            return read
         goal_no, goal_title, policy, measures = found
         current = self._sheets[-1] if self._sheets else None
         if (
@@ -134,25 +143,32 @@ class RowReader:
         ):
             for no, title in measures.items():
                 current.measures.setdefault(no, title)
-            return
+            return read
         sheet = _Sheet(len(self._sheets) + 1, grid.page_no, measures=measures)
         sheet.box = {"goal_no": goal_no, "goal_title": goal_title, "policy_title": policy}
         self._sheets.append(sheet)
         self._item, self._group = None, None
+        return read
 
-    def _read_sheet_fields(self, grid: PageGrid) -> None:
+    def _read_sheet_fields(self, grid: PageGrid, taken: Taken) -> Taken:
+        """The sheet's own fields on this page (none read from ``taken``); returns what it read."""
         fields, join = self._sheets[-1].fields, TEXT_RULES[self.layout.text].across_pages
+        read = NOTHING
         for column in (c for c in self.layout.columns if c.scope == "sheet"):
-            cells: list[Cell] = []  # a later page of the sheet (heads repeated) goes on with it
-            value = sheet_field_values(grid, column.header, below_header=True, found=cells)
-            fields.go_on(column.name, value, cells, grid, join)
+            # a later page of the sheet (heads repeated) goes on with it
+            found = sheet_field_values(grid, column.header, below_header=True, taken=taken | read)
+            read |= found.taken | fields.go_on(column.name, found.value, found.cells, join)
         for spec in self.layout.sheet_fields:
-            value = sheet_field_values(grid, [spec.pattern], below_header=False)
-            if value is not None and fields.values.get(spec.name) is None:
-                fields.values[spec.name] = value
+            found = sheet_field_values(grid, [spec.pattern], below_header=False, taken=taken | read)
+            read |= found.taken
+            if found.value is not None and fields.values.get(spec.name) is None:
+                fields.values[spec.name] = found.value
+        return read
 
     # -- the ruled table ------------------------------------------------------------------
-    def _read_table(self, table: Table, cmap: ColumnMap, grid: PageGrid) -> None:
+    def _read_table(self, table: Table, cmap: ColumnMap, grid: PageGrid) -> Taken:
+        """Read the table's rows; returns the cells they read (a cell beside no rating is left
+        to leftovers)."""
         self._whole = {}  # (cell ids of another page mean nothing here)
         if not self._sheets:
             message = "evaluation table before any heading box"
@@ -176,8 +192,8 @@ class RowReader:
         self._cut = self._cut_title(columns, page_rows)
         self._columns = (grid.page_no, cmap)  # a next page may run the table on without heads
         rated = [(r.row, r.last_row) for r in ratings]
-        grid.used.update(  # what a row read; a cell beside no rating is left to leftovers
-            id(cell)
+        return ids_of(
+            cell
             for cell in table.cells
             if cell.row > cmap.header_last_row
             and cmap.column_of(cell) in columns
