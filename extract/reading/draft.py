@@ -137,10 +137,12 @@ def draft_grids(grids: list[PageGrid], file_name: str, name: str) -> Draft:
     title, title_free = _title(pages[0])
     start, sheet = _sheet(pages, title)
     page = stack(sheet)
-    draft = Draft(name, title, title_free, [], start, _era(pages), len(grids), [g.page_no for g in sheet])
+    draft = Draft(
+        name, title, title_free, [], start, _era(pages, file_name), len(grids), [g.page_no for g in sheet]
+    )
     taken: set[int] = set()
     draft.tables = _tables(page, taken)
-    key, areas = _block_areas(page, taken)
+    key, areas = _block_areas(page, taken) if start is not None else ("", [])  # blocks need a [sheet]
     if areas:
         draft.blocks = [_block(key, areas, draft, taken, title)]
     draft.fields = _fields(page.outside(areas) if areas else page, taken, title, len(_all_fields(draft)))
@@ -188,10 +190,14 @@ def _sheet(pages: list[PageGrid], title: str) -> tuple[str | None, list[PageGrid
     return start, sheet
 
 
-def _era(pages: list[PageGrid]) -> str:
-    """The era the document prints most (令和 unless 平成 is printed more)."""
+def _era(pages: list[PageGrid], file_name: str) -> str:
+    """The era the document prints most; printing neither, 平成 when the file name's year
+    (r25) is past any 令和 year yet, else 令和."""
     text = "".join(t for g in pages for t in _texts(g))
-    return "平成" if text.count("平成") > text.count("令和") else "令和"
+    if text.count("平成") != text.count("令和"):
+        return "平成" if text.count("平成") > text.count("令和") else "令和"
+    named = re.search(r"(?i)(?:^|[^a-z])[rh]([0-9]{1,2})(?![0-9])", file_name)
+    return "平成" if named and int(named.group(1)) >= 20 else "令和"
 
 
 def _is_year(key: str) -> bool:
@@ -287,7 +293,9 @@ def _all_fields(draft: Draft) -> list[DraftField]:
 def _block_areas(page: FormPage, taken: set[int]) -> tuple[str, list[FormPage]]:
     """A label printed twice or more in one column with a value beside it opens a block each
     time (細事業 1, 2, …): the areas from each to the next."""
-    cells = [c for _, c in page.cells if id(c) not in taken and is_label(page.key(c)) and right_stack(page, c)]
+    cells = [
+        c for _, c in page.cells if id(c) not in taken and is_label(page.key(c)) and right_stack(page, c)
+    ]
     counts = Counter((page.key(c), round(c.bbox.x0)) for c in cells)
     starts = [c for c in cells if counts[(page.key(c), round(c.bbox.x0))] >= 2]
     if not starts:
@@ -360,7 +368,11 @@ def _heading(page: FormPage, right: Cell) -> bool:
 def _report(
     page: FormPage, first: PageGrid, title: str, title_free: bool, file_name: str, era: str
 ) -> list[DraftReport]:
-    out = [DraftReport("title", "表題", "free" if title_free else "cell", f"^(?P<value>{pattern_of(title)[1:-1]})$")]
+    out = [
+        DraftReport(
+            "title", "表題", "free" if title_free else "cell", f"^(?P<value>{pattern_of(title)[1:-1]})$"
+        )
+    ]
     if any(_ERA_YEAR_RE.search(ln.text) for ln in first.free_lines):
         out.append(DraftReport("fiscal_year_label", "年度", "free", _ERA_YEAR))
     elif any(_ERA_YEAR_RE.search(c.text) for _, c in page.cells):

@@ -75,7 +75,11 @@ def _head(d: Draft) -> list[str]:
     ]
     if d.start is not None:
         why = "the title is not on every page" if d.start == d.title else "on the first page only"
-        out += ["[sheet]  # a sheet runs from a page printing this to the next: " + why, f"start = {_qs(['^' + d.start + '$'])}", ""]
+        out += [
+            "[sheet]  # a sheet runs from a page printing this to the next: " + why,
+            f"start = {_qs(['^' + d.start + '$'])}",
+            "",
+        ]
     else:
         out += ["# no [sheet]: each page is one sheet (its labels repeat on every page)", ""]
     out += [
@@ -97,7 +101,7 @@ def _head(d: Draft) -> list[str]:
         out += [f"era = {q(r.era)}"] if r.era else []
         out.append("")
     if not any(r.name == "publisher" for r in d.report):
-        out += ["# publisher / municipality: not found printed; add a [[report]] with constant = \"…\"", ""]
+        out += ['# publisher / municipality: not found printed; add a [[report]] with constant = "…"', ""]
     return out
 
 
@@ -109,7 +113,11 @@ def _block(b: DraftBlock) -> list[str]:
         f"description = {q(b.label + ' (one item per block)')}",
         f"start = {_qs([b.start])}",
     ]
-    out += ["number = '^(?P<value>[0-9]+)$'  # the block's number, printed left of its start"] if b.number else []
+    out += (
+        ["number = '^(?P<value>[0-9]+)$'  # the block's number, printed left of its start"]
+        if b.number
+        else []
+    )
     out.append("")
     for f in b.fields:
         out += _field(f, "blocks.fields")
@@ -146,8 +154,10 @@ def _field(f: DraftField, key: str = "fields") -> list[str]:
 
 
 def _table(t: DraftTable, key: str = "tables") -> list[str]:
-    anchor = f"corner = {q(t.corner)}  # the printed cell above the row keys" if t.corner else (
-        f"header = {q(t.header or '')}  # the corner is blank: the header row's first cell"
+    anchor = (
+        f"corner = {q(t.corner)}  # the printed cell above the row keys"
+        if t.corner
+        else (f"header = {q(t.header or '')}  # the corner is blank: the header row's first cell")
     )
     out = [
         f"[[{key}]]  # page {t.page}: header row {' | '.join(t.years)}",
@@ -171,6 +181,9 @@ def _roles(d: Draft) -> list[str]:
     plain = [f for f in d.fields if not f.rating and not f.chosen]
     if not plain:
         return []
-    out = ["[roles]  # which field names the project (guessed: the first label)", f'title = "{plain[0].name}"']
+    out = [
+        "[roles]  # which field names the project (guessed: the first label)",
+        f'title = "{plain[0].name}"',
+    ]
     rating = next((f for f in d.fields if f.rating), None)
     return out + ([f'rating = "{rating.name}"'] if rating else [])

@@ -12,6 +12,7 @@ from extract.errors import NotAnEvaluationReport, PdfTooCostly, PdfUnreadable, S
 from extract.reading.classify import classify, has_kana, page_text, rated_table
 from extract.reading.columns import find_table
 from extract.reading.comments import CommentReader
+from extract.reading.form_trace import trace_pages
 from extract.reading.forms import FormReader
 from extract.reading.front import FrontReader
 from extract.reading.layout import (
@@ -361,6 +362,13 @@ def check_layout(path: Path, settings: ExtractSettings) -> dict:
         pages.append(page)
     report = session.report(source)
     records = [*report.evaluations, *report.projects]
+    trace_pages(
+        layout,
+        grids,
+        [r.model_dump() for r in report.projects],
+        [s.model_dump() for s in report.sheets],
+        pages,
+    )
     for page in pages:
         page["records"] = [r.model_dump(exclude={"page"}) for r in records if r.page == page["page"]]
         page["problems"] = [f"{p.code}: {p.message}" for p in report.problems if p.page == page["page"]]
