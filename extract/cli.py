@@ -220,23 +220,57 @@ def layout() -> None:
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
 @options.LAYOUTS
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def layout_check(name: str, pdf: Path, layouts_dir: Path | None, fmt: str) -> None:
-    """Read PDF with layout NAME (its name, its file's name, or a .toml path) and show, page by page, the columns it
-    matched and missed, the rows it read, and every problem.
+@click.option(
+    "--html", "html_file", type=click.Path(path_type=Path, dir_okay=False), help="Also write the pages drawn"
+)
+def layout_check(name: str, pdf: Path, layouts_dir: Path | None, fmt: str, html_file: Path | None) -> None:
+    """Read PDF with layout NAME (its name, its file's name, or a .toml path) and show, page by
+    page, the labels and tables found and not found with their values whole, the marks, the
+    rows, and every problem.
 
-    Example: hyoka layout check school-evaluation-sheet raw/gakkohyoka-r4.pdf
+    Example: hyoka layout check kobe-jimujigyo kobe-r25-001.pdf --html check.html
     """
     import json
 
+    from extract.database.check_html import layout_check_html
     from extract.database.export import layout_check_text
     from extract.reading.layout import LayoutError
     from extract.reading.pipeline import check_layout
 
     try:
         data = check_layout(pdf, options.settings_for(name, layouts_dir, near=(pdf,)))
-    except (HyokaError, LayoutError) as exc:
+        if html_file is not None:
+            html_file.write_text(layout_check_html(data, pdf), encoding="utf-8")
+    except (HyokaError, LayoutError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else layout_check_text(data))
+
+
+@layout.command(name="draft")
+@click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write it here, not to stdout"
+)
+def layout_draft(pdf: Path, output: Path | None) -> None:
+    """Draft a form layout for PDF from its page geometry: title, sheet start, labels and
+    their values, year tables, blocks, marks, ratings, report facts, each guess commented.
+
+    Example: hyoka layout draft kobe-r25-001.pdf -o layouts/kobe-draft.toml
+    """
+    from extract.reading.draft import draft_pdf, slug
+    from extract.reading.draft_toml import write_form
+
+    try:
+        text = write_form(draft_pdf(pdf, name=slug(output.stem)[6:] if output else None))
+        if output is not None:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text, encoding="utf-8")
+    except (HyokaError, ValueError, OSError) as exc:
+        raise click.ClickException(options.one_line(str(exc))) from None
+    click.echo(
+        f"{output}: a draft layout; check it: hyoka layout check {output} {pdf}" if output else text,
+        nl=bool(output),
+    )
 
 
 @cli.command()

@@ -30,8 +30,8 @@ def unknown_form(page: int, signs: str) -> str:
     """An evaluation document of a form no shipped layout reads: what was seen, and the next step."""
     return (
         f"page {page} looks like an evaluation sheet ({signs}) but no layout matches it (layouts: "
-        "jimujigyo-sheet, kobe-jimujigyo, koganei-welfare, school-evaluation-sheet, yokohama-jigyo): write one in layouts/ next to raw/ "
-        "and try it with hyoka layout check NAME PDF"
+        "jimujigyo-sheet, kobe-jimujigyo, koganei-welfare, school-evaluation-sheet, yokohama-jigyo): start one with "
+        "hyoka layout draft PDF -o layouts/NAME.toml (next to raw/), then hyoka layout check NAME PDF"
     )
 
 

@@ -105,33 +105,74 @@ def _pad(text: str, width: int) -> str:
 
 
 def layout_check_text(data: dict) -> str:
-    """`hyoka layout check` for a person: per page, columns found and missed, rows, problems."""
+    """`hyoka layout check` for a person: per page, the labels and tables found and not found
+    with their values whole (wrapped, indented), the marks resolved, the rows, the problems."""
     out = [f"layout {data['layout']} on {data['file']}"]
     report = data["report"]
     facts = {
         k: report.get(k) for k in ("title", "fiscal_year", "fiscal_year_label", "municipality", "publisher")
     }
     out.append("  report: " + ", ".join(f"{k}={v}" for k, v in facts.items() if v is not None))
-    out.append(
-        "  rating scale: "
-        + (", ".join(f"{k}={_short(v, 24)}" for k, v in data["rating_scale"].items()) or "none")
-    )
-    for sheet in data["sheets"]:
-        fields = {k: v for k, v in sheet.items() if k not in ("sheet_no", "page")}
-        out.append(
-            f"  sheet {sheet['sheet_no']} fields: "
-            + ", ".join(f"{k}={_short(v, 24)}" for k, v in fields.items())
-        )
+    out.append("  rating scale: " + ("" if data["rating_scale"] else "none"))
+    out += [line for k, v in data["rating_scale"].items() for line in _whole(f"{k}:", v, 4)]
     for page in data["pages"]:
         out.append(f"page {page['page']}: {page['kind']}")
         for i, table in enumerate(page.get("tables", []), 1):
-            out.append(f"  table {i}: header rows {table['header_rows']}; found: {', '.join(table['found'])}")
-            if table["not_found"]:
-                out.append(f"           not found: {', '.join(table['not_found'])}")
+            out += _table_lines(i, table)
+        for item in page.get("fields", []):
+            out += _field_lines(item)
         for record in page["records"]:
-            shown = [f"{k}={_short(v, 24)}" for k, v in record.items() if v not in (None, "", [], False)]
-            out.append("  row: " + " | ".join(shown))
+            shown = {k: v for k, v in record.items() if v not in (None, "", [], {}, False)}
+            if "pages" in record:  # a form's record: its values are the fields above
+                out.append(f"  record: pages {record['pages']}, {len(shown)} values")
+                continue
+            out.append("  row:")
+            out += [line for k, v in shown.items() for line in _whole(f"{k}:", v, 4)]
         for problem in page["problems"]:
             out.append(f"  problem: {problem}")
     out += [f"problem: {p}" for p in data["problems"]]
     return "\n".join(out) + "\n"
+
+
+def _table_lines(i: int, table: dict) -> list[str]:
+    if "header_rows" in table:  # a row layout's table: its columns
+        out = [f"  table {i}: header rows {table['header_rows']}; found: {', '.join(table['found'])}"]
+        return out + (
+            [f"           not found: {', '.join(table['not_found'])}"] if table["not_found"] else []
+        )
+    if not table["found"]:
+        return [f"  table {table['name']} ({table['label']}): NOT FOUND"]
+    out = [f"  table {table['name']} ({table['label']}): found, {table['value']}"]
+    out += _whole("header row:", " | ".join(table.get("header_row", [])), 4)
+    return out + _whole("columns:", " | ".join(table.get("columns", [])), 4)
+
+
+def _field_lines(item: dict) -> list[str]:
+    head = f"  {item['name']} ({item['label']})"
+    if not item["found"]:
+        return [f"{head}: NOT FOUND"]
+    if "mark" in item:
+        return [f"{head}: mark: {item['mark']}"]
+    where = f" at {item['label_box']}" if item.get("label_box") else ""
+    if item["value"] in (None, "", [], {}):
+        return [f"{head}: found{where}, blank"]
+    return [f"{head}: found{where}", *_whole("", item["value"], 6)]
+
+
+def _whole(key: str, value: object, indent: int, width: int = 100) -> list[str]:
+    """A value whole, over as many lines as it needs: its own line breaks kept, long lines
+    wrapped at ``width`` terminal columns, each line indented (after ``key`` on the first)."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    lines: list[str] = []
+    for para in text.splitlines() or [""]:
+        line = ""
+        for ch in para:
+            if _width(line + ch) > width - indent:
+                lines.append(line)
+                line = ""
+            line += ch
+        lines.append(line)
+    pad = " " * indent
+    if key:
+        return [f"{pad}{key} {lines[0]}".rstrip()] + [f"{pad}  {ln}" for ln in lines[1:]]
+    return [f"{pad}{ln}".rstrip() for ln in lines]

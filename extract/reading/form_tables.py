@@ -43,6 +43,7 @@ class TableRead:
     columns: list[Column]
     entries: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    heads: list[Cell] = field(default_factory=list)  # the corner and header cells (for `layout check`)
 
 
 def year_kind(text: str, years: Years, kindless: bool = False) -> tuple[int, str | None] | None:
@@ -117,7 +118,7 @@ def read_table(page: FormPage, spec: TableSpec, layout: FormLayout) -> TableRead
     end = next((c.bbox.x0 for c in heads if spec.until and lp.search(spec.until, page.key(c))), None)
     heads = [c for c in heads if end is None or c.bbox.x1 <= end + TOL]
     page.use(corner, *heads)
-    read = TableRead(table, _columns(page, table, heads, spec, layout))
+    read = TableRead(table, _columns(page, table, heads, spec, layout), heads=[corner, *heads])
     if spec.shape == "lines":
         _lines(page, read, corner, spec)
     else:

@@ -91,3 +91,8 @@ def sub(pattern: str, replacement: str, text: str) -> str:
 
 def finditer(pattern: str, text: str) -> Iterator[Any]:
     return compile(pattern).finditer(text)
+
+
+def escape(text: str) -> str:
+    """A printed text as a pattern matching exactly it (a drafted layout's labels)."""
+    return regex.escape(text)

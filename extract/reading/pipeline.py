@@ -12,6 +12,7 @@ from extract.errors import NotAnEvaluationReport, PdfTooCostly, PdfUnreadable, S
 from extract.reading.classify import classify, evaluation_signs, has_kana, page_text
 from extract.reading.columns import find_table
 from extract.reading.comments import CommentReader
+from extract.reading.form_trace import trace_pages
 from extract.reading.forms import FormReader
 from extract.reading.front import FrontReader
 from extract.reading.layout import (
@@ -36,7 +37,7 @@ from schemas.pages import PageKind
 from schemas.report import Problem, Report
 
 MAX_PENDING = 30  # pages held while no layout has recognised the document yet
-NEW_LAYOUT = "write one in layouts/ next to raw/ and try it with hyoka layout check NAME PDF"
+NEW_LAYOUT = "start one with hyoka layout draft PDF -o layouts/NAME.toml (next to raw/), then hyoka layout check NAME PDF"
 
 
 def _dirs(settings: ExtractSettings) -> tuple[Path, ...]:
@@ -380,6 +381,13 @@ def check_layout(path: Path, settings: ExtractSettings) -> dict:
         pages.append(page)
     report = session.report(source)
     records = [*report.evaluations, *report.projects]
+    trace_pages(
+        layout,
+        grids,
+        [r.model_dump() for r in report.projects],
+        [s.model_dump() for s in report.sheets],
+        pages,
+    )
     for page in pages:
         page["records"] = [r.model_dump(exclude={"page"}) for r in records if r.page == page["page"]]
         page["problems"] = [f"{p.code}: {p.message}" for p in report.problems if p.page == page["page"]]

@@ -401,3 +401,41 @@ def _blank_chars(
         x0, top, x1, bottom = frame.box(e + a * start, low, e + a * end, high)
         out.append(Char(text=text, x0=x0, top=top, x1=x1, bottom=bottom, size=bottom - top))
     return out
+
+
+def render_png(path: Path, page_no: int, scale: float = 1.5) -> bytes:
+    """One page drawn as a PNG image, ``scale`` pixels per PDF point (for `layout check --html`)."""
+    import struct
+    import zlib
+
+    pdf = pdfium.PdfDocument(path)
+    try:
+        bitmap = pdf[page_no - 1].render(scale=scale, rev_byteorder=True)
+        width, height, stride = bitmap.width, bitmap.height, bitmap.stride
+        channels = {"RGB": 3, "RGBA": 4, "RGBX": 4}[bitmap.mode]
+        data = bytes(bitmap.buffer)
+    finally:
+        pdf.close()
+    rows = b"".join(
+        b"\x00" + bytes(_rgb(data[y * stride : y * stride + width * channels], channels))
+        for y in range(height)
+    )
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows, 6))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _rgb(row: bytes, channels: int) -> bytes:
+    if channels == 3:
+        return row
+    out = bytearray(len(row) // 4 * 3)
+    out[0::3], out[1::3], out[2::3] = row[0::4], row[1::4], row[2::4]
+    return bytes(out)
