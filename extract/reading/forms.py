@@ -171,18 +171,7 @@ class FormReader:
         return {**data, **blocks}, notes + found
 
     def _read_fields(self, page: FormPage) -> tuple[dict, list[str]]:
-        data: dict = {}
-        notes: list[str] = []
-        tables: dict[str, TableRead] = {}
-        for spec in self.layout.tables:
-            read = read_table(page, spec, self.layout)
-            if read is None:
-                data[spec.name] = []
-                notes.append(f"{spec.label}: table not found")
-                continue
-            tables[spec.name] = read
-            data[spec.name] = read.entries
-            notes += read.problems
+        data, tables, notes = read_tables(page, self.layout.tables, self.layout)
         for choice in self.layout.choices:
             data[choice.name], found = read_choices(page, choice, self.layout)
             notes += found
@@ -190,6 +179,26 @@ class FormReader:
             notes += _rating(page, rating, self.layout, data)
         fields, found = read_fields(page, self.layout.fields, [], self.layout, tables)
         return {**data, **fields}, notes + found
+
+
+def read_tables(
+    page: FormPage, specs: list[TableSpec], layout: FormLayout
+) -> tuple[dict, dict[str, TableRead], list[str]]:
+    """Each table's entries (a table not found: none, and a note saying so), the tables read,
+    and why any was not read whole."""
+    data: dict = {}
+    tables: dict[str, TableRead] = {}
+    notes: list[str] = []
+    for spec in specs:
+        read = read_table(page, spec, layout)
+        if read is None:
+            data[spec.name] = []
+            notes.append(f"{spec.label}: table not found")
+            continue
+        tables[spec.name] = read
+        data[spec.name] = read.entries
+        notes += read.problems
+    return data, tables, notes
 
 
 def read_fields(
@@ -200,18 +209,8 @@ def read_fields(
     tables: dict[str, TableRead] | None = None,
 ) -> tuple[dict, list[str]]:
     """Tables, then fields (those of a ``group`` nested in one object); with why any was not read."""
-    data: dict = {}
-    notes: list[str] = []
-    tables = dict(tables or {})
-    for spec in table_specs:
-        read = read_table(page, spec, layout)
-        if read is None:
-            data[spec.name] = []
-            notes.append(f"{spec.label}: table not found")
-            continue
-        tables[spec.name] = read
-        data[spec.name] = read.entries
-        notes += read.problems
+    data, read, notes = read_tables(page, table_specs, layout)
+    tables = {**(tables or {}), **read}
     for spec in specs:
         value, note = _field(page, spec, layout, data, tables)
         if spec.group is not None:
