@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 
 SHARED := ../shared
 
-.PHONY: serve build test lint bench system-deps shared-check
+.PHONY: serve build test check lint bench system-deps shared-check
 
 # editable_mode=compat: the checkout goes on sys.path by a plain .pth line; setuptools' default
 # import hook slows every Python start in the venv (measured: 8 ms, a thirtieth of `hyoka extract`)
@@ -47,6 +47,12 @@ test: system-deps lint
 	@$(MAKE) --no-print-directory shared-check
 	$(BIN)/python -m pytest
 	@$(MAKE) --no-print-directory shared-check
+
+# A fast subset while working (about a minute): lint, the architecture rules, the text rules,
+# the hostile-input guards that need no long PDF, and the gold comparisons. `make test` is the gate.
+check: lint
+	$(BIN)/python -m pytest -q tests/test_architecture.py tests/test_normalise.py tests/test_settings.py \
+	  tests/test_docs.py tests/test_hostile_site.py tests/test_extract_gold.py tests/test_form_golds.py
 
 bench: $(BIN)/hyoka
 	$(BIN)/pip install -q $(EDITABLE) -e '.[test,bench]'
