@@ -201,8 +201,8 @@ def extract_pdf(
     except SlowPattern as exc:
         raise _slow_pattern(path, candidates, exc.pattern) from None
     layout = next(lay for lay in candidates if lay.name == report.layout.name)
-    report.layout.sha256 = layout_digest(layout)  # a build reads the PDF again when it changes
-    return report
+    digest = layout_digest(layout)  # a build reads the PDF again when the layout file changes
+    return report.model_copy(update={"layout": report.layout.model_copy(update={"sha256": digest})})
 
 
 def _slow_pattern(path: Path, layouts: list[Layout], pattern: str) -> SlowLayoutPattern:
