@@ -34,11 +34,16 @@ lint: $(BIN)/hyoka
 # The real-PDF corpus and the gold records live in ../shared, outside the clone. Without them
 # the tests that need them skip; say so before and after the run, where nobody can miss it.
 # Under CI=true they fail instead (tests/conftest.py), and so does this check.
+# Every ../shared path a test reads (need_shared in tests/conftest.py): one missing is named.
+SHARED_NEEDS := corpus/koganei-fy2020.pdf corpus/real/ikeda corpus/real/kobe corpus/real/yokohama \
+  gold/fy2020.json gold/real gold/ikeda gold/kobe gold/yokohama tools/score_form.py
 shared-check:
-	@if [ ! -d "$(SHARED)/corpus/real" ] || [ ! -d "$(SHARED)/gold" ]; then \
+	@missing=""; for p in $(SHARED_NEEDS); do [ -e "$(SHARED)/$$p" ] || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
 	  echo "################################################################################"; \
-	  echo "## WARNING: $(SHARED) (corpus/real and gold) is ABSENT: the real-corpus and"; \
-	  echo "## gold-copy tests are SKIPPED, so this run does not test real PDFs."; \
+	  echo "## WARNING: $(SHARED) lacks:$$missing"; \
+	  echo "## the real-corpus and gold tests that read them are SKIPPED, so this run does"; \
+	  echo "## not test real PDFs."; \
 	  echo "################################################################################"; \
 	  case "$$CI" in true|True|TRUE|1|yes) echo "CI=$$CI: $(SHARED) is required"; exit 1;; esac; \
 	fi
