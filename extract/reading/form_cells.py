@@ -12,8 +12,9 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 from re import _parser as sre_parse  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, Literal
 
 from extract.reading import patterns as lp
 from extract.reading.normalise import fold_kangxi, squash
@@ -127,6 +128,7 @@ def _nearly(page: FormPage, patterns: list[str]) -> Cell | None:
     return best
 
 
+@cache  # parsed once per pattern: a label missed on a scanned page looks again on every sheet
 def pattern_text(pattern: str) -> str | None:
     """A text the pattern matches, as it reads: each optional part taken once, the first of
     alternatives; None for a pattern that cannot be read so (classes, repeats)."""
@@ -174,18 +176,7 @@ def right_of(page: FormPage, label: Cell) -> Cell | None:
 
 def left_of(page: FormPage, label: Cell) -> Cell | None:
     """The cell whose right rule is the label's left rule, sharing most of its height."""
-    table = page.table_of(label)
-    beside = [
-        c
-        for c in table.cells
-        if abs(c.bbox.x1 - label.bbox.x0) <= TOL
-        and _overlap(c.bbox.top, c.bbox.bottom, label.bbox.top, label.bbox.bottom) > TOL
-    ]
-    return max(
-        beside,
-        key=lambda c: _overlap(c.bbox.top, c.bbox.bottom, label.bbox.top, label.bbox.bottom),
-        default=None,
-    )
+    return _across(page, label, "left")
 
 
 def right_stack(page: FormPage, label: Cell) -> list[Cell]:
@@ -254,16 +245,24 @@ def joined_text(cells: list[Cell]) -> str:
 
 def below(page: FormPage, label: Cell) -> Cell | None:
     """The cell whose top rule is the label's bottom rule, sharing most of its width."""
-    table = page.table_of(label)
-    under = [
-        c
-        for c in table.cells
-        if abs(c.bbox.top - label.bbox.bottom) <= TOL
-        and _overlap(c.bbox.x0, c.bbox.x1, label.bbox.x0, label.bbox.x1) > TOL
-    ]
-    if not under:
-        return None
-    return max(under, key=lambda c: _overlap(c.bbox.x0, c.bbox.x1, label.bbox.x0, label.bbox.x1))
+    return _across(page, label, "bottom")
+
+
+def _across(page: FormPage, label: Cell, side: Literal["left", "bottom"]) -> Cell | None:
+    """The cell across the label's ``side`` rule that shares most of the label's length."""
+    box = label.bbox
+
+    def meets(c: Cell) -> bool:
+        return abs((c.bbox.x1 - box.x0) if side == "left" else (c.bbox.top - box.bottom)) <= TOL
+
+    def shared(c: Cell) -> float:
+        if side == "left":
+            return _overlap(c.bbox.top, c.bbox.bottom, box.top, box.bottom)
+        return _overlap(c.bbox.x0, c.bbox.x1, box.x0, box.x1)
+
+    return max(
+        (c for c in page.table_of(label).cells if meets(c) and shared(c) > TOL), key=shared, default=None
+    )
 
 
 def row_right(page: FormPage, label: Cell) -> list[Cell]:

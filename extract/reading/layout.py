@@ -18,7 +18,6 @@ from pydantic import ValidationError
 
 from extract.manifest import BUILTIN_LAYOUTS, layout_files
 from extract.reading import patterns as lp
-from extract.reading.normalise import squash
 from schemas.form import FormLayout
 from schemas.layout import MAX_LAYOUT_BYTES, RowLayout
 
@@ -117,7 +116,7 @@ def pattern_field(layout: Layout, pattern: str) -> str | None:
     return found.lstrip(".") if found else None
 
 
-def detects(layout: Layout, text: str) -> bool:
-    """The layout's detect rule: every pattern found in the page's text (whitespace removed)."""
-    words = squash(text)
+def detects(layout: Layout, words: str) -> bool:
+    """The layout's detect rule: every pattern found in the page's ``words`` (its text after
+    ``squash``, done once for all the layouts looked at)."""
     return all(lp.search(p, words) for p in layout.detect.all)

@@ -25,6 +25,7 @@ from extract.reading.layout import (
     pattern_field,
 )
 from extract.reading.leftovers import Leftovers
+from extract.reading.normalise import squash
 from extract.reading.paragraphs import TEXT_RULES
 from extract.reading.patterns import TIME_LIMIT, SlowPattern
 from extract.reading.records import mark_ocr, to_form_report, to_report
@@ -282,10 +283,10 @@ def _noting_ocr(grids: Iterable[PageGrid], pages: dict[int, OcrRead]) -> Iterato
 def _detect(path: Path, candidates: list[Layout], grid: PageGrid) -> Layout | None:
     """The layout whose detect words the page prints (and, for a row table, whose header it
     carries); two layouts claiming one page is an error, not a guess by file name."""
-    text = page_text(grid)
+    words = squash(page_text(grid))
     found = [
         lay for lay in candidates
-        if detects(lay, text) and (isinstance(lay, FormLayout) or find_table(grid, lay))
+        if detects(lay, words) and (isinstance(lay, FormLayout) or find_table(grid, lay))
     ]  # fmt: skip
     if len(found) > 1:
         names = " and ".join(lay.name for lay in found)

@@ -145,10 +145,8 @@ def read_image_page(
     edges = _edges(hmask, "h", scale, x_shift, top_shift) + _edges(vmask, "v", scale, x_shift, top_shift)
     rules = cv2.dilate(hmask | vmask, np.ones((5, 5), np.uint8))
     text_ink = np.where(rules > 0, 0, ink).astype(np.uint8)  # the rules erased: text only
-    clean = 255 - text_ink  # black on white: no cell shading, no grain
     cells, outside = _regions(rules)
-    reader = _Reader(clean, text_ink, scale, x_shift, top_shift)
-    reader.shade = gray
+    reader = _Reader(gray, text_ink, scale, x_shift, top_shift)
     for region in cells:
         reader.read_cell(region)
     reader.read_free(outside)
@@ -242,8 +240,9 @@ def _regions(rules: Any) -> tuple[list[_Region], list[_Region]]:
 class _Reader:
     """Recognises regions of one deskewed page and gathers their glyphs in points."""
 
-    def __init__(self, gray: Any, ink: Any, scale: float, dx: float, dy: float) -> None:
-        self.gray, self.ink, self.scale, self.dx, self.dy = gray, ink, scale, dx, dy
+    def __init__(self, shade: Any, ink: Any, scale: float, dx: float, dy: float) -> None:
+        """``shade``: the deskewed page as scanned (grey); ``ink``: its text ink, rules erased."""
+        self.shade, self.ink, self.scale, self.dx, self.dy = shade, ink, scale, dx, dy
         self.chars: list[Char] = []
         self.confidences: list[float] = []
         self.doubtful: list[OcrWord] = []
@@ -261,16 +260,15 @@ class _Reader:
             ink = np.where(mask > 0, self.ink, 0).astype(np.uint8)
             if int(np.count_nonzero(ink)) < 12:
                 continue
-            page = np.where(mask > 0, self.gray, 255).astype(np.uint8)
             smear = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (int(0.12 * DPI), 3)))
             count, _, stats, _ = cv2.connectedComponentsWithStats(smear, connectivity=8)
             for x, y, w, h, area in sorted(
                 (tuple(int(v) for v in st) for st in stats[1:count]), key=lambda b: (b[1], b[0])
             ):
                 if area >= 40:
-                    self._read_block(x, y, x + w, y + h, page, ink)
+                    self._read_block(x, y, x + w, y + h, ink)
 
-    def _read_block(self, x0: int, y0: int, x1: int, y1: int, image: Any = None, ink: Any = None) -> None:
+    def _read_block(self, x0: int, y0: int, x1: int, y1: int, ink: Any = None) -> None:
         """A region's text, line by line: Tesseract reads one line (psm 7) far better than a
         block whose lines nearly touch. A line is the glyphs (connected blobs of ink) that
         stand side by side; each is read without its neighbours' ink above or below."""

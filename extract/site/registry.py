@@ -8,15 +8,16 @@ so the report files and rating scale read then stay true.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from stat import S_ISREG
 from urllib.parse import quote
 
 from extract.database.schema import PDF_MOUNT
+from extract.manifest import sha256_of
 
 MARKER_TABLES = ("build_info", "evaluation_rows_fts")
 
@@ -99,9 +100,9 @@ def _file_inside(folder: Path, name: str, sha256: str | None = None) -> Path | N
     to /etc/passwd, symbolic or hard, is not served. The real path is what is opened, not the link."""
     try:
         real, root = (folder / name).resolve(strict=True), folder.resolve(strict=True)
-        if not real.is_file():
-            return None
         stat = real.stat()
+        if not S_ISREG(stat.st_mode):
+            return None
         if real.is_relative_to(root) and stat.st_nlink == 1:  # (a hard link may be any file)
             return real
         return (
@@ -114,11 +115,7 @@ def _file_inside(folder: Path, name: str, sha256: str | None = None) -> Path | N
 @lru_cache(maxsize=256)
 def _sha256(path: Path, inode: int, size: int, mtime_ns: int) -> str:
     """A file's SHA-256, once per version of it (a page link is looked up for every row shown)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return sha256_of(path)
 
 
 def pdf_href(datasette, found: HyokaDatabase, row, page: int) -> str | None:
