@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from extract.manifest import BUILTIN_LAYOUTS, layout_files
 from extract.reading import patterns as lp
+from extract.reading.normalise import squash
 from schemas.form import FormLayout
 from schemas.layout import MAX_LAYOUT_BYTES, RowLayout
 
@@ -116,7 +117,11 @@ def pattern_field(layout: Layout, pattern: str) -> str | None:
     return found.lstrip(".") if found else None
 
 
-def detects(layout: Layout, words: str) -> bool:
-    """The layout's detect rule: every pattern found in the page's ``words`` (its text after
-    ``squash``, done once for all the layouts looked at)."""
+def detects(layout: Layout, text: str) -> bool:
+    """The layout's detect rule: every pattern found in the page's text (whitespace removed)."""
+    return detects_words(layout, squash(text))
+
+
+def detects_words(layout: Layout, words: str) -> bool:
+    """``detects`` of a text already squashed (once for all the layouts a page is looked at by)."""
     return all(lp.search(p, words) for p in layout.detect.all)

@@ -19,7 +19,7 @@ from extract.reading.layout import (
     Layout,
     all_layouts,
     available_layouts,
-    detects,
+    detects_words,
     layout_digest,
     load_layout,
     pattern_field,
@@ -286,7 +286,7 @@ def _detect(path: Path, candidates: list[Layout], grid: PageGrid) -> Layout | No
     words = squash(page_text(grid))
     found = [
         lay for lay in candidates
-        if detects(lay, words) and (isinstance(lay, FormLayout) or find_table(grid, lay))
+        if detects_words(lay, words) and (isinstance(lay, FormLayout) or find_table(grid, lay))
     ]  # fmt: skip
     if len(found) > 1:
         names = " and ".join(lay.name for lay in found)
