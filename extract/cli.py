@@ -252,16 +252,18 @@ def layout_check(name: str, pdf: Path, layouts_dir: Path | None, fmt: str, html_
     "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write it here, not to stdout"
 )
 def layout_draft(pdf: Path, output: Path | None) -> None:
-    """Draft a form layout for PDF from its page geometry: title, sheet start, labels and
-    their values, year tables, blocks, marks, ratings, report facts, each guess commented.
+    """Draft a layout for PDF from its pages, each guess commented: a row layout when a table
+    holds a column of rating letters (its columns by their headers, their roles by the cells),
+    else a form layout (title, sheet start, labels and their values, year tables, blocks,
+    marks, ratings, report facts).
 
     Example: hyoka layout draft kobe-r25-001.pdf -o layouts/kobe-draft.toml
     """
-    from extract.reading.draft import draft_pdf, slug
-    from extract.reading.draft_toml import write_form
+    from extract.reading.draft import slug
+    from extract.reading.draft_toml import draft_layout
 
     try:
-        text = write_form(draft_pdf(pdf, name=slug(output.stem)[6:] if output else None))
+        text = draft_layout(pdf, name=slug(output.stem)[6:] if output else None)
         if output is not None:
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_text(text, encoding="utf-8")

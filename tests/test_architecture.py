@@ -44,6 +44,7 @@ ORDER = [
     "records",
     "pipeline",
     "draft",
+    "draft_rows",
     "draft_toml",
     "batch",
     "search",

@@ -118,11 +118,15 @@ def is_label(key: str) -> bool:
 
 def draft_pdf(path: Path, settings: ExtractSettings | None = None, name: str | None = None) -> Draft:
     """Read the PDF and draft a form layout for it (``name``: the layout's, default from the file)."""
+    return draft_grids(read_grids(path, settings), path.name, name or slug(path.stem))
+
+
+def read_grids(path: Path, settings: ExtractSettings | None = None) -> list[PageGrid]:
+    """The PDF's pages as grids, the way the readers see them."""
     from extract.reading.grid import LocalPages
     from extract.reading.read import read_pdf
 
-    grids = list(LocalPages(read_pdf(path, settings or ExtractSettings())).grids())
-    return draft_grids(grids, path.name, name or slug(path.stem))
+    return list(LocalPages(read_pdf(path, settings or ExtractSettings())).grids())
 
 
 def slug(stem: str) -> str:

@@ -8,9 +8,22 @@ from __future__ import annotations
 
 import json
 import tomllib
+from pathlib import Path
 
-from extract.reading.draft import KINDS, Draft, DraftBlock, DraftField, DraftTable
+from extract.reading.draft import (
+    KINDS,
+    Draft,
+    DraftBlock,
+    DraftField,
+    DraftTable,
+    draft_grids,
+    pattern_of,
+    read_grids,
+    slug,
+)
+from extract.reading.draft_rows import DraftColumn, RowDraft, draft_rows
 from schemas.form import FormLayout
+from schemas.layout import RowLayout
 
 _MARKS = ["○", "●"]
 _EMPTY = ["-", "‐", "－", "―", "—", "ー", "−"]
@@ -33,6 +46,15 @@ def _sample(text: str | None) -> str:
         return "(blank on the drafted PDF)"
     one = " ".join(text.split())
     return one if len(one) <= 60 else one[:59] + "…"
+
+
+def draft_layout(path: Path, name: str | None = None) -> str:
+    """The layout file a PDF gets: a row layout when a page holds a table of rated rows
+    (draft_rows.py), else a form layout (draft.py)."""
+    grids = read_grids(path)
+    name = name or slug(path.stem)
+    rows = draft_rows(grids, name)
+    return write_rows(rows) if rows is not None else write_form(draft_grids(grids, path.name, name))
 
 
 def write_form(draft: Draft) -> str:
@@ -187,3 +209,126 @@ def _roles(d: Draft) -> list[str]:
     ]
     rating = next((f for f in d.fields if f.rating), None)
     return out + ([f'rating = "{rating.name}"'] if rating else [])
+
+
+def write_rows(d: RowDraft) -> str:
+    """A row layout's text; raises ValueError when it would not load."""
+    out = [
+        f"# DRAFT row layout written by `hyoka layout draft` from a PDF of {d.pages} page(s): the rated",
+        f"# table of page {d.page}, one record per row with a scale letter. Every value below is a guess",
+        "# from the page: check it with",
+        f"#   hyoka layout check layouts/{d.name}.toml THE.pdf --html check.html",
+        "# then rename the columns (col_01 …), give them descriptions, delete what is noise.",
+        "",
+        f"name = {q(d.name)}",
+        'kind = "rows"',
+        f"label = {q(d.title or d.name)}",
+        f"description = {q((d.title or d.name) + ' (drafted: describe the form)')}",
+        f'text = "{d.text}"  # {_TEXT_WHY[d.text]}',
+    ]
+    if d.continue_rows:
+        out.append(
+            "continue_rows = true  # tables on several pages: an unrated first row goes on from the last page"
+        )
+    if d.headings:
+        out.append(f"headings = {_qs(d.headings)}  # printed over the column names: no data")
+    out += [
+        "",
+        "[detect]  # the rating's header and two other headers on one page: this form",
+        f"all = {_qs(d.detect)}",
+        "",
+    ]
+    out += ["[report]"]
+    out += (
+        [f"title = {q('(' + lp_escape(d.title) + ')')}  # the sheet's title, its year cut"] if d.title else []
+    )
+    out += ["cover = true  # page 1 has no table: a cover with the title and dates"] if d.cover else []
+    out += ["# publisher: not guessed; add publisher = '…(.+)' (group 1 the name as printed)", ""]
+    if d.scale_line or d.scale_table:
+        out.append("[scale]  # the rating scale as printed")
+        out += [f"line = {q(d.scale_line)}  # lines 'A・・・meaning'"] if d.scale_line else []
+        out += (
+            [f"table_header = {q(d.scale_table)}  # beside letters and their meanings"]
+            if d.scale_table
+            else []
+        )
+        out.append("")
+    for c in d.columns:
+        out += _row_column(c)
+    for f in d.sheet_fields:
+        out += [
+            f"[[sheet_fields]]  # page {f.page}: printed once per sheet: {_sample(f.sample)}",
+            f'name = "{f.name}"',
+            f"label = {q(f.label)}",
+            f"description = {q(f.label)}",
+            f"pattern = {q(f.pattern)}",
+            "",
+        ]
+    if d.item_title:
+        listing, fallback = d.item_title
+        out += [
+            f"[item_title]  # the items are numbered and {listing} lists entries 1 … n: each item's title",
+            'field = "item_title"',
+            "label = '項目名'",
+            "description = 'the entry of the item number in the listed field'",
+            f'from_list = "{listing}"',
+        ]
+        out += [f'fallback = "{fallback}"  # where the list is missing'] if fallback else []
+        out.append("")
+    text = "\n".join(out) + "\n"
+    RowLayout.model_validate(tomllib.loads(text))
+    return text
+
+
+_TEXT_WHY = {
+    "wrap": "cell lines wrap where full (a spreadsheet): a short line ends a paragraph",
+    "paragraphs": "lines broken by hand mid-sentence (a word processor): only bullets, indents, ends of sentences start a paragraph",
+}
+_NUMBERING = {"paren": "(1) -> 1", "circled": "① -> 1", "digits": "the first number"}
+
+
+def lp_escape(text: str) -> str:
+    return pattern_of(text, anchored=False)
+
+
+def _row_column(c: DraftColumn) -> list[str]:
+    out = [
+        f"[[columns]]  # {c.label}: {c.why or 'text'}; e.g. {_sample(c.sample)}",
+        f'name = "{c.name}"',
+        f"label = {q(c.label)}",
+        f"description = {q(c.label)}",
+        f"header = {_qs([c.header])}",
+    ]
+    out += [f'role = "{c.role}"'] if c.role != "text" else []
+    if c.role == "rating":
+        out.append("required = true  # a table without it is not this form")
+    elif c.required:
+        out.append(
+            "required = true  # the header row names it too: a lone box of the rating's name is not it"
+        )
+    out += (
+        ['scope = "sheet"  # one cell over every rated row: stored once per sheet']
+        if c.scope == "sheet"
+        else []
+    )
+    out += ["over_item = true  # a cell over several rated rows: each gets its text"] if c.over_item else []
+    out += ["one_line = true  # a name: its printed lines joined"] if c.one_line else []
+    if c.role == "department":
+        out.append("split_over_rows = true  # a cell over k rows printing k names gives one to each")
+    if c.numbering:
+        field = f"{c.name}_no"
+        out.append(
+            f'numbering = {{ style = "{c.numbering}", field = "{field}", label = {q(c.label + " 番号")}, '
+            f"description = {q(_NUMBERING[c.numbering])} }}"
+        )
+    if c.flag:
+        out.append(
+            f'flag = {{ marker = {q(c.flag)}, field = "{c.name}_flag", label = {q(c.flag)}, '
+            f"description = {q('printed ' + c.flag)} }}"
+        )
+    if c.split:
+        out.append(
+            f'split = {{ marker = {q(c.split)}, field = "{c.name}_after", label = {q(c.label + c.split)}, '
+            f"description = {q('the text after ' + c.split)} }}"
+        )
+    return out + [""]
