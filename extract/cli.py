@@ -83,7 +83,8 @@ def extract(
     recursive: bool,
 ) -> None:
     """Extract evaluation report PDFs into JSON records: one PDF to a file or the screen, or
-    many PDFs (or folders) to one JSON each in the folder -o, skipping those already there.
+    many PDFs (or folders) to one JSON each in the folder -o, skipping those already there
+    (from the same PDF read with the same layout file: an edited layout is read again).
 
     Example: hyoka extract raw/koganei-fy2020.pdf -o build/koganei-fy2020.json
 
@@ -181,6 +182,9 @@ def _extract_many(
         f"{folder}: {len(result.written)} extracted, {len(result.skipped)} already there, "
         f"{len(result.failed)} failed"
     )
+    if result.reread:
+        why = sorted({reason for _, reason in result.reread})
+        options.say(f"  {len(result.reread)} re-read: {'; '.join(why)}")
     for name, reason in result.failed:
         options.say(f"  failed: {name}: {reason}")
     return bool(result.failed)
@@ -286,9 +290,9 @@ def layout_draft(pdf: Path, output: Path | None) -> None:
 @click.option(
     "--identity",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=options.DEFAULT_RAW / "identity.toml",
-    show_default=True,
-    help="Hand-made initiative matches across years",
+    default=None,
+    help="Hand-made initiative matches across years [default: identity.toml in raw/ (or in the "
+    "PDFs' folder) found from the PDFs' folder up, wherever the command runs]",
 )
 @options.WORKERS
 @click.option("--silent", is_flag=True, help="No progress bar")
@@ -308,7 +312,7 @@ def build(
     prune: bool,
     strict: bool,
     replace: bool,
-    identity: Path,
+    identity: Path | None,
     workers: int,
     silent: bool,
     from_json: Path | None,
@@ -331,6 +335,8 @@ def build(
         max_seconds_per_pdf=max_seconds_per_pdf, max_objects_per_pdf=max_objects_per_pdf,
     )  # fmt: skip
     files, run = _build_job(pdfs, from_json, workers, settings, recursive)
+    if identity is None:
+        identity = options.identity_near((from_json,) if from_json else pdfs or (options.DEFAULT_RAW,))
     show = not silent and sys.stderr.isatty()
     label = "loading" if from_json else "extracting"
     with click.progressbar(length=len(files), label=label, file=sys.stderr, hidden=not show) as bar:

@@ -87,6 +87,32 @@ def layouts_near(paths: tuple[Path, ...]) -> tuple[Path, ...]:
     return tuple(found.values())
 
 
+IDENTITY_FILE = "identity.toml"
+
+
+def identity_near(paths: tuple[Path, ...]) -> Path | None:
+    """The identity overrides for these PDFs (or extracted JSON), wherever the command runs:
+    from each folder of them up, the first ``identity.toml`` in it or in a ``raw/`` beside it
+    (``proj/raw/identity.toml`` for ``proj/raw/a.pdf``, ``proj/raw/kobe/b.pdf`` or
+    ``proj/build/json``), as ``layouts/`` is found. None when there is none; two different
+    ones for one build are refused (one database links its series by one file)."""
+    found: dict[str, Path] = {}
+    starts = {os.path.abspath(p) if is_folder(p) else os.path.dirname(os.path.abspath(p)) for p in paths}
+    for start in sorted(starts):
+        for folder in (Path(start), *Path(start).parents):
+            here = next(
+                (f for f in (folder / IDENTITY_FILE, folder / DEFAULT_RAW / IDENTITY_FILE) if f.is_file()),
+                None,
+            )
+            if here is not None:
+                found.setdefault(os.path.realpath(here), here)
+                break
+    if len(found) > 1:
+        files = ", ".join(str(f) for f in found.values())
+        raise click.ClickException(f"two identity files apply ({files}): give one with --identity FILE")
+    return next(iter(found.values()), None)
+
+
 def limits(command):  # noqa: ANN001, ANN201 - a click decorator
     """--max-seconds-per-pdf and --max-objects-per-pdf: a file's budget, past which it fails."""
     seconds = click.option(

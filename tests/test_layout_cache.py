@@ -64,10 +64,10 @@ def _quick_rerun(pdf: Path, db: Path) -> str:
     files' hashes) before pydantic is loaded."""
     code = f"""import sys
 from pathlib import Path
-from extract.cli_options import settings_for
+from extract.cli_options import identity_near, settings_for
 from extract.database.build import build_database
 pdf = Path({str(pdf)!r})
-settings, identity = settings_for(None, None, near=(pdf,)), Path("raw/identity.toml")  # the CLI's
+settings, identity = settings_for(None, None, near=(pdf,)), identity_near((pdf,))  # the CLI's
 result = build_database([pdf], Path({str(db)!r}), identity=identity, settings=settings)
 print("unchanged" if result.unchanged == [pdf.name] else "read", end=", ")
 print("with pydantic" if "pydantic" in sys.modules else "without pydantic")"""
@@ -82,9 +82,18 @@ def test_reports_from_json_are_read_again_when_their_layout_changed(tmp_path: Pa
     assert run_hyoka("build", "--db", str(db), "--from-json", str(out)).returncode == 0
     assert "0 loaded, 1 unchanged" in run_hyoka("build", "--db", str(db), "--from-json", str(out)).stderr
 
+    extract = ("extract", str(proj / "raw"), "-o", str(out))
+    assert run_hyoka(*extract).stderr.startswith(f"{out}: 0 extracted, 1 already there, 0 failed")
+
+    # an edit of the layout: the JSON there is stale, extract writes it again and says why
     layout.write_text(layout.read_text(encoding="utf-8") + "# an edit\n", encoding="utf-8")
-    shutil.rmtree(out)
-    assert run_hyoka("extract", str(proj / "raw"), "-o", str(out)).returncode == 0
+    done = run_hyoka(*extract)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[:2] == [
+        f"{out}: 1 extracted, 0 already there, 0 failed",
+        "  1 re-read: its layout changed (koganei-welfare)",
+    ]
+    assert run_hyoka(*extract).stderr.startswith(f"{out}: 0 extracted, 1 already there")
     done = run_hyoka("build", "--db", str(db), "--from-json", str(out))
     assert "1 loaded, 0 unchanged" in done.stderr and "1 re-read: their layout changed" in done.stderr
     assert _stored(db)[0][2] == hashlib.sha256(layout.read_bytes()).hexdigest()
@@ -107,6 +116,28 @@ def test_a_layout_is_found_next_to_raw_and_named_by_its_name(tmp_path: Path) -> 
     ]
     check = run_hyoka("layout", "check", "welfare-file", str(pdf))
     assert check.returncode == 0 and check.stdout.startswith("layout my-welfare on ")
+
+
+def test_the_identity_file_is_found_next_to_raw_from_anywhere(tmp_path: Path) -> None:
+    """raw/identity.toml of the PDFs' project is read, the command run from another folder
+    (a broken one says so: it was read); given with --identity, that one is read instead."""
+    proj = _project(tmp_path)
+    (proj / "raw" / "identity.toml").write_text('[[same]]\ntitle = "x"\n', encoding="utf-8")
+    broken = "Error: identity.toml: cannot read the identity overrides (no "
+    for given in (proj / "raw", proj / "raw" / SAMPLE_PDF.name):
+        done = run_hyoka("build", "--db", str(tmp_path / "h.db"), str(given))
+        assert done.returncode == 1 and done.stderr.splitlines()[-1].startswith(broken), done.stderr
+    json = tmp_path / "json"
+    assert run_hyoka("extract", str(proj / "raw"), "-o", str(json)).returncode == 0
+    (proj / "build").mkdir()
+    shutil.move(json, proj / "build" / "json")  # proj/build/json: proj/raw/identity.toml applies
+    done = run_hyoka("build", "--db", str(tmp_path / "h.db"), "--from-json", str(proj / "build" / "json"))
+    assert done.returncode == 1 and done.stderr.splitlines()[-1].startswith(broken), done.stderr
+
+    fine = tmp_path / "fine.toml"
+    fine.write_text("# no overrides\n", encoding="utf-8")
+    done = run_hyoka("build", "--db", str(tmp_path / "h.db"), "--identity", str(fine), str(proj / "raw"))
+    assert done.returncode == 0, done.stderr
 
 
 def test_pdfs_in_sub_folders_are_counted_or_read(tmp_path: Path) -> None:

@@ -1,8 +1,10 @@
 """Extract many PDFs into one JSON each: in local processes, or fanned out on a Dask cluster.
 
 Extraction is a pure function of one PDF, so it can run anywhere; only loading needs the one
-writer (`hyoka build --from-json DIR`). A PDF whose JSON is already in the folder is skipped,
-so an interrupted run resumes where it stopped; each JSON is written whole (a temporary file
+writer (`hyoka build --from-json DIR`). A PDF whose JSON is already in the folder is skipped
+when that JSON came from the same bytes read with the same layout file (as `hyoka build`
+keys its records), so an interrupted run resumes where it stopped and an edited layout is
+read again; each JSON is written whole (a temporary file
 renamed), so a killed run never leaves half of one. On Dask the PDF's bytes travel to the
 worker and its JSON comes back: the workers need no shared disk. Dask is imported only here,
 only when a scheduler is given (`pip install 'hyoka[dask]'`).
@@ -10,6 +12,7 @@ only when a scheduler is given (`pip install 'hyoka[dask]'`).
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -21,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from extract.errors import HyokaError
-from extract.manifest import extracted_source, name_clashes, unreadable
+from extract.manifest import extracted_source, layout_digests, name_clashes, sha256_of, unreadable
 from extract.settings import ExtractSettings
 
 if TYPE_CHECKING:
@@ -33,6 +36,27 @@ class BatchResult:
     written: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # their JSON was there already
     failed: list[tuple[str, str]] = field(default_factory=list)
+    reread: list[tuple[str, str]] = field(default_factory=list)  # (PDF, why): its JSON was stale
+
+
+def _stale(done: Path, pdf: Path, digests: dict[str, str]) -> str | None:
+    """Why the JSON already there is not this PDF's as it would be read now (None: it is): it
+    came from other bytes, or from a layout file that changed or is gone since. (A layout
+    added since is not looked for: reading the PDF is what would tell.)"""
+    try:
+        data = json.loads(done.read_bytes())
+        source, layout = data["report"]["source"], data["layout"]
+        sha, name, digest = source["sha256"], layout["name"], layout.get("sha256")
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return "its JSON cannot be read"
+    try:
+        if sha != sha256_of(pdf):
+            return "the PDF changed"
+    except OSError:
+        return None  # unreadable() said it opens: a race, and the extraction will say it
+    if digests.get(name) != digest:
+        return f"its layout changed ({name})"
+    return None
 
 
 def json_path(pdf: Path, folder: Path) -> Path:
@@ -97,6 +121,8 @@ def extract_many(
     a layout file that does not load stops it all before any PDF is read (LayoutError)."""
     folder.mkdir(parents=True, exist_ok=True)
     result = BatchResult()
+    settings = settings or ExtractSettings()
+    digests = layout_digests(tuple(Path(d) for d in settings.layouts), settings.layout)
     clashes = name_clashes(pdfs, lambda p: json_path(p, folder).name, lambda name: _extracted(folder / name))
     todo = []
     for pdf in pdfs:
@@ -104,9 +130,13 @@ def extract_many(
             result.failed.append((str(pdf), reason))  # by its path: its name is the other PDF's too
         elif reason := unreadable(pdf):
             result.failed.append((pdf.name, reason))
-        elif json_path(pdf, folder).exists():
+        elif (
+            json_path(pdf, folder).exists() and (why := _stale(json_path(pdf, folder), pdf, digests)) is None
+        ):
             result.skipped.append(pdf.name)
         else:
+            if json_path(pdf, folder).exists():
+                result.reread.append((pdf.name, why or ""))
             todo.append(pdf)
             continue
         if on_file:
