@@ -7,7 +7,10 @@ as a layout file with every choice commented:
 - the sheet's start: the title when some pages do not print it, else the first label printed on
   page 1 and not on page 2 (a sheet over several pages); none when each page is a sheet;
 - embedded tables: a row of two or more cells naming a fiscal year (Ｒ４年度, 25年度決算) is
-  a header row; the cell left of its first year cell is the corner (when printed);
+  a header row; the cell left of its first year cell is the corner (when printed); a corner
+  printed before is found ``after`` the heading (a free line, else the cell) right above it;
+  whole numbers everywhere make it ``type = "int"``; a header right of the years naming no year
+  (差引（増減）) a named column of that kind;
 - fields: outside the tables, a short text cell is a label and the cell right of it (else below
   it) its value; a value printing ● among ○ is an inline choice, a value ``A``/``Ｂ．…`` a rating;
 - report facts: the title, an era year (令和５年度) printed outside the tables or in the file
@@ -61,6 +64,8 @@ class DraftTable:
     page: int = 1
     top: float = 0.0
     row_kind: bool = False  # the header names years only: the kind is the row's (決算)
+    whole: bool = False  # every value a whole number (1,234, ▲56): type = "int"
+    columns: list[tuple[str, str]] = field(default_factory=list)  # (header, kind) right of the years
 
 
 @dataclass
@@ -225,15 +230,15 @@ def _tables(page: FormPage, taken: set[int]) -> list[DraftTable]:
             )
             corner_key = page.key(corner) if corner is not None else ""
             x0 = corner.bbox.x0 if corner is not None and corner_key else table.bbox.x0
-            rows = _body(page, table, first, x0, taken)
+            rows, values = _body(page, table, first, x0, taken)
             taken.update(id(c) for c in heads)
             if corner is not None:
                 taken.add(id(corner))
             n = len(out) + 1
             pattern = pattern_of(corner_key if corner_key else page.key(first))
             after = None
-            if any(pattern in (t.corner, t.header) for t in out):
-                after = _heading_above(page, first)
+            if any(pattern in (t.corner, t.header) for t in out):  # printed before: after its heading
+                after = _heading_above(page, first) or _cell_above(page, corner if corner_key else first)
             out.append(
                 DraftTable(
                     name=f"table_{n:02d}",
@@ -246,9 +251,36 @@ def _tables(page: FormPage, taken: set[int]) -> list[DraftTable]:
                     page=page.page_at(first.bbox.top),
                     top=first.bbox.top,
                     row_kind=not any(k in page.key(c) for c in heads for k in KINDS),
+                    whole=bool(values) and all(_WHOLE.fullmatch(v) for v in values),
+                    columns=_named_columns(page, heads, first),
                 )
             )
     return out
+
+
+_WHOLE = re.compile(r"[▲△\-－]?[0-9]{1,3}(?:,[0-9]{3})*|[▲△\-－]?[0-9]+|[-－―‐ー]")
+
+
+def _named_columns(page: FormPage, heads: list[Cell], first: Cell) -> list[tuple[str, str]]:
+    """(header, kind) of the header row's cells right of the years that name no year
+    (差引（増減）): a column of a figure with no fiscal year, its kind the header without its
+    bracketed note."""
+    out = []
+    for cell in heads:
+        key = page.key(cell)
+        if cell.bbox.x0 > first.bbox.x0 + TOL and key and not _is_year(key) and is_label(key):
+            out.append((pattern_of(key), re.sub(r"[(（][^()（）]*[)）]$", "", key) or key))
+    return out
+
+
+def _cell_above(page: FormPage, cell: Cell) -> str | None:
+    """The text of the nearest cell above ``cell`` over its left part (a label over the table)."""
+    x = cell.bbox.x0 + min(4.0, cell.bbox.width / 2)
+    above = [
+        c for _, c in page.cells
+        if c.bbox.bottom <= cell.bbox.top + TOL and c.bbox.x0 - TOL <= x <= c.bbox.x1 + TOL and page.key(c)
+    ]  # fmt: skip
+    return pattern_of(page.key(max(above, key=lambda c: c.bbox.bottom))) if above else None
 
 
 def _year_rows(page: FormPage, table: Table) -> list[tuple[Cell, list[Cell]]]:
@@ -265,10 +297,13 @@ def _year_rows(page: FormPage, table: Table) -> list[tuple[Cell, list[Cell]]]:
     return out
 
 
-def _body(page: FormPage, table: Table, first: Cell, x0: float, taken: set[int]) -> list[str]:
+def _body(
+    page: FormPage, table: Table, first: Cell, x0: float, taken: set[int]
+) -> tuple[list[str], list[str]]:
     """The table's rows under its header row, up to a row whose key cell runs past the corner
-    (as the form reader stops): their cells marked taken, their keys returned."""
+    (as the form reader stops): their cells marked taken, their keys and filled values returned."""
     keys: list[str] = []
+    values: list[str] = []
     for r in range(len(table.ys) - 1):
         if table.ys[r] < first.bbox.bottom - TOL:
             continue
@@ -280,7 +315,8 @@ def _body(page: FormPage, table: Table, first: Cell, x0: float, taken: set[int])
             break
         taken.update(id(c) for c in starts)
         keys += [page.key(c) for c in starts if c.bbox.x1 <= first.bbox.x0 + TOL and page.key(c)]
-    return keys
+        values += [page.key(c) for c in starts if c.bbox.x0 >= first.bbox.x0 - TOL and page.key(c)]
+    return keys, values
 
 
 def _heading_above(page: FormPage, cell: Cell) -> str | None:

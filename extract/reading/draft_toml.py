@@ -196,7 +196,20 @@ def _table(t: DraftTable, key: str = "tables") -> list[str]:
         out.append("row_kind = true  # the header names years only: the row header is the kind (決算)")
     if t.after:
         out.append(f"after = {q(t.after)}  # the same header is printed before: the first after this heading")
-    return out + [""]
+    if t.whole:
+        out.append('type = "int"  # every value a whole number (1,234; ▲56 is -56)')
+    out.append("")
+    for n, (header, kind) in enumerate(t.columns, 1):
+        out += [
+            f"[[{key}.columns]]  # a figure with no fiscal year, its kind {kind}",
+            f'name = "{t.name}_col_{n:02d}"',
+            f"label = {q(kind)}",
+            f"description = {q(kind)}",
+            f"header = {q(header)}",
+            f"kind = {q(kind)}",
+            "",
+        ]
+    return out
 
 
 def _roles(d: Draft) -> list[str]:
