@@ -255,6 +255,10 @@ class Query(_Frozen):
     title: str = Field(max_length=MAX_STRING)
     description: str = Field(max_length=MAX_STRING_OF["description"])
     sql: str = Field(max_length=MAX_STRING_OF["sql"])
+    columns: dict[Key, str] = Field(
+        default_factory=dict,
+        description="the query's own columns (not a field of the layout): name -> 'label: what it holds'",
+    )
 
     @model_validator(mode="after")
     def _safe(self) -> Query:

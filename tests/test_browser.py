@@ -75,7 +75,7 @@ def test_search_facet_and_follow_page_link(server, browser, expected) -> None:
     page.locator(".facet-info[data-column=rating] a", has_text="D").first.click()
     page.wait_for_url("**rating=D*")
     rows = _rows(page)
-    assert sorted(r["initiative_title"] for r in rows) == sorted(e["initiative_title"] for e in want_d)
+    assert sorted(r["title"] for r in rows) == sorted(e["initiative_title"] for e in want_d)
     assert {r["rating"] for r in rows} == {"D"}
 
     link = page.locator("a.hyoka-page").first
@@ -160,7 +160,7 @@ def test_japanese_headings_folded_descriptions_and_short_ids(server, page) -> No
     page.goto(server + "/hyoka/evaluation_rows")
     heading = page.locator("table.rows-and-columns th[data-column=department]")
     assert heading.inner_text().strip() == "担当課"
-    assert page.locator("th[data-column=initiative_title]").inner_text().strip() == "個別事業"
+    assert page.locator("th[data-column=title]").inner_text().strip() == "名称"
     assert page.locator("dl.column-descriptions").is_hidden()
     assert not page.locator("details.hyoka-columns").get_attribute("open")
     wide = page.locator("th[data-column=texts]").bounding_box()["width"]
@@ -248,7 +248,7 @@ def years_server(tmp_path_factory, expected):
 
 def test_history_over_two_years(years_server, page) -> None:
     old, new = ny.RENAMED
-    page.goto(years_server + f"/hyoka/evaluation_rows?initiative_title={new}")
+    page.goto(years_server + f"/hyoka/evaluation_rows?title={new}")
     page.locator("a.hyoka-history", has_text=new).click()
     page.wait_for_url("**/-/hyoka/history?evaluation=*")
     years = [td.inner_text() for td in page.locator("table.hyoka-history-rows tbody tr td:first-child").all()]

@@ -43,23 +43,22 @@ def get(ds, path: str, **params):
 def test_json_api_returns_the_58_rows(ds) -> None:
     rows = get(ds, "/hyoka/evaluation_rows.json", _shape="array", _size="max").json()
     assert len(rows) == 58
-    assert {"fiscal_year", "change", "pdf_url", "initiative_title", "department"} <= rows[0].keys()
+    assert {"fiscal_year", "change", "pdf_url", "title", "department"} <= rows[0].keys()
 
 
 @pytest.mark.parametrize("term", ["防災", "避難所", "CoCoバス"])
 def test_search_box_parameter_works_on_the_view(ds, term) -> None:
     rows = get(ds, "/hyoka/evaluation_rows.json", _search=term, _shape="array").json()
+    sheets = {
+        r["id"]: r for r in get(ds, "/hyoka/rows_koganei_welfare.json", _shape="array", _size="max").json()
+    }
     assert rows and all(
         term.lower()
         in " ".join(
-            str(r[k] or "")
-            for k in (
-                "initiative_title",
-                "texts",
-                "measure_title",
-                "policy_title",
-                "goal_title",
-            )  # fmt: skip
+            [
+                *(str(r[k] or "") for k in ("title", "texts", "group_title", "sheet_title")),
+                sheets[r["id"]]["goal_title"],
+            ]
         ).lower()
         for r in rows
     )
@@ -79,7 +78,7 @@ def test_every_canned_query_runs(ds, expected) -> None:
     assert len(ds_rows) == sum(e["rating"] == "D" for e in expected["evaluations"])
     covid = get(ds, "/hyoka/covid_effects.json", _shape="array").json()
     assert covid and all(r["outlook_covid"] != "影響なし" or r["results_covid"] for r in covid)
-    history = get(ds, "/hyoka/initiative_history.json", _shape="array", title="CoCoバス").json()
+    history = get(ds, "/hyoka/item_history.json", _shape="array", title="CoCoバス").json()
     assert [r["rating"] for r in history] == ["B"]
     spread = get(ds, "/hyoka/ratings_by_department.json", _shape="array").json()
     assert sum(r["rows"] for r in spread) == 58
@@ -93,11 +92,11 @@ def test_metadata_describes_tables_and_columns(ds) -> None:
     assert {
         "evaluation_rows",
         "evaluations",
-        "comments",
+        "remarks",
+        "remarks_koganei_welfare",
         "reports",
-        "policies",
-        "measures",
-        "initiatives",
+        "sheets",
+        "items",
     } <= tables.keys()
     assert tables["evaluation_rows"]["columns"]["department"].startswith("担当課")
     for table, conf in tables.items():
@@ -155,8 +154,8 @@ def test_excel_download_follows_filters_search_and_queries(ds) -> None:
     assert len(d_rows) == 7 and {r[col] for r in d_rows[1:]} == {"D"}
     assert len(_excel(ds, "/-/excel/hyoka/evaluation_rows.csv", _search="避難所", _size="10")) == 2
     assert len(_excel(ds, "/-/excel/hyoka/downgrades.csv")) == 7
-    history = _excel(ds, "/-/excel/hyoka/initiative_history.csv", title="CoCoバス")
-    assert len(history) == 2 and history[0][0] == "事業の同一性ID"
+    history = _excel(ds, "/-/excel/hyoka/item_history.csv", title="CoCoバス")
+    assert len(history) == 2 and history[0][0] == "同一性ID"
 
 
 def test_excel_download_holds_every_page_of_a_table(built_db) -> None:
@@ -207,10 +206,10 @@ def test_history_page_of_a_row(ds) -> None:
     assert get(ds, "/-/hyoka/history", evaluation="99999").status_code == 404
     for table in ("evaluation_rows", "evaluations"):  # every evaluation row, in the view and the table
         assert get(ds, f"/hyoka/{table}", _size="max").text.count('class="hyoka-history"') == 58, table
-    # an initiative's id is not an evaluation's: its page links no history under a wrong id
-    assert 'class="hyoka-history"' not in get(ds, "/hyoka/initiatives", _size="max").text
-    initiative = get(ds, "/hyoka/evaluations", _size="1").text.split('<td class="col-initiative_id')[1]
-    assert get(ds, initiative.split('href="')[1].split('"')[0]).status_code == 200
+    # an item's id is not an evaluation's: its page links no history under a wrong id
+    assert 'class="hyoka-history"' not in get(ds, "/hyoka/items", _size="max").text
+    item = get(ds, "/hyoka/evaluations", _size="1").text.split('<td class="col-item_id')[1]
+    assert get(ds, item.split('href="')[1].split('"')[0]).status_code == 200
 
 
 def test_ratings_carry_their_meaning_from_the_reports_scale(ds) -> None:
@@ -299,11 +298,11 @@ def test_page_is_a_link_in_every_table_view_and_query_that_has_one(ds) -> None:
             checked += [name] if with_page else []
     assert {
         "evaluation_rows",
-        "policies",
-        "comments",
+        "sheets",
+        "remarks_koganei_welfare",
         "downgrades",
         "d_ratings",
-        "initiative_history",
+        "item_history",
     } <= set(checked)
 
 
@@ -430,8 +429,8 @@ def test_graphs_over_several_years(two_years) -> None:
 
 def test_history_of_a_renamed_initiative_spans_both_years(two_years) -> None:
     old, new = ny.RENAMED
-    (row,) = get(two_years, "/years/evaluation_rows.json", _shape="array", initiative_title=new).json()
-    html = get(two_years, "/years/evaluation_rows", initiative_title=new).text
+    (row,) = get(two_years, "/years/evaluation_rows.json", _shape="array", title=new).json()
+    html = get(two_years, "/years/evaluation_rows", title=new).text
     assert f'href="/-/years/history?evaluation={row["id"]}"' in html
     page = get(two_years, "/-/years/history", evaluation=str(row["id"])).text
     assert old in page and new in page

@@ -53,10 +53,8 @@ def _query(db: Path, name: str) -> list[sqlite3.Row]:
 def test_the_flat_view_spans_every_layout(db: Path) -> None:
     counts = {r[0]: r[1] for r in _rows(db, "select layout, count(*) from evaluation_rows group by layout")}
     assert counts == {"koganei-welfare": 58, "school-evaluation-sheet": 23, "jimujigyo-sheet": 12}
-    project = _rows(
-        db, "select * from evaluation_rows where layout = 'jimujigyo-sheet' and initiative_no = 127"
-    )[0]
-    assert (project["initiative_title"], project["department"], project["rating"], project["direction"]) == (
+    project = _rows(db, "select * from evaluation_rows where layout = 'jimujigyo-sheet' and item_no = 127")[0]
+    assert (project["title"], project["department"], project["rating"], project["direction"]) == (
         "幼稚園児童エンゼル補助金交付事業", "学務課", "A", "廃止",
     )  # fmt: skip
     assert project["municipality"] == "池田市" and project["pdf_url"] == "/pdfs/ikeda-r7-127.pdf#page=1"

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from extract.reading.comments import CommentReader
 from extract.reading.front import FrontReader
 from extract.reading.rows import RowReader
 from schemas.form import FormLayout, Project
 from schemas.grid import OcrRead, PageSource
 from schemas.layout import RowLayout
-from schemas.report import FieldInfo, LayoutInfo, OcrPage, Problem, Report, ReportInfo, SourceFile
+from schemas.report import (
+    Comment,
+    FieldInfo,
+    LayoutInfo,
+    OcrPage,
+    Policy,
+    Problem,
+    Report,
+    ReportInfo,
+    SourceFile,
+    roles_of,
+)
 
 
 def describe_layout(layout: RowLayout | FormLayout) -> LayoutInfo:
@@ -37,10 +50,28 @@ def layout_info(layout: RowLayout) -> LayoutInfo:
         if c.scope == "sheet"
     ]
     sheet += [FieldInfo(name=f.name, label=f.label, description=f.description) for f in layout.sheet_fields]
+    if layout.policy_box:
+        sheet = _model_fields(Policy, {"sheet_no", "page", "measures"}) + sheet
+    remarks = _model_fields(Comment, {"page", "ocr"}) if layout.comments else []
     return LayoutInfo(
         name=layout.name, label=layout.label, kind=layout.kind, fields=fields, sheet_fields=sheet,
-        queries=layout.queries,
+        remark_fields=remarks, queries=layout.queries,
     )  # fmt: skip
+
+
+def _model_fields(model: type[BaseModel], skip: set[str]) -> list[FieldInfo]:
+    """A record model's fields as a layout lists them: label and description from the field's
+    description ("基本施策: …"), role from its metadata (``roles_of``)."""
+    role_of = {name: role for role, name in roles_of(model).items()}
+    out = []
+    for name, info in model.model_fields.items():
+        if name in skip:
+            continue
+        label, _, rest = (info.description or name).partition(": ")
+        out.append(
+            FieldInfo(name=name, label=label, description=rest or label, role=role_of.get(name, "text"))
+        )
+    return out
 
 
 def to_report(

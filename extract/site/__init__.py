@@ -4,7 +4,7 @@ Which databases are hyoka's is told by their content (``registry.is_hyoka``), ne
 any other database served by the same Datasette is shown exactly as Datasette shows it. On
 hyoka's databases the plugin makes the search box understand Japanese (each query word becomes
 a phrase of the letters the index holds), links every page number to that page of the PDF and every
-initiative to its history, shows what each rating means, gives columns their Japanese
+item's title to its history, shows what each rating means, gives columns their Japanese
 headings (``labels.label``; SQL names stay ASCII) and offers, on every table, view and
 query page, an Excel download that keeps the page's filters and a link to the charts.
 """
@@ -46,18 +46,13 @@ def _evaluation_id(row, table: str | None) -> int | None:
     for key in _EVALUATION_KEYS:
         if key in keys and isinstance(row[key], int):
             return row[key]
-    if (
-        "id" in keys
-        and isinstance(row["id"], int)
-        and "initiative_title" in keys
-        and _rows_of_evaluations(table)
-    ):
+    if "id" in keys and isinstance(row["id"], int) and _rows_of_evaluations(table):
         return row["id"]  # a row of evaluations (the table, the flat views, canned queries)
     return None
 
 
 def _rows_of_evaluations(table: str | None) -> bool:
-    """Whether a page's ``id`` is an evaluation's: not on other tables (initiatives has titles too)."""
+    """Whether a page's ``id`` is an evaluation's: not on other tables (items has titles too)."""
     return table is None or table in ("evaluations", "evaluation_rows") or table.startswith("rows_")
 
 
@@ -73,14 +68,14 @@ def _history_link(datasette, database: str, row, table: str | None, title: str) 
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    """Page -> PDF link, initiative -> its history, rating -> its meaning as a tooltip."""
+    """Page -> PDF link, an item's title -> its history, rating -> its meaning as a tooltip."""
     found = known(datasette, database)
     if found is None or value is None:
         return None
     if column == "page" and isinstance(value, int):
         href = pdf_href(datasette, found, row, value)
         return Markup(f'<a class="hyoka-page" href="{escape(href)}">p.{value}</a>') if href else None
-    if column == "initiative_title" and isinstance(value, str):
+    if column in found.titles and isinstance(value, str):
         return _history_link(datasette, database, row, table, value)
     if column in RATING_COLUMNS and value in found.scale:
         meaning = f"{value}: {found.scale[value]}"

@@ -10,19 +10,19 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from extract.database.schema import layout_view_name
+from extract.database.schema import layout_view_name, remarks_view_name
 from extract.site.labels import describe
 
 _ROWS_SELECT = (
-    "select id, fiscal_year, policy_title, measure_no, initiative_no, initiative_title, department, "
+    "select id, fiscal_year, sheet_title, group_no, item_no, title, department, "
     "prev_rating, rating, change, page, source_file from evaluation_rows"
 )
-_ORDER = " order by fiscal_year, sheet_no, measure_no, initiative_no"
+_ORDER = " order by fiscal_year, sheet_no, group_no, item_no"
 
 QUERIES = {
     "downgrades": {
         "title": "評価が下がった事業 (downgrades)",
-        "description": "Initiatives whose rating this year is worse than last year's (e.g. A → B).",
+        "description": "Items whose rating this year is worse than last year's (e.g. A → B).",
         "sql": _ROWS_SELECT + " where change = 'down'" + _ORDER,
     },
     "d_ratings": {
@@ -30,22 +30,22 @@ QUERIES = {
         "description": "Rows rated D (未実施: not carried out) this year.",
         "sql": _ROWS_SELECT + " where rating = 'D'" + _ORDER,
     },
-    "initiative_history": {
-        "title": "事業の評価履歴 (one initiative across reports)",
-        "description": "Ratings, year by year, of the initiatives whose title contains the words given "
-        "(renamed initiatives included: they keep their stable_id).",
+    "item_history": {
+        "title": "事業の評価履歴 (one item across reports)",
+        "description": "Ratings, year by year, of the items whose title contains the words given "
+        "(renamed items included: they keep their stable_id).",
         "sql": (
-            "select stable_id, fiscal_year, initiative_title, department, prev_rating, rating, "
-            "match_method, page, source_file, evaluation_id from initiative_history where stable_id in "
-            "(select stable_id from initiative_history where initiative_title like '%' || :title || '%') "
+            "select stable_id, fiscal_year, title, department, prev_rating, rating, "
+            "match_method, page, source_file, evaluation_id from item_history where stable_id in "
+            "(select stable_id from item_history where title like '%' || :title || '%') "
             "order by stable_id, department_key, fiscal_year"
         ),
     },
     "rating_changes_between": {
         "title": "年度間の評価の変化 (rating changes between two reports)",
-        "description": "One row per initiative × department present in either year: up / down / same / added / dropped.",
+        "description": "One row per item × department present in either year: up / down / same / added / dropped.",
         "sql": (
-            "select sheet_no, measure_no, initiative_no, initiative_title, department, from_rating, "
+            "select sheet_no, group_no, item_no, title, department, from_rating, "
             "to_rating, change, match_method, match_score, to_evaluation_id, from_evaluation_id "
             "from rating_changes "
             "where from_year = :from_year and to_year = :to_year"
@@ -72,7 +72,7 @@ QUERIES = {
 TABLES: dict[str, dict] = {
     "evaluation_rows": {
         "title": "評価一覧 (evaluation rows)",
-        "description": "One row per rated row of every report (an initiative × department, a school's "
+        "description": "One row per rated row of every report (an item × department, a school's "
         "重点目標 row, a project's sheet), with the report year, the rating change and a link to the PDF "
         "page; each layout's own columns are in its view rows_<layout>. Search finds Japanese words such "
         "as 防災 or 避難所.",
@@ -87,20 +87,20 @@ TABLES: dict[str, dict] = {
             "fiscal_year",
             "municipality",
             "publisher",
-            "measure_no",
-            "initiative_no",
-            "initiative_title",
+            "group_no",
+            "item_no",
+            "title",
             "department",
             "prev_rating",
             "rating",
             "change",
             "direction",
             "page",
-            "is_new",
+            "flag",
             "layout",
             "sheet_no",
             "report_id",
-            "initiative_id",
+            "item_id",
             "ocr",
         ],
     },
@@ -109,16 +109,18 @@ TABLES: dict[str, dict] = {
         "layout's other fields as JSON (fields).",
         "facets": ["department", "rating", "prev_rating"],
     },
-    "comments": {
-        "description": "委員会の意見と市の回答: the committee's comments and the city's answers.",
-        "fts_table": "comments_fts",
+    "remarks": {
+        "description": "所見: remarks on the sheets (a committee's comments and the answers), their texts "
+        "as JSON (fields); each layout that has them shows its own columns in remarks_<layout>.",
+        "fts_table": "remarks_fts",
         "fts_pk": "id",
     },
     "reports": {"description": "報告書: one row per PDF, known by its SHA-256 (sha256)."},
     "rating_scale": {"description": "評価基準: the rating scale printed in each report."},
-    "policies": {"description": "基本施策: one row per evaluation sheet."},
-    "measures": {"description": "施策: the measures listed in each sheet's 【基本施策】 box."},
-    "initiatives": {"description": "個別事業: the initiatives of each measure."},
+    "sheets": {"description": "シート: one row per sheet of a report, its title and fields (JSON)."},
+    "items": {
+        "description": "項目: what is rated (number, title), under its group (parent_id) where the form has one."
+    },
     "issues": {"description": "読み取りの問題: what could not be read cleanly, by report and page."},
     "rating_changes": {
         "description": "年度間の評価の変化: consecutive reports of a series, row by row.",
@@ -130,14 +132,10 @@ TABLES: dict[str, dict] = {
     "rating_audit": {
         "description": "前年度評価の監査: printed previous ratings that differ from the previous report."
     },
-    "initiative_history": {
-        "description": "事業の評価履歴: every rating of every initiative and department, by year."
-    },
-    "initiative_links": {
-        "description": "事業の照合: how each initiative was matched to the previous report."
-    },
+    "item_history": {"description": "事業の評価履歴: every rating of every item and department, by year."},
+    "item_links": {"description": "事業の照合: how each item was matched to the previous report."},
     "evaluation_links": {
-        "description": "評価の照合: the department each row is matched to across years (its initiative's stable id is in initiative_links)."
+        "description": "評価の照合: the department each row is matched to across years (its item's stable id is in item_links)."
     },
     "build_info": {"hidden": True, "description": "ビルド情報: values remembered between builds."},
     "layout_fields": {
@@ -178,11 +176,18 @@ def layout_documents(db_path: Path) -> dict[str, dict]:
             if scope in ("table", "table_column"):
                 _describe_form_table(views, scope, field, label, description)
                 continue
-            view = views.setdefault(
-                layout_view_name(layout),
-                {"title": f"{layout_label} ({layout})", "description": f"{layout_label}: one row per rated row, "
-                 "each field of the form a column.", "columns": {}},
-            )  # fmt: skip
+            if scope == "remark":
+                view = views.setdefault(
+                    remarks_view_name(layout),
+                    {"title": f"{layout_label}: 所見 ({layout})", "description": f"{layout_label}: remarks on "
+                     "its sheets, each field a column.", "columns": {}},
+                )  # fmt: skip
+            else:
+                view = views.setdefault(
+                    layout_view_name(layout),
+                    {"title": f"{layout_label} ({layout})", "description": f"{layout_label}: one row per rated "
+                     "row, each field of the form a column.", "columns": {}},
+                )  # fmt: skip
             view["columns"][field] = (
                 description if description.startswith(label) else f"{label}: {description}"
             )
@@ -259,7 +264,7 @@ def metadata(db_path: Path, name: str, pdfs: Path | None, db_url: str | None = N
     return {
         "title": "hyoka 評価: 施策評価報告書データベース",
         "description_html": (
-            "Japanese municipal policy-evaluation reports (PDF tables), one row per initiative and "
+            "Japanese municipal policy-evaluation reports (PDF tables), one row per rated item and "
             f'department, each traceable to its PDF page. <a href="{url}/evaluation_rows">評価一覧</a> · '
             + graphs
         ),

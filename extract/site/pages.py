@@ -1,4 +1,4 @@
-"""The plugin's own pages for a hyoka database: charts (グラフ), one initiative's history, Excel.
+"""The plugin's own pages for a hyoka database: charts (グラフ), one item's history, Excel.
 
 Every route checks that the database is hyoka's (``is_hyoka_database``) and answers 404
 otherwise. The Excel download asks Datasette for the page's own CSV (same path, same query
@@ -106,16 +106,16 @@ async def graphs(datasette, request):
     return Response.html(await datasette.render_template("hyoka_graphs.html", context, request=request))
 
 
-_HISTORY = """select h.fiscal_year, h.initiative_title, h.department, h.prev_rating, h.rating, h.page,
+_HISTORY = """select h.fiscal_year, h.title, h.department, h.prev_rating, h.rating, h.page,
     h.source_file, h.match_method, h.match_score, h.evaluation_id
-from initiative_history h where h.stable_id = (
-    select l.stable_id from evaluations e join initiative_links l on l.initiative_id = e.initiative_id
+from item_history h where h.stable_id = (
+    select l.stable_id from evaluations e join item_links l on l.item_id = e.item_id
     where e.id = :evaluation)
 order by h.department_key, h.fiscal_year"""
 
 
 async def history(datasette, request):
-    """/-/DB/history?evaluation=ID: the initiative of that row across every report, with a chart."""
+    """/-/DB/history?evaluation=ID: the item of that row across every report, with a chart."""
     name = tilde_decode(request.url_vars["database"])
     if not await is_hyoka_database(datasette, name):
         return Response.text("not a hyoka database", status=404)
@@ -131,7 +131,7 @@ async def history(datasette, request):
     svg = await asyncio.to_thread(charts.rating_history, rows)
     context = {
         "database": name, "db_url": "/" + tilde_encode(name), "rows": rows, "chart": Markup(svg),
-        "title": rows[-1]["initiative_title"], "evaluation": evaluation,
+        "title": rows[-1]["title"], "evaluation": evaluation,
         "scale": await rating_scale(datasette, name), "label": label,
     }  # fmt: skip
     return Response.html(await datasette.render_template("hyoka_history.html", context, request=request))

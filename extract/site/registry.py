@@ -29,6 +29,7 @@ class HyokaDatabase:
     folders: dict[str, str] = field(default_factory=dict)  # PDF file name -> where the build read it
     files: frozenset[str] = frozenset()  # the reports' PDF file names, looked up for every page link
     sha256: dict[str, str] = field(default_factory=dict)  # PDF file name -> the SHA-256 the build read
+    titles: frozenset[str] = frozenset({"title"})  # columns holding an item's title (linked to its history)
 
 
 # Datasette instance -> name of each hyoka database it serves -> what was read from it
@@ -56,7 +57,17 @@ def remember(datasette, name: str, conn: sqlite3.Connection) -> None:
         else []
     )
     hashes = dict(conn.execute("select file, sha256 from reports").fetchall())
-    found = HyokaDatabase(reports, dict(scale), dict(folders), frozenset(reports.values()), hashes)
+    titles = {
+        r[0] for r in conn.execute("select name from layout_fields where scope = 'row' and role = 'title'")
+    }
+    found = HyokaDatabase(
+        reports,
+        dict(scale),
+        dict(folders),
+        frozenset(reports.values()),
+        hashes,
+        frozenset({"title", *titles}),
+    )
     _SEEN.setdefault(datasette, {})[name] = found
 
 
