@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.layout import Detect, LayoutName, Query, check_pattern, check_sizes
+from schemas.layout import RESERVED_NAMES, Detect, LayoutName, Query, check_pattern, check_sizes
 
 
 class _Frozen(BaseModel):
@@ -142,6 +142,11 @@ class ColumnSpec(Described):
     )
 
 
+def _hyokas_own(name: str) -> bool:
+    """A name the database already gives a table, view or search index of its own."""
+    return name in RESERVED_NAMES or name.startswith(("rows_", "remarks_", "sqlite_")) or "_fts" in name
+
+
 class TableSpec(Described):
     """A table embedded in the form: row headers and year column headers become keys."""
 
@@ -181,6 +186,8 @@ class TableSpec(Described):
 
     @model_validator(mode="after")
     def _anchored(self) -> TableSpec:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", self.name) or _hyokas_own(self.name):
+            raise ValueError(f"table {self.name}: a lower-case ASCII name, not one of hyoka's own tables")
         if (self.corner is None) == (self.header is None):
             raise ValueError(f"table {self.name}: give exactly one of corner, header")
         if self.key is None and not self.row_kind:

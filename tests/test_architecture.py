@@ -314,7 +314,14 @@ def test_the_database_and_the_site_know_no_publisher_field() -> None:
     """Issue 23: the database and site wings work through roles; a layout's own names (Koganei's
     initiative_title, a form's costs table, a query's latest_cost) live in its file only."""
     names = _publisher_field_names()
-    assert {"initiative_title", "measure_no", "policy_title", "costs", "latest_cost", "results_covid"} <= names
+    assert {
+        "initiative_title",
+        "measure_no",
+        "policy_title",
+        "costs",
+        "latest_cost",
+        "results_covid",
+    } <= names
     found = []
     for wing in ("database", "site"):
         for path in sorted((ROOT / "extract" / wing).rglob("*")):
