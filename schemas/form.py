@@ -291,8 +291,6 @@ class FormLayout(_Frozen):
             raise ValueError(
                 f"layout {self.name}: [[report]] names are {sorted(REPORT_FIELDS)}, not {sorted(unknown)}"
             )
-        if clash := {t.name for t in self.tables} & RESERVED_TABLES:
-            raise ValueError(f"layout {self.name}: tables may not be named {sorted(clash)}")
         if len(set(names)) != len(names):
             raise ValueError(f"layout {self.name}: a field is given twice")
         _check_patterns([self.rating_pattern, self.years.pattern] + self.ignore)
@@ -314,13 +312,6 @@ class FormLayout(_Frozen):
 
 # what a form's [[report]] fields may fill in the report's facts
 REPORT_FIELDS = {"fiscal_year_label", "plan", "title", "municipality", "publisher", "issuer"}
-
-# tables every hyoka database has: a form's embedded table may not take one of their names
-RESERVED_TABLES = {
-    "reports", "rating_scale", "policies", "measures", "initiatives", "evaluations", "comments",
-    "issues", "layout_fields", "layout_queries", "build_info", "rating_changes", "initiative_links",
-    "evaluation_links", "evaluation_rows",
-}  # fmt: skip
 
 
 class Project(BaseModel):
