@@ -114,8 +114,11 @@ class FieldInfo(_Model):
     label: str = Field(description="Japanese label as on the form")
     description: str = Field(description="what the field holds")
     role: str = Field(
-        default="text", description="number / group / title / department / rating / prev_rating / text"
+        default="text",
+        description="number / group / title / department / rating (the first axis) / prev_rating / axis "
+        "(a further rating axis) / rating_label (the meaning printed beside an axis's letter) / text",
     )
+    of: str | None = Field(default=None, description="a rating_label's axis: the field whose letter it names")
 
 
 class LayoutInfo(_Model):

@@ -183,3 +183,43 @@ def test_pdfs_read_from_several_folders_are_served(db: Path) -> None:
     assert html.count('class="hyoka-page" href="/pdfs/') == rows
     for other in ("/pdfs/identity.toml", "/pdfs/pyproject.toml", "/pdfs/MANIFEST.md"):
         assert get(other).status_code == 404
+
+
+def test_each_rating_means_what_its_own_report_says(db: Path) -> None:
+    """Issue 25: a rating's tooltip and the legend come from the row's own report (and, on a
+    form with several axes, from that axis's printed meanings), never from the latest report."""
+    ds = make_datasette(db, None)
+
+    def page(path: str, **params: str) -> str:
+        resp = asyncio.run(ds.client.get(path, params=params or None))
+        assert resp.status_code == 200, path
+        return resp.text
+
+    scale = {
+        (r["layout"], r["axis"], r["code"]): r["description"]
+        for r in _rows(db, "select r.layout, s.axis, s.code, s.description from rating_scale s "
+                           "join reports r on r.id = s.report_id")
+    }  # fmt: skip
+    koganei_d = scale[("koganei-welfare", None, "D")]
+    school_d = {
+        v for (layout, _, code), v in scale.items() if layout == "school-evaluation-sheet" and code == "D"
+    }
+    assert koganei_d == "未実施" and school_d and koganei_d not in school_d
+    html = page("/three/evaluation_rows", layout="koganei-welfare", rating="D")
+    assert f'title="D: {koganei_d}"' in html
+    legend = html.split('class="hyoka-legend"')[1].split("</div>")[0]
+    assert legend.count('class="hyoka-scale"') == 1 and koganei_d in legend
+    assert not any(d in legend for d in school_d)
+    koganei_b = scale[("koganei-welfare", None, "B")]
+    school_b = {
+        v for (layout, _, code), v in scale.items() if layout == "school-evaluation-sheet" and code == "B"
+    }
+    school = page("/three/evaluation_rows", layout="school-evaluation-sheet", rating="B")
+    assert any(f'title="B: {b}"' in school for b in school_b) and f'title="B: {koganei_b}"' not in school
+    # 池田市: each axis's letter means what its sheets print beside it (C: 判断できない on one axis)
+    projects = json.loads(page("/three/rows_jimujigyo_sheet.json", _shape="array", _size="max"))
+    form = page("/three/rows_jimujigyo_sheet", _size="max")
+    for p in projects:
+        assert f'title="{p["achievement"]}: {p["achievement_label"]}"' in form
+    everything = page("/three/evaluation_rows").split('class="hyoka-legend"')[1].split("</div>")[0]
+    assert everything.count('class="hyoka-scale"') >= 3 and "小金井市" in everything

@@ -77,7 +77,8 @@ AUDIT_COLUMNS = [
 
 HISTORY_SQL = """
 SELECT il.stable_id, r.fiscal_year, i.title, e.department, l.department_key,
-    e.prev_rating, e.rating, e.page, r.file AS source_file, il.match_method, il.match_score, e.id AS evaluation_id
+    e.prev_rating, e.rating, e.page, r.file AS source_file, il.match_method, il.match_score, e.id AS evaluation_id,
+    e.report_id
 FROM evaluation_links l
 JOIN evaluations e ON e.id = l.evaluation_id
 JOIN items i ON i.id = e.item_id

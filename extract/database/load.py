@@ -200,8 +200,9 @@ def load_report(db: Database, report: Report, folder: Path | None = None) -> int
             }
         ).last_pk  # fmt: skip
         db["rating_scale"].insert_all(
-            {"report_id": rid, "code": code, "description": text}
-            for code, text in report.rating_scale.items()
+            {"report_id": rid, "axis": axis, "code": code, "description": text}
+            for axis, scale in rating_scales(report).items()
+            for code, text in scale.items()
         )
         _load_layout(db, report.layout)
         sheets = insert_sheets(db, report, rid)
@@ -213,6 +214,24 @@ def load_report(db: Database, report: Report, folder: Path | None = None) -> int
         if stored_setting(db, "shape_version") == SHAPE_VERSION:
             index_reports(db, [rid])
     return rid
+
+
+def rating_scales(report: Report) -> dict[str | None, dict[str, str]]:
+    """The report's scales: the one it prints (axis None: every rating of the report), and for
+    each axis whose meaning is printed beside its letter (a rating_label field) the meanings
+    its sheets print, letter by letter, as first printed."""
+    scales: dict[str | None, dict[str, str]] = (
+        {None: dict(report.rating_scale)} if report.rating_scale else {}
+    )
+    records = [p.model_dump() for p in report.projects] + [e.model_dump() for e in report.evaluations]
+    for f in report.layout.fields:
+        if f.role != "rating_label" or f.of is None:
+            continue
+        for record in records:
+            code, meaning = record.get(f.of), record.get(f.name)
+            if isinstance(code, str) and isinstance(meaning, str) and meaning:
+                scales.setdefault(f.of, {}).setdefault(code, meaning)
+    return {axis: dict(sorted(scale.items())) for axis, scale in scales.items()}
 
 
 def series_key(report: Report) -> str:

@@ -26,7 +26,7 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
         [],
     ),
     "rating_scale": (
-        {"id": int, "report_id": int, "code": str, "description": str},
+        {"id": int, "report_id": int, "axis": str, "code": str, "description": str},
         "id",
         [("report_id", "reports", "id")],
     ),

@@ -110,9 +110,13 @@ def form_layout_info(layout: FormLayout) -> LayoutInfo:
     role_of = {field: role for role, field in layout.roles.items()}
     named = [(f.name, f.label, f.description) for f in layout.fields]
     named += [(c.name, c.label, c.description) for c in layout.choices]
-    for r in layout.ratings:
-        named += [(r.name, r.label, r.description), (r.label_field, f"{r.label}(区分)", r.label_description)]
     fields = [FieldInfo(name=n, label=lb, description=d, role=role_of.get(n, "text")) for n, lb, d in named]
+    for r in layout.ratings:  # each axis with the meaning printed beside its letter: its own scale
+        fields += [
+            FieldInfo(name=r.name, label=r.label, description=r.description, role=role_of.get(r.name, "axis")),
+            FieldInfo(name=r.label_field, label=f"{r.label}(区分)", description=r.label_description,
+                      role="rating_label", of=r.name),
+        ]  # fmt: skip
     tables = [
         FieldInfo(name=t.name, label=t.label, description=t.description, role="table") for t in layout.tables
     ]

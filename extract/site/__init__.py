@@ -17,14 +17,13 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
-from extract.database.schema import PDF_MOUNT
+from extract.database.schema import PDF_MOUNT, layout_view_name
 from extract.database.search import match_query
 from extract.site import pages
 from extract.site.guard import read_only
 from extract.site.labels import describe, label
 from extract.site.registry import is_hyoka, known, pdf_href, remember
 
-RATING_COLUMNS = ("rating", "prev_rating", "from_rating", "to_rating", "printed_prev_rating")
 _EVALUATION_KEYS = ("evaluation_id", "to_evaluation_id", "from_evaluation_id")
 
 
@@ -49,6 +48,14 @@ def _evaluation_id(row, table: str | None) -> int | None:
     if "id" in keys and isinstance(row["id"], int) and _rows_of_evaluations(table):
         return row["id"]  # a row of evaluations (the table, the flat views, canned queries)
     return None
+
+
+def _report_of(row) -> int | None:
+    """The report a result row was read from, when it says (its rating's meaning is that report's)."""
+    keys = row.keys()  # a sqlite3.Row: `in row` would look among its values
+    report = row["report_id"] if "report_id" in keys else None
+    report = report.get("value") if isinstance(report, dict) else report  # an expanded foreign key
+    return report if isinstance(report, int) else None
 
 
 def _rows_of_evaluations(table: str | None) -> bool:
@@ -77,8 +84,11 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup(f'<a class="hyoka-page" href="{escape(href)}">p.{value}</a>') if href else None
     if column in found.titles and isinstance(value, str):
         return _history_link(datasette, database, row, table, value)
-    if column in RATING_COLUMNS and value in found.scale:
-        meaning = f"{value}: {found.scale[value]}"
+    if column in found.scales.columns and isinstance(value, str):
+        meaning = found.scales.meaning(_report_of(row), column, value)
+        if meaning is None:
+            return None
+        meaning = f"{value}: {meaning}"
         return Markup(
             f'<span class="hyoka-rating" data-rating="{escape(value)}" title="{escape(meaning)}">{escape(value)}</span>'
         )
@@ -114,9 +124,24 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
         "hyoka_graphs": datasette.urls.path(f"/-/{tilde_encode(database)}/graphs"),
         "hyoka_columns": [(c, label(c), describe(c)) for c in names],
         "hyoka_labels": _json_for_script({c: label(c) for c in names}),
-        "hyoka_scale": found.scale if any(c in RATING_COLUMNS for c in names) else {},
+        "hyoka_legend": _legend(found, table, request)
+        if any(c in found.scales.columns for c in names)
+        else [],
         "hyoka_page": view_name in ("table", "query"),
     }
+
+
+def _legend(found, table: str | None, request) -> list[tuple[str, dict[str, str]]]:
+    """The scales of the reports a page can show: a layout's view or a page filtered to one
+    layout or report shows theirs; any other page every scale, one line each, with who prints it."""
+    scales = found.scales
+    layouts = {layout for rid, layout in scales.layout_of.items()}
+    layout = next((name for name in layouts if table and table == layout_view_name(name)), None)
+    layout = layout or request.args.get("layout") or request.args.get("layout__exact")
+    report = request.args.get("report_id") or request.args.get("report_id__exact")
+    if report and report.isdigit():
+        return scales.legend([int(report)])
+    return scales.legend(scales.reports_of_layout(layout) if layout in layouts else None)
 
 
 @hookimpl

@@ -26,8 +26,9 @@ QUERIES = {
         "sql": _ROWS_SELECT + " where change = 'down'" + _ORDER,
     },
     "d_ratings": {
-        "title": "D評価 (not carried out)",
-        "description": "Rows rated D (未実施: not carried out) this year.",
+        "title": "D評価の行 (rated D)",
+        "description": "Rows rated D this year. What D means is the row's own report's scale (the legend "
+        "and each rating's tooltip): 未実施 in one, 不十分 in another.",
         "sql": _ROWS_SELECT + " where rating = 'D'" + _ORDER,
     },
     "item_history": {

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from extract.database.export import excel_csv
 from extract.site import charts
 from extract.site.labels import label
-from extract.site.registry import is_hyoka_database, known, pdf_href, pdf_path, rating_scale
+from extract.site.registry import is_hyoka_database, known, pdf_href, pdf_path, rating_scales
 
 _DROP = {"_next", "_size", "_stream", "_labels", "_facet", "_facet_array", "_facet_date"}
 
@@ -101,13 +101,13 @@ async def graphs(datasette, request):
         "database": name, "db_url": "/" + tilde_encode(name), "years": years, "year": year,
         "per_year": Markup(svgs[0]), "changes": Markup(svgs[1]) if changes else None,
         "per_department": Markup(svgs[2]),
-        "scale": await rating_scale(datasette, name),
+        "legend": (await rating_scales(datasette, name)).legend(),
     }  # fmt: skip
     return Response.html(await datasette.render_template("hyoka_graphs.html", context, request=request))
 
 
 _HISTORY = """select h.fiscal_year, h.title, h.department, h.prev_rating, h.rating, h.page,
-    h.source_file, h.match_method, h.match_score, h.evaluation_id
+    h.source_file, h.match_method, h.match_score, h.evaluation_id, h.report_id
 from item_history h where h.stable_id = (
     select l.stable_id from evaluations e join item_links l on l.item_id = e.item_id
     where e.id = :evaluation)
@@ -127,12 +127,18 @@ async def history(datasette, request):
     if not rows:
         return Response.text(f"no evaluation {evaluation}", status=404)
     found = known(datasette, name)
-    rows = [{**r, "pdf_href": pdf_href(datasette, found, r, r["page"]) if r["page"] else None} for r in rows]
+    scales = found.scales
+    rows = [
+        {**r, "pdf_href": pdf_href(datasette, found, r, r["page"]) if r["page"] else None,
+         "meaning": r["rating"] and scales.meaning(r["report_id"], "rating", r["rating"]),
+         "prev_meaning": r["prev_rating"] and scales.meaning(r["report_id"], "prev_rating", r["prev_rating"])}
+        for r in rows
+    ]  # fmt: skip
     svg = await asyncio.to_thread(charts.rating_history, rows)
     context = {
         "database": name, "db_url": "/" + tilde_encode(name), "rows": rows, "chart": Markup(svg),
         "title": rows[-1]["title"], "evaluation": evaluation,
-        "scale": await rating_scale(datasette, name), "label": label,
+        "legend": scales.legend(sorted({r["report_id"] for r in rows})), "label": label,
     }  # fmt: skip
     return Response.html(await datasette.render_template("hyoka_history.html", context, request=request))
 
