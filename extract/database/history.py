@@ -58,16 +58,18 @@ JOIN evaluations e ON e.id = coalesce(c.to_evaluation_id, c.from_evaluation_id)
 JOIN item_links il ON il.item_id = e.item_id
 JOIN reports r ON r.id = e.report_id"""
 
+# Only rows whose form printed a previous rating: a form that prints none has nothing to audit.
 AUDIT_SQL = """
 SELECT to_year AS fiscal_year, municipality, plan_title, sheet_no, group_no, item_no,
     title, department, printed_prev_rating, from_rating AS previous_report_rating,
     from_year AS previous_fiscal_year, match_method, to_evaluation_id, from_evaluation_id
 FROM rating_changes
-WHERE change NOT IN ('added', 'dropped') AND printed_prev_rating IS NOT from_rating"""
+WHERE change NOT IN ('added', 'dropped') AND printed_prev_rating IS NOT NULL
+    AND printed_prev_rating IS NOT from_rating"""
 
 # The columns `hyoka changes` and `hyoka audit` print, in order (README, hyoka changes).
 CHANGES_COLUMNS = [
-    "sheet_no", "group_no", "item_no", "title", "department", "from_rating",
+    "publisher", "plan_title", "sheet_no", "group_no", "item_no", "title", "department", "from_rating",
     "to_rating", "change", "match_method", "match_score", "printed_prev_rating", "stable_id",
 ]  # fmt: skip
 AUDIT_COLUMNS = [
@@ -271,7 +273,7 @@ def _link_year(
 
 def _rows_of_year(db: Database, year: int, series: dict | None) -> dict[tuple[str, str], dict[str, Any]]:
     sql = """select il.stable_id, l.department_key, l.department_match, e.id, e.department, e.prev_rating,
-            e.rating, e.title, e.item_no, e.group_no, e.sheet_no, e.municipality,
+            e.rating, e.title, e.item_no, e.group_no, e.sheet_no, e.municipality, e.publisher,
             r.title as plan_title, il.match_method, il.match_score
         from evaluation_links l join evaluations e on e.id = l.evaluation_id
         join item_links il on il.item_id = e.item_id
@@ -294,6 +296,7 @@ def changes_between(db: Database, from_year: int, to_year: int, series: dict | N
         out.append(
             {
                 "municipality": shown["municipality"], "plan_title": shown["plan_title"],
+                "publisher": shown["municipality"] or shown["publisher"],
                 "from_year": from_year, "to_year": to_year, "stable_id": k[0],
                 "sheet_no": shown["sheet_no"], "group_no": shown["group_no"],
                 "item_no": shown["item_no"], "title": shown["title"],
