@@ -139,7 +139,9 @@ def test_four_years_build_one_series(tmp_path: Path) -> None:
     done = run_hyoka("changes", "--db", str(db), "--from", "2020", "--to", "2022", "--format", "json")
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)) == len(rows)
-    assert {r["publisher"] for r in json.loads(done.stdout)} == {rows[0]["publisher"]} != {None}  # series named
+    assert (
+        {r["publisher"] for r in json.loads(done.stdout)} == {rows[0]["publisher"]} != {None}
+    )  # series named
     # the school form prints no previous rating: nothing to audit (every pair was a "mismatch" before)
     assert any(r["from_rating"] is not None and r["printed_prev_rating"] is None for r in rows)
     audit = run_hyoka("audit", "--db", str(db), "--format", "json")

@@ -436,3 +436,20 @@ def test_history_of_a_renamed_initiative_spans_both_years(two_years) -> None:
     assert old in page and new in page
     assert page.count('class="hyoka-page"') == 2
     assert _marks(page, "chart-history", "symbol") == 3  # FY2020, FY2021 and FY2019 as printed
+
+
+def test_stored_values_read_in_japanese(ds) -> None:
+    """Issue 25: a reader sees 下がった, not `down`, and the layout's 様式名, not its slug; the
+    API (and SQL) keeps the stored values, and the page names them in a tooltip."""
+    rows = get(ds, "/hyoka/evaluation_rows.json", _shape="array", change="down").json()
+    assert (
+        rows
+        and {r["change"] for r in rows} == {"down"}
+        and {r["layout"] for r in rows} == {"koganei-welfare"}
+    )
+    html = get(ds, "/hyoka/evaluation_rows", change="down", _facet="change").text
+    assert '<span class="hyoka-value" title="down">下がった</span>' in html
+    assert '<span class="hyoka-value" title="koganei-welfare">地域福祉計画 評価表</span>' in html
+    values = json.loads(html.split('id="hyoka-values">')[1].split("</script>")[0])
+    assert values["change"]["new rating"] == "前年度評価なし" and values["layout"]["koganei-welfare"]
+    assert ">down</td>" not in html

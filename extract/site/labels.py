@@ -28,6 +28,7 @@ _DB_COLUMNS = {
     "file": "PDFファイル: file name of the report",
     "pages": "ページ数: pages in the PDF",
     "code": "評価: rating code (A-D)",
+    "axis": "評価軸: the rating field the scale is for (empty: every rating of the report)",
     "description": "評価基準: what the rating means, as printed",
     "kind": "種類: kind of problem found while reading",
     "detail": "内容: what could not be read, for a person",
@@ -85,6 +86,19 @@ _HEADINGS = {
     "file": "PDFファイル", "sha256": "SHA-256", "pages": "ページ数", "municipality": "市区町村",
     "fiscal_year": "年度", "fiscal_year_label": "年度（表記）", "published": "発行",
     "issuer": "担当部署", "sheet_no": "シート", "page": "ページ", "ocr": "OCR",
+}  # fmt: skip
+
+# hyoka's own values, as a reader sees them (stored as they are, for SQL users)
+VALUE_LABELS = {
+    "change": {
+        "up": "上がった", "down": "下がった", "same": "同じ", "new rating": "前年度評価なし",
+        "no rating": "評価なし", "added": "追加", "dropped": "なくなった",
+    },
+    "match_method": {
+        "exact": "同名", "fuzzy": "名称の小さな変更", "numbered": "同じ番号・位置", "override": "手動の指定",
+        "new": "新規",
+    },
+    "department_match": {"same": "同じ", "renamed": "名称変更", "added": "追加", "new": "新規"},
 }  # fmt: skip
 
 _LABEL = re.compile(r"^([^:]{1,30}?):\s")

@@ -109,6 +109,7 @@ class HyokaDatabase:
     files: frozenset[str] = frozenset()  # the reports' PDF file names, looked up for every page link
     sha256: dict[str, str] = field(default_factory=dict)  # PDF file name -> the SHA-256 the build read
     titles: frozenset[str] = frozenset({"title"})  # columns holding an item's title (linked to its history)
+    layouts: dict[str, str] = field(default_factory=dict)  # layout name -> its label (様式名)
 
 
 # Datasette instance -> name of each hyoka database it serves -> what was read from it
@@ -142,6 +143,7 @@ def remember(datasette, name: str, conn: sqlite3.Connection) -> None:
         frozenset(reports.values()),
         hashes,
         frozenset({"title", *titles}),
+        dict(conn.execute("select distinct layout, layout_label from layout_fields").fetchall()),
     )
     _SEEN.setdefault(datasette, {})[name] = found
 

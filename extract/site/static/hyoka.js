@@ -44,3 +44,29 @@ for (const cell of document.querySelectorAll("table.rows-and-columns td, table.r
     node.replaceWith(span);
   }
 }
+
+// Stored values in Japanese where a reader meets them: facet lists (the cells come so from
+// the plugin's render_cell); the raw value stays in the link and a tooltip, for SQL users.
+const valueSource = document.getElementById("hyoka-values");
+const values = valueSource ? JSON.parse(valueSource.textContent) : {};
+for (const [column, names] of Object.entries(values)) {
+  for (const item of document.querySelectorAll(`.facet-info[data-column="${column}"] li`)) {
+    const target = item.querySelector("a:not(.cross)") || item;
+    for (const node of target.childNodes) {
+      const raw = node.nodeType === Node.TEXT_NODE ? node.textContent.trim().split(" · ")[0] : null;
+      if (raw && names[raw]) {
+        node.textContent = node.textContent.replace(raw, names[raw]);
+        target.title = raw;
+        break;
+      }
+    }
+  }
+}
+
+// Datasette's own export links are for scripts (English headings, no BOM): say so, beside
+// the Excel download people want.
+for (const links of document.querySelectorAll("p.export-links")) {
+  links.classList.add("hyoka-raw-exports");
+  const first = links.firstChild;
+  if (first && first.nodeType === Node.TEXT_NODE) first.textContent = "スクリプト用のデータ（英語の列名、UTF-8）: ";
+}
