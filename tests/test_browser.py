@@ -259,3 +259,33 @@ def test_history_over_two_years(years_server, page) -> None:
     page.goto(years_server + "/-/hyoka/graphs")
     assert page.locator("#chart-per-year svg g.mark-rect.role-mark path").count() >= 8
     _shot(page, "graphs.png")
+
+
+KEY_COLUMNS = ["fiscal_year", "issued_by", "title", "department", "rating", "change", "direction", "page"]
+
+
+def test_the_first_screen_reads(server, browser) -> None:
+    """Issue 25: at 1366×900 the flat table's key columns (年度, 市区町村・発行者, 名称, 担当課, 評価,
+    変化, 方向性, ページ) are all in view, in that order, and its rows are short: a long text is
+    clipped to two lines with a button that shows the whole. (Ten rows on the first screen is
+    not reached: the table starts about 700 px down, under Datasette's search, filters and facets.)"""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(server + "/hyoka/evaluation_rows")
+    heads = [page.locator(f"table.rows-and-columns th[data-column={c}]").bounding_box() for c in KEY_COLUMNS]
+    assert all(h is not None for h in heads)
+    assert [h["x"] for h in heads] == sorted(h["x"] for h in heads)
+    assert max(h["x"] + h["width"] for h in heads) <= 1366, heads
+    page.screenshot(path=str(Path(tempfile.gettempdir()) / "hyoka-first-screen.png"))
+    rows = page.locator("table.rows-and-columns tbody tr").all()[:10]
+    heights = [r.bounding_box()["height"] for r in rows]
+    bottom = rows[-1].bounding_box()["y"] + heights[-1]
+    assert len(heights) == 10 and max(heights) <= 80, (heights, bottom)
+    texts = page.locator("table.rows-and-columns td.col-texts").first
+    full = texts.inner_text()
+    page.screenshot(path=str(Path(tempfile.gettempdir()) / "hyoka-first-screen.png"))
+    button = texts.locator("button.hyoka-more")
+    clipped = texts.bounding_box()["height"]
+    button.click()
+    assert texts.bounding_box()["height"] > clipped and button.inner_text() == "閉じる"
+    assert len(full) > 60
+    print(f"\nfirst screen: row heights {heights}, tenth row ends at {bottom:.0f} px")

@@ -121,10 +121,10 @@ _TEXTS = """(SELECT group_concat(j.value, char(10)) FROM json_each(e.fields) j
 # Titles by scalar subqueries, not joins: SQLite computes them only for the rows it shows, so a
 # count or a facet of the flat view reads the indexes of evaluations alone (it keeps a LEFT JOIN).
 EVALUATION_ROWS_SQL = f"""
-SELECT e.id, e.fiscal_year, e.municipality, e.publisher,
+SELECT e.id, e.fiscal_year, coalesce(e.municipality, e.publisher) AS issued_by, e.title, e.department,
+    e.rating, e.change, e.direction, e.page, e.prev_rating, {_TEXTS} AS texts, e.municipality, e.publisher,
     (SELECT title FROM sheets WHERE id = e.sheet_id) AS sheet_title,
-    e.group_no, e.item_no, e.title, e.department, e.prev_rating, e.rating, e.change,
-    e.direction, e.page, e.flag, {_TEXTS} AS texts, e.layout,
+    e.group_no, e.item_no, e.flag, e.layout,
     (SELECT title FROM reports WHERE id = e.report_id) AS report_title, e.sheet_no,
     (SELECT p.title FROM items i JOIN items p ON p.id = i.parent_id WHERE i.id = e.item_id) AS group_title,
     {_SOURCE} AS source_file, '/{PDF_MOUNT}/' || {_SOURCE} || '#page=' || e.page AS pdf_url,

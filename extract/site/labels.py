@@ -70,6 +70,7 @@ _DB_COLUMNS = {
     "layout_label": "様式名: the layout's Japanese name",
     "series": "系列: reports of one form and publisher, year after year",
     "publisher": "発行者: the publishing body as printed",
+    "issued_by": "市区町村・発行者: the municipality, else the publishing body (a school …)",
     "report_title": "報告書名: title of the report",
     "position": "順序: order of the field on the form",
     "scope": "範囲: row (each rated row) or sheet (once per sheet)",

@@ -80,7 +80,7 @@ TABLES: dict[str, dict] = {
         "fts_table": "evaluation_rows_fts",
         "fts_pk": "id",
         "facets": ["department", "rating", "prev_rating", "change", "fiscal_year", "layout"],
-        "facet_size": 6,
+        "facet_size": 4,
         # the columns evaluations holds: titles and texts are worked out per row shown, and
         # sorting 580,000 rows by them would compute every one (search finds words in texts)
         "sortable_columns": [

@@ -70,3 +70,20 @@ for (const links of document.querySelectorAll("p.export-links")) {
   const first = links.firstChild;
   if (first && first.nodeType === Node.TEXT_NODE) first.textContent = "スクリプト用のデータ（英語の列名、UTF-8）: ";
 }
+
+// A long text is clipped to two lines in a table; a button beside it shows the whole.
+for (const cell of document.querySelectorAll("table.rows-and-columns td")) {
+  if (cell.textContent.length < 60 || cell.querySelector("a, span.hyoka-rating")) continue;
+  const clip = document.createElement("div");
+  clip.className = "hyoka-clip";
+  clip.append(...cell.childNodes);
+  const more = document.createElement("button");
+  more.className = "hyoka-more";
+  more.type = "button";
+  more.textContent = "全文";
+  more.addEventListener("click", () => {
+    const open = clip.classList.toggle("hyoka-open");
+    more.textContent = open ? "閉じる" : "全文";
+  });
+  cell.append(clip, more);
+}
