@@ -95,16 +95,30 @@ def _give_back_brackets(table: Table) -> Table:
 
 def block_pages(page: FormPage, spec: BlockSpec) -> list[FormPage]:
     """One sub-page per block: the cells from a start label down to the next one (or the end
-    of the start label's table)."""
+    of the start label's table, or of the tables that go on with it on the next pages)."""
     starts = [c for _, c in page.cells if matches(spec.start, page.key(c))]
     starts.sort(key=lambda c: (c.bbox.top, c.bbox.x0))
     out = []
     for i, label in enumerate(starts):
-        bottom = page.table_of(label).bbox.bottom
+        bottom = _block_end(page, page.table_of(label), spec)
         if i + 1 < len(starts):
             bottom = min(bottom, starts[i + 1].bbox.top)
         out.append(page.area(label.bbox.top, bottom))
     return out
+
+
+def _block_end(page: FormPage, table: Table, spec: BlockSpec) -> float:
+    """The bottom of a block's table, or of the tables a page break cut it into: the next
+    page's first table goes on with it when it is ruled with the same columns (its rules are
+    the table's) and does not open with a block's start label."""
+    while (nxt := page.next_table(table)) is not None:
+        same = abs(nxt.bbox.x0 - table.bbox.x0) <= TOL and abs(nxt.bbox.x1 - table.bbox.x1) <= TOL
+        ruled = all(any(abs(x - rule) <= TOL for rule in table.xs) for x in nxt.xs)
+        opening = [c for c in nxt.cells if abs(c.bbox.top - nxt.bbox.top) <= TOL]
+        if not (same and ruled) or any(matches(spec.start, page.key(c)) for c in opening if page.has(c)):
+            break
+        table = nxt
+    return table.bbox.bottom
 
 
 def block_number(page: FormPage, spec: BlockSpec) -> int | None:

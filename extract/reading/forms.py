@@ -17,6 +17,7 @@ from extract.reading import patterns as lp
 from extract.reading.form_cells import (
     FormPage,
     below,
+    carried_over,
     cell_match,
     continued,
     find_label,
@@ -292,6 +293,7 @@ def _beside(page: FormPage, label: Cell, spec: FieldSpec) -> str | None:
     else:
         cells = right_stack(page, label)
         cells = cells[:-1] + continued(page, label, cells[-1]) if cells else []
+        cells += carried_over(page, label, cells[-1]) if cells else []
     page.use(label, *cells)
     if spec.join is not None and cells:
         sep = {"nothing": "", "space": " ", "newline": "\n"}[spec.join]
