@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from extract.reading import patterns as lp
 from extract.reading.normalise import fold_kangxi, parse_numbering, parse_rating, split_marker, squash
-from extract.reading.text import TextOf, cell_text, group_lines, line_text
-from schemas.grid import BBox, Cell, PageGrid, Table
+from extract.reading.text import SPACE_GAP, TextOf, cell_text, group_lines, line_text
+from schemas.grid import BBox, Cell, PageGrid, Table, TextLine
 from schemas.layout import Column, RowLayout
 
 MAX_HEADER_CHARS = 30  # a header cell names a column; longer text is content
@@ -139,19 +139,49 @@ def _two_names(
 
 
 def _cut(table: Table, header: Cell, parts: list[tuple[str, float, float]]) -> dict[str, tuple[float, float]]:
-    """Cut the header cell's extent at the emptiest vertical line of the body between the words."""
-    (a, _, a_end), (b, b_start, _) = parts
-    body = [
-        ch
+    """Cut the header cell's extent at the emptiest vertical line of the body between the
+    words, unless every line printed across it runs on there, glyph touching glyph (a line
+    of the left column going on under the right one's word): then at a blank that every line
+    leaves between the first word's start and the second's end, if there is one. No glyph
+    crosses into the other column."""
+    (a, a_start, a_end), (b, b_start, b_end) = parts
+    lines = [
+        line
         for c in table.cells
         if c.row > header.last_row and header.bbox.x0 - 1 <= c.bbox.x0 < header.bbox.x1 - 1
         for line in c.lines
-        for ch in line.chars
     ]
+    body = [ch for line in lines for ch in line.chars]
     middle = (a_end + b_start) / 2
-    steps = [a_end + 0.5 * i for i in range(int((b_start - a_end) / 0.5) + 1)] or [middle]
-    best = min(steps, key=lambda x: (sum(1 for ch in body if ch.x0 < x < ch.x1), abs(x - middle)))
+
+    def steps(lo: float, hi: float) -> list[float]:
+        return [lo + 0.5 * i for i in range(int((hi - lo) / 0.5) + 1)]
+
+    def across(x: float) -> int:
+        return sum(1 for ch in body if ch.x0 < x < ch.x1)
+
+    best = min(steps(a_end, b_start) or [middle], key=lambda x: (across(x), abs(x - middle)))
+    spanning = [line for line in lines if line.x0 < best < line.x1]
+    if spanning and all(_runs_on(line, best) for line in spanning):
+        blanks = [
+            x
+            for x in steps(a_start, b_end)
+            if not across(x) and any(line.x0 < x < line.x1 for line in lines)
+            and not any(_runs_on(line, x) for line in lines)
+        ]  # fmt: skip
+        best = min(blanks, key=lambda x: abs(x - middle), default=best)
     return {a: (header.bbox.x0, best), b: (best, header.bbox.x1)}
+
+
+def _runs_on(line: TextLine, x: float) -> bool:
+    """True when the line runs on at x: two of its glyphs meet there with no blank between."""
+    return any(
+        left.x1 - 0.25 <= x <= right.x0 + 0.25
+        and right.x0 - left.x1 <= SPACE_GAP * max(right.size, 1.0)
+        and not left.text.isspace()
+        and not right.text.isspace()
+        for left, right in zip(line.chars, line.chars[1:], strict=False)
+    )
 
 
 def _band_top(table: Table, first: int, extent: tuple[float, float]) -> int:
