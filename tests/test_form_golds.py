@@ -90,3 +90,43 @@ def test_blocks_carry_their_pages() -> None:
     blocks = project.sub_projects  # type: ignore[attr-defined]
     assert [(b["no"], b["pages"]) for b in blocks] == [(1, [1]), (2, [2]), (3, [2]), (4, [3])]
     assert report.problems == []
+
+
+def _kobe_reader(change: dict[str, str]) -> tuple[list, list]:
+    """kobe-r25-001 read page by page, each cell's text (without blanks) matching a pattern of
+    ``change`` printed as its value instead: (projects, problems)."""
+    from extract.reading.forms import FormReader
+    from extract.reading.grid import build_grid
+    from extract.reading.layout import load_layout
+    from extract.reading.read import read_pdf
+
+    reader = FormReader(load_layout(FORMS["kobe"][0]))
+    for raw in read_pdf(need_shared(REAL / "kobe" / "kobe-r25-001.pdf")).iter_pages():
+        grid = build_grid(raw)
+        for cell in (c for t in grid.tables for c in t.cells):
+            key = re.sub(r"\s+", "", cell.text)
+            cell.text = next((new for old, new in change.items() if re.fullmatch(old, key)), cell.text)
+        reader.read_page(grid)
+    reader.finish()
+    return reader.projects(), reader.problems
+
+
+def test_a_field_or_table_not_found_is_a_problem_not_an_empty_value() -> None:
+    """事業内容's label and the year headers (20年度決算 …) not printed: the field and the three
+    tables under those headers are null (not "" or []), each with a problem; the required
+    事務事業名 left blank: no record, a problem."""
+    (whole,), none = _kobe_reader({})
+    assert none == [] and whole.content and whole.costs  # type: ignore[attr-defined]
+    (project,), problems = _kobe_reader({"事業内容": "", "[0-9]+年度決算": "年度"})
+    assert project.content is None  # type: ignore[attr-defined]
+    assert (project.costs, project.staff, project.organisation) == (None, None, None)  # type: ignore[attr-defined]
+    assert sorted(p.message for p in problems if not p.message.startswith("text in no field")) == [
+        "事業内容: label not found",
+        "事業別コスト: table not found",
+        "執行体制: table not found",
+        "従事人員: table not found",
+    ]
+    assert all(p.page == 1 for p in problems if not p.message.startswith("text in no field"))
+    projects, problems = _kobe_reader({"庁舎設備管理業務": ""})  # the name's cell left blank
+    assert projects == [] and [(p.code, p.page) for p in problems] == [("odd_page", 1)]
+    assert "no 事務事業名" in problems[0].message

@@ -37,7 +37,9 @@ def _sheet(path: Path, actions: str, indicator_at: float) -> Path:
         ("・授業改善の研修を全教員が受講して報告", 405.0),  # … to just before the right text
     ],
 )
-def test_no_glyph_crosses_an_unruled_column_separator(tmp_path: Path, actions: str, indicator_at: float) -> None:
+def test_no_glyph_crosses_an_unruled_column_separator(
+    tmp_path: Path, actions: str, indicator_at: float
+) -> None:
     pdf = _sheet(tmp_path / "sheet.pdf", actions, indicator_at)
     report = extract_pdf(pdf, ExtractSettings(layout="school-evaluation-sheet"))
     (row,) = report.evaluations

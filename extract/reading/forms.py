@@ -185,15 +185,15 @@ class FormReader:
 def read_tables(
     page: FormPage, specs: list[TableSpec], layout: FormLayout
 ) -> tuple[dict, dict[str, TableRead], list[str]]:
-    """Each table's entries (a table not found: none, and a note saying so), the tables read,
-    and why any was not read whole."""
+    """Each table's entries (a table not found: null, not an empty list, and a note saying
+    so), the tables read, and why any was not read whole."""
     data: dict = {}
     tables: dict[str, TableRead] = {}
     notes: list[str] = []
     for spec in specs:
         read = read_table(page, spec, layout)
         if read is None:
-            data[spec.name] = []
+            data[spec.name] = None
             notes.append(f"{spec.label}: table not found")
             continue
         tables[spec.name] = read
