@@ -72,14 +72,31 @@ def test_report_facts_not_printed() -> None:
     assert [p.pages for p in report.projects] == [[1, 2, 3]]  # type: ignore[attr-defined]
 
 
-def test_a_pdf_of_two_sheets_and_a_page_not_read() -> None:
-    """007 holds two projects, the first over four pages; 003's 別紙 page is a problem with its page."""
+def test_a_pdf_of_two_sheets_and_an_appendix_page() -> None:
+    """007 holds two projects, the first over four pages; 003's （別紙） page (it prints 事務事業名
+    as a column head, the sheet's start) is read as the sheet's appendix, as the gold has it:
+    title, table rows keyed by their heads, no other text; no problem."""
     from extract.reading.pipeline import extract_pdf
 
     two = extract_pdf(need_shared(REAL / "kobe" / "kobe-r25-007.pdf"))
     assert [p.pages for p in two.projects] == [[1, 2, 3, 4], [5, 6, 7]]  # type: ignore[attr-defined]
-    appendix = extract_pdf(need_shared(REAL / "kobe" / "kobe-r25-003.pdf"))
-    assert [(p.code, p.page) for p in appendix.problems] == [("not_a_form", 4)]
+    assert [p.appendices for p in two.projects] == [[], []]  # type: ignore[attr-defined]
+    report = extract_pdf(need_shared(REAL / "kobe" / "kobe-r25-003.pdf"))
+    assert report.problems == []
+    (project,) = report.projects
+    assert project.pages == [1, 2, 3]  # type: ignore[attr-defined]
+    gold = json.loads((GOLD / "kobe" / "kobe-r25-003.json").read_text(encoding="utf-8"))["appendices"]
+    want = [{"page": a["page"], "title": a["title"], "tables": [{"rows": t["rows"]} for t in a["tables"]],
+             "notes_text": a["notes_text"]} for a in gold]  # fmt: skip
+    assert project.appendices == want  # type: ignore[attr-defined]
+
+
+def test_an_appendix_of_a_sheet_not_read_is_a_problem() -> None:
+    """The sheet before 003's （別紙） page left without its name: no record, and the appendix
+    page is not lost silently."""
+    projects, problems = _kobe_reader({"税務事務": ""}, "kobe-r25-003.pdf")
+    assert projects == []
+    assert [(p.code, p.page) for p in problems] == [("odd_page", 1), ("page_not_read", 4)]
 
 
 def test_blocks_carry_their_pages() -> None:
@@ -92,8 +109,8 @@ def test_blocks_carry_their_pages() -> None:
     assert report.problems == []
 
 
-def _kobe_reader(change: dict[str, str]) -> tuple[list, list]:
-    """kobe-r25-001 read page by page, each cell's text (without blanks) matching a pattern of
+def _kobe_reader(change: dict[str, str], pdf: str = "kobe-r25-001.pdf") -> tuple[list, list]:
+    """A 神戸市 sheet read page by page, each cell's text (without blanks) matching a pattern of
     ``change`` printed as its value instead: (projects, problems)."""
     from extract.reading.forms import FormReader
     from extract.reading.grid import build_grid
@@ -101,7 +118,7 @@ def _kobe_reader(change: dict[str, str]) -> tuple[list, list]:
     from extract.reading.read import read_pdf
 
     reader = FormReader(load_layout(FORMS["kobe"][0]))
-    for raw in read_pdf(need_shared(REAL / "kobe" / "kobe-r25-001.pdf")).iter_pages():
+    for raw in read_pdf(need_shared(REAL / "kobe" / pdf)).iter_pages():
         grid = build_grid(raw)
         for cell in (c for t in grid.tables for c in t.cells):
             key = re.sub(r"\s+", "", cell.text)

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from extract.reading import patterns as lp
-from extract.reading.form_cells import TOL, FormPage, matches
-from extract.reading.normalise import squash
-from schemas.form import BlockSpec, FieldSpec
+from extract.reading.form_cells import TOL, FormPage, matches, tight, value_text
+from extract.reading.normalise import fold_kangxi, squash
+from schemas.form import AppendixSpec, BlockSpec, FieldSpec
 from schemas.grid import BBox, Cell, Char, PageGrid, Table, TextLine
 
 GAP = 1000.0  # points between two stacked pages: nothing on one is beside or under the other
@@ -160,3 +160,49 @@ def sheet_pages(page: FormPage, items: list[Cell | TextLine]) -> list[int]:
     """The PDF pages the given cells and lines are on, in order."""
     tops = [i.bbox.top if isinstance(i, Cell) else i.top for i in items]
     return sorted({page.page_at(t) for t in tops})
+
+
+def read_appendix(grid: PageGrid, spec: AppendixSpec, ignore: list[str]) -> dict:
+    """An appendix page (別紙) of a sheet: its title (the marker's line), each ruled table as
+    rows keyed by its header row's texts, and its other printed lines (``notes_text``; the
+    layout's ``ignore`` lines, a page number, left out)."""
+    title = None
+    notes = []
+    for line in grid.free_lines:
+        key = squash(line.text)
+        if title is None and matches(spec.marker, key):
+            title = fold_kangxi(line.text).strip()
+        elif key and not matches(ignore, key):
+            notes.append(fold_kangxi(line.text).strip())
+    tables = [{"rows": _table_rows(t)} for t in grid.tables]
+    if title is None:
+        title = next(
+            (
+                value_text(c.text)
+                for t in grid.tables
+                for c in t.cells
+                if matches(spec.marker, squash(c.text))
+            ),
+            None,
+        )
+    return {"page": grid.page_no, "title": title, "tables": tables, "notes_text": "\n".join(notes) or None}
+
+
+def _table_rows(table: Table) -> list[dict[str, str | None]]:
+    """A table's rows under its first row, each a mapping of the head printed over a cell to
+    the cell's text (null when blank)."""
+    head = sorted((c for c in table.cells if c.row == 0), key=lambda c: c.bbox.x0)
+    names = [tight(c.text) or f"column {i + 1}" for i, c in enumerate(head)]
+    out = []
+    for r in range(1, len(table.ys) - 1):
+        starts = [c for c in table.cells if c.row == r]
+        if not starts:
+            continue
+        row = {}
+        for name, h in zip(names, head, strict=True):
+            cell = next(
+                (c for c in starts if h.bbox.x0 - TOL <= (c.bbox.x0 + c.bbox.x1) / 2 <= h.bbox.x1 + TOL), None
+            )
+            row[name] = value_text(cell.text) if cell else None
+        out.append(row)
+    return out
