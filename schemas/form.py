@@ -174,6 +174,11 @@ class TableSpec(Described):
     )
     value: str = Field(description="Entry field for a year cell's content (e.g. amount, value)")
     type: Literal["text", "int"] = Field(default="text", description="int: amounts as whole numbers")
+    remarks: str | None = Field(
+        default=None,
+        description="With type int: name of a record field listing text printed in an amount cell "
+        "that is no amount ({key, fiscal_year, kind, text}) instead of a problem for each",
+    )
     until: str | None = Field(default=None, description="Regex of a header where the table's columns end")
     stop: list[str] = Field(default_factory=list, description="Regexes of row headers that end the table")
     strip: str | None = Field(default=None, description="Regex removed from row headers (e.g. Ａ/Ｂ markers)")
@@ -297,6 +302,7 @@ class FormLayout(_Frozen):
         names = [f.name for f in self.fields] + [t.name for t in self.tables] + [c.name for c in self.choices]
         names += [n for r in self.ratings for n in (r.name, r.label_field)] + [b.name for b in self.blocks]
         names += [self.sheet.appendix.name] if self.sheet and self.sheet.appendix else []
+        names += [t.remarks for t in self.tables if t.remarks]
         bad = [n for n in names if not re.fullmatch(r"[a-z][a-z0-9_]*", n) or n == "page"]
         if bad:
             raise ValueError(f"layout {self.name}: field names must be lower-case ASCII (not page): {bad}")

@@ -79,6 +79,7 @@ corner = '^区分$'
 key = "item"
 value = "amount"
 type = "int"
+remarks = "cost_remarks"
 """
 
 LEFT, LABEL, RIGHT = 50.0, 150.0, 545.0
@@ -202,3 +203,22 @@ def test_a_block_cut_by_a_page_break_keeps_its_rest(tmp_path: Path) -> None:
     got = [(b["no"], b["name"], b["volume"], b["pages"]) for b in project.parts]  # type: ignore[attr-defined]
     assert got == [(1, "点検", "12件", [1, 2]), (2, "清掃", "3件", [2])]
     assert [p.message for p in report.problems if p.page == 2] == []
+
+
+def test_text_in_an_amount_cell_is_a_remark(tmp_path: Path, layout: str) -> None:
+    """A note printed in an amount cell is no amount: with the table's ``remarks`` it is listed
+    with its row, year and kind (not a problem); the row's amounts are read as ever."""
+    page = Page(free=[TITLE])
+    page.boxes += rows([LEFT, LABEL, RIGHT], 70.0, [["事業名", "試験事業"]])
+    costs = [HEADER, ["経費1", "100", "（再掲）"], ["経費2", "200", "7"]]
+    page.boxes += rows([LEFT, *YEARS, RIGHT], 110.0, [t + [""] for t in costs])
+    report = extract_pdf(draw([page], tmp_path / "remark.pdf"), ExtractSettings(layout=layout))
+    (project,) = report.projects
+    assert [(c["item"], c["fiscal_year"], c["amount"]) for c in project.costs] == [  # type: ignore[attr-defined]
+        ("経費1", 2022, 100),
+        ("経費2", 2022, 200),
+        ("経費2", 2023, 7),
+    ]
+    remark = {"item": "経費1", "fiscal_year": 2023, "kind": "決算", "text": "（再掲）"}
+    assert project.cost_remarks == [remark]  # type: ignore[attr-defined]
+    assert not [p for p in report.problems if "amount" in p.message or "再掲" in p.message]

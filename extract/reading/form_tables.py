@@ -45,6 +45,7 @@ class TableRead:
     problems: list[str] = field(default_factory=list)
     heads: list[Cell] = field(default_factory=list)  # the corner and header cells (for `layout check`)
     parts: list[tuple[Table, list[Column]]] = field(default_factory=list)  # where a page break cut it
+    remarks: list[dict] = field(default_factory=list)  # text printed in amount cells (spec.remarks)
 
     def __post_init__(self) -> None:
         self.parts = self.parts or [(self.table, self.columns)]
@@ -135,6 +136,7 @@ def read_table(page: FormPage, spec: TableSpec, layout: FormLayout) -> TableRead
         started = _rows(page, part, corner, spec, layout, started)
         read.entries += part.entries
         read.problems += part.problems
+        read.remarks += part.remarks
         read.heads += heads
         read.parts.append((nxt, columns))
         table = nxt
@@ -336,7 +338,14 @@ def _entry(read: TableRead, spec: TableSpec, layout: FormLayout, name: str, cell
         if spec.type == "int":
             value = _amount(text, layout)
             if value is None:
-                if squash(text) not in {squash(e) for e in layout.empty}:
+                if squash(text) in {squash(e) for e in layout.empty}:
+                    continue
+                if spec.remarks is not None:
+                    kind = col.kind or (name if spec.row_kind else None)
+                    read.remarks.append(
+                        {spec.key or "item": name, "fiscal_year": col.fiscal_year, "kind": kind, "text": text}
+                    )
+                else:
                     read.problems.append(
                         f"{spec.label}: {name} {col.fiscal_year} {col.kind}: not an amount: {text!r}"
                     )

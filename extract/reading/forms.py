@@ -209,10 +209,12 @@ def read_tables(
         read = read_table(page, spec, layout)
         if read is None:
             data[spec.name] = None
+            data.update({spec.remarks: None} if spec.remarks else {})
             notes.append(f"{spec.label}: table not found")
             continue
         tables[spec.name] = read
         data[spec.name] = read.entries
+        data.update({spec.remarks: read.remarks} if spec.remarks else {})
         notes += read.problems
     return data, tables, notes
 
