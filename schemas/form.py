@@ -179,6 +179,11 @@ class TableSpec(Described):
     )
     value: str = Field(description="Entry field for a year cell's content (e.g. amount, value)")
     type: Literal["text", "int"] = Field(default="text", description="int: amounts as whole numbers")
+    remarks: str | None = Field(
+        default=None,
+        description="With type int: name of a record field listing text printed in an amount cell "
+        "that is no amount ({key, fiscal_year, kind, text}) instead of a problem for each",
+    )
     until: str | None = Field(default=None, description="Regex of a header where the table's columns end")
     stop: list[str] = Field(default_factory=list, description="Regexes of row headers that end the table")
     strip: str | None = Field(default=None, description="Regex removed from row headers (e.g. Ａ/Ｂ markers)")
@@ -207,6 +212,22 @@ class Years(_Frozen):
     kinds: list[str] = Field(min_length=1, description="Kinds of figure: 決算, 予算, 実績, 見込")
 
 
+class AppendixSpec(Described):
+    """Pages printed after a sheet as its appendix (別紙): each read as its title line, its ruled
+    tables (a header row naming every column, then one entry per row) and its other lines."""
+
+    marker: list[str] = Field(
+        min_length=1,
+        description="Regexes of a free line or cell (whitespace removed) printed on an appendix page "
+        "only: the page belongs to the sheet before it, even where it prints the sheet's start",
+    )
+
+    @model_validator(mode="after")
+    def _patterns(self) -> AppendixSpec:
+        _check_patterns(self.marker)
+        return self
+
+
 class SheetSpec(_Frozen):
     """A sheet printed over several pages: where each one starts."""
 
@@ -214,6 +235,9 @@ class SheetSpec(_Frozen):
         min_length=1,
         description="Regexes of a cell or free line (whitespace removed) printed on a sheet's first "
         "page only: a sheet runs from such a page to the next one (or the end of the PDF)",
+    )
+    appendix: AppendixSpec | None = Field(
+        default=None, description="Appendix pages (別紙) of a sheet, read into a list field of the record"
     )
 
 
@@ -284,6 +308,8 @@ class FormLayout(_Frozen):
     def _names(self) -> FormLayout:
         names = [f.name for f in self.fields] + [t.name for t in self.tables] + [c.name for c in self.choices]
         names += [n for r in self.ratings for n in (r.name, r.label_field)] + [b.name for b in self.blocks]
+        names += [self.sheet.appendix.name] if self.sheet and self.sheet.appendix else []
+        names += [t.remarks for t in self.tables if t.remarks]
         bad = [n for n in names if not re.fullmatch(r"[a-z][a-z0-9_]*", n) or n == "page"]
         if bad:
             raise ValueError(f"layout {self.name}: field names must be lower-case ASCII (not page): {bad}")
