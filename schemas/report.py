@@ -127,6 +127,7 @@ class LayoutInfo(_Model):
 
     name: LayoutName
     label: str
+    description: str = Field(default="", description="what the layout reads, from its file")
     kind: str = "rows"
     fields: list[FieldInfo] = Field(description="item fields in the form's order")
     sheet_fields: list[FieldInfo] = Field(default_factory=list, description="fields stored once per sheet")

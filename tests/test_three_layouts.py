@@ -223,3 +223,34 @@ def test_each_rating_means_what_its_own_report_says(db: Path) -> None:
         assert f'title="{p["achievement"]}: {p["achievement_label"]}"' in form
     everything = page("/three/evaluation_rows").split('class="hyoka-legend"')[1].split("</div>")[0]
     assert everything.count('class="hyoka-scale"') >= 3 and "小金井市" in everything
+
+
+def test_a_forms_view_is_searched_and_faceted_by_its_roles(db: Path) -> None:
+    """Issue 25: every layout's view has the search box, facets on its roles (department, each
+    rating axis, direction) and the description its layout file gives; a form's table names
+    each row's project, not an id."""
+    ds = make_datasette(db, None)
+
+    def get(path: str, **params: str):
+        resp = asyncio.run(ds.client.get(path, params=params or None))
+        assert resp.status_code == 200, path
+        return resp
+
+    tables = get("/-/metadata.json").json()["databases"]["three"]["tables"]
+    view = tables["rows_jimujigyo_sheet"]
+    assert view["fts_table"] == "evaluation_rows_fts"
+    assert {"department", "achievement", "effectiveness", "efficiency", "direction"} <= set(view["facets"])
+    assert view["description"].startswith("事務事業評価シート")
+    every = get("/three/rows_jimujigyo_sheet.json", _shape="array", _size="max").json()
+    (word,) = {p["name"][:2] for p in every if p["no"] == 127}
+    found = get("/three/rows_jimujigyo_sheet.json", _shape="array", _search=word).json()
+    assert found and all(word in p["name"] or word in json.dumps(p, ensure_ascii=False) for p in found)
+    assert len(found) < len(every)
+    html = get("/three/rows_jimujigyo_sheet").text
+    assert 'name="_search"' in html and 'data-column="direction"' in html
+    (cost,) = get("/three/costs.json", _shape="array", _size="1", _labels="on").json()
+    names = {p["id"]: p["name"] for p in every}
+    assert cost["evaluation_id"] == {
+        "value": cost["evaluation_id"]["value"],
+        "label": names[cost["evaluation_id"]["value"]],
+    }

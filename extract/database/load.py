@@ -255,6 +255,7 @@ def _load_layout(db: Database, layout: LayoutInfo) -> None:
               ("table_column", layout.table_columns), ("remark", layout.remark_fields))  # fmt: skip
     rows = [
         {"id": f"{layout.name}:{scope}:{f.name}", "layout": layout.name, "layout_label": layout.label,
+         "layout_description": layout.description,
          "position": i, "scope": scope, "name": f.name, "label": f.label, "description": f.description,
          "role": f.role}
         for scope, fields in scopes

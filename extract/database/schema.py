@@ -63,8 +63,8 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
         [("report_id", "reports", "id"), ("sheet_id", "sheets", "id")],
     ),
     "layout_fields": (
-        {"id": str, "layout": str, "layout_label": str, "position": int, "scope": str, "name": str,
-         "label": str, "description": str, "role": str},
+        {"id": str, "layout": str, "layout_label": str, "layout_description": str, "position": int, "scope": str,
+         "name": str, "label": str, "description": str, "role": str},
         "id",
         [],
     ),

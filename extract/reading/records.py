@@ -54,7 +54,8 @@ def layout_info(layout: RowLayout) -> LayoutInfo:
         sheet = _model_fields(Policy, {"sheet_no", "page", "measures"}) + sheet
     remarks = _model_fields(Comment, {"page", "ocr"}) if layout.comments else []
     return LayoutInfo(
-        name=layout.name, label=layout.label, kind=layout.kind, fields=fields, sheet_fields=sheet,
+        name=layout.name, label=layout.label, description=layout.description, kind=layout.kind, fields=fields,
+        sheet_fields=sheet,
         remark_fields=remarks, queries=layout.queries,
     )  # fmt: skip
 
@@ -131,7 +132,8 @@ def form_layout_info(layout: FormLayout) -> LayoutInfo:
             *(FieldInfo(name=f"{t.name}.{c.name}", label=c.label, description=c.description) for c in t.columns),
         ]  # fmt: skip
     return LayoutInfo(
-        name=layout.name, label=layout.label, kind="form", fields=fields, queries=layout.queries,
+        name=layout.name, label=layout.label, description=layout.description, kind="form", fields=fields,
+        queries=layout.queries,
         tables=tables, table_columns=columns,
     )  # fmt: skip
 

@@ -109,6 +109,7 @@ TABLES: dict[str, dict] = {
         "description": "事業評価: every rated row, stored once: the columns every layout shares, the "
         "layout's other fields as JSON (fields).",
         "facets": ["department", "rating", "prev_rating"],
+        "label_column": "title",  # a form's table (costs …) shows each row's project by its name
     },
     "remarks": {
         "description": "所見: remarks on the sheets (a committee's comments and the answers), their texts "
@@ -162,6 +163,10 @@ def database_columns(db_path: Path) -> dict[str, list[str]]:
         conn.close()
 
 
+# the roles a layout's view is faceted by: who, how it was rated, what comes next
+FACET_ROLES = ("department", "rating", "axis", "direction")
+
+
 def layout_documents(db_path: Path) -> dict[str, dict]:
     """Each layout's view (rows_<name>) with its field descriptions, written once, in the
     layout file, and stored by the build."""
@@ -170,9 +175,9 @@ def layout_documents(db_path: Path) -> dict[str, dict]:
     try:
         if not conn.execute("select 1 from sqlite_master where name = 'layout_fields'").fetchone():
             return views
-        for layout, layout_label, field, label, description, scope in conn.execute(
-            "select layout, layout_label, name, label, description, scope from layout_fields "
-            "order by layout, scope desc, position"
+        for layout, layout_label, about, field, label, description, scope, role in conn.execute(
+            "select layout, layout_label, layout_description, name, label, description, scope, role "
+            "from layout_fields order by layout, scope desc, position"
         ):
             if scope in ("table", "table_column"):
                 _describe_form_table(views, scope, field, label, description)
@@ -186,9 +191,11 @@ def layout_documents(db_path: Path) -> dict[str, dict]:
             else:
                 view = views.setdefault(
                     layout_view_name(layout),
-                    {"title": f"{layout_label} ({layout})", "description": f"{layout_label}: one row per rated "
-                     "row, each field of the form a column.", "columns": {}},
+                    {"title": f"{layout_label} ({layout})", "description": about or layout_label,
+                     "columns": {}, "fts_table": "evaluation_rows_fts", "fts_pk": "id", "facets": []},
                 )  # fmt: skip
+                if scope == "row" and role in FACET_ROLES:
+                    view["facets"].append(field)
             view["columns"][field] = (
                 description if description.startswith(label) else f"{label}: {description}"
             )
