@@ -179,6 +179,12 @@ class TableSpec(Described):
     )
     value: str = Field(description="Entry field for a year cell's content (e.g. amount, value)")
     type: Literal["text", "int"] = Field(default="text", description="int: amounts as whole numbers")
+    unit: str | None = Field(
+        default=None,
+        max_length=20,
+        description="Money: the unit the amounts are printed in (千円); the site shows them with thousands "
+        "separators and the unit in the column heading",
+    )
     remarks: str | None = Field(
         default=None,
         description="With type int: name of a record field listing text printed in an amount cell "

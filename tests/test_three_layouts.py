@@ -254,3 +254,24 @@ def test_a_forms_view_is_searched_and_faceted_by_its_roles(db: Path) -> None:
         "value": cost["evaluation_id"]["value"],
         "label": names[cost["evaluation_id"]["value"]],
     }
+
+
+def test_money_reads_with_separators_and_its_unit(db: Path) -> None:
+    """Issue 25: a layout's money column (unit = "千円") shows 13,834 and says 千円 in its
+    heading, on the page and in the Excel download; the stored value stays a number."""
+    ds = make_datasette(db, None)
+
+    def get(path: str, **params: str):
+        resp = asyncio.run(ds.client.get(path, params=params or None))
+        assert resp.status_code == 200, path
+        return resp
+
+    (big,) = get("/three/costs.json", _shape="array", _sort_desc="amount", _size="1").json()
+    assert isinstance(big["amount"], int) and big["amount"] >= 1000
+    html = get("/three/costs", _sort_desc="amount").text
+    assert f'<span class="hyoka-money">{big["amount"]:,}</span>' in html
+    labels = json.loads(html.split('id="hyoka-labels">')[1].split("</script>")[0])
+    assert labels["amount"] == "事業費等（千円）"
+    excel = get("/-/excel/three/costs.csv", _sort_desc="amount").content.decode("utf-8-sig")
+    heading, first = excel.splitlines()[:2]
+    assert "事業費等（千円）" in heading.split(",") and str(big["amount"]) in first.split(",")

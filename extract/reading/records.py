@@ -128,7 +128,9 @@ def form_layout_info(layout: FormLayout) -> LayoutInfo:
             FieldInfo(name=f"{t.name}.{t.key}", label=t.label, description=f"{t.label}: the row as printed"),
             FieldInfo(name=f"{t.name}.fiscal_year", label="年度", description="fiscal year of the column, Gregorian"),
             FieldInfo(name=f"{t.name}.kind", label="区分", description=f"kind of figure: {kinds}"),
-            FieldInfo(name=f"{t.name}.{t.value}", label="値", description=f"{t.label}: the cell's value"),
+            FieldInfo(name=f"{t.name}.{t.value}", label=f"{t.label}（{t.unit}）" if t.unit else "値",
+                      description=f"{t.label}: the cell's value" + (f", in {t.unit}" if t.unit else ""),
+                      role="money" if t.unit else "text"),
             *(FieldInfo(name=f"{t.name}.{c.name}", label=c.label, description=c.description) for c in t.columns),
         ]  # fmt: skip
     return LayoutInfo(

@@ -21,7 +21,7 @@ from extract.database.schema import PDF_MOUNT, layout_view_name
 from extract.database.search import match_query
 from extract.site import pages
 from extract.site.guard import read_only
-from extract.site.labels import VALUE_LABELS, describe, label
+from extract.site.labels import VALUE_LABELS, describe
 from extract.site.registry import is_hyoka, known, pdf_href, remember
 
 _EVALUATION_KEYS = ("evaluation_id", "to_evaluation_id", "from_evaluation_id")
@@ -87,6 +87,8 @@ def render_cell(row, value, column, table, database, datasette):
     if column == "page" and isinstance(value, int):
         href = pdf_href(datasette, found, row, value)
         return Markup(f'<a class="hyoka-page" href="{escape(href)}">p.{value}</a>') if href else None
+    if (table, column) in found.money and isinstance(value, int):
+        return Markup(f'<span class="hyoka-money">{value:,}</span>')
     if isinstance(value, str) and value in _values(found).get(column, {}):
         shown = _values(found)[column][value]
         return Markup(f'<span class="hyoka-value" title="{escape(value)}">{escape(shown)}</span>')
@@ -130,8 +132,8 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
         "hyoka": True,
         "hyoka_excel": datasette.urls.path(pages.excel_path(request.path, request.query_string)),
         "hyoka_graphs": datasette.urls.path(f"/-/{tilde_encode(database)}/graphs"),
-        "hyoka_columns": [(c, label(c), describe(c)) for c in names],
-        "hyoka_labels": _json_for_script({c: label(c) for c in names}),
+        "hyoka_columns": [(c, found.heading(table, c), describe(c)) for c in names],
+        "hyoka_labels": _json_for_script({c: found.heading(table, c) for c in names}),
         "hyoka_values": _json_for_script({c: v for c, v in _values(found).items() if c in names}),
         "hyoka_legend": _legend(found, table, request)
         if any(c in found.scales.columns for c in names)

@@ -44,9 +44,11 @@ async def excel(datasette, request):
         return Response.text(inner.text, status=inner.status_code)
     rows = list(csv.reader(io.StringIO(inner.text, newline="")))
     header, body = (rows[0], rows[1:]) if rows else ([], [])
+    table = tilde_decode(path.split("/")[1]) if "/" in path else None
+    found = known(datasette, tilde_decode(path.split("/")[0]))
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", tilde_decode(path.rsplit("/", 1)[-1]))  # header-safe
     return Response(
-        excel_csv([label(c) for c in header], body, escape_formulas=True),
+        excel_csv([found.heading(table, c) for c in header], body, escape_formulas=True),
         content_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{name}.csv"'},
     )

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from extract.database.schema import PDF_MOUNT
 from extract.manifest import sha256_of
+from extract.site.labels import label
 
 MARKER_TABLES = ("build_info", "evaluation_rows_fts")
 
@@ -91,11 +92,11 @@ def read_scales(conn: sqlite3.Connection) -> Scales:
         "and role in ('rating', 'prev_rating', 'axis') order by position"
     ).fetchall()
     rating_field = {}
-    for layout, name, label, role in fields:
+    for layout, name, heading, role in fields:
         if role == "rating":
             rating_field.setdefault(layout, name)
         if role != "prev_rating":
-            out.axis_label[(layout, name)] = label
+            out.axis_label[(layout, name)] = heading
     out.axis_of = {rid: rating_field.get(layout, "rating") for rid, layout in out.layout_of.items()}
     out.columns = frozenset({*GENERIC_RATINGS, *(name for _, name, _, _ in fields)})
     return out
@@ -110,10 +111,31 @@ class HyokaDatabase:
     sha256: dict[str, str] = field(default_factory=dict)  # PDF file name -> the SHA-256 the build read
     titles: frozenset[str] = frozenset({"title"})  # columns holding an item's title (linked to its history)
     layouts: dict[str, str] = field(default_factory=dict)  # layout name -> its label (様式名)
+    # a form's table column -> its heading, from the layout (事業費等（千円）), and the money columns
+    table_labels: dict[tuple[str, str], str] = field(default_factory=dict)
+    money: frozenset[tuple[str, str]] = frozenset()
+
+    def heading(self, table: str | None, column: str) -> str:
+        """A column's Japanese heading on this table's page (a form's table: its layout's)."""
+        return self.table_labels.get((table or "", column)) or label(column)
 
 
 # Datasette instance -> name of each hyoka database it serves -> what was read from it
 _SEEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _table_columns(conn: sqlite3.Connection) -> tuple[dict[tuple[str, str], str], frozenset[tuple[str, str]]]:
+    """The headings of the forms' table columns ((table, column) -> label) and the money ones."""
+    labels: dict[tuple[str, str], str] = {}
+    money = set()
+    for name, heading, role in conn.execute(
+        "select name, label, role from layout_fields where scope = 'table_column' order by layout, position"
+    ):
+        table, _, column = name.partition(".")
+        labels.setdefault((table, column), heading)
+        if role == "money":
+            money.add((table, column))
+    return labels, frozenset(money)
 
 
 def is_hyoka(conn: sqlite3.Connection) -> bool:
@@ -144,6 +166,7 @@ def remember(datasette, name: str, conn: sqlite3.Connection) -> None:
         hashes,
         frozenset({"title", *titles}),
         dict(conn.execute("select distinct layout, layout_label from layout_fields").fetchall()),
+        *_table_columns(conn),
     )
     _SEEN.setdefault(datasette, {})[name] = found
 
