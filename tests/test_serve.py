@@ -453,3 +453,24 @@ def test_stored_values_read_in_japanese(ds) -> None:
     values = json.loads(html.split('id="hyoka-values">')[1].split("</script>")[0])
     assert values["change"]["new rating"] == "前年度評価なし" and values["layout"]["koganei-welfare"]
     assert ">down</td>" not in html
+
+
+def test_one_answer_to_downgraded(two_years) -> None:
+    """Issue 25: downgrades are the latest year's unless a year is given, by the printed 前年度
+    rating or by last year's report, and a row where the two disagree shows both, flagged.
+    The changes between two years open on the latest pair; the history asks for a title."""
+    latest = get(two_years, "/years/downgrades.json", _shape="array").json()
+    assert latest and {r["fiscal_year"] for r in latest} == {2021}
+    assert {
+        r["fiscal_year"] for r in get(two_years, "/years/downgrades.json", _shape="array", year="2020").json()
+    } == {2020}
+    title, department, printed = ny.MISPRINTED
+    (misprinted,) = [r for r in latest if (r["title"], r["department"]) == (title, department)]
+    assert misprinted["prev_rating"] == printed != misprinted["previous_report_rating"]
+    assert misprinted["mismatch"] == "前年度の報告書と不一致"
+    (down,) = [r for r in latest if (r["title"], r["department"]) == ny.DOWN]
+    assert down["mismatch"] is None and down["previous_report_rating"] == down["prev_rating"]
+    changes = get(two_years, "/years/rating_changes_between.json", _shape="array", _size="max").json()
+    assert changes and {(r["from_year"], r["to_year"]) for r in changes} == {(2020, 2021)}
+    assert {r["municipality"] for r in changes} == {"小金井市"}
+    assert get(two_years, "/years/item_history.json", _shape="array").json() == []

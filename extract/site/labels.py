@@ -45,6 +45,7 @@ _DB_COLUMNS = {
     "from_rating": "比較元の事業評価: rating in the earlier report",
     "to_rating": "比較先の事業評価: rating in the later report",
     "printed_prev_rating": "記載された前年度評価: 前年度事業評価 as printed in the later report",
+    "mismatch": "不一致: the printed 前年度 rating is not what the previous report printed",
     "previous_report_rating": "前年度報告書の評価: 事業評価 printed in the previous report",
     "previous_fiscal_year": "前年度: fiscal year of the previous report",
     "from_evaluation_id": "比較元の評価ID: evaluations row of the earlier report",

@@ -22,8 +22,20 @@ _ORDER = " order by fiscal_year, sheet_no, group_no, item_no"
 QUERIES = {
     "downgrades": {
         "title": "評価が下がった事業 (downgrades)",
-        "description": "Items whose rating this year is worse than last year's (e.g. A → B).",
-        "sql": _ROWS_SELECT + " where change = 'down'" + _ORDER,
+        "description": "Items rated worse than the year before (e.g. A → B), in the latest year with a "
+        "downgrade unless year is given: by the printed 前年度 rating or by last year's report; where the two "
+        "disagree the row shows both and says so.",
+        "sql": (
+            "select v.id, v.fiscal_year, v.issued_by, v.title, v.department, v.prev_rating, "
+            "c.from_rating as previous_report_rating, v.rating, "
+            "case when c.from_rating is not null and c.from_rating is not v.prev_rating "
+            "then '前年度の報告書と不一致' end as mismatch, v.page, v.source_file "
+            "from evaluation_rows v left join rating_change_pairs c on c.to_evaluation_id = v.id "
+            "where (v.change = 'down' or c.change = 'down') and v.fiscal_year = coalesce(nullif(:year, ''), "
+            "(select max(e.fiscal_year) from evaluations e left join rating_change_pairs p "
+            "on p.to_evaluation_id = e.id where e.change = 'down' or p.change = 'down')) "
+            "order by v.fiscal_year, v.sheet_no, v.group_no, v.item_no"
+        ),
     },
     "d_ratings": {
         "title": "D評価の行 (rated D)",
@@ -33,23 +45,27 @@ QUERIES = {
     },
     "item_history": {
         "title": "事業の評価履歴 (one item across reports)",
-        "description": "Ratings, year by year, of the items whose title contains the words given "
-        "(renamed items included: they keep their stable_id).",
+        "description": "Give words of a title (title): the ratings, year by year, of the items whose "
+        "title contains them (renamed items included: they keep their stable_id).",
         "sql": (
             "select stable_id, fiscal_year, title, department, prev_rating, rating, "
             "match_method, page, source_file, evaluation_id from item_history where stable_id in "
-            "(select stable_id from item_history where title like '%' || :title || '%') "
+            "(select stable_id from item_history where :title <> '' and title like '%' || :title || '%') "
             "order by stable_id, department_key, fiscal_year"
         ),
     },
     "rating_changes_between": {
         "title": "年度間の評価の変化 (rating changes between two reports)",
-        "description": "One row per item × department present in either year: up / down / same / added / dropped.",
+        "description": "One row per item × department present in either year: up / down / same / added / "
+        "dropped; the latest two years of each series unless from_year and to_year are given.",
         "sql": (
-            "select sheet_no, group_no, item_no, title, department, from_rating, "
-            "to_rating, change, match_method, match_score, to_evaluation_id, from_evaluation_id "
+            "select municipality, plan_title, from_year, to_year, sheet_no, group_no, item_no, title, department, "
+            "from_rating, to_rating, change, match_method, match_score, to_evaluation_id, from_evaluation_id "
             "from rating_changes "
-            "where from_year = :from_year and to_year = :to_year"
+            "where to_year = coalesce(nullif(:to_year, ''), (select max(to_year) from rating_change_pairs)) "
+            "and from_year = coalesce(nullif(:from_year, ''), "
+            "(select max(from_year) from rating_change_pairs where to_year = "
+            "coalesce(nullif(:to_year, ''), (select max(to_year) from rating_change_pairs))))"
         ),
     },
     "prev_rating_audit": {
