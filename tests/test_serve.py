@@ -146,10 +146,15 @@ def _excel(ds, path: str, **params) -> list[list[str]]:
 
 def test_excel_download_follows_filters_search_and_queries(ds) -> None:
     rows = _excel(ds, "/-/excel/hyoka/evaluation_rows.csv")
-    assert len(rows) == 59 and rows[0][:4] == ["ID", "年度", "市区町村", "発行者"]
+    assert len(rows) == 59 and rows[0][:4] == ["ID", "年度", "市区町村・発行者", "名称"]
     assert "担当課" in rows[0] and "department" not in rows[0]
     assert any("\n" in cell for row in rows for cell in row)  # paragraphs survive inside quoted cells
+    url = rows[0].index("PDFのページ")
+    assert all(
+        r[url].startswith("http://localhost/pdfs/koganei-fy2020.pdf#page=") for r in rows[1:]
+    )  # whole URLs
     d_rows = _excel(ds, "/-/excel/hyoka/evaluation_rows.csv", rating="D")
+
     col = d_rows[0].index("事業評価")
     assert len(d_rows) == 7 and {r[col] for r in d_rows[1:]} == {"D"}
     assert len(_excel(ds, "/-/excel/hyoka/evaluation_rows.csv", _search="避難所", _size="10")) == 2

@@ -86,7 +86,8 @@ def render_cell(row, value, column, table, database, datasette):
         return None
     if column == "page" and isinstance(value, int):
         href = pdf_href(datasette, found, row, value)
-        return Markup(f'<a class="hyoka-page" href="{escape(href)}">p.{value}</a>') if href else None
+        link = f'<a class="hyoka-page" href="{escape(href)}" target="_blank" rel="noopener">p.{value}</a>'
+        return Markup(link) if href else None
     if (table, column) in found.money and isinstance(value, int):
         return Markup(f'<span class="hyoka-money">{value:,}</span>')
     if isinstance(value, str) and value in _values(found).get(column, {}):

@@ -47,6 +47,9 @@ async def excel(datasette, request):
     table = tilde_decode(path.split("/")[1]) if "/" in path else None
     found = known(datasette, tilde_decode(path.split("/")[0]))
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", tilde_decode(path.rsplit("/", 1)[-1]))  # header-safe
+    if "pdf_url" in header:  # a download is read away from the site: its page links are whole URLs
+        at, site = header.index("pdf_url"), f"{request.scheme}://{request.host}"
+        body = [[*r[:at], site + r[at] if r[at].startswith("/") else r[at], *r[at + 1 :]] for r in body]
     return Response(
         excel_csv([found.heading(table, c) for c in header], body, escape_formulas=True),
         content_type="text/csv; charset=utf-8",
