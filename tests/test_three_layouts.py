@@ -275,3 +275,18 @@ def test_money_reads_with_separators_and_its_unit(db: Path) -> None:
     excel = get("/-/excel/three/costs.csv", _sort_desc="amount").content.decode("utf-8-sig")
     heading, first = excel.splitlines()[:2]
     assert "事業費等（千円）" in heading.split(",") and str(big["amount"]) in first.split(",")
+
+
+def test_charts_give_each_publisher_its_own_panel(db: Path) -> None:
+    """Issue 25: a panel per series with its own count axis and its rating's own name (達成度 for
+    the school), no 担当課なし bar for forms that name no department."""
+    ds = make_datasette(db, None)
+    html = asyncio.run(ds.client.get("/-/three/graphs")).text
+    per_year = html.split('id="chart-per-year"')[1].split('class="hyoka-chart"')[0]
+    school_axis = _rows(
+        db, "select label from layout_fields where layout = 'school-evaluation-sheet' and role = 'rating'"
+    )
+    assert "（事業評価）" in per_year and f"（{school_axis[0][0]}）" in per_year
+    series = _rows(db, "select count(distinct series) from reports")[0][0]
+    assert series >= 3 and per_year.count(">件数<") == series  # one count axis per panel
+    assert "担当課なし" not in html

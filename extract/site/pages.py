@@ -65,9 +65,9 @@ async def _rows(db, sql: str, params: dict | None = None) -> list[dict]:
 _PER_YEAR = """select {series} as series, r.fiscal_year, e.rating, count(*) as n
 from evaluations e join reports r on r.id = e.report_id
 group by series, r.fiscal_year, e.rating order by series, r.fiscal_year, e.rating"""
-_NAMES = (
-    """select {series} as series, {who} || ' ' || r.title as plan from reports r order by r.fiscal_year"""
-)
+_NAMES = """select {series} as series, {who} || ' ' || r.title || coalesce('（' || (select f.label
+    from layout_fields f where f.layout = r.layout and f.scope = 'row' and f.role = 'rating'
+    order by f.position limit 1) || '）', '') as plan from reports r order by r.fiscal_year"""
 
 
 async def _per_year(db) -> list[dict]:
@@ -94,7 +94,8 @@ async def graphs(datasette, request):
         return Response.text("not a hyoka database", status=404)
     db = datasette.get_database(name)
     years = [r["fiscal_year"] for r in await _rows(db, "select distinct fiscal_year from reports order by 1")]
-    year = int(request.args.get("year") or (years[-1] if years else 0))
+    moved = await _rows(db, "select max(fiscal_year) as y from evaluations where change in ('up', 'down')")
+    year = int(request.args.get("year") or moved[0]["y"] or (years[-1] if years else 0))
     per_year, changes = await _per_year(db), await _rows(db, _CHANGES, {"year": year})
     per_department = await _rows(db, _PER_DEPARTMENT, {"year": year})
     svgs = await asyncio.gather(
@@ -117,6 +118,9 @@ from item_history h where h.stable_id = (
     select l.stable_id from evaluations e join item_links l on l.item_id = e.item_id
     where e.id = :evaluation)
 order by h.department_key, h.fiscal_year"""
+# what the row's layout calls its rating (事業評価, 達成度 …): the history chart's axis
+_RATING_LABEL = """select f.label from layout_fields f join evaluations e on e.layout = f.layout
+where e.id = :evaluation and f.scope = 'row' and f.role = 'rating' order by f.position limit 1"""
 
 
 async def history(datasette, request):
@@ -139,7 +143,8 @@ async def history(datasette, request):
          "prev_meaning": r["prev_rating"] and scales.meaning(r["report_id"], "prev_rating", r["prev_rating"])}
         for r in rows
     ]  # fmt: skip
-    svg = await asyncio.to_thread(charts.rating_history, rows)
+    axis = await _rows(datasette.get_database(name), _RATING_LABEL, {"evaluation": evaluation})
+    svg = await asyncio.to_thread(charts.rating_history, rows, axis[0]["label"] if axis else "評価")
     context = {
         "database": name, "db_url": "/" + tilde_encode(name), "rows": rows, "chart": Markup(svg),
         "title": rows[-1]["title"], "evaluation": evaluation,
