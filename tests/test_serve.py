@@ -479,3 +479,13 @@ def test_one_answer_to_downgraded(two_years) -> None:
     assert changes and {(r["from_year"], r["to_year"]) for r in changes} == {(2020, 2021)}
     assert {r["municipality"] for r in changes} == {"小金井市"}
     assert get(two_years, "/years/item_history.json", _shape="array").json() == []
+
+
+def test_tab_titles_name_the_page_not_its_sql(ds) -> None:
+    """Issue 25: a canned query's tab title is its Japanese title, not its SQL; a table's says
+    its title and its rows in Japanese."""
+    html = get(ds, "/hyoka/downgrades").text
+    title = html.split("<title>")[1].split("</title>")[0]
+    assert title.startswith("評価が下がった事業") and "select" not in title
+    table = get(ds, "/hyoka/evaluation_rows").text.split("<title>")[1].split("</title>")[0]
+    assert table.startswith("評価一覧") and "（58件）" in table and "rows" not in table.split("(")[0]

@@ -282,23 +282,21 @@ def metadata(db_path: Path, name: str, pdfs: Path | None, db_url: str | None = N
         conf = {**TABLES.get(table, {}), **{k: v for k, v in views.get(table, {}).items() if k != "columns"}}
         own = {**TABLES.get(table, {}).get("columns", {}), **views.get(table, {}).get("columns", {})}
         tables[table] = {**conf, "columns": {c: own.get(c) or describe(c) for c in cols}}
-    where = f"the PDFs in {pdfs}" if pdfs else "PDFs that are not served here (give --pdfs DIR)"
+    where = f"{pdfs} のPDF" if pdfs else "PDF（このサイトでは配信していません: --pdfs DIR で指定）"
     url = db_url or "/" + name
     graphs = f'<a class="hyoka-graphs" href="/-/{url[1:]}/graphs">グラフ</a>'
     return {
-        "title": "hyoka 評価: 施策評価報告書データベース",
+        "title": "hyoka 評価: 行政評価報告書データベース",
         "description_html": (
-            "Japanese municipal policy-evaluation reports (PDF tables), one row per rated item and "
-            f'department, each traceable to its PDF page. <a href="{url}/evaluation_rows">評価一覧</a> · '
-            + graphs
+            "市区町村・学校などが公表する評価報告書（PDF）の評価を、1行ずつ元のPDFのページへたどれる形で"
+            f'収録しています。<a href="{url}/evaluation_rows">評価一覧</a> · ' + graphs
         ),
         "databases": {
             name: {
                 "description_html": (
-                    f"Evaluation reports extracted by hyoka from {where}. Start with "
-                    f'<a href="{url}/evaluation_rows">評価一覧 (evaluation rows)</a>: search, '
-                    f"facets and a link to every printed page; or look at the {graphs} "
-                    "(ratings per year, ups and downs per department)."
+                    f"hyoka が {where} から読み取った評価報告書。まずは "
+                    f'<a href="{url}/evaluation_rows">評価一覧</a>（検索、絞り込み、印刷されたページへのリンク）、'
+                    f"または {graphs}（年度ごとの評価、担当課ごとの上がった・下がった）をご覧ください。"
                 ),
                 "queries": {**QUERIES, **own_queries},
                 "tables": tables,
