@@ -89,10 +89,8 @@ QUERIES = {
 TABLES: dict[str, dict] = {
     "evaluation_rows": {
         "title": "評価一覧 (evaluation rows)",
-        "description": "One row per rated row of every report (an item × department, a school's "
-        "重点目標 row, a project's sheet), with the report year, the rating change and a link to the PDF "
-        "page; each layout's own columns are in its view rows_<layout>. Search finds Japanese words such "
-        "as 防災 or 避難所.",
+        "description": "すべての報告書の評価行。ページ番号から印刷されたページへ。様式ごとの全項目は "
+        "rows_<様式>。",
         "fts_table": "evaluation_rows_fts",
         "fts_pk": "id",
         "facets": ["department", "rating", "prev_rating", "change", "fiscal_year", "layout"],

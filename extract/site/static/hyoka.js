@@ -71,12 +71,15 @@ for (const links of document.querySelectorAll("p.export-links")) {
   if (first && first.nodeType === Node.TEXT_NODE) first.textContent = "スクリプト用のデータ（英語の列名、UTF-8）: ";
 }
 
-// A long text is clipped to two lines in a table; a button beside it shows the whole.
+// A cell holds two lines at most, so that a screen shows ten rows; a long text gets a
+// button beside it that shows the whole (and the row's page has it whole too).
 for (const cell of document.querySelectorAll("table.rows-and-columns td")) {
-  if (cell.textContent.length < 60 || cell.querySelector("a, span.hyoka-rating")) continue;
+  if (cell.textContent.length < 5 || cell.querySelector("a, span.hyoka-rating")) continue;
   const clip = document.createElement("div");
   clip.className = "hyoka-clip";
   clip.append(...cell.childNodes);
+  cell.append(clip);
+  if (cell.textContent.length < 60) continue;
   const more = document.createElement("button");
   more.className = "hyoka-more";
   more.type = "button";
@@ -85,5 +88,5 @@ for (const cell of document.querySelectorAll("table.rows-and-columns td")) {
     const open = clip.classList.toggle("hyoka-open");
     more.textContent = open ? "閉じる" : "全文";
   });
-  cell.append(clip, more);
+  cell.append(more);
 }
