@@ -165,14 +165,12 @@ PARTS = {  # where a row's bytes go: table and index names (dbstat) by their fir
     "evaluations": ("evaluations",),
     "its indexes (facets, keys, layout order)": ("idx_evaluations_",),
     "its search index": ("evaluation_rows_fts",),
-    "comments and their index": ("comments", "idx_comments_"),
+    "remarks and their index": ("remarks", "idx_remarks_"),
     "history (links across years, rating changes)": (
-        "evaluation_links", "initiative_links", "rating_change_pairs", "idx_initiative_links_",
+        "evaluation_links", "item_links", "rating_change_pairs", "idx_item_links_",
         "idx_rating_change_pairs_",
     ),
-    "initiatives, measures, sheets": (
-        "initiatives", "measures", "policies", "idx_initiatives_", "idx_measures_", "idx_policies_",
-    ),
+    "items, sheets": ("items", "sheets", "idx_items_", "idx_sheets_"),
 }  # fmt: skip
 
 
@@ -289,7 +287,7 @@ def _count_word(out: sqlite3.Connection, db: Path, word: str, phrase: bool, quer
         sql = "select count(*) from c.evaluations where id in (select rowid from f where f match ?)"
     else:
         sql = """select count(*) from c.evaluation_rows where id in (select rowid from f where f match ?)
-            and holds(initiative_title, department, texts, measure_title, policy_title, goal_title)"""
+            and holds(title, department, texts, group_title, sheet_title)"""
     times, found = [], 0
     for _ in range(3):
         start = time.perf_counter()

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.layout import Detect, LayoutName, Query, check_pattern, check_sizes
+from schemas.layout import RESERVED_NAMES, Detect, LayoutName, Query, check_pattern, check_sizes
 
 
 class _Frozen(BaseModel):
@@ -142,6 +142,11 @@ class ColumnSpec(Described):
     )
 
 
+def _hyokas_own(name: str) -> bool:
+    """A name the database already gives a table, view or search index of its own."""
+    return name in RESERVED_NAMES or name.startswith(("rows_", "remarks_", "sqlite_")) or "_fts" in name
+
+
 class TableSpec(Described):
     """A table embedded in the form: row headers and year column headers become keys."""
 
@@ -174,6 +179,17 @@ class TableSpec(Described):
     )
     value: str = Field(description="Entry field for a year cell's content (e.g. amount, value)")
     type: Literal["text", "int"] = Field(default="text", description="int: amounts as whole numbers")
+    unit: str | None = Field(
+        default=None,
+        max_length=20,
+        description="Money: the unit the amounts are printed in (千円); the site shows them with thousands "
+        "separators and the unit in the column heading",
+    )
+    remarks: str | None = Field(
+        default=None,
+        description="With type int: name of a record field listing text printed in an amount cell "
+        "that is no amount ({key, fiscal_year, kind, text}) instead of a problem for each",
+    )
     until: str | None = Field(default=None, description="Regex of a header where the table's columns end")
     stop: list[str] = Field(default_factory=list, description="Regexes of row headers that end the table")
     strip: str | None = Field(default=None, description="Regex removed from row headers (e.g. Ａ/Ｂ markers)")
@@ -181,6 +197,8 @@ class TableSpec(Described):
 
     @model_validator(mode="after")
     def _anchored(self) -> TableSpec:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", self.name) or _hyokas_own(self.name):
+            raise ValueError(f"table {self.name}: a lower-case ASCII name, not one of hyoka's own tables")
         if (self.corner is None) == (self.header is None):
             raise ValueError(f"table {self.name}: give exactly one of corner, header")
         if self.key is None and not self.row_kind:
@@ -200,6 +218,22 @@ class Years(_Frozen):
     kinds: list[str] = Field(min_length=1, description="Kinds of figure: 決算, 予算, 実績, 見込")
 
 
+class AppendixSpec(Described):
+    """Pages printed after a sheet as its appendix (別紙): each read as its title line, its ruled
+    tables (a header row naming every column, then one entry per row) and its other lines."""
+
+    marker: list[str] = Field(
+        min_length=1,
+        description="Regexes of a free line or cell (whitespace removed) printed on an appendix page "
+        "only: the page belongs to the sheet before it, even where it prints the sheet's start",
+    )
+
+    @model_validator(mode="after")
+    def _patterns(self) -> AppendixSpec:
+        _check_patterns(self.marker)
+        return self
+
+
 class SheetSpec(_Frozen):
     """A sheet printed over several pages: where each one starts."""
 
@@ -207,6 +241,9 @@ class SheetSpec(_Frozen):
         min_length=1,
         description="Regexes of a cell or free line (whitespace removed) printed on a sheet's first "
         "page only: a sheet runs from such a page to the next one (or the end of the PDF)",
+    )
+    appendix: AppendixSpec | None = Field(
+        default=None, description="Appendix pages (別紙) of a sheet, read into a list field of the record"
     )
 
 
@@ -277,6 +314,8 @@ class FormLayout(_Frozen):
     def _names(self) -> FormLayout:
         names = [f.name for f in self.fields] + [t.name for t in self.tables] + [c.name for c in self.choices]
         names += [n for r in self.ratings for n in (r.name, r.label_field)] + [b.name for b in self.blocks]
+        names += [self.sheet.appendix.name] if self.sheet and self.sheet.appendix else []
+        names += [t.remarks for t in self.tables if t.remarks]
         bad = [n for n in names if not re.fullmatch(r"[a-z][a-z0-9_]*", n) or n == "page"]
         if bad:
             raise ValueError(f"layout {self.name}: field names must be lower-case ASCII (not page): {bad}")
@@ -284,8 +323,6 @@ class FormLayout(_Frozen):
             raise ValueError(
                 f"layout {self.name}: [[report]] names are {sorted(REPORT_FIELDS)}, not {sorted(unknown)}"
             )
-        if clash := {t.name for t in self.tables} & RESERVED_TABLES:
-            raise ValueError(f"layout {self.name}: tables may not be named {sorted(clash)}")
         if len(set(names)) != len(names):
             raise ValueError(f"layout {self.name}: a field is given twice")
         _check_patterns([self.rating_pattern, self.years.pattern] + self.ignore)
@@ -307,13 +344,6 @@ class FormLayout(_Frozen):
 
 # what a form's [[report]] fields may fill in the report's facts
 REPORT_FIELDS = {"fiscal_year_label", "plan", "title", "municipality", "publisher", "issuer"}
-
-# tables every hyoka database has: a form's embedded table may not take one of their names
-RESERVED_TABLES = {
-    "reports", "rating_scale", "policies", "measures", "initiatives", "evaluations", "comments",
-    "issues", "layout_fields", "layout_queries", "build_info", "rating_changes", "initiative_links",
-    "evaluation_links", "evaluation_rows",
-}  # fmt: skip
 
 
 class Project(BaseModel):

@@ -97,11 +97,10 @@ def check_detect(patterns: list[str]) -> list[str]:
 # their place on the site (tests/test_hostile_layouts.py keeps this list complete).
 RESERVED_NAMES = frozenset(
     {
-        "d_ratings", "downgrades", "initiative_history", "prev_rating_audit", "rating_changes_between",
-        "ratings_by_department", "build_info", "comments", "evaluation_links", "evaluation_rows",
-        "evaluations", "initiative_links", "initiatives", "issues", "layout_fields", "layout_queries",
-        "measures", "policies", "rating_audit", "rating_change_pairs", "rating_changes", "rating_scale",
-        "reports", "costs", "indicators", "projects",
+        "d_ratings", "downgrades", "item_history", "prev_rating_audit", "rating_changes_between",
+        "ratings_by_department", "build_info", "remarks", "evaluation_links", "evaluation_rows",
+        "evaluations", "item_links", "items", "issues", "layout_fields", "layout_queries",
+        "sheets", "rating_audit", "rating_change_pairs", "rating_changes", "rating_scale", "reports",
     }
 )  # fmt: skip
 
@@ -255,10 +254,14 @@ class Query(_Frozen):
     title: str = Field(max_length=MAX_STRING)
     description: str = Field(max_length=MAX_STRING_OF["description"])
     sql: str = Field(max_length=MAX_STRING_OF["sql"])
+    columns: dict[Key, str] = Field(
+        default_factory=dict,
+        description="the query's own columns (not a field of the layout): name -> 'label: what it holds'",
+    )
 
     @model_validator(mode="after")
     def _safe(self) -> Query:
-        if self.name in RESERVED_NAMES or self.name.startswith("rows_"):
+        if self.name in RESERVED_NAMES or self.name.startswith(("rows_", "remarks_")):
             raise ValueError(f"query {self.name}: the name of one of hyoka's own queries or tables")
         try:
             check_read_only_sql(self.sql)

@@ -19,6 +19,22 @@ _OCR = (
 )
 
 
+def _role(role: str) -> dict[str, str]:
+    """A field's part in the database's record model (``roles_of``): its sheet's title, an
+    item's number or title, the group (an item's parent) a remark is on."""
+    return {"role": role}
+
+
+def roles_of(model: type[BaseModel]) -> dict[str, str]:
+    """role -> the field of ``model`` that plays it (the database keeps those in columns)."""
+    out: dict[str, str] = {}
+    for name, info in model.model_fields.items():
+        extra = info.json_schema_extra
+        if isinstance(extra, dict) and isinstance(extra.get("role"), str):
+            out.setdefault(extra["role"], name)
+    return out
+
+
 class Rating(StrEnum):
     """The four grades of the rating scale; "no rating" is ``None``."""
 
@@ -58,15 +74,17 @@ class ReportInfo(_Model):
 
 
 class Measure(_Model):
-    measure_no: int = Field(description="施策 number: (1) -> 1")
-    measure_title: str = Field(description="施策 title as printed in the 【基本施策】 box")
+    measure_no: int = Field(description="施策番号: 施策 number, (1) -> 1", json_schema_extra=_role("number"))
+    measure_title: str = Field(
+        description="施策: title as printed in the 【基本施策】 box", json_schema_extra=_role("title")
+    )
 
 
 class Policy(_Model):
     sheet_no: int = Field(description="Order of the 基本施策 sheet in the report, from 1")
-    goal_no: int | None = Field(description="基本目標 number")
-    goal_title: str | None = Field(description="基本目標 title")
-    policy_title: str = Field(description="基本施策 title")
+    goal_no: int | None = Field(description="基本目標番号: 基本目標 number")
+    goal_title: str | None = Field(description="基本目標: 基本目標 title")
+    policy_title: str = Field(description="基本施策: 基本施策 title", json_schema_extra=_role("title"))
     measures: list[Measure] = Field(description="The 施策 listed in the sheet's 【基本施策】 box")
     page: int = Field(description="PDF page (1-based) where the sheet starts")
 
@@ -96,8 +114,11 @@ class FieldInfo(_Model):
     label: str = Field(description="Japanese label as on the form")
     description: str = Field(description="what the field holds")
     role: str = Field(
-        default="text", description="number / group / title / department / rating / prev_rating / text"
+        default="text",
+        description="number / group / title / department / rating (the first axis) / prev_rating / axis "
+        "(a further rating axis) / rating_label (the meaning printed beside an axis's letter) / text",
     )
+    of: str | None = Field(default=None, description="a rating_label's axis: the field whose letter it names")
 
 
 class LayoutInfo(_Model):
@@ -106,12 +127,16 @@ class LayoutInfo(_Model):
 
     name: LayoutName
     label: str
+    description: str = Field(default="", description="what the layout reads, from its file")
     kind: str = "rows"
     fields: list[FieldInfo] = Field(description="item fields in the form's order")
     sheet_fields: list[FieldInfo] = Field(default_factory=list, description="fields stored once per sheet")
     queries: list[Query] = Field(default_factory=list, description="canned queries over the layout's view")
     tables: list[FieldInfo] = Field(
         default_factory=list, description="a form's embedded tables: each a database table of its own"
+    )
+    remark_fields: list[FieldInfo] = Field(
+        default_factory=list, description="fields of the remarks on its sheets (a committee's comments …)"
     )
     table_columns: list[FieldInfo] = Field(
         default_factory=list, description="the columns of those tables (name: table.column)"
@@ -129,12 +154,20 @@ class LayoutInfo(_Model):
 
 
 class Comment(_Model):
-    sheet_no: int | None = Field(description="Sheet commented on; null for 計画全体について")
-    policy_title: str | None = Field(description="基本施策 title of that sheet")
-    measure_no: int | None = Field(description="施策 number commented on")
-    initiative_no: int | None = Field(description="個別事業 number commented on")
-    opinion: str = Field(description="委員会による評価(意見および質問): the committee's comment")
-    response: str | None = Field(description="市の回答・対応等: the city's answer")
+    sheet_no: int | None = Field(
+        description="シート: sheet commented on; null for 計画全体について", json_schema_extra=_role("sheet")
+    )
+    policy_title: str | None = Field(description="基本施策: 基本施策 title of that sheet")
+    measure_no: int | None = Field(
+        description="施策番号: 施策 number commented on", json_schema_extra=_role("group")
+    )
+    initiative_no: int | None = Field(
+        description="事業番号: 個別事業 number commented on", json_schema_extra=_role("number")
+    )
+    opinion: str = Field(
+        description="委員会の意見: 委員会による評価(意見および質問), the committee's comment"
+    )
+    response: str | None = Field(description="市の回答: 市の回答・対応等, the city's answer")
     page: int = Field(description="PDF page (1-based) where the comment starts")
     ocr: float | None = Field(default=None, description=_OCR)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 from conftest import EXPECTED, ROOT
@@ -258,3 +259,73 @@ def test_the_page_write_check_sees_a_reader_marking_the_grid() -> None:
     assert len(_page_writes(marking)) == 2  # .used, and the call on the grid
     assert _page_writes(rewriting) == ["line 4: retext assigns c.text"]
     assert _page_writes(own) == []
+
+
+def _publisher_field_names() -> set[str]:
+    """The names a shipped layout gives its fields (row, sheet, remark fields, a table's
+    columns, a query's columns) that are a publisher's own: compound names (initiative_title,
+    latest_cost) and its tables' names (costs) — less the record model's own columns, which
+    every layout shares (department, rating, fiscal_year …). Plain English words a field may
+    be called (name, value) are left out: the code uses them in their own sense."""
+    from extract.database.history import LINK_TABLES
+    from extract.database.schema import TABLES
+    from extract.reading.layout import all_layouts
+    from extract.reading.records import describe_layout
+
+    names: set[str] = set()
+    for layout in all_layouts():
+        info = describe_layout(layout)
+        names |= {t.name for t in info.tables}
+        for f in [*info.fields, *info.sheet_fields, *info.remark_fields, *info.table_columns]:
+            names |= {part for part in f.name.split(".") if "_" in part}
+        names |= {name for query in layout.queries for name in query.columns if "_" in name}
+    own = {column for columns, _, _ in [*TABLES.values(), *LINK_TABLES.values()] for column in columns}
+    return names - own
+
+
+def _code_words(path: Path) -> set[str]:
+    """The identifiers and the words of the string literals of a file's code (docstrings and
+    comments left out: prose may say "costs" without naming a table)."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix != ".py":
+        return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+    tree = ast.parse(text)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    words: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            words.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            words.add(node.attr)
+        elif isinstance(node, ast.arg | ast.keyword) and node.arg:
+            words.add(node.arg)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            words |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", node.value))
+    return words
+
+
+def test_the_database_and_the_site_know_no_publisher_field() -> None:
+    """Issue 23: the database and site wings work through roles; a layout's own names (Koganei's
+    initiative_title, a form's costs table, a query's latest_cost) live in its file only."""
+    names = _publisher_field_names()
+    assert {
+        "initiative_title",
+        "measure_no",
+        "policy_title",
+        "costs",
+        "latest_cost",
+        "results_covid",
+    } <= names
+    found = []
+    for wing in ("database", "site"):
+        for path in sorted((ROOT / "extract" / wing).rglob("*")):
+            if path.suffix in (".py", ".html", ".js") and "__pycache__" not in path.parts:
+                found += [f"{path.relative_to(ROOT)}: {name}" for name in sorted(_code_words(path) & names)]
+    assert found == []

@@ -75,18 +75,21 @@ def test_search_facet_and_follow_page_link(server, browser, expected) -> None:
     page.locator(".facet-info[data-column=rating] a", has_text="D").first.click()
     page.wait_for_url("**rating=D*")
     rows = _rows(page)
-    assert sorted(r["initiative_title"] for r in rows) == sorted(e["initiative_title"] for e in want_d)
+    assert sorted(r["title"] for r in rows) == sorted(e["initiative_title"] for e in want_d)
     assert {r["rating"] for r in rows} == {"D"}
 
     link = page.locator("a.hyoka-page").first
     href = link.get_attribute("href")
     assert href.startswith("/pdfs/koganei-fy2020.pdf#page=")
-    with page.expect_response("**/pdfs/koganei-fy2020.pdf") as response:
+    assert link.get_attribute("target") == "_blank"  # the PDF opens beside the list, which stays
+    with page.context.expect_page() as opened:
         link.click()
-    assert response.value.status == 200
-    assert response.value.url.endswith("/pdfs/koganei-fy2020.pdf")
-    page.wait_for_url("**/pdfs/koganei-fy2020.pdf#page=*")
-    assert page.url == server + href
+    pdf = opened.value
+    pdf.wait_for_url("**/pdfs/koganei-fy2020.pdf#page=*")
+    assert pdf.url == server + href and page.url.startswith(server + "/hyoka/evaluation_rows")
+    with urllib.request.urlopen(server + href.split("#")[0]) as resp:
+        assert resp.status == 200 and resp.read(5) == b"%PDF-"
+    pdf.close()
     page.close()
 
 
@@ -160,7 +163,7 @@ def test_japanese_headings_folded_descriptions_and_short_ids(server, page) -> No
     page.goto(server + "/hyoka/evaluation_rows")
     heading = page.locator("table.rows-and-columns th[data-column=department]")
     assert heading.inner_text().strip() == "担当課"
-    assert page.locator("th[data-column=initiative_title]").inner_text().strip() == "個別事業"
+    assert page.locator("th[data-column=title]").inner_text().strip() == "名称"
     assert page.locator("dl.column-descriptions").is_hidden()
     assert not page.locator("details.hyoka-columns").get_attribute("open")
     wide = page.locator("th[data-column=texts]").bounding_box()["width"]
@@ -248,7 +251,7 @@ def years_server(tmp_path_factory, expected):
 
 def test_history_over_two_years(years_server, page) -> None:
     old, new = ny.RENAMED
-    page.goto(years_server + f"/hyoka/evaluation_rows?initiative_title={new}")
+    page.goto(years_server + f"/hyoka/evaluation_rows?title={new}")
     page.locator("a.hyoka-history", has_text=new).click()
     page.wait_for_url("**/-/hyoka/history?evaluation=*")
     years = [td.inner_text() for td in page.locator("table.hyoka-history-rows tbody tr td:first-child").all()]
@@ -259,3 +262,32 @@ def test_history_over_two_years(years_server, page) -> None:
     page.goto(years_server + "/-/hyoka/graphs")
     assert page.locator("#chart-per-year svg g.mark-rect.role-mark path").count() >= 8
     _shot(page, "graphs.png")
+
+
+KEY_COLUMNS = ["fiscal_year", "issued_by", "title", "department", "rating", "change", "direction", "page"]
+
+
+def test_the_first_screen_reads(server, browser) -> None:
+    """Issue 25: at 1366×900 the flat table's key columns (年度, 市区町村・発行者, 名称, 担当課, 評価,
+    変化, 方向性, ページ) are all in view, in that order, and its rows are short: a long text is
+    clipped to two lines with a button that shows the whole: ten rows on the first screen."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(server + "/hyoka/evaluation_rows")
+    heads = [page.locator(f"table.rows-and-columns th[data-column={c}]").bounding_box() for c in KEY_COLUMNS]
+    assert all(h is not None for h in heads)
+    assert [h["x"] for h in heads] == sorted(h["x"] for h in heads)
+    assert max(h["x"] + h["width"] for h in heads) <= 1366, heads
+    page.screenshot(path=str(Path(tempfile.gettempdir()) / "hyoka-first-screen.png"))
+    rows = page.locator("table.rows-and-columns tbody tr").all()[:10]
+    heights = [r.bounding_box()["height"] for r in rows]
+    bottom = rows[-1].bounding_box()["y"] + heights[-1]
+    assert len(heights) == 10 and bottom <= 900, (heights, bottom)
+    texts = page.locator("table.rows-and-columns td.col-texts").first
+    full = texts.inner_text()
+    page.screenshot(path=str(Path(tempfile.gettempdir()) / "hyoka-first-screen.png"))
+    button = texts.locator("button.hyoka-more")
+    clipped = texts.bounding_box()["height"]
+    button.click()
+    assert texts.bounding_box()["height"] > clipped and button.inner_text() == "閉じる"
+    assert len(full) > 60
+    print(f"\nfirst screen: row heights {heights}, tenth row ends at {bottom:.0f} px")

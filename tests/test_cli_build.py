@@ -104,7 +104,7 @@ def test_two_workers_build_the_same_database(tmp_path: Path, expected) -> None:
     for workers, db in dbs.items():
         with sqlite3.connect(db) as c:
             dump[workers] = c.execute(
-                "select fiscal_year, initiative_title, department, rating, change from evaluation_rows order by id"
+                "select fiscal_year, title, department, rating, change from evaluation_rows order by id"
             ).fetchall()
     assert dump["1"] == dump["2"] and len(dump["1"]) == 116
 

@@ -25,7 +25,7 @@ from extract.manifest import SHAPE_VERSION
 
 DERIVED_TABLES = (
     "evaluation_rows",
-    "initiative_links",
+    "item_links",
     "evaluation_links",
     "rating_change_pairs",
     "rating_changes",
@@ -65,16 +65,16 @@ def _content(db_path: Path) -> dict[str, list]:
     try:
         rows = conn.execute("select * from evaluation_rows").fetchall()
         names = [d[0] for d in conn.execute("select * from evaluation_rows limit 0").description]
-        keep = [i for i, n in enumerate(names) if n not in ("id", "report_id", "initiative_id")]
+        keep = [i for i, n in enumerate(names) if n not in ("id", "report_id", "item_id", "sheet_id")]
         links = conn.execute(
-            """select r.file, e.page, e.initiative_no, e.initiative_title, e.department, il.stable_id,
+            """select r.file, e.page, e.item_no, e.title, e.department, il.stable_id,
                 l.department_key, l.department_match from evaluation_links l
                 join evaluations e on e.id = l.evaluation_id join reports r on r.id = e.report_id
-                join initiative_links il on il.initiative_id = e.initiative_id"""
+                join item_links il on il.item_id = e.item_id"""
         ).fetchall()
         changes = conn.execute(
-            """select municipality, plan_title, from_year, to_year, stable_id, sheet_no, measure_no,
-                initiative_no, initiative_title, department, from_rating, to_rating, change,
+            """select municipality, plan_title, from_year, to_year, stable_id, sheet_no, group_no,
+                item_no, title, department, from_rating, to_rating, change,
                 printed_prev_rating, match_method, match_score, series from rating_changes"""
         ).fetchall()
     finally:
@@ -225,7 +225,7 @@ def test_a_database_of_an_older_shape_is_rebuilt_once(tmp_path: Path, extracted:
     expected = _contents(db)
     with sqlite3.connect(db) as conn:
         conn.execute("update build_info set value = '2' where name = 'shape_version'")
-        conn.execute("drop table initiative_links")
+        conn.execute("drop table item_links")
     again = run_hyoka("build", "--from-json", str(folder), "--db", str(db))
     assert again.returncode == 0, again.stderr
     assert "2 loaded, 0 unchanged" in again.stderr

@@ -390,5 +390,5 @@ def test_sheet_without_its_cost_table_keeps_the_rest() -> None:
     _cell(grid, "^区分$").text = ""
     reader = _read(grid)
     (project,) = reader.projects()
-    assert project.costs == [] and project.beneficiary_ratio is None and project.indicators
+    assert project.costs is None and project.beneficiary_ratio is None and project.indicators
     assert "事業費等: table not found" in [p.message for p in reader.problems]

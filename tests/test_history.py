@@ -13,7 +13,7 @@ import pytest
 from conftest import run_hyoka, sample_and_next_year
 from render import Variant, render_report
 
-from extract.database.identity import Item, Overrides, match_departments, match_initiatives
+from extract.database.identity import Item, Overrides, match_departments, match_items
 
 
 @pytest.fixture(scope="module")
@@ -33,14 +33,14 @@ def changes(two_years) -> list[dict]:
 
 
 def _find(changes: list[dict], title: str, department: str | None = None) -> list[dict]:
-    return [c for c in changes if c["initiative_title"] == title and department in (None, c["department"])]
+    return [c for c in changes if c["title"] == title and department in (None, c["department"])]
 
 
 def test_one_entry_per_row_of_either_year(changes) -> None:
     assert len(changes) == 59  # 58 rows each year, one dropped and one added
     counts = {k: sum(c["change"] == k for c in changes) for k in ("up", "down", "added", "dropped")}
     assert counts == {"up": 1, "down": 1, "added": 1, "dropped": 1}
-    assert {"sheet_no", "measure_no", "initiative_no", "initiative_title", "department", "from_rating",
+    assert {"sheet_no", "group_no", "item_no", "title", "department", "from_rating",
             "to_rating", "change", "match_method"} <= changes[0].keys()  # fmt: skip
 
 
@@ -65,9 +65,7 @@ def test_renamed_shifted_and_department_renamed_keep_identity(changes) -> None:
     assert renamed["match_method"] == "fuzzy" and 0.75 <= renamed["match_score"] < 1
     assert renamed["change"] == "same"
     (shifted,) = _find(changes, ny.SHIFTED)
-    assert (
-        shifted["initiative_no"] == 1 and shifted["match_method"] == "exact" and shifted["change"] == "same"
-    )
+    assert shifted["item_no"] == 1 and shifted["match_method"] == "exact" and shifted["change"] == "same"
     (moved,) = _find(changes, ny.DEPT_RENAMED[0])
     assert moved["department"] == ny.DEPT_RENAMED[2] and moved["change"] == "same"
     twins = _find(changes, "災害時における避難行動要支援者への支援体制の充実")
@@ -89,9 +87,9 @@ def test_audit_finds_the_misprinted_previous_rating(two_years, expected) -> None
         {
             "fiscal_year": 2021,
             "sheet_no": row["sheet_no"],
-            "measure_no": row["measure_no"],
-            "initiative_no": row["initiative_no"],
-            "initiative_title": title,
+            "group_no": row["measure_no"],
+            "item_no": row["initiative_no"],
+            "title": title,
             "department": department,
             "printed_prev_rating": printed,
             "previous_report_rating": row["rating"],
@@ -133,20 +131,18 @@ def test_same_report_twice_is_refused_unless_replaced(two_years, tmp_path, expec
 def test_override_file_forces_and_forbids(tmp_path) -> None:
     a = [Item("a1", "地域の見守り活動", "P", 1, 1), Item("a2", "相談窓口の整備", "P", 1, 2)]
     b = [Item("b1", "見守りネットワーク事業", "P", 1, 1), Item("b2", "相談窓口の整備", "P", 1, 2)]
-    plain = {m.later: m for m in match_initiatives(a, b, 2021)}
+    plain = {m.later: m for m in match_items(a, b, 2021)}
     assert plain["b1"].method == "new" and plain["b2"].method == "exact"
-    forced = match_initiatives(
-        a, b, 2021, Overrides({(2021, "見守りネットワーク事業"): "地域の見守り活動"}, set())
-    )
+    forced = match_items(a, b, 2021, Overrides({(2021, "見守りネットワーク事業"): "地域の見守り活動"}, set()))
     assert {m.later: (m.earlier, m.method) for m in forced}["b1"] == ("a1", "override")
-    forbidden = match_initiatives(a, b, 2021, Overrides({}, {(2021, "相談窓口の整備")}))
+    forbidden = match_items(a, b, 2021, Overrides({}, {(2021, "相談窓口の整備")}))
     assert {m.later: m.method for m in forbidden}["b2"] == "new"
 
 
 def test_different_initiatives_in_the_same_place_are_not_merged() -> None:
     a = [Item("a1", "福祉マップの見直し", "P", 2, 1)]
     b = [Item("b1", "地域防災訓練の実施", "P", 2, 1)]
-    assert match_initiatives(a, b, 2021)[0].method == "new"
+    assert match_items(a, b, 2021)[0].method == "new"
 
 
 def test_department_matching() -> None:

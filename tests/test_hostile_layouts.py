@@ -108,7 +108,7 @@ def test_the_reserved_names_hold_every_builtin_query_and_table(built_db: Path) -
         names = {
             name
             for (name,) in conn.execute("select name from sqlite_master where type in ('table', 'view')")
-            if not name.startswith("rows_") and "_fts" not in name
+            if not name.startswith(("rows_", "remarks_")) and "_fts" not in name
         }
     assert set(QUERIES) | names <= RESERVED_NAMES
 
@@ -297,3 +297,17 @@ def test_deep_or_long_layout_structure_is_one_line(tmp_path: Path, tail: str, sa
     folder = _layout(tmp_path / "layouts", "deep", _renamed(KOGANEI, "koganei-welfare", "deep") + tail)
     line = _one_line(run_hyoka("extract", "--layouts", str(folder), str(SAMPLE_PDF)), "deep.toml", says)
     assert len(line) < 300
+
+
+def test_a_form_table_cannot_take_a_table_of_hyokas_own(tmp_path: Path) -> None:
+    """A form's table is loaded into a table of its name (alter=True): named evaluations, it
+    would add columns to hyoka's own table. Refused on load, like a query's name."""
+    from extract.reading.layout import _load_file
+
+    text = (ROOT / "extract" / "layouts" / "jimujigyo-sheet.toml").read_text(encoding="utf-8")
+    assert 'name = "costs"' in text
+    for taken in ("evaluations", "items", "remarks_x", "evaluation_rows_fts", "Costs"):
+        path = tmp_path / f"{taken.lower()}.toml"
+        path.write_text(text.replace('name = "costs"', f'name = "{taken}"', 1), encoding="utf-8")
+        with pytest.raises(Exception, match=f"table {taken}: a lower-case ASCII name"):
+            _load_file(path)

@@ -66,7 +66,10 @@ def hostile(built_db, tmp_path_factory) -> tuple[Path, Path]:
         ("evil:fine", "evil", "fine_query", "fine", "", "select count(*) as n from evaluations"),
     ]
     with sqlite3.connect(db) as conn:
-        conn.executemany("insert into layout_queries values (?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany(
+            "insert into layout_queries (id, layout, name, title, description, sql) values (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
     conn.close()
     return folder, db
 

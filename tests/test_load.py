@@ -35,12 +35,12 @@ def conn(built_db):
 def test_row_counts_equal_the_extract(conn, extracted) -> None:
     count = {
         t: conn.execute(f"select count(*) from [{t}]").fetchone()[0]
-        for t in ("evaluations", "comments", "policies", "reports", "rating_scale")
+        for t in ("evaluations", "remarks", "sheets", "reports", "rating_scale")
     }
     assert count == {
         "evaluations": len(extracted["evaluations"]),
-        "comments": len(extracted["comments"]),
-        "policies": len(extracted["policies"]),
+        "remarks": len(extracted["comments"]),
+        "sheets": len(extracted["policies"]),
         "reports": 1,
         "rating_scale": 4,
     }
@@ -50,7 +50,7 @@ def test_row_counts_equal_the_extract(conn, extracted) -> None:
 def test_every_foreign_key_resolves(conn) -> None:
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     fks = conn.execute("select count(*) from pragma_foreign_key_list('evaluations')").fetchone()[0]
-    assert fks == 3  # report, sheet, initiative
+    assert fks == 3  # report, sheet, item
 
 
 def test_every_row_keeps_report_page_and_file(conn) -> None:
@@ -96,10 +96,10 @@ def test_search_covers_measure_and_policy_titles(conn) -> None:
         )
     ]
     under = conn.execute(
-        "select id, initiative_title, texts from evaluation_rows where measure_title = '防災・防犯活動への参加促進'"
+        "select id, title, texts from evaluation_rows where group_title = '防災・防犯活動への参加促進'"
     ).fetchall()
     assert under and {r["id"] for r in under} <= set(ids)
-    assert any("防災" not in (r["initiative_title"] + (r["texts"] or "")) for r in under)
+    assert any("防災" not in (r["title"] + (r["texts"] or "")) for r in under)
 
 
 @pytest.mark.parametrize("term", ["地域福祉計画", "ハンドブック"])
@@ -111,9 +111,7 @@ def test_comment_search(conn, expected, term: str) -> None:
     ]
     got = [
         r[0]
-        for r in conn.execute(
-            "select rowid from comments_fts where comments_fts match hyoka_match(?)", [term]
-        )
+        for r in conn.execute("select rowid from remarks_fts where remarks_fts match hyoka_match(?)", [term])
     ]
     assert got and got == want
 
@@ -127,7 +125,7 @@ def test_comment_search_finds_the_handbook(conn, expected) -> None:
     got = [
         r[0]
         for r in conn.execute(
-            "select rowid from comments_fts where comments_fts match hyoka_match('ハンドブック')"
+            "select rowid from remarks_fts where remarks_fts match hyoka_match('ハンドブック')"
         )
     ]
     assert got == want == [4]
@@ -137,7 +135,7 @@ def test_text_is_utf16_and_sorts_by_code_point(conn) -> None:
     """Japanese in 2 bytes a character; SQLite's byte-wise order is code-point order only in
     big-endian UTF-16 (little-endian would put 'Ā' before 'A')."""
     assert conn.execute("pragma encoding").fetchone()[0] == "UTF-16be"
-    texts = [r[0] for r in conn.execute("select initiative_title from evaluations order by initiative_title")]
+    texts = [r[0] for r in conn.execute("select title from evaluations order by title")]
     assert texts == sorted(texts) and len(set(texts)) > 40
     mixed = ["Ā", "A", "ｱ", "ア", "a", "防災"]
     ordered = [
@@ -155,6 +153,6 @@ def test_every_table_can_be_counted(conn) -> None:
     """Datasette counts the rows of every table it lists, search indexes included; an index
     SQLite cannot scan logs an error at every start (columnsize=0 on a contentless one did)."""
     names = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")]
-    assert {"evaluation_rows_fts", "comments_fts"} <= set(names)
+    assert {"evaluation_rows_fts", "remarks_fts"} <= set(names)
     for name in names:
         conn.execute(f"select count(*) from [{name}]").fetchone()

@@ -125,3 +125,20 @@ def test_a_table_with_ratings_that_no_layout_knows(expected, tmp_path, monkeypat
         extract_pdf(pdf)
     message = str(err.value)
     assert "ruled table with A–D ratings" in message and "判定" in message and "no layout matches" in message
+
+
+def test_a_rating_column_under_a_header_no_layout_lists(expected, tmp_path, monkeypatch) -> None:
+    """事業評価 printed as 評定: the column of one A–D letter per row is the rating column,
+    read by its content, and every sheet page says which header was taken so."""
+    head = list(render.SHEET_HEAD)
+    head[head.index("事業評価")] = "評定"
+    monkeypatch.setattr(render, "SHEET_HEAD", tuple(head))
+    pdf = tmp_path / "rated.pdf"
+    stats = render.render_report(expected, pdf)
+    report = extract_pdf(pdf)
+    assert [e.rating for e in report.evaluations] == [e["rating"] for e in expected["evaluations"]]
+    assert [e.prev_rating for e in report.evaluations] == [e["prev_rating"] for e in expected["evaluations"]]
+    taken = [p for p in report.problems if p.code == "column_by_content"]
+    assert {p.page for p in taken} == set(stats.sheet_pages)
+    assert all("'評定'" in p.message for p in taken)
+    assert [p for p in report.problems if p.code != "column_by_content"] == []

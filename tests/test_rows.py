@@ -67,6 +67,28 @@ def test_text_above_the_header_that_is_no_heading_is_a_problem() -> None:
     ]
 
 
+@pytest.mark.parametrize("head", ["評定", "判定結果"])
+def test_a_rating_column_under_an_unlisted_header_is_taken_by_its_content(head: str) -> None:
+    """達成度 printed as a header the layout does not list: its column of one rating letter
+    per row is the rating column all the same, with a problem naming the header."""
+    body = [*BODY, _cell(3, 0, "２"), _cell(3, 1, "進路指導"), _cell(3, 2, "Ｃ")]
+    rows, problems = _read(_page([HEADER[0], HEADER[1], _cell(1, 2, head), *body]))
+    assert [(r["no"], r["rating"]) for r in rows] == [(1, "A"), (2, "C")]
+    assert problems == [
+        f"達成度: the header {head!r} is none the layout lists; its column was taken by its "
+        "content (one rating letter per row)"
+    ]
+
+
+@pytest.mark.parametrize("text", ["良好", "A 良好"])
+def test_a_column_of_other_text_under_an_unlisted_header_is_no_rating(text: str) -> None:
+    """Letters are the test: a column of words under an unknown header is no rating column,
+    and then the table is not this layout's."""
+    body = [*BODY[:2], _cell(2, 2, text)]
+    rows, _ = _read(_page([HEADER[0], HEADER[1], _cell(1, 2, "評定"), *body]))
+    assert rows == []
+
+
 def _school(**change) -> dict:
     data = tomllib.loads((BUILTIN_DIR / "school-evaluation-sheet.toml").read_text(encoding="utf-8"))
     for key, value in change.items():

@@ -133,14 +133,19 @@ def test_four_years_build_one_series(tmp_path: Path) -> None:
     later = [r for r in rows if r["to_rating"] is not None]
     assert len(later) == 12  # every R4 item appears once, matched or added
     # the 重点目標 of R2's box and R4's column match by title and number across the form change
-    first = {
-        r["initiative_no"]: r for r in later if r["from_rating"] is not None or r["match_method"] == "new"
-    }
+    first = {r["item_no"]: r for r in later if r["from_rating"] is not None or r["match_method"] == "new"}
     assert {n: first[n]["match_method"] for n in first} == {1: "fuzzy", 2: "numbered", 3: "fuzzy", 4: "new"}
     assert {n: round(first[n]["match_score"], 2) for n in (1, 2, 3)} == {1: 0.85, 2: 0.56, 3: 0.81}  # README
     done = run_hyoka("changes", "--db", str(db), "--from", "2020", "--to", "2022", "--format", "json")
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)) == len(rows)
+    assert (
+        {r["publisher"] for r in json.loads(done.stdout)} == {rows[0]["publisher"]} != {None}
+    )  # series named
+    # the school form prints no previous rating: nothing to audit (every pair was a "mismatch" before)
+    assert any(r["from_rating"] is not None and r["printed_prev_rating"] is None for r in rows)
+    audit = run_hyoka("audit", "--db", str(db), "--format", "json")
+    assert audit.returncode == 0 and json.loads(audit.stdout or "[]") == [], audit.stdout
     import sqlite3
 
     conn = sqlite3.connect(db)

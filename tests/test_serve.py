@@ -43,23 +43,22 @@ def get(ds, path: str, **params):
 def test_json_api_returns_the_58_rows(ds) -> None:
     rows = get(ds, "/hyoka/evaluation_rows.json", _shape="array", _size="max").json()
     assert len(rows) == 58
-    assert {"fiscal_year", "change", "pdf_url", "initiative_title", "department"} <= rows[0].keys()
+    assert {"fiscal_year", "change", "pdf_url", "title", "department"} <= rows[0].keys()
 
 
 @pytest.mark.parametrize("term", ["防災", "避難所", "CoCoバス"])
 def test_search_box_parameter_works_on_the_view(ds, term) -> None:
     rows = get(ds, "/hyoka/evaluation_rows.json", _search=term, _shape="array").json()
+    sheets = {
+        r["id"]: r for r in get(ds, "/hyoka/rows_koganei_welfare.json", _shape="array", _size="max").json()
+    }
     assert rows and all(
         term.lower()
         in " ".join(
-            str(r[k] or "")
-            for k in (
-                "initiative_title",
-                "texts",
-                "measure_title",
-                "policy_title",
-                "goal_title",
-            )  # fmt: skip
+            [
+                *(str(r[k] or "") for k in ("title", "texts", "group_title", "sheet_title")),
+                sheets[r["id"]]["goal_title"],
+            ]
         ).lower()
         for r in rows
     )
@@ -79,7 +78,7 @@ def test_every_canned_query_runs(ds, expected) -> None:
     assert len(ds_rows) == sum(e["rating"] == "D" for e in expected["evaluations"])
     covid = get(ds, "/hyoka/covid_effects.json", _shape="array").json()
     assert covid and all(r["outlook_covid"] != "影響なし" or r["results_covid"] for r in covid)
-    history = get(ds, "/hyoka/initiative_history.json", _shape="array", title="CoCoバス").json()
+    history = get(ds, "/hyoka/item_history.json", _shape="array", title="CoCoバス").json()
     assert [r["rating"] for r in history] == ["B"]
     spread = get(ds, "/hyoka/ratings_by_department.json", _shape="array").json()
     assert sum(r["rows"] for r in spread) == 58
@@ -93,11 +92,11 @@ def test_metadata_describes_tables_and_columns(ds) -> None:
     assert {
         "evaluation_rows",
         "evaluations",
-        "comments",
+        "remarks",
+        "remarks_koganei_welfare",
         "reports",
-        "policies",
-        "measures",
-        "initiatives",
+        "sheets",
+        "items",
     } <= tables.keys()
     assert tables["evaluation_rows"]["columns"]["department"].startswith("担当課")
     for table, conf in tables.items():
@@ -147,16 +146,21 @@ def _excel(ds, path: str, **params) -> list[list[str]]:
 
 def test_excel_download_follows_filters_search_and_queries(ds) -> None:
     rows = _excel(ds, "/-/excel/hyoka/evaluation_rows.csv")
-    assert len(rows) == 59 and rows[0][:4] == ["ID", "年度", "市区町村", "発行者"]
+    assert len(rows) == 59 and rows[0][:4] == ["ID", "年度", "市区町村・発行者", "名称"]
     assert "担当課" in rows[0] and "department" not in rows[0]
     assert any("\n" in cell for row in rows for cell in row)  # paragraphs survive inside quoted cells
+    url = rows[0].index("PDFのページ")
+    assert all(
+        r[url].startswith("http://localhost/pdfs/koganei-fy2020.pdf#page=") for r in rows[1:]
+    )  # whole URLs
     d_rows = _excel(ds, "/-/excel/hyoka/evaluation_rows.csv", rating="D")
+
     col = d_rows[0].index("事業評価")
     assert len(d_rows) == 7 and {r[col] for r in d_rows[1:]} == {"D"}
     assert len(_excel(ds, "/-/excel/hyoka/evaluation_rows.csv", _search="避難所", _size="10")) == 2
     assert len(_excel(ds, "/-/excel/hyoka/downgrades.csv")) == 7
-    history = _excel(ds, "/-/excel/hyoka/initiative_history.csv", title="CoCoバス")
-    assert len(history) == 2 and history[0][0] == "事業の同一性ID"
+    history = _excel(ds, "/-/excel/hyoka/item_history.csv", title="CoCoバス")
+    assert len(history) == 2 and history[0][0] == "同一性ID"
 
 
 def test_excel_download_holds_every_page_of_a_table(built_db) -> None:
@@ -207,10 +211,10 @@ def test_history_page_of_a_row(ds) -> None:
     assert get(ds, "/-/hyoka/history", evaluation="99999").status_code == 404
     for table in ("evaluation_rows", "evaluations"):  # every evaluation row, in the view and the table
         assert get(ds, f"/hyoka/{table}", _size="max").text.count('class="hyoka-history"') == 58, table
-    # an initiative's id is not an evaluation's: its page links no history under a wrong id
-    assert 'class="hyoka-history"' not in get(ds, "/hyoka/initiatives", _size="max").text
-    initiative = get(ds, "/hyoka/evaluations", _size="1").text.split('<td class="col-initiative_id')[1]
-    assert get(ds, initiative.split('href="')[1].split('"')[0]).status_code == 200
+    # an item's id is not an evaluation's: its page links no history under a wrong id
+    assert 'class="hyoka-history"' not in get(ds, "/hyoka/items", _size="max").text
+    item = get(ds, "/hyoka/evaluations", _size="1").text.split('<td class="col-item_id')[1]
+    assert get(ds, item.split('href="')[1].split('"')[0]).status_code == 200
 
 
 def test_ratings_carry_their_meaning_from_the_reports_scale(ds) -> None:
@@ -299,11 +303,11 @@ def test_page_is_a_link_in_every_table_view_and_query_that_has_one(ds) -> None:
             checked += [name] if with_page else []
     assert {
         "evaluation_rows",
-        "policies",
-        "comments",
+        "sheets",
+        "remarks_koganei_welfare",
         "downgrades",
         "d_ratings",
-        "initiative_history",
+        "item_history",
     } <= set(checked)
 
 
@@ -430,10 +434,58 @@ def test_graphs_over_several_years(two_years) -> None:
 
 def test_history_of_a_renamed_initiative_spans_both_years(two_years) -> None:
     old, new = ny.RENAMED
-    (row,) = get(two_years, "/years/evaluation_rows.json", _shape="array", initiative_title=new).json()
-    html = get(two_years, "/years/evaluation_rows", initiative_title=new).text
+    (row,) = get(two_years, "/years/evaluation_rows.json", _shape="array", title=new).json()
+    html = get(two_years, "/years/evaluation_rows", title=new).text
     assert f'href="/-/years/history?evaluation={row["id"]}"' in html
     page = get(two_years, "/-/years/history", evaluation=str(row["id"])).text
     assert old in page and new in page
     assert page.count('class="hyoka-page"') == 2
     assert _marks(page, "chart-history", "symbol") == 3  # FY2020, FY2021 and FY2019 as printed
+
+
+def test_stored_values_read_in_japanese(ds) -> None:
+    """Issue 25: a reader sees 下がった, not `down`, and the layout's 様式名, not its slug; the
+    API (and SQL) keeps the stored values, and the page names them in a tooltip."""
+    rows = get(ds, "/hyoka/evaluation_rows.json", _shape="array", change="down").json()
+    assert (
+        rows
+        and {r["change"] for r in rows} == {"down"}
+        and {r["layout"] for r in rows} == {"koganei-welfare"}
+    )
+    html = get(ds, "/hyoka/evaluation_rows", change="down", _facet="change").text
+    assert '<span class="hyoka-value" title="down">下がった</span>' in html
+    assert '<span class="hyoka-value" title="koganei-welfare">地域福祉計画 評価表</span>' in html
+    values = json.loads(html.split('id="hyoka-values">')[1].split("</script>")[0])
+    assert values["change"]["new rating"] == "前年度評価なし" and values["layout"]["koganei-welfare"]
+    assert ">down</td>" not in html
+
+
+def test_one_answer_to_downgraded(two_years) -> None:
+    """Issue 25: downgrades are the latest year's unless a year is given, by the printed 前年度
+    rating or by last year's report, and a row where the two disagree shows both, flagged.
+    The changes between two years open on the latest pair; the history asks for a title."""
+    latest = get(two_years, "/years/downgrades.json", _shape="array").json()
+    assert latest and {r["fiscal_year"] for r in latest} == {2021}
+    assert {
+        r["fiscal_year"] for r in get(two_years, "/years/downgrades.json", _shape="array", year="2020").json()
+    } == {2020}
+    title, department, printed = ny.MISPRINTED
+    (misprinted,) = [r for r in latest if (r["title"], r["department"]) == (title, department)]
+    assert misprinted["prev_rating"] == printed != misprinted["previous_report_rating"]
+    assert misprinted["mismatch"] == "前年度の報告書と不一致"
+    (down,) = [r for r in latest if (r["title"], r["department"]) == ny.DOWN]
+    assert down["mismatch"] is None and down["previous_report_rating"] == down["prev_rating"]
+    changes = get(two_years, "/years/rating_changes_between.json", _shape="array", _size="max").json()
+    assert changes and {(r["from_year"], r["to_year"]) for r in changes} == {(2020, 2021)}
+    assert {r["municipality"] for r in changes} == {"小金井市"}
+    assert get(two_years, "/years/item_history.json", _shape="array").json() == []
+
+
+def test_tab_titles_name_the_page_not_its_sql(ds) -> None:
+    """Issue 25: a canned query's tab title is its Japanese title, not its SQL; a table's says
+    its title and its rows in Japanese."""
+    html = get(ds, "/hyoka/downgrades").text
+    title = html.split("<title>")[1].split("</title>")[0]
+    assert title.startswith("評価が下がった事業") and "select" not in title
+    table = get(ds, "/hyoka/evaluation_rows").text.split("<title>")[1].split("</title>")[0]
+    assert table.startswith("評価一覧") and "（58件）" in table and "rows" not in table.split("(")[0]

@@ -53,10 +53,8 @@ def _query(db: Path, name: str) -> list[sqlite3.Row]:
 def test_the_flat_view_spans_every_layout(db: Path) -> None:
     counts = {r[0]: r[1] for r in _rows(db, "select layout, count(*) from evaluation_rows group by layout")}
     assert counts == {"koganei-welfare": 58, "school-evaluation-sheet": 23, "jimujigyo-sheet": 12}
-    project = _rows(
-        db, "select * from evaluation_rows where layout = 'jimujigyo-sheet' and initiative_no = 127"
-    )[0]
-    assert (project["initiative_title"], project["department"], project["rating"], project["direction"]) == (
+    project = _rows(db, "select * from evaluation_rows where layout = 'jimujigyo-sheet' and item_no = 127")[0]
+    assert (project["title"], project["department"], project["rating"], project["direction"]) == (
         "幼稚園児童エンゼル補助金交付事業", "学務課", "A", "廃止",
     )  # fmt: skip
     assert project["municipality"] == "池田市" and project["pdf_url"] == "/pdfs/ikeda-r7-127.pdf#page=1"
@@ -185,3 +183,110 @@ def test_pdfs_read_from_several_folders_are_served(db: Path) -> None:
     assert html.count('class="hyoka-page" href="/pdfs/') == rows
     for other in ("/pdfs/identity.toml", "/pdfs/pyproject.toml", "/pdfs/MANIFEST.md"):
         assert get(other).status_code == 404
+
+
+def test_each_rating_means_what_its_own_report_says(db: Path) -> None:
+    """Issue 25: a rating's tooltip and the legend come from the row's own report (and, on a
+    form with several axes, from that axis's printed meanings), never from the latest report."""
+    ds = make_datasette(db, None)
+
+    def page(path: str, **params: str) -> str:
+        resp = asyncio.run(ds.client.get(path, params=params or None))
+        assert resp.status_code == 200, path
+        return resp.text
+
+    scale = {
+        (r["layout"], r["axis"], r["code"]): r["description"]
+        for r in _rows(db, "select r.layout, s.axis, s.code, s.description from rating_scale s "
+                           "join reports r on r.id = s.report_id")
+    }  # fmt: skip
+    koganei_d = scale[("koganei-welfare", None, "D")]
+    school_d = {
+        v for (layout, _, code), v in scale.items() if layout == "school-evaluation-sheet" and code == "D"
+    }
+    assert koganei_d == "未実施" and school_d and koganei_d not in school_d
+    html = page("/three/evaluation_rows", layout="koganei-welfare", rating="D")
+    assert f'title="D: {koganei_d}"' in html
+    legend = html.split('class="hyoka-legend"')[1].split("</div>")[0]
+    assert legend.count('class="hyoka-scale"') == 1 and koganei_d in legend
+    assert not any(d in legend for d in school_d)
+    koganei_b = scale[("koganei-welfare", None, "B")]
+    school_b = {
+        v for (layout, _, code), v in scale.items() if layout == "school-evaluation-sheet" and code == "B"
+    }
+    school = page("/three/evaluation_rows", layout="school-evaluation-sheet", rating="B")
+    assert any(f'title="B: {b}"' in school for b in school_b) and f'title="B: {koganei_b}"' not in school
+    # 池田市: each axis's letter means what its sheets print beside it (C: 判断できない on one axis)
+    projects = json.loads(page("/three/rows_jimujigyo_sheet.json", _shape="array", _size="max"))
+    form = page("/three/rows_jimujigyo_sheet", _size="max")
+    for p in projects:
+        assert f'title="{p["achievement"]}: {p["achievement_label"]}"' in form
+    everything = page("/three/evaluation_rows").split('class="hyoka-legend"')[1].split("</div>")[0]
+    assert everything.count('class="hyoka-scale"') >= 3 and "小金井市" in everything
+
+
+def test_a_forms_view_is_searched_and_faceted_by_its_roles(db: Path) -> None:
+    """Issue 25: every layout's view has the search box, facets on its roles (department, each
+    rating axis, direction) and the description its layout file gives; a form's table names
+    each row's project, not an id."""
+    ds = make_datasette(db, None)
+
+    def get(path: str, **params: str):
+        resp = asyncio.run(ds.client.get(path, params=params or None))
+        assert resp.status_code == 200, path
+        return resp
+
+    tables = get("/-/metadata.json").json()["databases"]["three"]["tables"]
+    view = tables["rows_jimujigyo_sheet"]
+    assert view["fts_table"] == "evaluation_rows_fts"
+    assert {"department", "achievement", "effectiveness", "efficiency", "direction"} <= set(view["facets"])
+    assert view["description"].startswith("事務事業評価シート")
+    every = get("/three/rows_jimujigyo_sheet.json", _shape="array", _size="max").json()
+    (word,) = {p["name"][:2] for p in every if p["no"] == 127}
+    found = get("/three/rows_jimujigyo_sheet.json", _shape="array", _search=word).json()
+    assert found and all(word in p["name"] or word in json.dumps(p, ensure_ascii=False) for p in found)
+    assert len(found) < len(every)
+    html = get("/three/rows_jimujigyo_sheet").text
+    assert 'name="_search"' in html and 'data-column="direction"' in html
+    (cost,) = get("/three/costs.json", _shape="array", _size="1", _labels="on").json()
+    names = {p["id"]: p["name"] for p in every}
+    assert cost["evaluation_id"] == {
+        "value": cost["evaluation_id"]["value"],
+        "label": names[cost["evaluation_id"]["value"]],
+    }
+
+
+def test_money_reads_with_separators_and_its_unit(db: Path) -> None:
+    """Issue 25: a layout's money column (unit = "千円") shows 13,834 and says 千円 in its
+    heading, on the page and in the Excel download; the stored value stays a number."""
+    ds = make_datasette(db, None)
+
+    def get(path: str, **params: str):
+        resp = asyncio.run(ds.client.get(path, params=params or None))
+        assert resp.status_code == 200, path
+        return resp
+
+    (big,) = get("/three/costs.json", _shape="array", _sort_desc="amount", _size="1").json()
+    assert isinstance(big["amount"], int) and big["amount"] >= 1000
+    html = get("/three/costs", _sort_desc="amount").text
+    assert f'<span class="hyoka-money">{big["amount"]:,}</span>' in html
+    labels = json.loads(html.split('id="hyoka-labels">')[1].split("</script>")[0])
+    assert labels["amount"] == "事業費等（千円）"
+    excel = get("/-/excel/three/costs.csv", _sort_desc="amount").content.decode("utf-8-sig")
+    heading, first = excel.splitlines()[:2]
+    assert "事業費等（千円）" in heading.split(",") and str(big["amount"]) in first.split(",")
+
+
+def test_charts_give_each_publisher_its_own_panel(db: Path) -> None:
+    """Issue 25: a panel per series with its own count axis and its rating's own name (達成度 for
+    the school), no 担当課なし bar for forms that name no department."""
+    ds = make_datasette(db, None)
+    html = asyncio.run(ds.client.get("/-/three/graphs")).text
+    per_year = html.split('id="chart-per-year"')[1].split('class="hyoka-chart"')[0]
+    school_axis = _rows(
+        db, "select label from layout_fields where layout = 'school-evaluation-sheet' and role = 'rating'"
+    )
+    assert "（事業評価）" in per_year and f"（{school_axis[0][0]}）" in per_year
+    series = _rows(db, "select count(distinct series) from reports")[0][0]
+    assert series >= 3 and per_year.count(">件数<") == series  # one count axis per panel
+    assert "担当課なし" not in html

@@ -1,9 +1,9 @@
-"""Reports side by side: stable initiative ids, rating changes between years, the audit.
+"""Reports side by side: stable item ids, rating changes between years, the audit.
 
 Runs after the reports are loaded (``link_reports``) and answers the year-over-year
 questions (``changes_between``, ``prev_rating_audit``). Reports form a series when they share
 layout, publisher and title (``reports.series``); within a series consecutive years are matched with
-``identity.match_initiatives``.
+``identity.match_items``.
 """
 
 from __future__ import annotations
@@ -18,20 +18,20 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from extract.database.identity import Item, Overrides, change, key, match_departments, match_initiatives
+from extract.database.identity import Item, Overrides, change, key, match_departments, match_items
 from extract.errors import HyokaError
 
 LINK_TABLES = {
-    "initiative_links": (
+    "item_links": (
         {
-            "initiative_id": int,
+            "item_id": int,
             "stable_id": str,
-            "previous_initiative_id": int,
+            "previous_item_id": int,
             "match_method": str,
             "match_score": float,
         },
-        "initiative_id",
-        [("initiative_id", "initiatives", "id"), ("previous_initiative_id", "initiatives", "id")],
+        "item_id",
+        [("item_id", "items", "id"), ("previous_item_id", "items", "id")],
     ),
     "evaluation_links": (
         {"evaluation_id": int, "department_key": str, "department_match": str},
@@ -42,7 +42,7 @@ LINK_TABLES = {
 
 # What rating_change_pairs stores of each change: the rest is the row it shows (the later
 # year's, or the earlier one's for a dropped row), read by the view rating_changes, and the
-# stable id, its initiative's (a row's stable id is kept once, in initiative_links).
+# stable id, its item's (a row's stable id is kept once, in item_links).
 _PAIR_COLUMNS = {
     "from_year": int, "to_year": int, "from_rating": str, "to_rating": str,
     "change": str, "printed_prev_rating": str, "match_method": str, "match_score": float,
@@ -50,38 +50,41 @@ _PAIR_COLUMNS = {
 }  # fmt: skip
 
 CHANGES_SQL = """
-SELECT e.municipality, r.title AS plan_title, c.from_year, c.to_year, il.stable_id, e.sheet_no, e.measure_no,
-    e.initiative_no, e.initiative_title, e.department, c.from_rating, c.to_rating, c.change,
+SELECT e.municipality, r.title AS plan_title, c.from_year, c.to_year, il.stable_id, e.sheet_no, e.group_no,
+    e.item_no, e.title, e.department, c.from_rating, c.to_rating, c.change,
     c.printed_prev_rating, c.match_method, c.match_score, c.from_evaluation_id, c.to_evaluation_id, r.series
 FROM rating_change_pairs c
 JOIN evaluations e ON e.id = coalesce(c.to_evaluation_id, c.from_evaluation_id)
-JOIN initiative_links il ON il.initiative_id = e.initiative_id
+JOIN item_links il ON il.item_id = e.item_id
 JOIN reports r ON r.id = e.report_id"""
 
+# Only rows whose form printed a previous rating: a form that prints none has nothing to audit.
 AUDIT_SQL = """
-SELECT to_year AS fiscal_year, municipality, plan_title, sheet_no, measure_no, initiative_no,
-    initiative_title, department, printed_prev_rating, from_rating AS previous_report_rating,
+SELECT to_year AS fiscal_year, municipality, plan_title, sheet_no, group_no, item_no,
+    title, department, printed_prev_rating, from_rating AS previous_report_rating,
     from_year AS previous_fiscal_year, match_method, to_evaluation_id, from_evaluation_id
 FROM rating_changes
-WHERE change NOT IN ('added', 'dropped') AND printed_prev_rating IS NOT from_rating"""
+WHERE change NOT IN ('added', 'dropped') AND printed_prev_rating IS NOT NULL
+    AND printed_prev_rating IS NOT from_rating"""
 
 # The columns `hyoka changes` and `hyoka audit` print, in order (README, hyoka changes).
 CHANGES_COLUMNS = [
-    "sheet_no", "measure_no", "initiative_no", "initiative_title", "department", "from_rating",
+    "publisher", "plan_title", "sheet_no", "group_no", "item_no", "title", "department", "from_rating",
     "to_rating", "change", "match_method", "match_score", "printed_prev_rating", "stable_id",
 ]  # fmt: skip
 AUDIT_COLUMNS = [
-    "fiscal_year", "sheet_no", "measure_no", "initiative_no", "initiative_title", "department",
+    "fiscal_year", "sheet_no", "group_no", "item_no", "title", "department",
     "printed_prev_rating", "previous_report_rating", "previous_fiscal_year",
 ]  # fmt: skip
 
 HISTORY_SQL = """
-SELECT il.stable_id, r.fiscal_year, i.initiative_title, e.department, l.department_key,
-    e.prev_rating, e.rating, e.page, r.file AS source_file, il.match_method, il.match_score, e.id AS evaluation_id
+SELECT il.stable_id, r.fiscal_year, i.title, e.department, l.department_key,
+    e.prev_rating, e.rating, e.page, r.file AS source_file, il.match_method, il.match_score, e.id AS evaluation_id,
+    e.report_id
 FROM evaluation_links l
 JOIN evaluations e ON e.id = l.evaluation_id
-JOIN initiatives i ON i.id = e.initiative_id
-JOIN initiative_links il ON il.initiative_id = i.id
+JOIN items i ON i.id = e.item_id
+JOIN item_links il ON il.item_id = i.id
 JOIN reports r ON r.id = e.report_id"""  # no ORDER BY: a search of titles need not sort every row
 
 
@@ -104,7 +107,7 @@ def load_overrides(path: Path | None) -> Overrides:
 
 
 def link_reports(db: Database, overrides: Overrides, series: set[str] | None = None) -> None:
-    """Give every initiative and department row a stable identity; record rating changes.
+    """Give every item and department row a stable identity; record rating changes.
 
     With ``series``, only those series are linked again (a report added to or removed from
     them); the others keep their links. Without, every link is made anew.
@@ -128,7 +131,7 @@ def link_reports(db: Database, overrides: Overrides, series: set[str] | None = N
             previous = year
     db.create_view("rating_changes", CHANGES_SQL, replace=True)
     db.create_view("rating_audit", AUDIT_SQL, replace=True)
-    db.create_view("initiative_history", HISTORY_SQL, replace=True)
+    db.create_view("item_history", HISTORY_SQL, replace=True)
 
 
 def _create_link_tables(db: Database) -> None:
@@ -138,7 +141,7 @@ def _create_link_tables(db: Database) -> None:
     db["rating_change_pairs"].drop(ignore=True)
     db["rating_change_pairs"].create(_PAIR_COLUMNS)
     db.execute(f"CREATE INDEX idx_rating_change_pairs_row ON rating_change_pairs({_PAIR_ROW})")
-    db["initiative_links"].create_index(["stable_id"])
+    db["item_links"].create_index(["stable_id"])
 
 
 def unlink_series(db: Database, series: set[str]) -> None:
@@ -149,14 +152,14 @@ def unlink_series(db: Database, series: set[str]) -> None:
 
 def unlink_report(db: Database, sha256: str) -> None:
     """Forget one report's links, before its rows are deleted (its series is linked again)."""
-    if db["initiative_links"].exists():
+    if db["item_links"].exists():
         _unlink(db, "= (SELECT id FROM reports WHERE sha256 = ?)", sha256)
 
 
 def _unlink(db: Database, reports: str, param: str) -> None:
     """Delete the links and changes of the reports ``report_id {reports}`` selects."""
     db.execute(
-        f"DELETE FROM initiative_links WHERE initiative_id IN (SELECT id FROM initiatives WHERE report_id {reports})",
+        f"DELETE FROM item_links WHERE item_id IN (SELECT id FROM items WHERE report_id {reports})",
         [param],
     )
     evaluations = f"SELECT id FROM evaluations WHERE report_id {reports}"
@@ -189,26 +192,26 @@ def _series(db: Database, only: set[str] | None = None) -> dict[str, list[dict]]
 
 
 def _items(db: Database, report_id: int) -> list[tuple[Item, str]]:
-    """Each initiative, with what its stable id is made of when it starts a history: the
+    """Each rated item, with what its stable id is made of when it starts a history: the
     report's PDF and where the item is printed (so the id does not depend on load order)."""
-    sql = """select i.id, i.initiative_title, coalesce(p.policy_title, ''), m.measure_no, i.initiative_no,
-            r.sha256, p.sheet_no
-        from initiatives i join policies p on p.id = i.policy_id left join measures m on m.id = i.measure_id
+    sql = """select i.id, i.title, coalesce(s.title, ''), g.item_no, i.item_no, r.sha256, s.sheet_no
+        from items i join sheets s on s.id = i.sheet_id left join items g on g.id = i.parent_id
         join reports r on r.id = i.report_id
-        where i.report_id = ? order by p.sheet_no, m.measure_no, i.initiative_no, i.id"""
+        where i.report_id = ? and exists (select 1 from evaluations e where e.item_id = i.id)
+        order by s.sheet_no, g.item_no, i.item_no, i.id"""
     out = []
     for *item, sha, sheet_no in db.execute(sql, [report_id]).fetchall():
         found = Item(*item)
-        out.append((found, f"{sha}:{sheet_no}:{found.measure_no}:{found.initiative_no}:{found.title}"))
+        out.append((found, f"{sha}:{sheet_no}:{found.group_no}:{found.item_no}:{found.title}"))
     return out
 
 
 def _departments(db: Database, report_id: int) -> dict[int, list[tuple[str, int]]]:
-    """Per initiative: (department label, evaluation id); a repeated department gets '#2'."""
+    """Per item: (department label, evaluation id); a repeated department gets '#2'."""
     out: dict[int, list[tuple[str, int]]] = defaultdict(list)
     seen: Counter = Counter()
     for eid, iid, dept in db.execute(
-        "select id, initiative_id, coalesce(department, '') from evaluations where report_id = ? order by id",
+        "select id, item_id, coalesce(department, '') from evaluations where report_id = ? order by id",
         [report_id],
     ).fetchall():
         seen[(iid, dept)] += 1
@@ -223,7 +226,7 @@ class _Linked:
 
     items: list[Item]
     depts: dict[int, list[tuple[str, int]]]
-    stable_of: dict[int, str]  # initiative id -> stable id
+    stable_of: dict[int, str]  # item id -> stable id
     dept_key_of: dict[int, str]  # evaluation id -> department key
 
 
@@ -239,7 +242,7 @@ def _link_year(
         matches = {i.id: (None, "new", None) for i in items}
         before = _Linked([], {}, {}, {})
     else:
-        found = match_initiatives(before.items, items, year, overrides)
+        found = match_items(before.items, items, year, overrides)
         matches = {m.later: (m.earlier, m.method, m.score) for m in found}
     linked = _Linked(items, depts, {}, {})
     links, eval_links = [], []
@@ -249,7 +252,7 @@ def _link_year(
         stable = stable or hashlib.sha1(seeds[item.id].encode()).hexdigest()[:12]
         linked.stable_of[item.id] = stable
         links.append(
-            {"initiative_id": item.id, "stable_id": stable, "previous_initiative_id": earlier,
+            {"item_id": item.id, "stable_id": stable, "previous_item_id": earlier,
              "match_method": method, "match_score": score}
         )  # fmt: skip
         old = dict(before.depts.get(earlier, [])) if earlier else {}
@@ -263,17 +266,17 @@ def _link_year(
                 {"evaluation_id": new[now], "department_key": dept_key,
                  "department_match": how if earlier else "new"}
             )  # fmt: skip
-    db["initiative_links"].insert_all(links)
+    db["item_links"].insert_all(links)
     db["evaluation_links"].insert_all(eval_links)
     return linked
 
 
 def _rows_of_year(db: Database, year: int, series: dict | None) -> dict[tuple[str, str], dict[str, Any]]:
     sql = """select il.stable_id, l.department_key, l.department_match, e.id, e.department, e.prev_rating,
-            e.rating, e.initiative_title, e.initiative_no, e.measure_no, e.sheet_no, e.municipality,
+            e.rating, e.title, e.item_no, e.group_no, e.sheet_no, e.municipality, e.publisher,
             r.title as plan_title, il.match_method, il.match_score
         from evaluation_links l join evaluations e on e.id = l.evaluation_id
-        join initiative_links il on il.initiative_id = e.initiative_id
+        join item_links il on il.item_id = e.item_id
         join reports r on r.id = e.report_id where r.fiscal_year = ?"""
     params: list[Any] = [year]
     if series:
@@ -283,7 +286,7 @@ def _rows_of_year(db: Database, year: int, series: dict | None) -> dict[tuple[st
 
 
 def changes_between(db: Database, from_year: int, to_year: int, series: dict | None = None) -> list[dict]:
-    """One entry per initiative x department present in either year, in the later report's order."""
+    """One entry per item x department present in either year, in the later report's order."""
     before = _rows_of_year(db, from_year, series)
     after = _rows_of_year(db, to_year, series)
     out = []
@@ -293,9 +296,10 @@ def changes_between(db: Database, from_year: int, to_year: int, series: dict | N
         out.append(
             {
                 "municipality": shown["municipality"], "plan_title": shown["plan_title"],
+                "publisher": shown["municipality"] or shown["publisher"],
                 "from_year": from_year, "to_year": to_year, "stable_id": k[0],
-                "sheet_no": shown["sheet_no"], "measure_no": shown["measure_no"],
-                "initiative_no": shown["initiative_no"], "initiative_title": shown["initiative_title"],
+                "sheet_no": shown["sheet_no"], "group_no": shown["group_no"],
+                "item_no": shown["item_no"], "title": shown["title"],
                 "department": shown["department"],
                 "from_rating": b["rating"] if b else None, "to_rating": a["rating"] if a else None,
                 "change": change(b and b["rating"], a and a["rating"], before_present=b is not None, after_present=a is not None),
@@ -315,7 +319,7 @@ def _existing(db_path: Path) -> Database:
 
 
 def year_changes(db_path: Path, from_year: int, to_year: int) -> list[dict]:
-    """`hyoka changes`: every initiative x department of either year, with its change."""
+    """`hyoka changes`: every item x department of either year, with its change."""
     db = _existing(db_path)
     years = {r[0] for r in db.execute("select distinct fiscal_year from reports")}
     for year in (from_year, to_year):
@@ -338,9 +342,7 @@ def prev_rating_audit(db_path: Path) -> list[dict]:
     db = _existing(db_path)
     if not db["rating_change_pairs"].exists():
         return []
-    return list(
-        db.query("select * from rating_audit order by fiscal_year, sheet_no, measure_no, initiative_no")
-    )
+    return list(db.query("select * from rating_audit order by fiscal_year, sheet_no, group_no, item_no"))
 
 
 def audit_empty_reason(db_path: Path) -> str:

@@ -19,13 +19,13 @@ _RANK_BONUS = 0.02  # prefer the candidate in the same place when titles tie
 
 @dataclass(frozen=True)
 class Item:
-    """One initiative of one report, as the matcher sees it."""
+    """One rated item of one report, as the matcher sees it."""
 
     id: int
     title: str
-    policy_title: str
-    measure_no: int | None
-    initiative_no: int | None
+    sheet_title: str
+    group_no: int | None
+    item_no: int | None
 
 
 @dataclass(frozen=True)
@@ -54,14 +54,14 @@ def similarity(a: str, b: str) -> float:
 
 
 def _place(a: Item, b: Item) -> bool:
-    return (key(a.policy_title), a.measure_no, a.initiative_no) == (
-        key(b.policy_title),
-        b.measure_no,
-        b.initiative_no,
+    return (key(a.sheet_title), a.group_no, a.item_no) == (
+        key(b.sheet_title),
+        b.group_no,
+        b.item_no,
     )
 
 
-def match_initiatives(
+def match_items(
     earlier: list[Item], later: list[Item], year: int, overrides: Overrides | None = None
 ) -> list[Match]:
     """One-to-one matches, best pairs first; everything unmatched in ``later`` is new."""
@@ -86,7 +86,7 @@ def match_initiatives(
                 rank = (
                     score
                     + (_RANK_BONUS if same_place else 0)
-                    + (_RANK_BONUS if item.policy_title == old.policy_title else 0)
+                    + (_RANK_BONUS if item.sheet_title == old.sheet_title else 0)
                 )
                 candidates.append((rank, i, j, score, method, item.id, old.id))
     for _, _, _, score, method, new_id, old_id in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):

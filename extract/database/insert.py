@@ -1,5 +1,5 @@
-"""What one report inserts below its ``reports`` row: its sheets and measures, its items and
-rated rows (each stored once: shared columns, the other fields as JSON), its comments.
+"""What one report inserts below its ``reports`` row: its sheets and their groups, its items and
+rated rows (each stored once: shared columns, the other fields as JSON), its remarks.
 Called by ``load.load_report`` inside its transaction."""
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from typing import Any
 from sqlite_utils import Database
 
 from extract.database.schema import ROLE_COLUMNS, change_of
-from schemas.report import LayoutInfo, Report
+from schemas.report import Comment, LayoutInfo, Measure, Policy, Report, roles_of
 
-# What a row table's records repeat of their sheet's heading box: its policies row holds it.
-SHEET_BOX = ("goal_no", "goal_title", "policy_title")
+# Which field of a heading box, of a group it lists and of a remark plays which part
+_BOX_ROLES = roles_of(Policy)
+_GROUP_ROLES = roles_of(Measure)
+_REMARK_ROLES = roles_of(Comment)
 
 
 def _json(value: dict[str, Any]) -> str:
@@ -30,54 +32,53 @@ def _next_id(db: Database, table: str) -> int:
 
 @dataclass
 class Sheets:
-    """The ids the report's sheets and measures were given: rows are linked to them."""
+    """The ids the report's sheets and their listed groups were given: rows are linked to them."""
 
-    policy: dict[int, int]  # sheet_no -> policies.id
+    sheet: dict[int, int]  # sheet_no -> sheets.id
     boxed: set[int]  # sheets with a heading box
-    measure: dict[tuple[int, Any], int]  # (sheet_no, measure_no) -> measures.id
+    group: dict[tuple[int, Any], int]  # (sheet_no, group number) -> items.id
 
 
 def insert_sheets(db: Database, report: Report, rid: int) -> Sheets:
-    """One row per sheet: the heading box where the form has one, the sheet's own fields."""
+    """One row per sheet: its title and fields (its heading box's, its own labelled ones), and
+    the groups its box lists, each an item without a parent."""
     boxes = {p.sheet_no: p for p in report.policies}
     sheets = {s.sheet_no: s for s in report.sheets}
     pages = {e.sheet_no: e.page for e in reversed(report.evaluations)}
     pages |= {i + 1: p.page for i, p in enumerate(report.projects)}
     out = Sheets({}, set(boxes), {})
-    pid, mid = _next_id(db, "policies"), _next_id(db, "measures")
-    policies, measures = [], []
+    sid, iid = _next_id(db, "sheets"), _next_id(db, "items")
+    rows, groups = [], []
     for no in sorted(set(boxes) | set(sheets) | set(pages)):
         box, sheet = boxes.get(no), sheets.get(no)
-        own = {
-            k: v for k, v in (sheet.model_dump() if sheet else {}).items() if k not in ("sheet_no", "page")
-        }
-        policies.append(
+        boxed = box.model_dump(exclude={"sheet_no", "page", "measures"}) if box else {}
+        title = boxed.pop(_BOX_ROLES.get("title", ""), None)
+        own = boxed | (sheet.model_dump(exclude={"sheet_no", "page"}) if sheet else {})
+        own = {k: v for k, v in own.items() if v is not None}
+        rows.append(
             {
-                "id": pid, "report_id": rid, "sheet_no": no, "goal_no": box.goal_no if box else None,
-                "goal_title": box.goal_title if box else None, "policy_title": box.policy_title if box else None,
+                "id": sid, "report_id": rid, "sheet_no": no, "title": title,
                 "page": box.page if box else (sheet.page if sheet else pages[no]),
                 "fields": _json(own) if own else None,
             }
         )  # fmt: skip
-        out.policy[no] = pid
-        for m in box.measures if box else []:
-            measures.append(
-                {"id": mid, "report_id": rid, "policy_id": pid, "measure_no": m.measure_no,
-                 "measure_title": m.measure_title}
-            )  # fmt: skip
-            out.measure[(no, m.measure_no)] = mid
-            mid += 1
-        pid += 1
-    db["policies"].insert_all(policies)
-    db["measures"].insert_all(measures)
+        out.sheet[no] = sid
+        for group in box.model_dump()["measures"] if box else []:
+            number, title = group.get(_GROUP_ROLES["number"]), group.get(_GROUP_ROLES["title"])
+            groups.append({"id": iid, "report_id": rid, "sheet_id": sid, "item_no": number, "title": title})
+            out.group[(no, number)] = iid
+            iid += 1
+        sid += 1
+    db["sheets"].insert_all(rows)
+    db["items"].insert_all(groups)
     return out
 
 
 def item_keys(source: Database | Report, sha256: str | None = None) -> set[tuple[Any, str]]:
     """(number, title) of every item of a loaded report, or of a report about to be loaded."""
     if isinstance(source, Database):
-        sql = """select initiative_no, initiative_title from initiatives
-            where report_id = (select id from reports where sha256 = ?)"""
+        sql = """select item_no, title from items where id in (select item_id from evaluations
+            where report_id = (select id from reports where sha256 = ?))"""
         return {tuple(row) for row in source.execute(sql, [sha256]).fetchall()}
     roles = _role_fields(source.layout)
     records = [e.model_dump() for e in source.evaluations] + [p.model_dump() for p in source.projects]
@@ -141,37 +142,34 @@ def _flatten(entry: dict[str, Any]) -> list[dict[str, Any]]:
 def _load_rows(
     db: Database, report: Report, rid: int, sheets: Sheets, records: list[dict[str, Any]]
 ) -> list[int]:
-    """Rated rows of any layout, each one evaluations row; items (initiatives) by number and
-    title, and a measure for a group number the sheet's box did not list."""
+    """Rated rows of any layout, each one evaluations row; items by number and title, under
+    their group (an item without a parent: the one the sheet's box listed, else made here)."""
     roles = _role_fields(report.layout)
     order = {f.name: i for i, f in enumerate(report.layout.fields)}
     in_columns = {roles[r] for r in ROLE_COLUMNS if r in roles} | {"sheet_no", "page", "ocr"}
-    in_columns |= set(SHEET_BOX) - set(order)
-    measures: list[dict[str, Any]] = []
-    initiatives: dict[tuple, dict[str, Any]] = {}
-    rows, iid, mid = [], _next_id(db, "initiatives"), _next_id(db, "measures")
+    groups: list[dict[str, Any]] = []
+    items: dict[tuple, dict[str, Any]] = {}
+    rows, iid = [], _next_id(db, "items")
     for record in records:
         values = {role: record.get(name) for role, name in roles.items()}
         no, group = record["sheet_no"], values.get("group")
-        pid = sheets.policy[no]
-        if group is not None and (no, group) not in sheets.measure:
-            sheets.measure[(no, group)] = mid
-            measures.append({"id": mid, "report_id": rid, "policy_id": pid, "measure_no": group})
-            mid += 1
-        measure = sheets.measure.get((no, group)) if group is not None else None
-        key = (no, measure, values.get("number"), values.get("title") or "")
-        if key not in initiatives:
-            initiatives[key] = {
-                "id": iid, "report_id": rid, "policy_id": pid, "measure_id": measure,
-                "initiative_no": key[2], "initiative_title": key[3],
-                "is_new": int(bool(values.get("flag"))),
+        sid = sheets.sheet[no]
+        if group is not None and (no, group) not in sheets.group:
+            sheets.group[(no, group)] = iid
+            groups.append({"id": iid, "report_id": rid, "sheet_id": sid, "item_no": group})
+            iid += 1
+        parent = sheets.group.get((no, group)) if group is not None else None
+        key = (no, parent, values.get("number"), values.get("title") or "")
+        if key not in items:
+            items[key] = {
+                "id": iid, "report_id": rid, "sheet_id": sid, "parent_id": parent, "item_no": key[2],
+                "title": key[3], "flag": int(bool(values.get("flag"))),
             }  # fmt: skip
             iid += 1
         own = sorted((k for k in record if k not in in_columns), key=lambda k: order.get(k, len(order)))
         fields = {k: record[k] for k in own if record[k] is not None}
-        rows.append(_evaluation(report, initiatives[key], record, values, fields))
-    db["measures"].insert_all(measures)
-    db["initiatives"].insert_all(initiatives.values())
+        rows.append(_evaluation(report, items[key], record, values, fields))
+    db["items"].insert_all([*groups, *items.values()])
     first = _next_id(db, "evaluations")
     ids = list(range(first, first + len(rows)))
     db["evaluations"].insert_all({"id": i, **row} for i, row in zip(ids, rows, strict=True))
@@ -180,7 +178,7 @@ def _load_rows(
 
 def _evaluation(
     report: Report,
-    initiative: dict[str, Any],
+    item: dict[str, Any],
     record: dict[str, Any],
     values: dict[str, Any],
     fields: dict[str, Any],
@@ -190,27 +188,32 @@ def _evaluation(
     value left out, as it reads NULL all the same) as JSON."""
     info = report.report
     return {
-        "report_id": initiative["report_id"], "policy_id": initiative["policy_id"],
-        "initiative_id": initiative["id"], "layout": report.layout.name, "fiscal_year": info.fiscal_year,
+        "report_id": item["report_id"], "sheet_id": item["sheet_id"], "item_id": item["id"],
+        "layout": report.layout.name, "fiscal_year": info.fiscal_year,
         "municipality": info.municipality, "publisher": info.publisher, "sheet_no": record["sheet_no"],
-        "measure_no": values.get("group"), "initiative_no": initiative["initiative_no"],
-        "initiative_title": initiative["initiative_title"], "is_new": initiative["is_new"],
-        "department": values.get("department"), "prev_rating": values.get("prev_rating"),
+        "group_no": values.get("group"), "item_no": item["item_no"], "title": item["title"],
+        "flag": item["flag"], "department": values.get("department"), "prev_rating": values.get("prev_rating"),
         "rating": values.get("rating"), "change": change_of(values.get("prev_rating"), values.get("rating")),
         "direction": values.get("direction"), "page": record["page"], "ocr": record.get("ocr"),
         "fields": _json(fields),
     }  # fmt: skip
 
 
-def insert_comments(db: Database, report: Report, rid: int, sheets: Sheets) -> None:
-    """The committee's comments, each linked to its sheet when the sheet has a heading box."""
-    db["comments"].insert_all(
-        {
-            "report_id": rid,
-            "policy_id": sheets.policy.get(c.sheet_no) if c.sheet_no in sheets.boxed else None,
-            "sheet_no": c.sheet_no, "policy_title": c.policy_title, "measure_no": c.measure_no,
-            "initiative_no": c.initiative_no, "opinion": c.opinion, "response": c.response,
-            "page": c.page, "ocr": c.ocr,
-        }
-        for c in report.comments
-    )  # fmt: skip
+def insert_remarks(db: Database, report: Report, rid: int, sheets: Sheets) -> None:
+    """Remarks on the report's sheets (a committee's comments and the answers), each linked to
+    its sheet when the sheet has a heading box; numbers in columns, texts as JSON."""
+    kept = {"page", "ocr", *_REMARK_ROLES.values()}
+    rows = []
+    for remark in report.comments:
+        record = remark.model_dump()
+        no = record.get(_REMARK_ROLES.get("sheet", ""))
+        own = {k: v for k, v in record.items() if k not in kept and v is not None}
+        rows.append(
+            {
+                "report_id": rid, "sheet_id": sheets.sheet.get(no) if no in sheets.boxed else None,
+                "sheet_no": no, "group_no": record.get(_REMARK_ROLES.get("group", "")),
+                "item_no": record.get(_REMARK_ROLES.get("number", "")), "page": remark.page,
+                "fields": _json(own), "ocr": remark.ocr,
+            }
+        )  # fmt: skip
+    db["remarks"].insert_all(rows)

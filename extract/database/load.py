@@ -16,7 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from extract.database.identity import institution_key
-from extract.database.insert import insert_comments, insert_rows, insert_sheets
+from extract.database.insert import insert_remarks, insert_rows, insert_sheets
 from extract.database.schema import (
     FTS,
     FTS_OPTIONS,
@@ -25,6 +25,8 @@ from extract.database.schema import (
     VIEWS,
     layout_view_name,
     layout_view_sql,
+    remarks_view_name,
+    remarks_view_sql,
 )
 from extract.database.search import index_terms
 from extract.manifest import SHAPE_VERSION
@@ -38,7 +40,13 @@ def layout_fields_of(db: Database, layout: str) -> list[tuple[str, str, str]]:
     return [tuple(row) for row in db.execute(sql, [layout]).fetchall()]
 
 
-_CHILDREN = ("issues", "comments", "evaluations", "initiatives", "measures", "policies", "rating_scale")
+def remark_fields_of(db: Database, layout: str) -> list[tuple[str, str]]:
+    """(name, role) of one layout's remark fields, in the layout's order."""
+    sql = "select name, role from layout_fields where layout = ? and scope = 'remark' order by position"
+    return [tuple(row) for row in db.execute(sql, [layout]).fetchall()]
+
+
+_CHILDREN = ("issues", "remarks", "evaluations", "items", "sheets", "rating_scale")
 
 
 def open_database(path: Path, scratch: bool = False) -> Database:
@@ -95,6 +103,9 @@ def ensure_views(db: Database) -> None:
         db.create_view(
             layout_view_name(layout), layout_view_sql(layout, layout_fields_of(db, layout)), replace=True
         )
+        remarks = remark_fields_of(db, layout)
+        if remarks:
+            db.create_view(remarks_view_name(layout), remarks_view_sql(layout, remarks), replace=True)
 
 
 def _create_search_indexes(db: Database) -> None:
@@ -189,19 +200,38 @@ def load_report(db: Database, report: Report, folder: Path | None = None) -> int
             }
         ).last_pk  # fmt: skip
         db["rating_scale"].insert_all(
-            {"report_id": rid, "code": code, "description": text}
-            for code, text in report.rating_scale.items()
+            {"report_id": rid, "axis": axis, "code": code, "description": text}
+            for axis, scale in rating_scales(report).items()
+            for code, text in scale.items()
         )
         _load_layout(db, report.layout)
         sheets = insert_sheets(db, report, rid)
         insert_rows(db, report, rid, sheets)
-        insert_comments(db, report, rid, sheets)
+        insert_remarks(db, report, rid, sheets)
         db["issues"].insert_all(
             {"report_id": rid, "page": p.page, "kind": p.code, "detail": p.message} for p in report.problems
         )
         if stored_setting(db, "shape_version") == SHAPE_VERSION:
             index_reports(db, [rid])
     return rid
+
+
+def rating_scales(report: Report) -> dict[str | None, dict[str, str]]:
+    """The report's scales: the one it prints (axis None: every rating of the report), and for
+    each axis whose meaning is printed beside its letter (a rating_label field) the meanings
+    its sheets print, letter by letter, as first printed."""
+    scales: dict[str | None, dict[str, str]] = (
+        {None: dict(report.rating_scale)} if report.rating_scale else {}
+    )
+    records = [p.model_dump() for p in report.projects] + [e.model_dump() for e in report.evaluations]
+    for f in report.layout.fields:
+        if f.role != "rating_label" or f.of is None:
+            continue
+        for record in records:
+            code, meaning = record.get(f.of), record.get(f.name)
+            if isinstance(code, str) and isinstance(meaning, str) and meaning:
+                scales.setdefault(f.of, {}).setdefault(code, meaning)
+    return {axis: dict(sorted(scale.items())) for axis, scale in scales.items()}
 
 
 def series_key(report: Report) -> str:
@@ -222,9 +252,10 @@ def _load_layout(db: Database, layout: LayoutInfo) -> None:
     """The layout's fields and canned queries as this report's layout has them (the layout file
     may have changed since an earlier report: the latest loaded describes the views)."""
     scopes = (("row", layout.fields), ("sheet", layout.sheet_fields), ("table", layout.tables),
-              ("table_column", layout.table_columns))  # fmt: skip
+              ("table_column", layout.table_columns), ("remark", layout.remark_fields))  # fmt: skip
     rows = [
         {"id": f"{layout.name}:{scope}:{f.name}", "layout": layout.name, "layout_label": layout.label,
+         "layout_description": layout.description,
          "position": i, "scope": scope, "name": f.name, "label": f.label, "description": f.description,
          "role": f.role}
         for scope, fields in scopes
@@ -234,6 +265,14 @@ def _load_layout(db: Database, layout: LayoutInfo) -> None:
         db[table].delete_where("layout = ?", [layout.name])
     db["layout_fields"].insert_all(rows, pk="id")
     db["layout_queries"].insert_all(
-        ({"id": f"{layout.name}:{q.name}", "layout": layout.name, **q.model_dump()} for q in layout.queries),
+        (
+            {
+                "id": f"{layout.name}:{q.name}",
+                "layout": layout.name,
+                **q.model_dump(),
+                "columns": json.dumps(q.columns, ensure_ascii=False),
+            }
+            for q in layout.queries
+        ),
         pk="id",
     )

@@ -26,59 +26,50 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
         [],
     ),
     "rating_scale": (
-        {"id": int, "report_id": int, "code": str, "description": str},
+        {"id": int, "report_id": int, "axis": str, "code": str, "description": str},
         "id",
         [("report_id", "reports", "id")],
     ),
-    "policies": (
-        {
-            "id": int, "report_id": int, "sheet_no": int, "goal_no": int, "goal_title": str,
-            "policy_title": str, "page": int, "fields": str,
-        },
+    "sheets": (
+        {"id": int, "report_id": int, "sheet_no": int, "title": str, "page": int, "fields": str},
         "id",
         [("report_id", "reports", "id")],
     ),
-    "measures": (
-        {"id": int, "report_id": int, "policy_id": int, "measure_no": int, "measure_title": str},
-        "id",
-        [("report_id", "reports", "id"), ("policy_id", "policies", "id")],
-    ),
-    "initiatives": (
+    "items": (
         {
-            "id": int, "report_id": int, "policy_id": int, "measure_id": int, "initiative_no": int,
-            "initiative_title": str, "is_new": int,
+            "id": int, "report_id": int, "sheet_id": int, "parent_id": int, "item_no": int, "title": str,
+            "flag": int,
         },
         "id",
-        [("report_id", "reports", "id"), ("policy_id", "policies", "id"), ("measure_id", "measures", "id")],
+        [("report_id", "reports", "id"), ("sheet_id", "sheets", "id"), ("parent_id", "items", "id")],
     ),
     "evaluations": (
         {
-            "id": int, "report_id": int, "policy_id": int, "initiative_id": int, "layout": str,
-            "fiscal_year": int, "municipality": str, "publisher": str, "sheet_no": int, "measure_no": int,
-            "initiative_no": int, "initiative_title": str, "is_new": int, "department": str,
+            "id": int, "report_id": int, "sheet_id": int, "item_id": int, "layout": str,
+            "fiscal_year": int, "municipality": str, "publisher": str, "sheet_no": int, "group_no": int,
+            "item_no": int, "title": str, "flag": int, "department": str,
             "prev_rating": str, "rating": str, "change": str, "direction": str, "page": int, "fields": str,
             "ocr": float,
         },
         "id",
-        [("report_id", "reports", "id"), ("policy_id", "policies", "id"), ("initiative_id", "initiatives", "id")],
+        [("report_id", "reports", "id"), ("sheet_id", "sheets", "id"), ("item_id", "items", "id")],
     ),
-    "comments": (
+    "remarks": (
         {
-            "id": int, "report_id": int, "policy_id": int, "sheet_no": int, "policy_title": str,
-            "measure_no": int, "initiative_no": int, "opinion": str, "response": str, "page": int,
-            "ocr": float,
+            "id": int, "report_id": int, "sheet_id": int, "sheet_no": int, "group_no": int, "item_no": int,
+            "page": int, "fields": str, "ocr": float,
         },
         "id",
-        [("report_id", "reports", "id"), ("policy_id", "policies", "id")],
+        [("report_id", "reports", "id"), ("sheet_id", "sheets", "id")],
     ),
     "layout_fields": (
-        {"id": str, "layout": str, "layout_label": str, "position": int, "scope": str, "name": str,
-         "label": str, "description": str, "role": str},
+        {"id": str, "layout": str, "layout_label": str, "layout_description": str, "position": int, "scope": str,
+         "name": str, "label": str, "description": str, "role": str},
         "id",
         [],
     ),
     "layout_queries": (
-        {"id": str, "layout": str, "name": str, "title": str, "description": str, "sql": str},
+        {"id": str, "layout": str, "name": str, "title": str, "description": str, "sql": str, "columns": str},
         "id",
         [],
     ),
@@ -104,9 +95,8 @@ INDEXES: dict[str, list[list[str]]] = {
 # Columns of evaluations that hold a layout field of this role (its first field of the role);
 # the other fields of a row are in its JSON ``fields``.
 ROLE_COLUMNS = {
-    "number": "initiative_no", "title": "initiative_title", "group": "measure_no",
-    "department": "department", "rating": "rating", "prev_rating": "prev_rating", "direction": "direction",
-    "flag": "is_new",
+    "number": "item_no", "title": "title", "group": "group_no", "department": "department",
+    "rating": "rating", "prev_rating": "prev_rating", "direction": "direction", "flag": "flag",
 }  # fmt: skip
 
 
@@ -131,20 +121,25 @@ _TEXTS = """(SELECT group_concat(j.value, char(10)) FROM json_each(e.fields) j
 # Titles by scalar subqueries, not joins: SQLite computes them only for the rows it shows, so a
 # count or a facet of the flat view reads the indexes of evaluations alone (it keeps a LEFT JOIN).
 EVALUATION_ROWS_SQL = f"""
-SELECT e.id, e.fiscal_year, e.municipality, e.publisher,
-    (SELECT policy_title FROM policies WHERE id = e.policy_id) AS policy_title,
-    e.measure_no, e.initiative_no, e.initiative_title, e.department, e.prev_rating, e.rating, e.change,
-    e.direction, e.page, e.is_new, {_TEXTS} AS texts, e.layout,
+SELECT e.id, e.fiscal_year, coalesce(e.municipality, e.publisher) AS issued_by, e.title, e.department,
+    e.rating, e.change, e.direction, e.page, e.prev_rating, {_TEXTS} AS texts, e.municipality, e.publisher,
+    (SELECT title FROM sheets WHERE id = e.sheet_id) AS sheet_title,
+    e.group_no, e.item_no, e.flag, e.layout,
     (SELECT title FROM reports WHERE id = e.report_id) AS report_title, e.sheet_no,
-    (SELECT goal_no FROM policies WHERE id = e.policy_id) AS goal_no,
-    (SELECT goal_title FROM policies WHERE id = e.policy_id) AS goal_title,
-    (SELECT measure_title FROM measures WHERE policy_id = e.policy_id AND measure_no = e.measure_no)
-        AS measure_title,
+    (SELECT p.title FROM items i JOIN items p ON p.id = i.parent_id WHERE i.id = e.item_id) AS group_title,
     {_SOURCE} AS source_file, '/{PDF_MOUNT}/' || {_SOURCE} || '#page=' || e.page AS pdf_url,
-    e.report_id, e.initiative_id, e.ocr
+    e.report_id, e.item_id, e.ocr, e.sheet_id
 FROM evaluations e"""
 
 VIEWS: dict[str, str] = {"evaluation_rows": EVALUATION_ROWS_SQL}
+
+# A remark's texts (a committee's comment and the answer …): its text fields, one per line.
+_REMARK_TEXTS = """(SELECT group_concat(j.value, char(10)) FROM json_each(fields) j
+    WHERE j.type = 'text' AND j.value <> '')"""
+
+# The texts of a row's sheet (its heading box's titles, its labelled fields): found with the row.
+_SHEET_TEXTS = """(SELECT group_concat(j.value, char(10)) FROM sheets s, json_each(s.fields) j
+    WHERE s.id = v.sheet_id AND j.type = 'text' AND j.value <> '')"""
 
 # FTS table -> (SQL giving (rowid, texts...) to index letter by letter, its report column).
 # Contentless: the index keeps no copy of the text (a row is found by rowid, shown from its own table).
@@ -152,18 +147,31 @@ VIEWS: dict[str, str] = {"evaluation_rows": EVALUATION_ROWS_SQL}
 # contentless index without its table of sizes ("does not support scanning").
 FTS = {
     "evaluation_rows_fts": (
-        """SELECT id, initiative_title, department, texts, measure_title, policy_title, goal_title
-        FROM evaluation_rows""",
+        f"""SELECT v.id, v.title, v.department, v.texts, v.group_title, v.sheet_title, {_SHEET_TEXTS}
+        FROM evaluation_rows v""",
         "report_id",
     ),
-    "comments_fts": ("SELECT id, policy_title, opinion, response FROM comments", "report_id"),
+    "remarks_fts": (f"SELECT id, {_REMARK_TEXTS} FROM remarks", "report_id"),
 }
 FTS_OPTIONS = "content='', tokenize='unicode61 remove_diacritics 0'"
 
 
+def _slug(layout: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in layout)
+
+
 def layout_view_name(layout: str) -> str:
     """The view of one layout's rows with its own columns: rows_<layout name>."""
-    return "rows_" + "".join(ch if ch.isalnum() else "_" for ch in layout)
+    return "rows_" + _slug(layout)
+
+
+def remarks_view_name(layout: str) -> str:
+    """The view of one layout's remarks (comments on its sheets) with its own columns."""
+    return "remarks_" + _slug(layout)
+
+
+def _quoted(layout: str) -> str:
+    return "'" + layout.replace("'", "''") + "'"
 
 
 def layout_view_sql(layout: str, fields: list[tuple[str, str, str]]) -> str:
@@ -171,17 +179,37 @@ def layout_view_sql(layout: str, fields: list[tuple[str, str, str]]) -> str:
     columns, taken = [], set()
     for scope, name, role in fields:
         if scope == "sheet":
-            columns.append(f"json_extract(p.fields, '$.{name}') AS [{name}]")
+            source = "s.title" if role == "title" else f"json_extract(s.fields, '$.{name}')"
+            columns.append(f"{source} AS [{name}]")
         elif role in ROLE_COLUMNS and role not in taken:
             taken.add(role)
             columns.append(f"e.{ROLE_COLUMNS[role]} AS [{name}]")
         else:
             columns.append(f"json_extract(e.fields, '$.{name}') AS [{name}]")
-    escaped = layout.replace("'", "''")
     return f"""
 SELECT e.id, e.fiscal_year, e.municipality, e.publisher, e.sheet_no, {", ".join(columns)},
     e.change, e.page, '/{PDF_MOUNT}/' || {_SOURCE} || '#page=' || e.page AS pdf_url,
-    {_SOURCE} AS source_file, e.report_id, e.initiative_id, e.ocr
-FROM evaluations e LEFT JOIN policies p ON p.id = e.policy_id
-WHERE e.layout = '{escaped}'
+    {_SOURCE} AS source_file, e.report_id, e.item_id, e.ocr
+FROM evaluations e LEFT JOIN sheets s ON s.id = e.sheet_id
+WHERE e.layout = {_quoted(layout)}
 ORDER BY e.fiscal_year, e.report_id, e.id"""
+
+
+# A remark's columns that are not in its JSON fields, by the role of the record's field
+REMARK_ROLE_COLUMNS = {"sheet": "sheet_no", "group": "group_no", "number": "item_no"}
+
+
+def remarks_view_sql(layout: str, fields: list[tuple[str, str]]) -> str:
+    """One layout's remarks, each of its fields a column: (name, role) in the layout's order."""
+    columns = [
+        f"r.{REMARK_ROLE_COLUMNS[role]} AS [{name}]"
+        if role in REMARK_ROLE_COLUMNS
+        else f"json_extract(r.fields, '$.{name}') AS [{name}]"
+        for name, role in fields
+    ]
+    return f"""
+SELECT r.id, rp.fiscal_year, rp.municipality, {", ".join(columns)}, r.page,
+    '/{PDF_MOUNT}/' || rp.file || '#page=' || r.page AS pdf_url, rp.file AS source_file, r.report_id, r.ocr
+FROM remarks r JOIN reports rp ON rp.id = r.report_id
+WHERE rp.layout = {_quoted(layout)}
+ORDER BY rp.fiscal_year, r.report_id, r.id"""

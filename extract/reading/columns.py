@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 
 from extract.reading import patterns as lp
-from extract.reading.normalise import fold_kangxi, parse_numbering, split_marker, squash
-from extract.reading.text import TextOf, cell_text, group_lines, line_text
-from schemas.grid import BBox, Cell, PageGrid, Table
+from extract.reading.normalise import fold_kangxi, parse_numbering, parse_rating, split_marker, squash
+from extract.reading.text import SPACE_GAP, TextOf, cell_text, group_lines, line_text
+from schemas.grid import BBox, Cell, PageGrid, Table, TextLine
 from schemas.layout import Column, RowLayout
 
 MAX_HEADER_CHARS = 30  # a header cell names a column; longer text is content
@@ -30,6 +30,7 @@ class ColumnMap:
     spans: dict[str, tuple[float, float]]
     cuts: dict[str, tuple[float, float]] = field(default_factory=dict)  # columns cut out of one cell
     named: tuple[Cell, ...] = ()  # the header cells that named a column
+    by_content: dict[str, str] = field(default_factory=dict)  # column -> header text it was taken by
 
     def column_of(self, cell: Cell) -> str | None:
         """A cell belongs to the column its left edge opens into (a wide cell: the leftmost)."""
@@ -49,8 +50,10 @@ def _names(words: str, compiled: list[tuple[str, list[re.Pattern[str]]]], taken:
 
 
 def map_columns(table: Table, columns: list[Column], required: set[str]) -> ColumnMap | None:
-    """Find the header row whose words name at least the ``required`` columns."""
+    """Find the header row whose words name at least the ``required`` columns; the rating
+    column may be named by none of its header words but by its content (``_rating_by_content``)."""
     compiled = compile_columns(columns)
+    rating = next((c.name for c in columns if c.role == "rating"), None)
     for r in range(len(table.ys) - 1):
         spans: dict[str, tuple[float, float]] = {}
         cuts: dict[str, tuple[float, float]] = {}
@@ -70,10 +73,49 @@ def map_columns(table: Table, columns: list[Column], required: set[str]) -> Colu
                 continue
             named.append(cell)
             first, last = min(first, cell.row), max(last, cell.last_row)
+        by_content: dict[str, str] = {}
+        if rating and spans and required - (spans.keys() | cuts.keys()) == {rating}:
+            found = _rating_by_content(table, r, named, last)
+            if found is not None:
+                spans[rating] = (found.bbox.x0, found.bbox.x1)
+                by_content[rating] = squash(found.text)
+                named.append(found)
+                first, last = min(first, found.row), max(last, found.last_row)
         if required and required <= spans.keys() | cuts.keys():
             extent = (min(x0 for x0, _ in spans.values()), max(x1 for _, x1 in spans.values()))
-            return ColumnMap(_band_top(table, first, extent), last, spans, cuts, tuple(named))
+            return ColumnMap(_band_top(table, first, extent), last, spans, cuts, tuple(named), by_content)
     return None
+
+
+def _rating_by_content(table: Table, r: int, named: list[Cell], last: int) -> Cell | None:
+    """The one header cell of row ``r`` that names no column and heads a column of ratings:
+    below the header, every cell under it that prints anything prints one letter of the
+    scale (or a dash), and one at least a letter. None when no cell, or more than one, does."""
+    taken = {id(c) for c in named}
+    heads = [
+        c for c in table.cells
+        if c.row <= r <= c.last_row and id(c) not in taken and 0 < len(squash(c.text)) <= MAX_HEADER_CHARS
+    ]  # fmt: skip
+    below = max([last, *(c.last_row for c in heads)])
+    found = []
+    for head in heads:
+        body = [
+            squash(c.text) for c in table.cells
+            if c.row > below and c.text.strip()
+            and head.bbox.x0 - 1.0 <= c.bbox.x0 + min(4.0, c.bbox.width / 2) <= head.bbox.x1 + 1.0
+        ]  # fmt: skip
+        letters = [_letter(text) for text in body]
+        if body and all(x is not False for x in letters) and any(letters):
+            found.append(head)
+    return found[0] if len(found) == 1 else None
+
+
+def _letter(text: str) -> str | None | bool:
+    """A rating letter, None for a dash (no rating), False for any other text."""
+    try:
+        return parse_rating(text)
+    except ValueError:
+        return False
 
 
 def _two_names(
@@ -97,19 +139,49 @@ def _two_names(
 
 
 def _cut(table: Table, header: Cell, parts: list[tuple[str, float, float]]) -> dict[str, tuple[float, float]]:
-    """Cut the header cell's extent at the emptiest vertical line of the body between the words."""
-    (a, _, a_end), (b, b_start, _) = parts
-    body = [
-        ch
+    """Cut the header cell's extent at the emptiest vertical line of the body between the
+    words, unless every line printed across it runs on there, glyph touching glyph (a line
+    of the left column going on under the right one's word): then at a blank that every line
+    leaves between the first word's start and the second's end, if there is one. No glyph
+    crosses into the other column."""
+    (a, a_start, a_end), (b, b_start, b_end) = parts
+    lines = [
+        line
         for c in table.cells
         if c.row > header.last_row and header.bbox.x0 - 1 <= c.bbox.x0 < header.bbox.x1 - 1
         for line in c.lines
-        for ch in line.chars
     ]
+    body = [ch for line in lines for ch in line.chars]
     middle = (a_end + b_start) / 2
-    steps = [a_end + 0.5 * i for i in range(int((b_start - a_end) / 0.5) + 1)] or [middle]
-    best = min(steps, key=lambda x: (sum(1 for ch in body if ch.x0 < x < ch.x1), abs(x - middle)))
+
+    def steps(lo: float, hi: float) -> list[float]:
+        return [lo + 0.5 * i for i in range(int((hi - lo) / 0.5) + 1)]
+
+    def across(x: float) -> int:
+        return sum(1 for ch in body if ch.x0 < x < ch.x1)
+
+    best = min(steps(a_end, b_start) or [middle], key=lambda x: (across(x), abs(x - middle)))
+    spanning = [line for line in lines if line.x0 < best < line.x1]
+    if spanning and all(_runs_on(line, best) for line in spanning):
+        blanks = [
+            x
+            for x in steps(a_start, b_end)
+            if not across(x) and any(line.x0 < x < line.x1 for line in lines)
+            and not any(_runs_on(line, x) for line in lines)
+        ]  # fmt: skip
+        best = min(blanks, key=lambda x: abs(x - middle), default=best)
     return {a: (header.bbox.x0, best), b: (best, header.bbox.x1)}
+
+
+def _runs_on(line: TextLine, x: float) -> bool:
+    """True when the line runs on at x: two of its glyphs meet there with no blank between."""
+    return any(
+        left.x1 - 0.25 <= x <= right.x0 + 0.25
+        and right.x0 - left.x1 <= SPACE_GAP * max(right.size, 1.0)
+        and not left.text.isspace()
+        and not right.text.isspace()
+        for left, right in zip(line.chars, line.chars[1:], strict=False)
+    )
 
 
 def _band_top(table: Table, first: int, extent: tuple[float, float]) -> int:

@@ -70,6 +70,20 @@ class FormPage:
     def key(self, cell: Cell) -> str:
         return self.keys[id(cell)]
 
+    def next_table(self, table: Table) -> Table | None:
+        """On a stacked sheet, the first table of the next page when ``table`` is the last one
+        on its own: where a box or a table that a page break cut goes on. None otherwise."""
+        pages = [p for _, p in self.spans]
+        here = self.page_at(table.bbox.top)
+        if here not in pages or pages.index(here) + 1 >= len(pages):
+            return None
+        after = [t for t in self.grid.tables if t.bbox.top > table.bbox.top + TOL]
+        if any(self.page_at(t.bbox.top) == here for t in after):
+            return None
+        following = pages[pages.index(here) + 1]
+        nxt = [t for t in after if self.page_at(t.bbox.top) == following]
+        return min(nxt, key=lambda t: (t.bbox.top, t.bbox.x0), default=None)
+
     def use(self, *items: Cell | TextLine | None) -> None:
         self.read.update(id(c) for c in items if c is not None)
 
@@ -220,6 +234,33 @@ def continued(page: FormPage, label: Cell, value: Cell) -> list[Cell]:
         page.use(nxt_label)
         out.append(nxt_value)
         label = nxt_label
+
+
+def carried_over(page: FormPage, label: Cell, value: Cell) -> list[Cell]:
+    """The parts of a box that a page break cut, on the pages after: a value cell ending its
+    page's last table goes on in the next page's first table, in the cell on that table's top
+    rule with the value's own left and right rules, when nothing is printed left of it where
+    the label stands (its label's cut-off part is blank, or not ruled there)."""
+    out: list[Cell] = []
+    table = page.table_of(label)
+    while abs(value.bbox.bottom - table.bbox.bottom) <= TOL and (nxt := page.next_table(table)):
+        part = _under(nxt, value.bbox.x0, value.bbox.x1, nxt.bbox.top)
+        if part is None or not page.has(part):
+            return out
+        beside = [
+            c
+            for c in nxt.cells
+            if abs(c.bbox.top - part.bbox.top) <= TOL
+            and _overlap(c.bbox.x0, c.bbox.x1, label.bbox.x0, label.bbox.x1) > TOL
+        ]
+        if any(page.key(c) or not page.has(c) for c in beside):
+            return out
+        page.use(*beside)
+        blank = next((c for c in beside if abs(c.bbox.x1 - part.bbox.x0) <= TOL), None)
+        parts = continued(page, blank, part) if blank is not None else [part]
+        out += parts
+        table, value, label = nxt, parts[-1], blank or label
+    return out
 
 
 def _under(table: Table, x0: float, x1: float, top: float) -> Cell | None:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from extract.reading import patterns as lp
-from extract.reading.form_cells import TOL, FormPage, matches
-from extract.reading.normalise import squash
-from schemas.form import BlockSpec, FieldSpec
+from extract.reading.form_cells import TOL, FormPage, matches, tight, value_text
+from extract.reading.normalise import fold_kangxi, squash
+from schemas.form import AppendixSpec, BlockSpec, FieldSpec
 from schemas.grid import BBox, Cell, Char, PageGrid, Table, TextLine
 
 GAP = 1000.0  # points between two stacked pages: nothing on one is beside or under the other
@@ -95,16 +95,30 @@ def _give_back_brackets(table: Table) -> Table:
 
 def block_pages(page: FormPage, spec: BlockSpec) -> list[FormPage]:
     """One sub-page per block: the cells from a start label down to the next one (or the end
-    of the start label's table)."""
+    of the start label's table, or of the tables that go on with it on the next pages)."""
     starts = [c for _, c in page.cells if matches(spec.start, page.key(c))]
     starts.sort(key=lambda c: (c.bbox.top, c.bbox.x0))
     out = []
     for i, label in enumerate(starts):
-        bottom = page.table_of(label).bbox.bottom
+        bottom = _block_end(page, page.table_of(label), spec)
         if i + 1 < len(starts):
             bottom = min(bottom, starts[i + 1].bbox.top)
         out.append(page.area(label.bbox.top, bottom))
     return out
+
+
+def _block_end(page: FormPage, table: Table, spec: BlockSpec) -> float:
+    """The bottom of a block's table, or of the tables a page break cut it into: the next
+    page's first table goes on with it when it is ruled with the same columns (its rules are
+    the table's) and does not open with a block's start label."""
+    while (nxt := page.next_table(table)) is not None:
+        same = abs(nxt.bbox.x0 - table.bbox.x0) <= TOL and abs(nxt.bbox.x1 - table.bbox.x1) <= TOL
+        ruled = all(any(abs(x - rule) <= TOL for rule in table.xs) for x in nxt.xs)
+        opening = [c for c in nxt.cells if abs(c.bbox.top - nxt.bbox.top) <= TOL]
+        if not (same and ruled) or any(matches(spec.start, page.key(c)) for c in opening if page.has(c)):
+            break
+        table = nxt
+    return table.bbox.bottom
 
 
 def block_number(page: FormPage, spec: BlockSpec) -> int | None:
@@ -146,3 +160,49 @@ def sheet_pages(page: FormPage, items: list[Cell | TextLine]) -> list[int]:
     """The PDF pages the given cells and lines are on, in order."""
     tops = [i.bbox.top if isinstance(i, Cell) else i.top for i in items]
     return sorted({page.page_at(t) for t in tops})
+
+
+def read_appendix(grid: PageGrid, spec: AppendixSpec, ignore: list[str]) -> dict:
+    """An appendix page (別紙) of a sheet: its title (the marker's line), each ruled table as
+    rows keyed by its header row's texts, and its other printed lines (``notes_text``; the
+    layout's ``ignore`` lines, a page number, left out)."""
+    title = None
+    notes = []
+    for line in grid.free_lines:
+        key = squash(line.text)
+        if title is None and matches(spec.marker, key):
+            title = fold_kangxi(line.text).strip()
+        elif key and not matches(ignore, key):
+            notes.append(fold_kangxi(line.text).strip())
+    tables = [{"rows": _table_rows(t)} for t in grid.tables]
+    if title is None:
+        title = next(
+            (
+                value_text(c.text)
+                for t in grid.tables
+                for c in t.cells
+                if matches(spec.marker, squash(c.text))
+            ),
+            None,
+        )
+    return {"page": grid.page_no, "title": title, "tables": tables, "notes_text": "\n".join(notes) or None}
+
+
+def _table_rows(table: Table) -> list[dict[str, str | None]]:
+    """A table's rows under its first row, each a mapping of the head printed over a cell to
+    the cell's text (null when blank)."""
+    head = sorted((c for c in table.cells if c.row == 0), key=lambda c: c.bbox.x0)
+    names = [tight(c.text) or f"column {i + 1}" for i, c in enumerate(head)]
+    out = []
+    for r in range(1, len(table.ys) - 1):
+        starts = [c for c in table.cells if c.row == r]
+        if not starts:
+            continue
+        row = {}
+        for name, h in zip(names, head, strict=True):
+            cell = next(
+                (c for c in starts if h.bbox.x0 - TOL <= (c.bbox.x0 + c.bbox.x1) / 2 <= h.bbox.x1 + TOL), None
+            )
+            row[name] = value_text(cell.text) if cell else None
+        out.append(row)
+    return out

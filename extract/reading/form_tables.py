@@ -44,6 +44,11 @@ class TableRead:
     entries: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     heads: list[Cell] = field(default_factory=list)  # the corner and header cells (for `layout check`)
+    parts: list[tuple[Table, list[Column]]] = field(default_factory=list)  # where a page break cut it
+    remarks: list[dict] = field(default_factory=list)  # text printed in amount cells (spec.remarks)
+
+    def __post_init__(self) -> None:
+        self.parts = self.parts or [(self.table, self.columns)]
 
 
 def year_kind(text: str, years: Years, kindless: bool = False) -> tuple[int, str | None] | None:
@@ -69,26 +74,31 @@ def era_years(text: str, years: Years) -> list[int]:
     return out
 
 
-def _anchor(page: FormPage, spec: TableSpec) -> tuple[Table, Cell] | None:
+def _anchor(page: FormPage, spec: TableSpec, use: bool = True) -> tuple[Table, Cell] | None:
     """The table and its corner cell; for a blank corner (``header``) a cell standing for it:
-    from the table's left edge to the header row's first cell, as high as that row."""
+    from the table's left edge to the header row's first cell, as high as that row. ``use``:
+    the heading it is printed after counts as read."""
     pattern = spec.corner or spec.header or ""
     found = [c for _, c in page.cells if lp.search(pattern, page.key(c))]
     if spec.after is not None:
-        after = _after(page, spec.after)
+        after = _after(page, spec.after, use)
         found = [c for c in found if after is not None and (c.bbox.top, c.bbox.x0) > after]
     if not found:
         return None
     first = min(found, key=lambda c: (c.bbox.top, c.bbox.x0))
     table = page.table_of(first)
+    return table, _corner(page, table, first, spec)
+
+
+def _corner(page: FormPage, table: Table, first: Cell, spec: TableSpec) -> Cell:
     if spec.corner is not None:
-        return table, first
+        return first
     row = [c for c in table.cells if abs(c.bbox.top - first.bbox.top) <= TOL and page.key(c)]
     x1 = min(c.bbox.x0 for c in row)
-    return table, Cell(-1, -1, 1, 1, BBox(table.bbox.x0, first.bbox.top, x1, first.bbox.bottom))
+    return Cell(-1, -1, 1, 1, BBox(table.bbox.x0, first.bbox.top, x1, first.bbox.bottom))
 
 
-def _after(page: FormPage, pattern: str) -> tuple[float, float] | None:
+def _after(page: FormPage, pattern: str, use: bool = True) -> tuple[float, float] | None:
     """Where the first cell or free line matching ``pattern`` is printed: (top, x0); it is
     read as the table's heading."""
     found: list[tuple[tuple[float, float], Cell | TextLine]] = [
@@ -98,15 +108,43 @@ def _after(page: FormPage, pattern: str) -> tuple[float, float] | None:
     if not found:
         return None
     at, item = min(found, key=lambda f: f[0])
-    page.use(item)
+    if use:
+        page.use(item)
     return at
 
 
 def read_table(page: FormPage, spec: TableSpec, layout: FormLayout) -> TableRead | None:
+    """The table's entries; a table that a page break cut goes on in the next page's first
+    table, under its header printed again or under none (``_goes_on``)."""
     anchored = _anchor(page, spec)
     if anchored is None:
         return None
     table, corner = anchored
+    heads = _heads(page, table, corner, spec)
+    page.use(corner, *heads)
+    read = TableRead(table, _columns(page, table, heads, spec, layout), heads=[corner, *heads])
+    if spec.shape == "lines":
+        _lines(page, read, corner, spec)
+        return read
+    started = _rows(page, read, corner, spec, layout, spec.start is None)
+    while started is not None and spec.shape != "columns" and (nxt := page.next_table(table)) is not None:
+        found = _goes_on(page, nxt, corner, read, spec, layout)
+        if found is None:
+            break
+        corner, columns, heads = found
+        part = TableRead(nxt, columns, heads=heads)
+        started = _rows(page, part, corner, spec, layout, started)
+        read.entries += part.entries
+        read.problems += part.problems
+        read.remarks += part.remarks
+        read.heads += heads
+        read.parts.append((nxt, columns))
+        table = nxt
+    return read
+
+
+def _heads(page: FormPage, table: Table, corner: Cell, spec: TableSpec) -> list[Cell]:
+    """The header cells right of the corner, as high as it (up to the ``until`` header)."""
     heads = [
         c
         for c in table.cells
@@ -116,14 +154,47 @@ def read_table(page: FormPage, spec: TableSpec, layout: FormLayout) -> TableRead
         and page.has(c)
     ]
     end = next((c.bbox.x0 for c in heads if spec.until and lp.search(spec.until, page.key(c))), None)
-    heads = [c for c in heads if end is None or c.bbox.x1 <= end + TOL]
-    page.use(corner, *heads)
-    read = TableRead(table, _columns(page, table, heads, spec, layout), heads=[corner, *heads])
-    if spec.shape == "lines":
-        _lines(page, read, corner, spec)
-    else:
-        _rows(page, read, corner, spec, layout)
-    return read
+    return [c for c in heads if end is None or c.bbox.x1 <= end + TOL]
+
+
+def _goes_on(
+    page: FormPage, nxt: Table, corner: Cell, read: TableRead, spec: TableSpec, layout: FormLayout
+) -> tuple[Cell, list[Column], list[Cell]] | None:
+    """How the table goes on in ``nxt``, the first table of the next page: (corner, columns,
+    header cells) under the same header printed again at its top, or under no header when
+    its rules hold the corner's and every column's; None when ``nxt`` is another table (one
+    that another of the layout's tables is anchored in)."""
+    others = [t for t in layout.tables + [t for b in layout.blocks for t in b.tables] if t.name != spec.name]
+    if any((found := _anchor(page, t, use=False)) is not None and found[0] is nxt for t in others):
+        return None
+    pattern = spec.corner or spec.header or ""
+    top = [c for c in nxt.cells if page.has(c) and lp.search(pattern, page.key(c))]
+    first = min(top, key=lambda c: (c.bbox.top, c.bbox.x0), default=None)
+    if first is not None:
+        again = _corner(page, nxt, first, spec)
+        above = [c for c in nxt.cells if c.bbox.bottom <= again.bbox.top + TOL and page.key(c)]
+        if any(c.bbox.x0 < again.bbox.x1 - TOL for c in above):
+            return None  # rows printed above it: not the header repeated at the top
+        if spec.corner is not None and page.key(again) != page.key(corner):
+            return None
+        heads = _heads(page, nxt, again, spec)
+        columns = _columns(page, nxt, heads, spec, layout)
+        if [_named(c) for c in columns] != [_named(c) for c in read.columns]:
+            return None
+        page.use(again, *heads)
+        return again, columns, [again, *heads] if spec.corner is not None else heads
+    box = BBox(corner.bbox.x0, nxt.bbox.top, corner.bbox.x1, nxt.bbox.top)
+    opening = _key_cells(page, nxt, Cell(-1, -1, 1, 1, box), 0)
+    if not any(page.key(c) for c in opening):
+        return None  # it opens with no named row: a header of its own, another table
+    edges = [corner.bbox.x0, corner.bbox.x1] + [x for c in read.columns for x in (c.x0, c.x1)]
+    if not all(any(abs(x - rule) <= TOL for rule in nxt.xs) for x in edges):
+        return None
+    return Cell(-1, -1, 1, 1, box), list(read.columns), []
+
+
+def _named(column: Column) -> tuple:
+    return column.fiscal_year, column.kind, column.name
 
 
 def _columns(
@@ -158,10 +229,14 @@ def _key_cells(page: FormPage, table: Table, corner: Cell, r: int) -> list[Cell]
     return [c for c in starts if c.bbox.x0 >= corner.bbox.x0 - TOL and c.bbox.x0 < corner.bbox.x1 - TOL]
 
 
-def _rows(page: FormPage, read: TableRead, corner: Cell, spec: TableSpec, layout: FormLayout) -> None:
+def _rows(
+    page: FormPage, read: TableRead, corner: Cell, spec: TableSpec, layout: FormLayout, started: bool
+) -> bool | None:
+    """The rows under the corner, from the ``start`` row (``started``: begun on a page before);
+    None when the table ended (a stop row, a row of another section), else whether the rows
+    have begun: the table may go on on the next page."""
     table = read.table
     first = min((i for i, y in enumerate(table.ys) if y >= corner.bbox.bottom - TOL), default=len(table.ys))
-    started = spec.start is None
     for r in range(first, len(table.ys) - 1):
         keys = _key_cells(page, table, corner, r)
         if not keys:
@@ -169,7 +244,7 @@ def _rows(page: FormPage, read: TableRead, corner: Cell, spec: TableSpec, layout
         key_cell = max(keys, key=lambda c: c.bbox.x0)
         name = tight(lp.sub(spec.strip, "", key_cell.text.strip()) if spec.strip else key_cell.text)
         if key_cell.bbox.x1 > corner.bbox.x1 + TOL or matches(spec.stop, squash(name)):
-            return
+            return None
         started = started or bool(spec.start and lp.search(spec.start, squash(name)))
         if not started:
             continue
@@ -179,7 +254,8 @@ def _rows(page: FormPage, read: TableRead, corner: Cell, spec: TableSpec, layout
         page.use(*cells.values())
         _entry(read, spec, layout, name, cells)
         if spec.shape == "columns":
-            return
+            return None
+    return started
 
 
 def _lines(page: FormPage, read: TableRead, corner: Cell, spec: TableSpec) -> None:
@@ -262,7 +338,14 @@ def _entry(read: TableRead, spec: TableSpec, layout: FormLayout, name: str, cell
         if spec.type == "int":
             value = _amount(text, layout)
             if value is None:
-                if squash(text) not in {squash(e) for e in layout.empty}:
+                if squash(text) in {squash(e) for e in layout.empty}:
+                    continue
+                if spec.remarks is not None:
+                    kind = col.kind or (name if spec.row_kind else None)
+                    read.remarks.append(
+                        {spec.key or "item": name, "fiscal_year": col.fiscal_year, "kind": kind, "text": text}
+                    )
+                else:
                     read.problems.append(
                         f"{spec.label}: {name} {col.fiscal_year} {col.kind}: not an amount: {text!r}"
                     )
@@ -295,19 +378,22 @@ def _amount(text: str, layout: FormLayout) -> int | None:
 
 
 def table_cell(page: FormPage, read: TableRead, row: str) -> Cell | None:
-    """The cell of the last year column in the row whose header matches ``row``."""
-    years = [c for c in read.columns if c.fiscal_year is not None]
-    if not years:
-        return None
-    left = years[0].x0 + TOL
-    label = next((c for c in read.table.cells if c.bbox.x1 <= left and lp.search(row, page.key(c))), None)
-    if label is None:
-        return None
-    starts = [c for c in read.table.cells if c.row == label.row]
-    page.use(
-        label, *(c for c in starts if c.bbox.x0 >= years[0].x0 - TOL and c.bbox.x1 <= years[-1].x1 + TOL)
-    )
-    return _cell_at(starts, years[-1])
+    """The cell of the last year column in the row whose header matches ``row`` (on whichever
+    page of the table the row is printed)."""
+    for table, columns in read.parts:
+        years = [c for c in columns if c.fiscal_year is not None]
+        if not years:
+            continue
+        left = years[0].x0 + TOL
+        label = next((c for c in table.cells if c.bbox.x1 <= left and lp.search(row, page.key(c))), None)
+        if label is None:
+            continue
+        starts = [c for c in table.cells if c.row == label.row]
+        page.use(
+            label, *(c for c in starts if c.bbox.x0 >= years[0].x0 - TOL and c.bbox.x1 <= years[-1].x1 + TOL)
+        )
+        return _cell_at(starts, years[-1])
+    return None
 
 
 def read_choices(page: FormPage, spec: MarkSpec, layout: FormLayout) -> tuple[list, list[str]]:

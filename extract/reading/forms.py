@@ -17,6 +17,7 @@ from extract.reading import patterns as lp
 from extract.reading.form_cells import (
     FormPage,
     below,
+    carried_over,
     cell_match,
     continued,
     find_label,
@@ -35,6 +36,7 @@ from extract.reading.form_sheets import (
     block_number,
     block_pages,
     inline_choice,
+    read_appendix,
     sheet_pages,
     stack,
     starts_sheet,
@@ -67,6 +69,7 @@ class FormReader:
         self._projects: list[Project] = []
         self._report: dict[str, str | None] = {}
         self._sheet: list[PageGrid] = []  # the pages of the sheet being read ([sheet] layouts)
+        self._appendix: list[PageGrid] = []  # its appendix pages (別紙), read apart
         self.sheet_pages: set[int] = set()  # pages that went into a record
 
     def projects(self) -> list[Project]:
@@ -93,7 +96,10 @@ class FormReader:
         if self.layout.sheet is None:
             self._read_sheet(FormPage.of(grid), [grid.page_no])
             return
-        if starts_sheet(grid, self.layout.sheet.start):
+        appendix = self.layout.sheet.appendix
+        if appendix is not None and self._sheet and starts_sheet(grid, appendix.marker):
+            self._appendix.append(grid)
+        elif starts_sheet(grid, self.layout.sheet.start):
             self.finish()
             self._sheet = [grid]
         elif self._sheet:
@@ -105,9 +111,18 @@ class FormReader:
         """Read the sheet whose pages were collected (a [sheet] layout), if any."""
         if self._sheet:
             grids, self._sheet = self._sheet, []
-            self._read_sheet(stack(grids), [g.page_no for g in grids])
+            appendix, self._appendix = self._appendix, []
+            spec = self.layout.sheet.appendix if self.layout.sheet else None
+            extra = (
+                {spec.name: [read_appendix(g, spec, self.layout.ignore) for g in appendix]} if spec else {}
+            )
+            before = len(self._projects)
+            self._read_sheet(stack(grids), [g.page_no for g in grids], extra)
+            for grid in appendix if len(self._projects) == before else []:
+                message = f"page {grid.page_no}: an appendix of a sheet not read"
+                self._problem("page_not_read", message, grid.page_no)
 
-    def _read_sheet(self, page: FormPage, pages: list[int]) -> None:
+    def _read_sheet(self, page: FormPage, pages: list[int], extra: dict | None = None) -> None:
         missing = missing_marks(self.layout, page)
         if missing:
             self._problem("not_a_form", f"not a {self.layout.label}: no {', '.join(missing)}", pages[0])
@@ -122,7 +137,8 @@ class FormReader:
             absent = [f.label for f in self.layout.fields if f.required and data.get(f.name) is None]
             if absent:
                 raise ValueError(f"no {', '.join(absent)}")
-            project = Project(**data, page=pages[0], **({"pages": pages} if self.layout.sheet else {}))
+            sheet = {"pages": pages, **(extra or {})} if self.layout.sheet else {}
+            project = Project(**data, page=pages[0], **sheet)
         except ValidationError as exc:
             self._problem("odd_page", f"record does not validate: {exc.errors()[0]['msg']}", pages[0])
             return
@@ -184,19 +200,21 @@ class FormReader:
 def read_tables(
     page: FormPage, specs: list[TableSpec], layout: FormLayout
 ) -> tuple[dict, dict[str, TableRead], list[str]]:
-    """Each table's entries (a table not found: none, and a note saying so), the tables read,
-    and why any was not read whole."""
+    """Each table's entries (a table not found: null, not an empty list, and a note saying
+    so), the tables read, and why any was not read whole."""
     data: dict = {}
     tables: dict[str, TableRead] = {}
     notes: list[str] = []
     for spec in specs:
         read = read_table(page, spec, layout)
         if read is None:
-            data[spec.name] = []
+            data[spec.name] = None
+            data.update({spec.remarks: None} if spec.remarks else {})
             notes.append(f"{spec.label}: table not found")
             continue
         tables[spec.name] = read
         data[spec.name] = read.entries
+        data.update({spec.remarks: read.remarks} if spec.remarks else {})
         notes += read.problems
     return data, tables, notes
 
@@ -292,6 +310,7 @@ def _beside(page: FormPage, label: Cell, spec: FieldSpec) -> str | None:
     else:
         cells = right_stack(page, label)
         cells = cells[:-1] + continued(page, label, cells[-1]) if cells else []
+        cells += carried_over(page, label, cells[-1]) if cells else []
     page.use(label, *cells)
     if spec.join is not None and cells:
         sep = {"nothing": "", "space": " ", "newline": "\n"}[spec.join]

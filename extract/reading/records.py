@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from extract.reading.comments import CommentReader
 from extract.reading.front import FrontReader
 from extract.reading.rows import RowReader
 from schemas.form import FormLayout, Project
 from schemas.grid import OcrRead, PageSource
 from schemas.layout import RowLayout
-from schemas.report import FieldInfo, LayoutInfo, OcrPage, Problem, Report, ReportInfo, SourceFile
+from schemas.report import (
+    Comment,
+    FieldInfo,
+    LayoutInfo,
+    OcrPage,
+    Policy,
+    Problem,
+    Report,
+    ReportInfo,
+    SourceFile,
+    roles_of,
+)
 
 
 def describe_layout(layout: RowLayout | FormLayout) -> LayoutInfo:
@@ -37,10 +50,29 @@ def layout_info(layout: RowLayout) -> LayoutInfo:
         if c.scope == "sheet"
     ]
     sheet += [FieldInfo(name=f.name, label=f.label, description=f.description) for f in layout.sheet_fields]
+    if layout.policy_box:
+        sheet = _model_fields(Policy, {"sheet_no", "page", "measures"}) + sheet
+    remarks = _model_fields(Comment, {"page", "ocr"}) if layout.comments else []
     return LayoutInfo(
-        name=layout.name, label=layout.label, kind=layout.kind, fields=fields, sheet_fields=sheet,
-        queries=layout.queries,
+        name=layout.name, label=layout.label, description=layout.description, kind=layout.kind, fields=fields,
+        sheet_fields=sheet,
+        remark_fields=remarks, queries=layout.queries,
     )  # fmt: skip
+
+
+def _model_fields(model: type[BaseModel], skip: set[str]) -> list[FieldInfo]:
+    """A record model's fields as a layout lists them: label and description from the field's
+    description ("基本施策: …"), role from its metadata (``roles_of``)."""
+    role_of = {name: role for role, name in roles_of(model).items()}
+    out = []
+    for name, info in model.model_fields.items():
+        if name in skip:
+            continue
+        label, _, rest = (info.description or name).partition(": ")
+        out.append(
+            FieldInfo(name=name, label=label, description=rest or label, role=role_of.get(name, "text"))
+        )
+    return out
 
 
 def to_report(
@@ -79,9 +111,13 @@ def form_layout_info(layout: FormLayout) -> LayoutInfo:
     role_of = {field: role for role, field in layout.roles.items()}
     named = [(f.name, f.label, f.description) for f in layout.fields]
     named += [(c.name, c.label, c.description) for c in layout.choices]
-    for r in layout.ratings:
-        named += [(r.name, r.label, r.description), (r.label_field, f"{r.label}(区分)", r.label_description)]
     fields = [FieldInfo(name=n, label=lb, description=d, role=role_of.get(n, "text")) for n, lb, d in named]
+    for r in layout.ratings:  # each axis with the meaning printed beside its letter: its own scale
+        fields += [
+            FieldInfo(name=r.name, label=r.label, description=r.description, role=role_of.get(r.name, "axis")),
+            FieldInfo(name=r.label_field, label=f"{r.label}(区分)", description=r.label_description,
+                      role="rating_label", of=r.name),
+        ]  # fmt: skip
     tables = [
         FieldInfo(name=t.name, label=t.label, description=t.description, role="table") for t in layout.tables
     ]
@@ -92,11 +128,14 @@ def form_layout_info(layout: FormLayout) -> LayoutInfo:
             FieldInfo(name=f"{t.name}.{t.key}", label=t.label, description=f"{t.label}: the row as printed"),
             FieldInfo(name=f"{t.name}.fiscal_year", label="年度", description="fiscal year of the column, Gregorian"),
             FieldInfo(name=f"{t.name}.kind", label="区分", description=f"kind of figure: {kinds}"),
-            FieldInfo(name=f"{t.name}.{t.value}", label="値", description=f"{t.label}: the cell's value"),
+            FieldInfo(name=f"{t.name}.{t.value}", label=f"{t.label}（{t.unit}）" if t.unit else "値",
+                      description=f"{t.label}: the cell's value" + (f", in {t.unit}" if t.unit else ""),
+                      role="money" if t.unit else "text"),
             *(FieldInfo(name=f"{t.name}.{c.name}", label=c.label, description=c.description) for c in t.columns),
         ]  # fmt: skip
     return LayoutInfo(
-        name=layout.name, label=layout.label, kind="form", fields=fields, queries=layout.queries,
+        name=layout.name, label=layout.label, description=layout.description, kind="form", fields=fields,
+        queries=layout.queries,
         tables=tables, table_columns=columns,
     )  # fmt: skip
 

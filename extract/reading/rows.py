@@ -102,6 +102,13 @@ class RowReader:
         if self._sheets:
             read |= self._read_sheet_fields(grid, taken | read)
         for table, cmap in tables:
+            for name, header in cmap.by_content.items():
+                label = next(c.label for c in self.layout.columns if c.name == name)
+                message = (
+                    f"{label}: the header {header!r} is none the layout lists; its column was "
+                    "taken by its content (one rating letter per row)"
+                )
+                self.problems.append(Problem(code="column_by_content", message=message, page=grid.page_no))
             read |= ids_of(header_cells(table, cmap, self.layout.headings))
             read |= self._read_table(table, cmap, grid)
         return read

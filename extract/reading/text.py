@@ -33,7 +33,7 @@ _WORDISH = re.compile(r"[A-Za-z0-9０-９Ａ-Ｚａ-ｚ.,:;/%&+\-_'\"()#@]")
 LATIN = re.compile(r"[A-Za-z0-9]")  # where two words meet, a wrap took a space
 _LINE_TOLERANCE = 0.45  # fraction of the glyph size two glyphs' centres may differ and share a line
 _COLUMN_GAP = 2.5  # free text: a gap this many glyph sizes wide separates two columns
-_SPACE_GAP = 0.3  # a gap this many glyph sizes wide with no space glyph reads as a space
+SPACE_GAP = 0.3  # a gap this many glyph sizes wide with no space glyph reads as a space
 # A spreadsheet wraps as soon as the glyph would touch the padding, measured in its own units:
 # LibreOffice Calc wraps glyphs that the printed page shows fitting by up to 3 % of their size
 # (its layout rounds positions and widths before it scales the print). A word fits only with
@@ -97,7 +97,7 @@ def line_text(line: TextLine) -> str:
     for ch in line.chars:
         if (
             prev is not None
-            and ch.x0 - prev.x1 > _SPACE_GAP * max(ch.size, 1.0)
+            and ch.x0 - prev.x1 > SPACE_GAP * max(ch.size, 1.0)
             and not prev.text.isspace()
             and not ch.text.isspace()
         ):

@@ -4,7 +4,7 @@ Which databases are hyoka's is told by their content (``registry.is_hyoka``), ne
 any other database served by the same Datasette is shown exactly as Datasette shows it. On
 hyoka's databases the plugin makes the search box understand Japanese (each query word becomes
 a phrase of the letters the index holds), links every page number to that page of the PDF and every
-initiative to its history, shows what each rating means, gives columns their Japanese
+item's title to its history, shows what each rating means, gives columns their Japanese
 headings (``labels.label``; SQL names stay ASCII) and offers, on every table, view and
 query page, an Excel download that keeps the page's filters and a link to the charts.
 """
@@ -17,14 +17,13 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
-from extract.database.schema import PDF_MOUNT
+from extract.database.schema import PDF_MOUNT, layout_view_name
 from extract.database.search import match_query
 from extract.site import pages
 from extract.site.guard import read_only
-from extract.site.labels import describe, label
+from extract.site.labels import VALUE_LABELS, describe
 from extract.site.registry import is_hyoka, known, pdf_href, remember
 
-RATING_COLUMNS = ("rating", "prev_rating", "from_rating", "to_rating", "printed_prev_rating")
 _EVALUATION_KEYS = ("evaluation_id", "to_evaluation_id", "from_evaluation_id")
 
 
@@ -46,18 +45,26 @@ def _evaluation_id(row, table: str | None) -> int | None:
     for key in _EVALUATION_KEYS:
         if key in keys and isinstance(row[key], int):
             return row[key]
-    if (
-        "id" in keys
-        and isinstance(row["id"], int)
-        and "initiative_title" in keys
-        and _rows_of_evaluations(table)
-    ):
+    if "id" in keys and isinstance(row["id"], int) and _rows_of_evaluations(table):
         return row["id"]  # a row of evaluations (the table, the flat views, canned queries)
     return None
 
 
+def _values(found) -> dict[str, dict[str, str]]:
+    """Stored value -> what a reader sees: hyoka's own words in Japanese, a layout by its label."""
+    return {**VALUE_LABELS, "layout": found.layouts}
+
+
+def _report_of(row) -> int | None:
+    """The report a result row was read from, when it says (its rating's meaning is that report's)."""
+    keys = row.keys()  # a sqlite3.Row: `in row` would look among its values
+    report = row["report_id"] if "report_id" in keys else None
+    report = report.get("value") if isinstance(report, dict) else report  # an expanded foreign key
+    return report if isinstance(report, int) else None
+
+
 def _rows_of_evaluations(table: str | None) -> bool:
-    """Whether a page's ``id`` is an evaluation's: not on other tables (initiatives has titles too)."""
+    """Whether a page's ``id`` is an evaluation's: not on other tables (items has titles too)."""
     return table is None or table in ("evaluations", "evaluation_rows") or table.startswith("rows_")
 
 
@@ -73,17 +80,26 @@ def _history_link(datasette, database: str, row, table: str | None, title: str) 
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    """Page -> PDF link, initiative -> its history, rating -> its meaning as a tooltip."""
+    """Page -> PDF link, an item's title -> its history, rating -> its meaning as a tooltip."""
     found = known(datasette, database)
     if found is None or value is None:
         return None
     if column == "page" and isinstance(value, int):
         href = pdf_href(datasette, found, row, value)
-        return Markup(f'<a class="hyoka-page" href="{escape(href)}">p.{value}</a>') if href else None
-    if column == "initiative_title" and isinstance(value, str):
+        link = f'<a class="hyoka-page" href="{escape(href)}" target="_blank" rel="noopener">p.{value}</a>'
+        return Markup(link) if href else None
+    if (table, column) in found.money and isinstance(value, int):
+        return Markup(f'<span class="hyoka-money">{value:,}</span>')
+    if isinstance(value, str) and value in _values(found).get(column, {}):
+        shown = _values(found)[column][value]
+        return Markup(f'<span class="hyoka-value" title="{escape(value)}">{escape(shown)}</span>')
+    if column in found.titles and isinstance(value, str):
         return _history_link(datasette, database, row, table, value)
-    if column in RATING_COLUMNS and value in found.scale:
-        meaning = f"{value}: {found.scale[value]}"
+    if column in found.scales.columns and isinstance(value, str):
+        meaning = found.scales.meaning(_report_of(row), column, value)
+        if meaning is None:
+            return None
+        meaning = f"{value}: {meaning}"
         return Markup(
             f'<span class="hyoka-rating" data-rating="{escape(value)}" title="{escape(meaning)}">{escape(value)}</span>'
         )
@@ -117,11 +133,27 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
         "hyoka": True,
         "hyoka_excel": datasette.urls.path(pages.excel_path(request.path, request.query_string)),
         "hyoka_graphs": datasette.urls.path(f"/-/{tilde_encode(database)}/graphs"),
-        "hyoka_columns": [(c, label(c), describe(c)) for c in names],
-        "hyoka_labels": _json_for_script({c: label(c) for c in names}),
-        "hyoka_scale": found.scale if any(c in RATING_COLUMNS for c in names) else {},
+        "hyoka_columns": [(c, found.heading(table, c), describe(c)) for c in names],
+        "hyoka_labels": _json_for_script({c: found.heading(table, c) for c in names}),
+        "hyoka_values": _json_for_script({c: v for c, v in _values(found).items() if c in names}),
+        "hyoka_legend": _legend(found, table, request)
+        if any(c in found.scales.columns for c in names)
+        else [],
         "hyoka_page": view_name in ("table", "query"),
     }
+
+
+def _legend(found, table: str | None, request) -> list[tuple[str, dict[str, str]]]:
+    """The scales of the reports a page can show: a layout's view or a page filtered to one
+    layout or report shows theirs; any other page every scale, one line each, with who prints it."""
+    scales = found.scales
+    layouts = {layout for rid, layout in scales.layout_of.items()}
+    layout = next((name for name in layouts if table and table == layout_view_name(name)), None)
+    layout = layout or request.args.get("layout") or request.args.get("layout__exact")
+    report = request.args.get("report_id") or request.args.get("report_id__exact")
+    if report and report.isdigit():
+        return scales.legend([int(report)])
+    return scales.legend(scales.reports_of_layout(layout) if layout in layouts else None)
 
 
 @hookimpl

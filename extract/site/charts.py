@@ -40,14 +40,12 @@ def _integer_ticks(values: list[dict]) -> dict:
 
 
 def ratings_per_department(rows: list[dict]) -> str:
-    """Stacked bars per department: how many of its rows got each rating in one year.
+    """Stacked bars per department: how many of its rows got each rating in one year (rows
+    whose form names no department are left out: they are no department's).
 
     ``rows``: {department, rating (None = 評価なし), n}.
     """
-    values = [
-        {**r, "department": r["department"] or "(担当課なし)", "rating": r["rating"] or "評価なし"}
-        for r in rows
-    ]
+    values = [{**r, "rating": r["rating"] or "評価なし"} for r in rows if r["department"]]
     return _svg(
         {
             "data": {"values": values},
@@ -55,7 +53,7 @@ def ratings_per_department(rows: list[dict]) -> str:
             "encoding": {
                 "y": {"field": "department", "type": "nominal", "title": "担当課", "sort": "-x"},
                 "x": {"field": "n", "type": "quantitative", "title": "件数"},
-                "color": _rating_colour("事業評価"),
+                "color": _rating_colour("評価"),
                 "order": {"field": "rating", "sort": "ascending"},
             },
             "width": 420,
@@ -64,9 +62,10 @@ def ratings_per_department(rows: list[dict]) -> str:
 
 
 def ratings_per_year(rows: list[dict]) -> str:
-    """Stacked bars: how many rows got each rating, per fiscal year, one panel per plan.
+    """Stacked bars: how many rows got each rating, per fiscal year, one panel per plan, each
+    with its own count axis (58 rows of one plan are not slivers beside 451 of another).
 
-    ``rows``: {plan, fiscal_year, rating (None = 評価なし), n}.
+    ``rows``: {plan (its name and its rating's label), fiscal_year, rating (None = 評価なし), n}.
     """
     values = [{**r, "rating": r["rating"] or "評価なし"} for r in rows]
     return _svg(
@@ -76,10 +75,11 @@ def ratings_per_year(rows: list[dict]) -> str:
             "encoding": {
                 "x": {"field": "fiscal_year", "type": "ordinal", "title": "年度", "axis": {"labelAngle": 0}},
                 "y": {"field": "n", "type": "quantitative", "title": "件数"},
-                "color": _rating_colour("事業評価"),
+                "color": _rating_colour("評価"),
                 "order": {"field": "rating", "sort": "ascending"},
                 "column": {"field": "plan", "type": "nominal", "title": None},
             },
+            "resolve": {"scale": {"y": "independent"}},
             "width": {"step": 60},
             "height": 260,
         }
@@ -92,9 +92,10 @@ def changes_per_department(rows: list[dict]) -> str:
     ``rows``: {department, change ('up' or 'down'), n}.
     """
     values = [
-        {"department": r["department"] or "(担当課なし)", "向き": "上がった" if r["change"] == "up" else "下がった",
+        {"department": r["department"], "向き": "上がった" if r["change"] == "up" else "下がった",
          "n": r["n"] if r["change"] == "up" else -r["n"]}
         for r in rows
+        if r["department"]
     ]  # fmt: skip
     return _svg(
         {
@@ -134,13 +135,18 @@ def history_points(rows: list[dict]) -> list[dict]:
     return sorted(points, key=lambda p: (p["department"] or "", p["fiscal_year"]))
 
 
-def rating_history(rows: list[dict]) -> str:
-    """One initiative's ratings over the years, one line per department.
+def rating_history(rows: list[dict], rating_label: str = "評価") -> str:
+    """One item's ratings over the years, one line per department (one line, 担当課の記載なし,
+    for a form that names none); the rating axis titled as its layout calls it.
 
     ``rows``: {fiscal_year, department, prev_rating, rating}; see ``history_points``.
     """
     values = [
-        {k: p[k] for k in ("fiscal_year", "department", "rating", "kind")} for p in history_points(rows)
+        {
+            **{k: p[k] for k in ("fiscal_year", "rating", "kind")},
+            "department": p["department"] or "担当課の記載なし",
+        }
+        for p in history_points(rows)
     ]
     return _svg(
         {
@@ -167,7 +173,7 @@ def rating_history(rows: list[dict]) -> str:
                 "y": {
                     "field": "rating",
                     "type": "ordinal",
-                    "title": "事業評価",
+                    "title": rating_label,
                     "scale": {"domain": RATINGS[:4]},
                 },
                 "color": {"field": "department", "type": "nominal", "title": "担当課"},

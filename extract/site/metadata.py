@@ -10,45 +10,62 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from extract.database.schema import layout_view_name
+from extract.database.schema import layout_view_name, remarks_view_name
 from extract.site.labels import describe
 
 _ROWS_SELECT = (
-    "select id, fiscal_year, policy_title, measure_no, initiative_no, initiative_title, department, "
+    "select id, fiscal_year, sheet_title, group_no, item_no, title, department, "
     "prev_rating, rating, change, page, source_file from evaluation_rows"
 )
-_ORDER = " order by fiscal_year, sheet_no, measure_no, initiative_no"
+_ORDER = " order by fiscal_year, sheet_no, group_no, item_no"
 
 QUERIES = {
     "downgrades": {
         "title": "評価が下がった事業 (downgrades)",
-        "description": "Initiatives whose rating this year is worse than last year's (e.g. A → B).",
-        "sql": _ROWS_SELECT + " where change = 'down'" + _ORDER,
+        "description": "Items rated worse than the year before (e.g. A → B), in the latest year with a "
+        "downgrade unless year is given: by the printed 前年度 rating or by last year's report; where the two "
+        "disagree the row shows both and says so.",
+        "sql": (
+            "select v.id, v.fiscal_year, v.issued_by, v.title, v.department, v.prev_rating, "
+            "c.from_rating as previous_report_rating, v.rating, "
+            "case when c.from_rating is not null and c.from_rating is not v.prev_rating "
+            "then '前年度の報告書と不一致' end as mismatch, v.page, v.source_file "
+            "from evaluation_rows v left join rating_change_pairs c on c.to_evaluation_id = v.id "
+            "where (v.change = 'down' or c.change = 'down') and v.fiscal_year = coalesce(nullif(:year, ''), "
+            "(select max(e.fiscal_year) from evaluations e left join rating_change_pairs p "
+            "on p.to_evaluation_id = e.id where e.change = 'down' or p.change = 'down')) "
+            "order by v.fiscal_year, v.sheet_no, v.group_no, v.item_no"
+        ),
     },
     "d_ratings": {
-        "title": "D評価 (not carried out)",
-        "description": "Rows rated D (未実施: not carried out) this year.",
+        "title": "D評価の行 (rated D)",
+        "description": "Rows rated D this year. What D means is the row's own report's scale (the legend "
+        "and each rating's tooltip): 未実施 in one, 不十分 in another.",
         "sql": _ROWS_SELECT + " where rating = 'D'" + _ORDER,
     },
-    "initiative_history": {
-        "title": "事業の評価履歴 (one initiative across reports)",
-        "description": "Ratings, year by year, of the initiatives whose title contains the words given "
-        "(renamed initiatives included: they keep their stable_id).",
+    "item_history": {
+        "title": "事業の評価履歴 (one item across reports)",
+        "description": "Give words of a title (title): the ratings, year by year, of the items whose "
+        "title contains them (renamed items included: they keep their stable_id).",
         "sql": (
-            "select stable_id, fiscal_year, initiative_title, department, prev_rating, rating, "
-            "match_method, page, source_file, evaluation_id from initiative_history where stable_id in "
-            "(select stable_id from initiative_history where initiative_title like '%' || :title || '%') "
+            "select stable_id, fiscal_year, title, department, prev_rating, rating, "
+            "match_method, page, source_file, evaluation_id from item_history where stable_id in "
+            "(select stable_id from item_history where :title <> '' and title like '%' || :title || '%') "
             "order by stable_id, department_key, fiscal_year"
         ),
     },
     "rating_changes_between": {
         "title": "年度間の評価の変化 (rating changes between two reports)",
-        "description": "One row per initiative × department present in either year: up / down / same / added / dropped.",
+        "description": "One row per item × department present in either year: up / down / same / added / "
+        "dropped; the latest two years of each series unless from_year and to_year are given.",
         "sql": (
-            "select sheet_no, measure_no, initiative_no, initiative_title, department, from_rating, "
-            "to_rating, change, match_method, match_score, to_evaluation_id, from_evaluation_id "
+            "select municipality, plan_title, from_year, to_year, sheet_no, group_no, item_no, title, department, "
+            "from_rating, to_rating, change, match_method, match_score, to_evaluation_id, from_evaluation_id "
             "from rating_changes "
-            "where from_year = :from_year and to_year = :to_year"
+            "where to_year = coalesce(nullif(:to_year, ''), (select max(to_year) from rating_change_pairs)) "
+            "and from_year = coalesce(nullif(:from_year, ''), "
+            "(select max(from_year) from rating_change_pairs where to_year = "
+            "coalesce(nullif(:to_year, ''), (select max(to_year) from rating_change_pairs))))"
         ),
     },
     "prev_rating_audit": {
@@ -72,14 +89,12 @@ QUERIES = {
 TABLES: dict[str, dict] = {
     "evaluation_rows": {
         "title": "評価一覧 (evaluation rows)",
-        "description": "One row per rated row of every report (an initiative × department, a school's "
-        "重点目標 row, a project's sheet), with the report year, the rating change and a link to the PDF "
-        "page; each layout's own columns are in its view rows_<layout>. Search finds Japanese words such "
-        "as 防災 or 避難所.",
+        "description": "すべての報告書の評価行。ページ番号から印刷されたページへ。様式ごとの全項目は "
+        "rows_<様式>。",
         "fts_table": "evaluation_rows_fts",
         "fts_pk": "id",
         "facets": ["department", "rating", "prev_rating", "change", "fiscal_year", "layout"],
-        "facet_size": 6,
+        "facet_size": 4,
         # the columns evaluations holds: titles and texts are worked out per row shown, and
         # sorting 580,000 rows by them would compute every one (search finds words in texts)
         "sortable_columns": [
@@ -87,20 +102,20 @@ TABLES: dict[str, dict] = {
             "fiscal_year",
             "municipality",
             "publisher",
-            "measure_no",
-            "initiative_no",
-            "initiative_title",
+            "group_no",
+            "item_no",
+            "title",
             "department",
             "prev_rating",
             "rating",
             "change",
             "direction",
             "page",
-            "is_new",
+            "flag",
             "layout",
             "sheet_no",
             "report_id",
-            "initiative_id",
+            "item_id",
             "ocr",
         ],
     },
@@ -108,17 +123,20 @@ TABLES: dict[str, dict] = {
         "description": "事業評価: every rated row, stored once: the columns every layout shares, the "
         "layout's other fields as JSON (fields).",
         "facets": ["department", "rating", "prev_rating"],
+        "label_column": "title",  # a form's table (costs …) shows each row's project by its name
     },
-    "comments": {
-        "description": "委員会の意見と市の回答: the committee's comments and the city's answers.",
-        "fts_table": "comments_fts",
+    "remarks": {
+        "description": "所見: remarks on the sheets (a committee's comments and the answers), their texts "
+        "as JSON (fields); each layout that has them shows its own columns in remarks_<layout>.",
+        "fts_table": "remarks_fts",
         "fts_pk": "id",
     },
     "reports": {"description": "報告書: one row per PDF, known by its SHA-256 (sha256)."},
     "rating_scale": {"description": "評価基準: the rating scale printed in each report."},
-    "policies": {"description": "基本施策: one row per evaluation sheet."},
-    "measures": {"description": "施策: the measures listed in each sheet's 【基本施策】 box."},
-    "initiatives": {"description": "個別事業: the initiatives of each measure."},
+    "sheets": {"description": "シート: one row per sheet of a report, its title and fields (JSON)."},
+    "items": {
+        "description": "項目: what is rated (number, title), under its group (parent_id) where the form has one."
+    },
     "issues": {"description": "読み取りの問題: what could not be read cleanly, by report and page."},
     "rating_changes": {
         "description": "年度間の評価の変化: consecutive reports of a series, row by row.",
@@ -130,14 +148,10 @@ TABLES: dict[str, dict] = {
     "rating_audit": {
         "description": "前年度評価の監査: printed previous ratings that differ from the previous report."
     },
-    "initiative_history": {
-        "description": "事業の評価履歴: every rating of every initiative and department, by year."
-    },
-    "initiative_links": {
-        "description": "事業の照合: how each initiative was matched to the previous report."
-    },
+    "item_history": {"description": "事業の評価履歴: every rating of every item and department, by year."},
+    "item_links": {"description": "事業の照合: how each item was matched to the previous report."},
     "evaluation_links": {
-        "description": "評価の照合: the department each row is matched to across years (its initiative's stable id is in initiative_links)."
+        "description": "評価の照合: the department each row is matched to across years (its item's stable id is in item_links)."
     },
     "build_info": {"hidden": True, "description": "ビルド情報: values remembered between builds."},
     "layout_fields": {
@@ -163,6 +177,10 @@ def database_columns(db_path: Path) -> dict[str, list[str]]:
         conn.close()
 
 
+# the roles a layout's view is faceted by: who, how it was rated, what comes next
+FACET_ROLES = ("department", "rating", "axis", "direction")
+
+
 def layout_documents(db_path: Path) -> dict[str, dict]:
     """Each layout's view (rows_<name>) with its field descriptions, written once, in the
     layout file, and stored by the build."""
@@ -171,18 +189,27 @@ def layout_documents(db_path: Path) -> dict[str, dict]:
     try:
         if not conn.execute("select 1 from sqlite_master where name = 'layout_fields'").fetchone():
             return views
-        for layout, layout_label, field, label, description, scope in conn.execute(
-            "select layout, layout_label, name, label, description, scope from layout_fields "
-            "order by layout, scope desc, position"
+        for layout, layout_label, about, field, label, description, scope, role in conn.execute(
+            "select layout, layout_label, layout_description, name, label, description, scope, role "
+            "from layout_fields order by layout, scope desc, position"
         ):
             if scope in ("table", "table_column"):
                 _describe_form_table(views, scope, field, label, description)
                 continue
-            view = views.setdefault(
-                layout_view_name(layout),
-                {"title": f"{layout_label} ({layout})", "description": f"{layout_label}: one row per rated row, "
-                 "each field of the form a column.", "columns": {}},
-            )  # fmt: skip
+            if scope == "remark":
+                view = views.setdefault(
+                    remarks_view_name(layout),
+                    {"title": f"{layout_label}: 所見 ({layout})", "description": f"{layout_label}: remarks on "
+                     "its sheets, each field a column.", "columns": {}},
+                )  # fmt: skip
+            else:
+                view = views.setdefault(
+                    layout_view_name(layout),
+                    {"title": f"{layout_label} ({layout})", "description": about or layout_label,
+                     "columns": {}, "fts_table": "evaluation_rows_fts", "fts_pk": "id", "facets": []},
+                )  # fmt: skip
+                if scope == "row" and role in FACET_ROLES:
+                    view["facets"].append(field)
             view["columns"][field] = (
                 description if description.startswith(label) else f"{label}: {description}"
             )
@@ -253,23 +280,21 @@ def metadata(db_path: Path, name: str, pdfs: Path | None, db_url: str | None = N
         conf = {**TABLES.get(table, {}), **{k: v for k, v in views.get(table, {}).items() if k != "columns"}}
         own = {**TABLES.get(table, {}).get("columns", {}), **views.get(table, {}).get("columns", {})}
         tables[table] = {**conf, "columns": {c: own.get(c) or describe(c) for c in cols}}
-    where = f"the PDFs in {pdfs}" if pdfs else "PDFs that are not served here (give --pdfs DIR)"
+    where = f"{pdfs} のPDF" if pdfs else "PDF（このサイトでは配信していません: --pdfs DIR で指定）"
     url = db_url or "/" + name
     graphs = f'<a class="hyoka-graphs" href="/-/{url[1:]}/graphs">グラフ</a>'
     return {
-        "title": "hyoka 評価: 施策評価報告書データベース",
+        "title": "hyoka 評価: 行政評価報告書データベース",
         "description_html": (
-            "Japanese municipal policy-evaluation reports (PDF tables), one row per initiative and "
-            f'department, each traceable to its PDF page. <a href="{url}/evaluation_rows">評価一覧</a> · '
-            + graphs
+            "市区町村・学校などが公表する評価報告書（PDF）の評価を、1行ずつ元のPDFのページへたどれる形で"
+            f'収録しています。<a href="{url}/evaluation_rows">評価一覧</a> · ' + graphs
         ),
         "databases": {
             name: {
                 "description_html": (
-                    f"Evaluation reports extracted by hyoka from {where}. Start with "
-                    f'<a href="{url}/evaluation_rows">評価一覧 (evaluation rows)</a>: search, '
-                    f"facets and a link to every printed page; or look at the {graphs} "
-                    "(ratings per year, ups and downs per department)."
+                    f"hyoka が {where} から読み取った評価報告書。まずは "
+                    f'<a href="{url}/evaluation_rows">評価一覧</a>（検索、絞り込み、印刷されたページへのリンク）、'
+                    f"または {graphs}（年度ごとの評価、担当課ごとの上がった・下がった）をご覧ください。"
                 ),
                 "queries": {**QUERIES, **own_queries},
                 "tables": tables,

@@ -1,4 +1,4 @@
-"""The plugin's own pages for a hyoka database: charts (グラフ), one initiative's history, Excel.
+"""The plugin's own pages for a hyoka database: charts (グラフ), one item's history, Excel.
 
 Every route checks that the database is hyoka's (``is_hyoka_database``) and answers 404
 otherwise. The Excel download asks Datasette for the page's own CSV (same path, same query
@@ -21,7 +21,7 @@ from markupsafe import Markup
 from extract.database.export import excel_csv
 from extract.site import charts
 from extract.site.labels import label
-from extract.site.registry import is_hyoka_database, known, pdf_href, pdf_path, rating_scale
+from extract.site.registry import is_hyoka_database, known, pdf_href, pdf_path, rating_scales
 
 _DROP = {"_next", "_size", "_stream", "_labels", "_facet", "_facet_array", "_facet_date"}
 
@@ -44,9 +44,14 @@ async def excel(datasette, request):
         return Response.text(inner.text, status=inner.status_code)
     rows = list(csv.reader(io.StringIO(inner.text, newline="")))
     header, body = (rows[0], rows[1:]) if rows else ([], [])
+    table = tilde_decode(path.split("/")[1]) if "/" in path else None
+    found = known(datasette, tilde_decode(path.split("/")[0]))
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", tilde_decode(path.rsplit("/", 1)[-1]))  # header-safe
+    if "pdf_url" in header:  # a download is read away from the site: its page links are whole URLs
+        at, site = header.index("pdf_url"), f"{request.scheme}://{request.host}"
+        body = [[*r[:at], site + r[at] if r[at].startswith("/") else r[at], *r[at + 1 :]] for r in body]
     return Response(
-        excel_csv([label(c) for c in header], body, escape_formulas=True),
+        excel_csv([found.heading(table, c) for c in header], body, escape_formulas=True),
         content_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{name}.csv"'},
     )
@@ -60,9 +65,9 @@ async def _rows(db, sql: str, params: dict | None = None) -> list[dict]:
 _PER_YEAR = """select {series} as series, r.fiscal_year, e.rating, count(*) as n
 from evaluations e join reports r on r.id = e.report_id
 group by series, r.fiscal_year, e.rating order by series, r.fiscal_year, e.rating"""
-_NAMES = (
-    """select {series} as series, {who} || ' ' || r.title as plan from reports r order by r.fiscal_year"""
-)
+_NAMES = """select {series} as series, {who} || ' ' || r.title || coalesce('（' || (select f.label
+    from layout_fields f where f.layout = r.layout and f.scope = 'row' and f.role = 'rating'
+    order by f.position limit 1) || '）', '') as plan from reports r order by r.fiscal_year"""
 
 
 async def _per_year(db) -> list[dict]:
@@ -89,7 +94,8 @@ async def graphs(datasette, request):
         return Response.text("not a hyoka database", status=404)
     db = datasette.get_database(name)
     years = [r["fiscal_year"] for r in await _rows(db, "select distinct fiscal_year from reports order by 1")]
-    year = int(request.args.get("year") or (years[-1] if years else 0))
+    moved = await _rows(db, "select max(fiscal_year) as y from evaluations where change in ('up', 'down')")
+    year = int(request.args.get("year") or moved[0]["y"] or (years[-1] if years else 0))
     per_year, changes = await _per_year(db), await _rows(db, _CHANGES, {"year": year})
     per_department = await _rows(db, _PER_DEPARTMENT, {"year": year})
     svgs = await asyncio.gather(
@@ -101,21 +107,24 @@ async def graphs(datasette, request):
         "database": name, "db_url": "/" + tilde_encode(name), "years": years, "year": year,
         "per_year": Markup(svgs[0]), "changes": Markup(svgs[1]) if changes else None,
         "per_department": Markup(svgs[2]),
-        "scale": await rating_scale(datasette, name),
+        "legend": (await rating_scales(datasette, name)).legend(),
     }  # fmt: skip
     return Response.html(await datasette.render_template("hyoka_graphs.html", context, request=request))
 
 
-_HISTORY = """select h.fiscal_year, h.initiative_title, h.department, h.prev_rating, h.rating, h.page,
-    h.source_file, h.match_method, h.match_score, h.evaluation_id
-from initiative_history h where h.stable_id = (
-    select l.stable_id from evaluations e join initiative_links l on l.initiative_id = e.initiative_id
+_HISTORY = """select h.fiscal_year, h.title, h.department, h.prev_rating, h.rating, h.page,
+    h.source_file, h.match_method, h.match_score, h.evaluation_id, h.report_id
+from item_history h where h.stable_id = (
+    select l.stable_id from evaluations e join item_links l on l.item_id = e.item_id
     where e.id = :evaluation)
 order by h.department_key, h.fiscal_year"""
+# what the row's layout calls its rating (事業評価, 達成度 …): the history chart's axis
+_RATING_LABEL = """select f.label from layout_fields f join evaluations e on e.layout = f.layout
+where e.id = :evaluation and f.scope = 'row' and f.role = 'rating' order by f.position limit 1"""
 
 
 async def history(datasette, request):
-    """/-/DB/history?evaluation=ID: the initiative of that row across every report, with a chart."""
+    """/-/DB/history?evaluation=ID: the item of that row across every report, with a chart."""
     name = tilde_decode(request.url_vars["database"])
     if not await is_hyoka_database(datasette, name):
         return Response.text("not a hyoka database", status=404)
@@ -127,12 +136,19 @@ async def history(datasette, request):
     if not rows:
         return Response.text(f"no evaluation {evaluation}", status=404)
     found = known(datasette, name)
-    rows = [{**r, "pdf_href": pdf_href(datasette, found, r, r["page"]) if r["page"] else None} for r in rows]
-    svg = await asyncio.to_thread(charts.rating_history, rows)
+    scales = found.scales
+    rows = [
+        {**r, "pdf_href": pdf_href(datasette, found, r, r["page"]) if r["page"] else None,
+         "meaning": r["rating"] and scales.meaning(r["report_id"], "rating", r["rating"]),
+         "prev_meaning": r["prev_rating"] and scales.meaning(r["report_id"], "prev_rating", r["prev_rating"])}
+        for r in rows
+    ]  # fmt: skip
+    axis = await _rows(datasette.get_database(name), _RATING_LABEL, {"evaluation": evaluation})
+    svg = await asyncio.to_thread(charts.rating_history, rows, axis[0]["label"] if axis else "評価")
     context = {
         "database": name, "db_url": "/" + tilde_encode(name), "rows": rows, "chart": Markup(svg),
-        "title": rows[-1]["initiative_title"], "evaluation": evaluation,
-        "scale": await rating_scale(datasette, name), "label": label,
+        "title": rows[-1]["title"], "evaluation": evaluation,
+        "legend": scales.legend(sorted({r["report_id"] for r in rows})), "label": label,
     }  # fmt: skip
     return Response.html(await datasette.render_template("hyoka_history.html", context, request=request))
 

@@ -18,21 +18,124 @@ from urllib.parse import quote
 
 from extract.database.schema import PDF_MOUNT
 from extract.manifest import sha256_of
+from extract.site.labels import label
 
 MARKER_TABLES = ("build_info", "evaluation_rows_fts")
+
+
+# columns that hold a report's rating, whatever its layout calls it: the meaning is its rating axis's
+GENERIC_RATINGS = (
+    "rating",
+    "prev_rating",
+    "from_rating",
+    "to_rating",
+    "printed_prev_rating",
+    "previous_report_rating",
+)
+
+
+@dataclass
+class Scales:
+    """Every report's rating scales as printed: a row's rating means what its own report (and,
+    on a form with several rating axes, that axis) says, never what another publisher's does."""
+
+    by_report: dict[tuple[int, str | None], dict[str, str]] = field(default_factory=dict)  # (report, axis)
+    axis_of: dict[int, str] = field(default_factory=dict)  # report id -> its layout's rating field
+    columns: frozenset[str] = frozenset(GENERIC_RATINGS)  # columns holding a rating of some axis
+    who: dict[int, str] = field(default_factory=dict)  # report id -> publisher and form, for a legend
+    layout_of: dict[int, str] = field(default_factory=dict)  # report id -> layout name
+    axis_label: dict[tuple[str, str], str] = field(default_factory=dict)  # (layout, axis) -> its label
+
+    def _axis(self, report: int, column: str) -> str | None:
+        return self.axis_of.get(report) if column in GENERIC_RATINGS else column
+
+    def of(self, report: int, column: str) -> dict[str, str]:
+        """The scale of ``column`` in a row of ``report``: its axis's, else the report's own."""
+        axis = self._axis(report, column)
+        return self.by_report.get((report, axis)) or self.by_report.get((report, None)) or {}
+
+    def meaning(self, report: int | None, column: str, code: str) -> str | None:
+        """What ``code`` means there; for a row that names no report, only a meaning every
+        report of the database that uses the code agrees on (else none: no guess)."""
+        reports = [report] if report is not None else list(self.axis_of)
+        meanings = {self.of(r, column)[code] for r in reports if code in self.of(r, column)}
+        return meanings.pop() if len(meanings) == 1 else None
+
+    def legend(self, reports: list[int] | None = None) -> list[tuple[str, dict[str, str]]]:
+        """One line per distinct scale of these reports (all when None): who prints it, its meanings."""
+        users: dict[tuple, set[str]] = {}
+        for (rid, axis), scale in self.by_report.items():
+            if reports is not None and rid not in reports:
+                continue
+            label = self.axis_label.get((self.layout_of.get(rid, ""), axis or ""), "")
+            name = " ".join(part for part in (self.who.get(rid, ""), label) if part)
+            users.setdefault(tuple(scale.items()), set()).add(name)
+        return [("・".join(sorted(names)), dict(scale)) for scale, names in users.items()]
+
+    def reports_of_layout(self, layout: str) -> list[int]:
+        return [rid for rid, name in self.layout_of.items() if name == layout]
+
+
+def read_scales(conn: sqlite3.Connection) -> Scales:
+    """The scales of every report, which field each layout rates with, and the axes' labels."""
+    out = Scales()
+    reports = conn.execute("select id, layout, coalesce(municipality, publisher, ''), title from reports")
+    for rid, layout, who, title in reports.fetchall():
+        out.layout_of[rid] = layout
+        out.who[rid] = " ".join(part for part in (who, title) if part)
+    for rid, axis, code, meaning in conn.execute(
+        "select report_id, axis, code, description from rating_scale"
+    ):
+        out.by_report.setdefault((rid, axis), {})[code] = meaning
+    fields = conn.execute(
+        "select layout, name, label, role from layout_fields where scope = 'row' "
+        "and role in ('rating', 'prev_rating', 'axis') order by position"
+    ).fetchall()
+    rating_field = {}
+    for layout, name, heading, role in fields:
+        if role == "rating":
+            rating_field.setdefault(layout, name)
+        if role != "prev_rating":
+            out.axis_label[(layout, name)] = heading
+    out.axis_of = {rid: rating_field.get(layout, "rating") for rid, layout in out.layout_of.items()}
+    out.columns = frozenset({*GENERIC_RATINGS, *(name for _, name, _, _ in fields)})
+    return out
 
 
 @dataclass
 class HyokaDatabase:
     reports: dict[int, str] = field(default_factory=dict)  # report id -> PDF file name
-    scale: dict[str, str] = field(default_factory=dict)  # rating code -> meaning, as printed
+    scales: Scales = field(default_factory=Scales)  # every report's rating scales
     folders: dict[str, str] = field(default_factory=dict)  # PDF file name -> where the build read it
     files: frozenset[str] = frozenset()  # the reports' PDF file names, looked up for every page link
     sha256: dict[str, str] = field(default_factory=dict)  # PDF file name -> the SHA-256 the build read
+    titles: frozenset[str] = frozenset({"title"})  # columns holding an item's title (linked to its history)
+    layouts: dict[str, str] = field(default_factory=dict)  # layout name -> its label (様式名)
+    # a form's table column -> its heading, from the layout (事業費等（千円）), and the money columns
+    table_labels: dict[tuple[str, str], str] = field(default_factory=dict)
+    money: frozenset[tuple[str, str]] = frozenset()
+
+    def heading(self, table: str | None, column: str) -> str:
+        """A column's Japanese heading on this table's page (a form's table: its layout's)."""
+        return self.table_labels.get((table or "", column)) or label(column)
 
 
 # Datasette instance -> name of each hyoka database it serves -> what was read from it
 _SEEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _table_columns(conn: sqlite3.Connection) -> tuple[dict[tuple[str, str], str], frozenset[tuple[str, str]]]:
+    """The headings of the forms' table columns ((table, column) -> label) and the money ones."""
+    labels: dict[tuple[str, str], str] = {}
+    money = set()
+    for name, heading, role in conn.execute(
+        "select name, label, role from layout_fields where scope = 'table_column' order by layout, position"
+    ):
+        table, _, column = name.partition(".")
+        labels.setdefault((table, column), heading)
+        if role == "money":
+            money.add((table, column))
+    return labels, frozenset(money)
 
 
 def is_hyoka(conn: sqlite3.Connection) -> bool:
@@ -43,12 +146,8 @@ def is_hyoka(conn: sqlite3.Connection) -> bool:
 
 
 def remember(datasette, name: str, conn: sqlite3.Connection) -> None:
-    """Note a hyoka database: its reports' files and the rating scale (latest report last)."""
+    """Note a hyoka database: its reports' files and their rating scales."""
     reports = dict(conn.execute("select id, file from reports").fetchall())
-    scale = conn.execute(
-        "select s.code, s.description from rating_scale s join reports r on r.id = s.report_id "
-        "order by r.fiscal_year, s.code"
-    ).fetchall()
     columns = {row[1] for row in conn.execute("pragma table_info(reports)")}
     folders = (
         conn.execute("select file, folder from reports where folder is not null")
@@ -56,7 +155,19 @@ def remember(datasette, name: str, conn: sqlite3.Connection) -> None:
         else []
     )
     hashes = dict(conn.execute("select file, sha256 from reports").fetchall())
-    found = HyokaDatabase(reports, dict(scale), dict(folders), frozenset(reports.values()), hashes)
+    titles = {
+        r[0] for r in conn.execute("select name from layout_fields where scope = 'row' and role = 'title'")
+    }
+    found = HyokaDatabase(
+        reports,
+        read_scales(conn),
+        dict(folders),
+        frozenset(reports.values()),
+        hashes,
+        frozenset({"title", *titles}),
+        dict(conn.execute("select distinct layout, layout_label from layout_fields").fetchall()),
+        *_table_columns(conn),
+    )
     _SEEN.setdefault(datasette, {})[name] = found
 
 
@@ -74,9 +185,9 @@ async def is_hyoka_database(datasette, name: str) -> bool:
     return known(datasette, name) is not None
 
 
-async def rating_scale(datasette, name: str) -> dict[str, str]:
+async def rating_scales(datasette, name: str) -> Scales:
     found = known(datasette, name) if await is_hyoka_database(datasette, name) else None
-    return found.scale if found else {}
+    return found.scales if found else Scales()
 
 
 def pdf_path(datasette, found: HyokaDatabase, name: str) -> Path | None:

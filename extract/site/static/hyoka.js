@@ -44,3 +44,49 @@ for (const cell of document.querySelectorAll("table.rows-and-columns td, table.r
     node.replaceWith(span);
   }
 }
+
+// Stored values in Japanese where a reader meets them: facet lists (the cells come so from
+// the plugin's render_cell); the raw value stays in the link and a tooltip, for SQL users.
+const valueSource = document.getElementById("hyoka-values");
+const values = valueSource ? JSON.parse(valueSource.textContent) : {};
+for (const [column, names] of Object.entries(values)) {
+  for (const item of document.querySelectorAll(`.facet-info[data-column="${column}"] li`)) {
+    const target = item.querySelector("a:not(.cross)") || item;
+    for (const node of target.childNodes) {
+      const raw = node.nodeType === Node.TEXT_NODE ? node.textContent.trim().split(" · ")[0] : null;
+      if (raw && names[raw]) {
+        node.textContent = node.textContent.replace(raw, names[raw]);
+        target.title = raw;
+        break;
+      }
+    }
+  }
+}
+
+// Datasette's own export links are for scripts (English headings, no BOM): say so, beside
+// the Excel download people want.
+for (const links of document.querySelectorAll("p.export-links")) {
+  links.classList.add("hyoka-raw-exports");
+  const first = links.firstChild;
+  if (first && first.nodeType === Node.TEXT_NODE) first.textContent = "スクリプト用のデータ（英語の列名、UTF-8）: ";
+}
+
+// A cell holds two lines at most, so that a screen shows ten rows; a long text gets a
+// button beside it that shows the whole (and the row's page has it whole too).
+for (const cell of document.querySelectorAll("table.rows-and-columns td")) {
+  if (cell.textContent.length < 5 || cell.querySelector("a, span.hyoka-rating")) continue;
+  const clip = document.createElement("div");
+  clip.className = "hyoka-clip";
+  clip.append(...cell.childNodes);
+  cell.append(clip);
+  if (cell.textContent.length < 60) continue;
+  const more = document.createElement("button");
+  more.className = "hyoka-more";
+  more.type = "button";
+  more.textContent = "全文";
+  more.addEventListener("click", () => {
+    const open = clip.classList.toggle("hyoka-open");
+    more.textContent = open ? "閉じる" : "全文";
+  });
+  cell.append(more);
+}
