@@ -104,25 +104,38 @@ def model_letters() -> frozenset[str]:
 def known_reading(text: str, known: list[str]) -> str:
     """The known text that ``text``, read by OCR, stands for, else ``text``: the one of the same
     length (four glyphs at least) that differs from it in at most one glyph in four (the model
-    misreads a glyph; a name it read whole and a glyph longer or shorter is another name); of
-    two as near, the one whose differing glyphs the model has no letter for (賄, read 周: a
-    glyph it has a letter for it mostly reads right); of two still, none."""
+    misreads a glyph). Of two as near (a glyph dropped or added counts as one: 国府支出金 is as
+    near 国・府支出金 as 国庫支出金), the one whose differing glyphs the model has no letter for
+    (賄, read 周: a glyph it has a letter for it mostly reads right); of two still, none."""
     squashed = "".join(text.split())
-    if len(squashed) < 4 or any("".join(k.split()) == squashed for k in known):
+    names = {"".join(k.split()): k for k in known}
+    if len(squashed) < 4 or squashed in names:
         return text
-    letters = model_letters()
-    near: list[tuple[int, str]] = []
-    for candidate in known:
-        other = "".join(candidate.split())
-        if len(other) != len(squashed):
-            continue
-        wrong = [b for a, b in zip(squashed, other, strict=True) if a != b]
-        if len(wrong) <= len(squashed) // 4:
-            near.append((sum(1 for g in wrong if g in letters or not letters), candidate))
+    letters, most = model_letters(), len(squashed) // 4
+    near: list[tuple[int, int, str]] = []  # (glyphs off, of them with a letter in the model, name)
+    longer_or_shorter = most + 1  # the fewest edits to a name of another length
+    for other, name in names.items():
+        if len(other) == len(squashed):
+            wrong = [b for a, b in zip(squashed, other, strict=True) if a != b]
+            near.append((len(wrong), sum(1 for g in wrong if g in letters or not letters), name))
+        elif abs(len(other) - len(squashed)) <= most:
+            longer_or_shorter = min(longer_or_shorter, _edits(squashed, other))
     near.sort()
-    if not near or (len(near) > 1 and near[0][0] == near[1][0]):
+    if not near or near[0][0] > most or near[0][0] >= longer_or_shorter:
         return text
-    return near[0][1]
+    if len(near) > 1 and near[0][:2] == near[1][:2]:
+        return text
+    return near[0][2]
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance: glyphs changed, dropped or added."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+    return row[-1]
 
 
 _APIS: dict[tuple[int, str], Any] = {}  # Tesseracts of this process (a forked one makes its own)
@@ -362,10 +375,12 @@ class _Reader:
         psm = _psm(x1 - x0, y1 - y0)
         best, zoom = _read(crop, psm, 1.0), 1.0
         if not best.lines or (best.least < LOW_CONFIDENCE and x1 - x0 < _SHORT * (y1 - y0)):
+            missed = _missed(best, 1.0, blobs, slashes, y1 - y0)
             for again in RETRY_ZOOMS:
                 other = _read(crop, psm, again)
-                if other.lines and (other.mean > best.mean or not best.lines):
-                    best, zoom = other, again
+                other_missed = _missed(other, again, blobs, slashes, y1 - y0)
+                if other.lines and (other_missed, -other.mean) < (missed, -best.mean):
+                    best, zoom, missed = other, again, other_missed
         if not best.lines and psm == 7:  # the line reader found no text in ink: read it as one word
             best = _read(crop, 8, 1.0)
         for a, b in _uncovered(best, zoom, blobs, y1 - y0):
@@ -608,6 +623,22 @@ def _snapped(
                 _Symbol("／", (left, min(s.box[1] for s in line), right, max(s.box[3] for s in line)), word),
             )
     return _Reading([out], confidences)
+
+
+def _missed(
+    reading: _Reading, zoom: float, blobs: list[tuple[int, int]], slashes: list[tuple[int, int]], height: int
+) -> int:
+    """How many glyphs of ink a one-line reading leaves unread (a solidus aside: the model has no
+    letter for it), and symbols it reads on no ink: of two readings, the one that misses fewer
+    is better, whatever its confidence (read enlarged, 国・府 may lose its ・ and gain in
+    confidence)."""
+    if len(reading.lines) != 1 or not blobs:
+        return len(_cells(blobs, slashes)) if not reading.lines else 0
+    cells = _cells(blobs, slashes)
+    scaled = [(round((a + _PAD) * zoom), round((b + _PAD) * zoom)) for a, b in cells]
+    owner = _aligned(scaled, [s.box for s in reading.lines[0]], height * zoom, [c in slashes for c in cells])
+    unread = sum(1 for k, o in enumerate(owner) if o is None and cells[k] not in slashes)
+    return unread + sum(1 for j in range(len(reading.lines[0])) if j not in owner)
 
 
 def _cells(blobs: list[tuple[int, int]], slashes: list[tuple[int, int]]) -> list[tuple[int, int]]:
