@@ -2,8 +2,8 @@
 
 The scans are made here, at test time, from the shared text PDFs as a scanner makes them
 (tests/scanned.py: 200 dpi gray, turned 1°, noise, JPEG), and compared with the text PDF's own
-extraction (Koganei) or the gold (池田市). A few pages and sheets only: the whole scans are
-measured by benchmarks/ocr.py. Tesseract and its Japanese model are required: without them
+extraction (Koganei) or the gold (池田市). A few Koganei pages and the twelve 池田市 sheets,
+whose targets are asserted here: the whole scans are measured by benchmarks/ocr.py. Tesseract and its Japanese model are required: without them
 these tests fail (scripts/system-deps.sh installs them).
 """
 
