@@ -193,6 +193,11 @@ class TableSpec(Described):
     until: str | None = Field(default=None, description="Regex of a header where the table's columns end")
     stop: list[str] = Field(default_factory=list, description="Regexes of row headers that end the table")
     strip: str | None = Field(default=None, description="Regex removed from row headers (e.g. Ａ/Ｂ markers)")
+    known: list[str] = Field(
+        default_factory=list,
+        description="Row names the form is known to print: on a page read by OCR, a row name one glyph "
+        "in four off one of them (read_ocr.known_reading) is read as it",
+    )
     columns: list[ColumnSpec] = Field(default_factory=list, description="Named columns besides the years")
 
     @model_validator(mode="after")

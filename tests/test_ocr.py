@@ -2,8 +2,8 @@
 
 The scans are made here, at test time, from the shared text PDFs as a scanner makes them
 (tests/scanned.py: 200 dpi gray, turned 1°, noise, JPEG), and compared with the text PDF's own
-extraction (Koganei) or the gold (池田市). A few pages and sheets only: the whole scans are
-measured by benchmarks/ocr.py. Tesseract and its Japanese model are required: without them
+extraction (Koganei) or the gold (池田市). A few Koganei pages and the twelve 池田市 sheets,
+whose targets are asserted here: the whole scans are measured by benchmarks/ocr.py. Tesseract and its Japanese model are required: without them
 these tests fail (scripts/system-deps.sh installs them).
 """
 
@@ -16,17 +16,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import ROOT, SAMPLE_PDF, SHARED, need_shared, run_hyoka
 from ocrscore import score_ikeda, score_koganei
+from PIL import Image, ImageDraw, ImageFont
 from scanned import scan_pdf
 
 from extract.reading.pipeline import extract_pdf
-from extract.reading.read_ocr import missing
+from extract.reading.read_ocr import known_reading, missing, model_letters, read_image_page
+from extract.reading.text import group_lines, line_text
 from extract.settings import ExtractSettings
 
 IKEDA = SHARED / "corpus" / "real" / "ikeda"
-IKEDA_SHEETS = ("ikeda-r7-008", "ikeda-r7-154")
 
 
 def test_tesseract_and_its_japanese_model_are_installed() -> None:
@@ -79,18 +81,67 @@ def test_what_ocr_read_says_so(koganei: tuple[dict, dict]) -> None:
 
 
 def test_scanned_ikeda_sheets(tmp_path: Path) -> None:
-    """Two 池田市 sheets scanned: name, department, the three ratings, the direction and
-    every amount as the gold has them."""
+    """The twelve 池田市 sheets scanned: name, department, the three ratings and the direction
+    as the gold has them on 11 of 12 sheets at least, 98 % of the amounts (benchmarks/ocr.py
+    measures the same scans: README, Scanned reports)."""
     need_shared(IKEDA)
     results, golds = {}, {}
-    for stem in IKEDA_SHEETS:
-        scan = scan_pdf(IKEDA / f"{stem}.pdf", tmp_path / f"{stem}.pdf")
-        results[stem] = extract_pdf(scan).model_dump(mode="json")
-        golds[stem] = json.loads((SHARED / "gold" / "ikeda" / f"{stem}.json").read_text(encoding="utf-8"))
+    for pdf in sorted(IKEDA.glob("*.pdf")):
+        scan = scan_pdf(pdf, tmp_path / pdf.name)
+        results[pdf.stem] = extract_pdf(scan).model_dump(mode="json")
+        golds[pdf.stem] = json.loads(
+            (SHARED / "gold" / "ikeda" / f"{pdf.stem}.json").read_text(encoding="utf-8")
+        )
     score = score_ikeda(results, golds)
-    assert score.keys_right == len(IKEDA_SHEETS), score.misses
+    assert score.sheets == 12, score.summary()
+    assert score.keys_right >= 11, (score.summary(), score.misses)
     assert score.amounts_right >= 0.98 * score.amounts, (score.summary(), score.misses)
     assert all(r["projects"][0]["ocr"] for r in results.values())
+
+
+def _line_read(text: str) -> list[str]:
+    """``text`` printed in IPAex Gothic at 24 pixels (9 pt at 200 dpi) on a white image, read by OCR."""
+    font = ImageFont.truetype("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf", 24)
+    image = Image.new("L", (1400, 120), 255)
+    ImageDraw.Draw(image).text((40, 40), text, font=font, fill=0)
+    chars, _, _ = read_image_page(np.asarray(image).copy())
+    return [line_text(line) for line in group_lines(chars)]
+
+
+def test_a_solidus_the_model_has_no_letter_for_is_read_from_its_ink() -> None:
+    """The Japanese model has no ／: it reads プ or nothing there. Its ink (one straight thin
+    stroke rising to the right, as high as the line) is read as ／; a ノ is curved, and stays."""
+    assert _line_read("こども園管理事業／こども園運営事業") == ["こども園管理事業／こども園運営事業"]
+    assert _line_read("休日急病診療所管理事業／休日急病診療所運営事業") == [
+        "休日急病診療所管理事業／休日急病診療所運営事業"
+    ]
+    assert _line_read("市民ノート／メモ帳") == ["市民ノート／メモ帳"]
+    assert _line_read("ソフトウェアのノート") == ["ソフトウェアのノート"]
+
+
+def test_glyphs_stand_where_their_ink_is() -> None:
+    """Tesseract's boxes are loose: a glyph's ends are its ink's, so a printed space before a
+    Latin marker stays a space (the marker a cost table's strip pattern removes)."""
+    assert _line_read("うち受益者負担 B") == ["うち受益者負担 B"]
+    assert _line_read("事業費 A") == ["事業費 A"]
+
+
+def test_a_row_name_one_glyph_off_a_known_one() -> None:
+    """A row name read by OCR one glyph in four off a known name is that name; two names as near
+    are told apart by the glyph the model has no letter for (賄: it reads 周), else it stays, as
+    it does when a name a glyph longer or shorter is as near."""
+    known = ["庁用器具費", "賄材料費", "原材料費", "国・府支出金", "国・県支出金", "通信運搬費"]
+    assert "周" in model_letters() and "賄" not in model_letters() and "原" in model_letters()
+    assert known_reading("店用器具費", known) == "庁用器具費"
+    assert known_reading("周材料費", known) == "賄材料費"
+    assert known_reading("国・都支出金", known) == "国・都支出金"  # as near to two: stays
+    assert known_reading("国・府支出全", known) == "国・府支出金"
+    known.append("国庫支出金")  # 国府支出金: 府 misread for 庫, or its ・ dropped: stays
+    assert known_reading("国府支出金", known) == "国府支出金"
+    assert known_reading("通信運搬費等", known) == "通信運搬費等"  # a glyph more: another name
+    assert known_reading("店用器具", known) == "店用器具"
+    assert known_reading("警備委託料", known) == "警備委託料"
+    assert known_reading("人賜金", ["賞賜金"]) == "人賜金"  # three glyphs: too short to tell
 
 
 def test_a_real_scan_that_is_no_evaluation_says_so_after_ocr() -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from extract.reading import patterns as lp
 from extract.reading.form_cells import TOL, FormPage, find_label, matches, nfkc, tight, value_text
 from extract.reading.normalise import era_year, squash
+from extract.reading.read_ocr import known_reading
 from schemas.form import FormLayout, MarkSpec, TableSpec, Years
 from schemas.grid import BBox, Cell, Table, TextLine
 
@@ -245,6 +246,8 @@ def _rows(
         name = tight(lp.sub(spec.strip, "", key_cell.text.strip()) if spec.strip else key_cell.text)
         if key_cell.bbox.x1 > corner.bbox.x1 + TOL or matches(spec.stop, squash(name)):
             return None
+        if page.grid.ocr is not None and spec.known:  # a glyph misread: 庁用器具費 as 店用器具費
+            name = known_reading(name, spec.known)
         started = started or bool(spec.start and lp.search(spec.start, squash(name)))
         if not started:
             continue

@@ -18,7 +18,9 @@ import itertools
 import os
 import re
 import statistics
+import struct
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -29,7 +31,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one core per reading process
 DPI = 200  # rendering resolution: Japanese text of 8 pt is about 22 pixels high
 MAX_RENDER_PIXELS = 120_000_000  # a page rendered larger than this is refused before it is drawn
 MAX_IMAGE_PIXELS = 400_000_000  # an image XObject declaring more is refused before it is decoded
-RETRY_ZOOMS = (2.0,)  # a short line read with a word below LOW_CONFIDENCE is read again this much larger
+RETRY_ZOOMS = (1.5, 2.0)  # a short line read with a word below LOW_CONFIDENCE is read again this much larger
 _SHORT = 6  # a line at most this many times as wide as high is short: numbering, a rating, a date
 LOW_CONFIDENCE = 50.0  # a line with a word read with less is a problem with its page and box
 INSTALL = "apt-get install tesseract-ocr tesseract-ocr-jpn"
@@ -42,7 +44,7 @@ _RULE_H, _RULE_V = 0.5, 0.12  # inches: a run of ink at least this long is a rul
 # the Japanese model's reading of a number in parentheses: circled digits with a parenthesis
 _MANGLED_NUMBER = re.compile(r"^(?=.*[①-⑳])(?=.*[()（）])[(（]?[①-⑳0-9]{1,2}[)）]?$")
 # a figure with a period where thousands are separated: what the Japanese model makes of 13,834
-_FIGURE = re.compile(r"^(?=.*\.)-?\d{1,3}([.,]\d{3})+$")
+_FIGURE = re.compile(r"^(?=.*\.)-?\d{1,3}([.,]{1,2}\d{3})+$")  # or both: 5,.425
 _FIGURE_ZOOMS = (1.0, 1.5, 2.0, 3.0)  # a figure read again at these sizes until its commas show
 # a line that starts with one glyph and a period, as "A.順調に推移している" is printed, whose glyph
 # the Japanese model did not read as a letter (に for C) and is unsure of: read again as a letter
@@ -75,6 +77,65 @@ def missing() -> str | None:
     if tessdata() is None:
         return f"Tesseract's Japanese model is not installed ({INSTALL})"
     return None
+
+
+_LSTM_UNICHARSET = 21  # the entry of a .traineddata file holding the LSTM model's letters
+
+
+@cache
+def model_letters() -> frozenset[str]:
+    """The glyphs the Japanese model has a letter for (its LSTM unicharset, read from the
+    .traineddata file: a count, the entries' offsets, the entries); empty when not found."""
+    folder = tessdata()
+    if folder is None:
+        return frozenset()
+    try:
+        data = (Path(folder) / "jpn.traineddata").read_bytes()
+        count = struct.unpack("<i", data[:4])[0]
+        offsets = struct.unpack(f"<{count}q", data[4 : 4 + 8 * count])
+        start = offsets[_LSTM_UNICHARSET]
+        end = min([o for o in offsets[_LSTM_UNICHARSET + 1 :] if o > 0] + [len(data)])
+        lines = data[start:end].decode("utf-8").splitlines()[1:]
+    except (OSError, struct.error, IndexError, UnicodeDecodeError):
+        return frozenset()
+    return frozenset(line.split(" ", 1)[0] for line in lines if line)
+
+
+def known_reading(text: str, known: list[str]) -> str:
+    """The known text that ``text``, read by OCR, stands for, else ``text``: the one of the same
+    length (four glyphs at least) that differs from it in at most one glyph in four (the model
+    misreads a glyph). Of two as near (a glyph dropped or added counts as one: 国府支出金 is as
+    near 国・府支出金 as 国庫支出金), the one whose differing glyphs the model has no letter for
+    (賄, read 周: a glyph it has a letter for it mostly reads right); of two still, none."""
+    squashed = "".join(text.split())
+    names = {"".join(k.split()): k for k in known}
+    if len(squashed) < 4 or squashed in names:
+        return text
+    letters, most = model_letters(), len(squashed) // 4
+    near: list[tuple[int, int, str]] = []  # (glyphs off, of them with a letter in the model, name)
+    longer_or_shorter = most + 1  # the fewest edits to a name of another length
+    for other, name in names.items():
+        if len(other) == len(squashed):
+            wrong = [b for a, b in zip(squashed, other, strict=True) if a != b]
+            near.append((len(wrong), sum(1 for g in wrong if g in letters or not letters), name))
+        elif abs(len(other) - len(squashed)) <= most:
+            longer_or_shorter = min(longer_or_shorter, _edits(squashed, other))
+    near.sort()
+    if not near or near[0][0] > most or near[0][0] >= longer_or_shorter:
+        return text
+    if len(near) > 1 and near[0][:2] == near[1][:2]:
+        return text
+    return near[0][2]
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance: glyphs changed, dropped or added."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+    return row[-1]
 
 
 _APIS: dict[tuple[int, str], Any] = {}  # Tesseracts of this process (a forked one makes its own)
@@ -285,10 +346,22 @@ class _Reader:
             shade = self.shade[y0 + top : y0 + bottom, x0 + left : x0 + right]
             pixels = np.where(near, shade, 255).astype(np.uint8)  # its own ink, as scanned
             blobs = [(int(stats[k][0]) - left, int(stats[k][0] + stats[k][2]) - left) for k in members]
-            self._recognise(x0 + left, y0 + top, x0 + right, y0 + bottom, pixels, blobs)
+            slashes = [
+                (int(stats[k][0]) - left, int(stats[k][0] + stats[k][2]) - left)
+                for k in members
+                if _slash(labels, stats[k], k, bottom - top)
+            ]
+            self._recognise(x0 + left, y0 + top, x0 + right, y0 + bottom, pixels, blobs, slashes)
 
     def _recognise(
-        self, x0: int, y0: int, x1: int, y1: int, image: Any, blobs: list[tuple[int, int]]
+        self,
+        x0: int,
+        y0: int,
+        x1: int,
+        y1: int,
+        image: Any,
+        blobs: list[tuple[int, int]],
+        slashes: list[tuple[int, int]],
     ) -> None:
         """Tesseract reads ``image``, the page's pixels x0–x1, y0–y1 (``blobs``: the columns of
         its blobs of ink). A short line it is unsure of is read again enlarged (small glyphs
@@ -301,11 +374,15 @@ class _Reader:
         crop[_PAD:-_PAD, _PAD:-_PAD] = image
         psm = _psm(x1 - x0, y1 - y0)
         best, zoom = _read(crop, psm, 1.0), 1.0
-        if best.least < LOW_CONFIDENCE and x1 - x0 < _SHORT * (y1 - y0):
+        if not best.lines or (best.least < LOW_CONFIDENCE and x1 - x0 < _SHORT * (y1 - y0)):
+            missed = _missed(best, 1.0, blobs, slashes, y1 - y0)
             for again in RETRY_ZOOMS:
                 other = _read(crop, psm, again)
-                if other.mean > best.mean:
-                    best, zoom = other, again
+                other_missed = _missed(other, again, blobs, slashes, y1 - y0)
+                if other.lines and (other_missed, -other.mean) < (missed, -best.mean):
+                    best, zoom, missed = other, again, other_missed
+        if not best.lines and psm == 7:  # the line reader found no text in ink: read it as one word
+            best = _read(crop, 8, 1.0)
         for a, b in _uncovered(best, zoom, blobs, y1 - y0):
             part = np.full_like(crop, 255)
             part[:, a + _PAD : b + _PAD] = crop[:, a + _PAD : b + _PAD]
@@ -319,7 +396,7 @@ class _Reader:
             for ln in best.lines
         ):
             best, zoom = _read_numbers(best, zoom, crop), 1.0
-        self._place(best, x0 - _PAD, y0 - _PAD, zoom)
+        self._place(_snapped(best, zoom, blobs, slashes, y1 - y0), x0 - _PAD, y0 - _PAD, zoom)
 
     def _place(self, reading: _Reading, ox: int, oy: int, zoom: float) -> None:
         """The symbols as glyphs in points: each line's glyphs share its middle and its size
@@ -493,6 +570,140 @@ def _uncovered(
         if 0.15 * height <= width <= 1.3 * height:  # one glyph, not a speck
             out.append((min(a for a, _ in side), max(b for _, b in side)))
     return out
+
+
+def _slash(labels: Any, stat: Any, label: int, height: int) -> bool:
+    """Whether a blob of ink is a full-width solidus ／, which the Japanese model has no letter
+    for (it reads プ, or nothing): one straight thin stroke rising to the right, about as wide
+    as high and as high as the line (a ノ or the stroke of a ソ is curved, and smaller)."""
+    import cv2
+
+    x, y, w, h, area = (int(v) for v in stat)
+    if not (h >= 0.7 * height and 0.6 * h <= w <= 1.3 * h and area <= 0.25 * w * h):
+        return False
+    m = cv2.moments((labels[y : y + h, x : x + w] == label).astype("uint8"), binaryImage=True)
+    xx, yy, xy = m["mu20"], m["mu02"], m["mu11"]
+    if xx <= 0 or yy <= 0 or xy / (xx * yy) ** 0.5 > -0.97:  # y grows downwards: rising to the right
+        return False
+    spread = ((xx - yy) ** 2 + 4 * xy**2) ** 0.5
+    return (xx + yy - spread) <= 0.01 * (xx + yy + spread)  # thin: across, a tenth of its length
+
+
+def _snapped(
+    reading: _Reading, zoom: float, blobs: list[tuple[int, int]], slashes: list[tuple[int, int]], height: int
+) -> _Reading:
+    """A one-line reading with each symbol's left and right ends those of its glyph's ink, and
+    each solidus its ink shows (``slashes``, among ``blobs``) as ／. Tesseract's boxes are loose
+    (one may span two glyphs, or stand a glyph off), and a gap narrowed or widened by them reads
+    as a space lost (負担 B as 負担B) or made; its order is right. So the glyphs of ink (blobs
+    side by side in columns: _cells) are matched to the symbols in order (_aligned); a solidus
+    matched to a symbol was misread (as プ), one matched to none was dropped and is put back."""
+    if len(reading.lines) != 1 or not blobs or not reading.lines[0]:
+        return reading
+    line, confidences = reading.lines[0], dict(reading.confidences)
+    cells = _cells(blobs, slashes)
+    scaled = [(round((a + _PAD) * zoom), round((b + _PAD) * zoom)) for a, b in cells]
+    owner = _aligned(scaled, [s.box for s in line], height * zoom, [c in slashes for c in cells])
+    out: list[_Symbol] = []
+    for j, sym in enumerate(line):
+        ink = [scaled[k] for k, o in enumerate(owner) if o == j]
+        if ink:
+            sym = sym._replace(box=(min(a for a, _ in ink), sym.box[1], max(b for _, b in ink), sym.box[3]))
+            if len(ink) == 1 and cells[owner.index(j)] in slashes:
+                sym = sym._replace(text="／")
+        out.append(sym)
+    for k, cell in enumerate(cells):
+        if cell in slashes and owner[k] is None:
+            word = next(_WORDS)
+            confidences[word] = _SURE
+            left, right = scaled[k]
+            at = sum(1 for s in out if s.box[0] + s.box[2] < left + right)
+            out.insert(
+                at,
+                _Symbol("／", (left, min(s.box[1] for s in line), right, max(s.box[3] for s in line)), word),
+            )
+    return _Reading([out], confidences)
+
+
+def _missed(
+    reading: _Reading, zoom: float, blobs: list[tuple[int, int]], slashes: list[tuple[int, int]], height: int
+) -> int:
+    """How many glyphs of ink a one-line reading leaves unread (a solidus aside: the model has no
+    letter for it), and symbols it reads on no ink: of two readings, the one that misses fewer
+    is better, whatever its confidence (read enlarged, 国・府 may lose its ・ and gain in
+    confidence)."""
+    if len(reading.lines) != 1 or not blobs:
+        return len(_cells(blobs, slashes)) if not reading.lines else 0
+    cells = _cells(blobs, slashes)
+    scaled = [(round((a + _PAD) * zoom), round((b + _PAD) * zoom)) for a, b in cells]
+    owner = _aligned(scaled, [s.box for s in reading.lines[0]], height * zoom, [c in slashes for c in cells])
+    unread = sum(1 for k, o in enumerate(owner) if o is None and cells[k] not in slashes)
+    return unread + sum(1 for j in range(len(reading.lines[0])) if j not in owner)
+
+
+def _cells(blobs: list[tuple[int, int]], slashes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The columns of a line's glyphs, left to right: blobs whose columns overlap are one glyph
+    (the strokes of こ, a dakuten), a solidus stands alone."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(blobs):
+        if out and a < out[-1][1] and (a, b) not in slashes and out[-1] not in slashes:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _aligned(
+    cells: list[tuple[int, int]], boxes: list[tuple[int, int, int, int]], height: float, dropped: list[bool]
+) -> list[int | None]:
+    """For each glyph's columns (in reading order), the index of its symbol's box, or None: the
+    symbols take the glyphs in order, each one glyph or a few side by side no wider than a glyph
+    (川), at the least cost: each glyph's distance to its symbol's box (0 inside; ties: to the
+    box's middle: a box may stand a glyph off), a glyph's height for each symbol that takes
+    none, and one and a half for each glyph no symbol takes (half for a glyph the model is
+    known to drop, ``dropped``: Tesseract rarely drops a glyph, it misplaces boxes)."""
+    gap, widest = height, 1.3 * height
+    n, m = len(cells), len(boxes)
+
+    def away(k: int, j: int) -> float:
+        x, box = (cells[k][0] + cells[k][1]) / 2, boxes[j]
+        return max(0.0, box[0] - x, x - box[2]) + 0.01 * abs((box[0] + box[2]) / 2 - x)
+
+    inf = float("inf")
+    # cost[k][j + 1]: the least cost of glyphs before k with symbol j the last to take one (0: none)
+    cost = [[inf] * (m + 1) for _ in range(n + 1)]
+    came: list[list[tuple[int, int, bool]]] = [[(-1, -1, False)] * (m + 1) for _ in range(n + 1)]
+    cost[0][0] = 0.0
+    for k in range(n):
+        before, before_at = inf, -1  # the least cost of a last symbol < j, those between paid
+        for j in range(m + 1):
+            skip = cost[k][j] + (0.5 if dropped[k] else 1.5) * height
+            if skip < cost[k + 1][j]:  # glyph k taken by no symbol
+                cost[k + 1][j], came[k + 1][j] = skip, (k, j, False)
+            if j == 0:
+                before, before_at = cost[k][0], 0
+                continue
+            span = 0.0
+            for end in range(k, n):  # symbol j - 1 takes glyphs k..end
+                if end > k and cells[end][1] - cells[k][0] > widest:
+                    break
+                span += away(end, j - 1)
+                if before + span < cost[end + 1][j]:
+                    cost[end + 1][j], came[end + 1][j] = before + span, (k, before_at, True)
+            if cost[k][j] <= before + gap:
+                before, before_at = cost[k][j], j
+            else:
+                before += gap
+    last = min(range(m + 1), key=lambda j: cost[n][j] + gap * (m - j))
+    owner: list[int | None] = [None] * n
+    k, j = n, last
+    while k > 0:
+        prev_k, prev_j, took = came[k][j]
+        if took:
+            for i in range(prev_k, k):
+                owner[i] = j - 1
+        k, j = prev_k, prev_j
+    return owner
 
 
 def _zoomed(symbol: _Symbol, zoom: float) -> _Symbol:
