@@ -84,6 +84,9 @@ def render_cell(row, value, column, table, database, datasette):
     found = known(datasette, database)
     if found is None or value is None:
         return None
+    if column == "source_url" and isinstance(value, str) and value.startswith(("http://", "https://")):
+        link = f'<a class="hyoka-source" href="{escape(value)}" target="_blank" rel="noopener">公開元</a>'
+        return Markup(link)
     if column == "page" and isinstance(value, int):
         href = pdf_href(datasette, found, row, value)
         link = f'<a class="hyoka-page" href="{escape(href)}" target="_blank" rel="noopener">p.{value}</a>'

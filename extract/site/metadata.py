@@ -153,6 +153,9 @@ TABLES: dict[str, dict] = {
     "evaluation_links": {
         "description": "評価の照合: the department each row is matched to across years (its item's stable id is in item_links)."
     },
+    "sources": {
+        "description": "公開元: the address each PDF was published at (sources.csv or sources.toml beside the PDFs)."
+    },
     "build_info": {"hidden": True, "description": "ビルド情報: values remembered between builds."},
     "layout_fields": {
         "description": "様式の項目: every layout's fields, labels and roles (from its layout file)."
