@@ -45,35 +45,50 @@ def _entries(path: Path) -> list[tuple[str, str]]:
     return [(r[0].strip(), r[1].strip()) for r in rows]
 
 
+def _present(folders: list[Path]) -> list[Path]:
+    """The sources files in these folders (a folder that cannot be looked into has none: its
+    PDFs fail on their own, in one line each)."""
+    found = []
+    for path in (folder / name for folder in folders for name in FILES):
+        try:
+            if path.is_file():
+                found.append(path)
+        except OSError:
+            continue
+    return found
+
+
 def read_sources(folders: list[Path]) -> dict[str, str]:
     """File name -> publisher's URL, from every sources file in these folders."""
     out: dict[str, str] = {}
-    for folder in folders:
-        for path in (folder / name for name in FILES):
-            if not path.is_file():
-                continue
+    for path in _present(folders):
+        try:
             if path.stat().st_size > MAX_BYTES:
                 raise SourcesFileError(path, f"over {MAX_BYTES // (1024 * 1024)} MiB: not a list of sources")
-            try:
-                entries = _entries(path)
-            except (ValueError, UnicodeDecodeError, tomllib.TOMLDecodeError, csv.Error) as exc:
-                raise SourcesFileError(path, f"cannot read the sources ({exc})") from None
-            for name, url in entries:
-                if not name or "/" in name or "\\" in name or name.startswith("."):
-                    raise SourcesFileError(path, f"{name!r}: a PDF's file name, without a folder")
-                if len(url) > MAX_URL or not _URL.fullmatch(url):
-                    raise SourcesFileError(path, f"{name}: not an http(s) address: {url[:80]!r}")
-                if out.setdefault(name, url) != url:
-                    raise SourcesFileError(path, f"{name}: two addresses ({out[name]} and {url})")
+            entries = _entries(path)
+        except (OSError, ValueError, UnicodeDecodeError, tomllib.TOMLDecodeError, csv.Error) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else exc
+            raise SourcesFileError(path, f"cannot read the sources ({why})") from None
+        for name, url in entries:
+            if not name or "/" in name or "\\" in name or name.startswith("."):
+                raise SourcesFileError(path, f"{name!r}: a PDF's file name, without a folder")
+            if len(url) > MAX_URL or not _URL.fullmatch(url):
+                raise SourcesFileError(path, f"{name}: not an http(s) address: {url[:80]!r}")
+            if out.setdefault(name, url) != url:
+                raise SourcesFileError(path, f"{name}: two addresses ({out[name]} and {url})")
     return out
 
 
 def sources_digest(folders: list[Path]) -> str:
     """Fingerprint of the sources files in these folders ('' when there is none)."""
-    found = [folder / name for folder in folders for name in FILES if (folder / name).is_file()]
+    found = _present(folders)
     if not found:
         return ""
     digest = hashlib.sha256()
     for path in found:
-        digest.update(str(path).encode() + b"\0" + path.read_bytes()[: MAX_BYTES + 1])
+        try:
+            with path.open("rb") as fh:
+                digest.update(str(path).encode() + b"\0" + fh.read(MAX_BYTES + 1))
+        except OSError:
+            digest.update(str(path).encode() + b"\0unreadable")  # read_sources says why
     return digest.hexdigest()
