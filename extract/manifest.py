@@ -154,15 +154,23 @@ def layout_digests(folders: tuple[Path, ...], forced: str | None = None) -> dict
 
 
 def up_to_date(
-    pdfs: list[Path], db_path: Path, identity: Path | None, prune: bool, digests: dict[str, str]
+    pdfs: list[Path],
+    db_path: Path,
+    identity: Path | None,
+    prune: bool,
+    digests: dict[str, str],
+    sources: str = "",
 ) -> bool:
     """True when every PDF is loaded under its own name, read with the layout files as they
-    are now (``digests``), and nothing else would change."""
+    are now (``digests``), with the sources files as they are (``sources``: their digest), and
+    nothing else would change."""
     try:
         wanted = [(sha256_of(p), p.name, None) for p in pdfs]
     except OSError:
         return False
-    return holds(wanted, db_path, identity, prune, digests)
+    return (_setting(db_path, "sources_digest") or "") == sources and holds(
+        wanted, db_path, identity, prune, digests
+    )
 
 
 def extracted_source(path: Path) -> tuple[str, str, str | None] | None:

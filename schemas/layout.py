@@ -100,7 +100,7 @@ RESERVED_NAMES = frozenset(
         "d_ratings", "downgrades", "item_history", "prev_rating_audit", "rating_changes_between",
         "ratings_by_department", "build_info", "remarks", "evaluation_links", "evaluation_rows",
         "evaluations", "item_links", "items", "issues", "layout_fields", "layout_queries",
-        "sheets", "rating_audit", "rating_change_pairs", "rating_changes", "rating_scale", "reports",
+        "sheets", "sources", "rating_audit", "rating_change_pairs", "rating_changes", "rating_scale", "reports",
     }
 )  # fmt: skip
 

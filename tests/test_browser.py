@@ -291,3 +291,17 @@ def test_the_first_screen_reads(server, browser) -> None:
     assert texts.bounding_box()["height"] > clipped and button.inner_text() == "閉じる"
     assert len(full) > 60
     print(f"\nfirst screen: row heights {heights}, tenth row ends at {bottom:.0f} px")
+
+
+def test_query_boxes_are_lists_of_what_exists(years_server, browser) -> None:
+    """Issue 25: 年度間の評価の変化 opens with its year and series as lists (最新 / すべて first)."""
+    page = browser.new_page()
+    page.goto(years_server + "/hyoka/rating_changes_between")
+    years = page.locator("form.sql select[name=to_year] option").all_inner_texts()
+    assert years == ["最新", "2021"]
+    assert page.locator("form.sql select[name=series] option").count() == 2
+    page.locator("form.sql select[name=to_year]").select_option("2021")
+    page.locator("form.sql input[type=submit]").click()
+    page.wait_for_url("**to_year=2021*")
+    assert page.locator("table.rows-and-columns tbody tr").count() == 59
+    page.close()

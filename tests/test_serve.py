@@ -489,3 +489,19 @@ def test_tab_titles_name_the_page_not_its_sql(ds) -> None:
     assert title.startswith("評価が下がった事業") and "select" not in title
     table = get(ds, "/hyoka/evaluation_rows").text.split("<title>")[1].split("</title>")[0]
     assert table.startswith("評価一覧") and "（58件）" in table and "rows" not in table.split("(")[0]
+
+
+def test_a_queries_year_and_series_are_chosen_from_what_exists(two_years) -> None:
+    """Issue 25: 年度間の評価の変化 offers the years and series the database holds (the page's
+    script turns each box into a list); left empty, the latest years of every series."""
+    html = get(two_years, "/years/rating_changes_between").text
+    choices = json.loads(html.split('id="hyoka-choices">')[1].split("</script>")[0])
+    assert choices["from_year"] == [["2020", "2020"]] and choices["to_year"] == [["2021", "2021"]]
+    ((series, name),) = choices["series"]
+    assert name.startswith("小金井市 ")
+    picked = get(two_years, "/years/rating_changes_between.json", _shape="array", series=series).json()
+    assert picked and picked == get(two_years, "/years/rating_changes_between.json", _shape="array").json()
+    none = get(
+        two_years, "/years/rating_changes_between.json", _shape="array", series="no such series"
+    ).json()
+    assert none == []

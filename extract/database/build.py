@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from extract.database.build_state import BuildResult, BuildState, is_file
 from extract.database.lock import BuildRefused, holding_lock
+from extract.database.sources import read_sources, sources_digest
 from extract.errors import HyokaError, PdfTooCostly
 from extract.manifest import (
     SHAPE_VERSION,
@@ -69,7 +70,9 @@ def build_database(
     """
     settings = settings or ExtractSettings()
     digests = layout_digests(tuple(Path(d) for d in settings.layouts), settings.layout)
-    if up_to_date(pdfs, db_path, identity, prune, digests):
+    folders = sorted({p.parent for p in pdfs})
+    sources = (sources_digest(folders), read_sources(folders))  # a bad file stops here, before any change
+    if up_to_date(pdfs, db_path, identity, prune, digests, sources[0]):
         for pdf in pdfs:
             if on_file:
                 on_file(pdf)
@@ -105,7 +108,7 @@ def build_database(
     folders = {_folder_of(p) for p in pdfs}  # where serve finds the PDFs again
     folder = str(folders.pop()) if len(folders) == 1 else None
     given = {p.name for p in pdfs if is_file(p)}
-    return _build(db_path, replace, identity, folder, given, fill, digests)
+    return _build(db_path, replace, identity, folder, given, fill, digests, sources)
 
 
 def _folder_of(pdf: Path) -> Path:
@@ -187,6 +190,7 @@ def _build(
     given: set[str],
     fill: Callable[[BuildState], None],
     digests: dict[str, str] | None = None,
+    sources: tuple[str, dict[str, str]] | None = None,
 ) -> BuildResult:
     """Open a working copy, let ``fill`` load and remove reports, link and swap it in. A
     database of an older shape is remade from scratch, from the files given (all of its own)."""
@@ -205,7 +209,7 @@ def _build(
             _refuse_unless_all(db_path, older[0], set(older[1]) - set(result.loaded), "not loaded again")
         changed = bool(result.loaded or result.removed or not db_path.exists() or reshaped)
         series = None if reshaped else state.series
-        result.written = _finish(db, tmp, db_path, identity, changed, folder, series)
+        result.written = _finish(db, tmp, db_path, identity, changed, folder, series, sources)
     return result
 
 
@@ -238,8 +242,10 @@ def _finish(
     changed: bool,
     folder: str | None,
     series: set[str] | None,
+    sources: tuple[str, dict[str, str]] | None = None,
 ) -> bool:
-    """Link the series that changed (all when ``series`` is None or the overrides changed) and
+    """Link the series that changed (all when ``series`` is None or the overrides changed),
+    keep the publishers' addresses (``sources``: digest and mapping, None to leave them) and
     swap the working copy in, if anything changed; whether it was written."""
     from extract.database.history import link_reports, load_overrides
     from extract.database.load import ensure_views, store_setting, stored_setting
@@ -247,8 +253,13 @@ def _finish(
     digest = overrides_digest(identity)
     same_folder = folder is None or stored_setting(db, "pdf_folder") == folder
     same_overrides = stored_setting(db, "identity_digest") == digest
-    if not changed and same_folder and same_overrides:
+    same_sources = sources is None or (stored_setting(db, "sources_digest") or "") == sources[0]
+    if not changed and same_folder and same_overrides and same_sources:
         return False
+    if sources is not None:
+        db["sources"].delete_where()
+        db["sources"].insert_all(({"file": f, "url": u} for f, u in sorted(sources[1].items())), pk="file")
+        store_setting(db, "sources_digest", sources[0])
     ensure_views(db)
     link_reports(db, load_overrides(identity), series if same_overrides else None)
     store_setting(db, "identity_digest", digest)

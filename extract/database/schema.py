@@ -73,6 +73,7 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
         "id",
         [],
     ),
+    "sources": ({"file": str, "url": str}, "file", []),
     "issues": (
         {"id": int, "report_id": int, "page": int, "kind": str, "detail": str},
         "id",
@@ -128,6 +129,7 @@ SELECT e.id, e.fiscal_year, coalesce(e.municipality, e.publisher) AS issued_by, 
     (SELECT title FROM reports WHERE id = e.report_id) AS report_title, e.sheet_no,
     (SELECT p.title FROM items i JOIN items p ON p.id = i.parent_id WHERE i.id = e.item_id) AS group_title,
     {_SOURCE} AS source_file, '/{PDF_MOUNT}/' || {_SOURCE} || '#page=' || e.page AS pdf_url,
+    (SELECT url FROM sources WHERE file = {_SOURCE}) || '#page=' || e.page AS source_url,
     e.report_id, e.item_id, e.ocr, e.sheet_id
 FROM evaluations e"""
 

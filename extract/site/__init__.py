@@ -84,6 +84,9 @@ def render_cell(row, value, column, table, database, datasette):
     found = known(datasette, database)
     if found is None or value is None:
         return None
+    if column == "source_url" and isinstance(value, str) and value.startswith(("http://", "https://")):
+        link = f'<a class="hyoka-source" href="{escape(value)}" target="_blank" rel="noopener">公開元</a>'
+        return Markup(link)
     if column == "page" and isinstance(value, int):
         href = pdf_href(datasette, found, row, value)
         link = f'<a class="hyoka-page" href="{escape(href)}" target="_blank" rel="noopener">p.{value}</a>'
@@ -122,14 +125,38 @@ def _json_for_script(data: object) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
+# a canned query's parameter offered as a list of what the database holds (year, series …)
+_CHOICES = {
+    "year": "select distinct fiscal_year, fiscal_year from reports where fiscal_year is not null order by 1 desc",
+    "from_year": "select distinct from_year, from_year from rating_change_pairs order by 1 desc",
+    "to_year": "select distinct to_year, to_year from rating_change_pairs order by 1 desc",
+    "series": "select series, coalesce(municipality, publisher, '') || ' ' || title from reports "
+    "group by series order by 2",
+}
+
+
 @hookimpl
 def extra_template_vars(template, database, table, columns, view_name, request, datasette):
-    """On a hyoka database's pages: headings, descriptions, legend, Excel and chart links."""
+    """On a hyoka database's pages: headings, descriptions, legend, Excel and chart links;
+    on a query page, the choices its parameters take."""
     found = known(datasette, database)
     if found is None or request is None:
         return {"hyoka": False}
     names = list(columns or [])
+
+    async def choices() -> Markup:
+        out = {}
+        if table is None:  # a query page (or the database page, which has no use for them)
+            db = datasette.get_database(database)
+            for name, sql in _CHOICES.items():
+                try:
+                    out[name] = [[str(v), str(label)] for v, label in (await db.execute(sql)).rows]
+                except Exception:  # noqa: BLE001 - a table of another shape: no list, the box stays
+                    continue
+        return _json_for_script(out)
+
     return {
+        "hyoka_choices": choices,
         "hyoka": True,
         "hyoka_excel": datasette.urls.path(pages.excel_path(request.path, request.query_string)),
         "hyoka_graphs": datasette.urls.path(f"/-/{tilde_encode(database)}/graphs"),

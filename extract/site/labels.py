@@ -23,6 +23,8 @@ _DB_COLUMNS = {
     "parent_id": "区分ID: the group the item is listed under",
     "item_id": "項目ID: the item (its number and title in its report)",
     "source_file": "PDFファイル: file the row was read from",
+    "source_url": "公開元のページ: the publisher's own address of the PDF (sources.csv beside the PDFs), at the row's page",
+    "url": "公開元: the address the publisher put the PDF at",
     "pdf_url": "PDFのページ: link that opens the PDF at the row's page",
     "change": "評価の変化: up / down / same / new rating / no rating, from 前年度 to 今年度 (A > B > C > D)",
     "file": "PDFファイル: file name of the report",

@@ -62,7 +62,8 @@ QUERIES = {
             "select municipality, plan_title, from_year, to_year, sheet_no, group_no, item_no, title, department, "
             "from_rating, to_rating, change, match_method, match_score, to_evaluation_id, from_evaluation_id "
             "from rating_changes "
-            "where to_year = coalesce(nullif(:to_year, ''), (select max(to_year) from rating_change_pairs)) "
+            "where (:series = '' or series = :series) "
+            "and to_year = coalesce(nullif(:to_year, ''), (select max(to_year) from rating_change_pairs)) "
             "and from_year = coalesce(nullif(:from_year, ''), "
             "(select max(from_year) from rating_change_pairs where to_year = "
             "coalesce(nullif(:to_year, ''), (select max(to_year) from rating_change_pairs))))"
@@ -152,6 +153,9 @@ TABLES: dict[str, dict] = {
     "item_links": {"description": "事業の照合: how each item was matched to the previous report."},
     "evaluation_links": {
         "description": "評価の照合: the department each row is matched to across years (its item's stable id is in item_links)."
+    },
+    "sources": {
+        "description": "公開元: the address each PDF was published at (sources.csv or sources.toml beside the PDFs)."
     },
     "build_info": {"hidden": True, "description": "ビルド情報: values remembered between builds."},
     "layout_fields": {

@@ -90,3 +90,19 @@ for (const cell of document.querySelectorAll("table.rows-and-columns td")) {
   });
   cell.append(more);
 }
+
+// A canned query's year or series box becomes a list of what the database holds; left at
+// 最新 (empty), the query takes the latest.
+const choiceSource = document.getElementById("hyoka-choices");
+const choices = choiceSource ? JSON.parse(choiceSource.textContent) : {};
+for (const [name, options] of Object.entries(choices)) {
+  const input = document.querySelector(`form.sql input[name="${name}"]`);
+  if (!input || !options.length) continue;
+  const select = document.createElement("select");
+  select.name = name;
+  select.id = input.id;
+  const latest = new Option(name === "series" ? "すべて" : "最新", "");
+  select.add(latest);
+  for (const [value, label] of options) select.add(new Option(label, value, false, value === input.value));
+  input.replaceWith(select);
+}
