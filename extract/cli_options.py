@@ -90,6 +90,15 @@ def layouts_near(paths: tuple[Path, ...]) -> tuple[Path, ...]:
 IDENTITY_FILE = "identity.toml"
 
 
+def _is_file(path: Path) -> bool:
+    """A file that is there; a folder that cannot be looked into holds none (its PDFs fail on
+    their own, one line each)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def identity_near(paths: tuple[Path, ...]) -> Path | None:
     """The identity overrides for these PDFs (or extracted JSON), wherever the command runs:
     from each folder of them up, the first ``identity.toml`` in it or in a ``raw/`` beside it
@@ -101,7 +110,7 @@ def identity_near(paths: tuple[Path, ...]) -> Path | None:
     for start in sorted(starts):
         for folder in (Path(start), *Path(start).parents):
             here = next(
-                (f for f in (folder / IDENTITY_FILE, folder / DEFAULT_RAW / IDENTITY_FILE) if f.is_file()),
+                (f for f in (folder / IDENTITY_FILE, folder / DEFAULT_RAW / IDENTITY_FILE) if _is_file(f)),
                 None,
             )
             if here is not None:
