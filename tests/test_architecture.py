@@ -56,6 +56,7 @@ ORDER = [
     "history",
     "build_state",
     "lock",
+    "sources",
     "build",
     "export",
     "check_html",
