@@ -310,5 +310,7 @@ def test_a_forms_view_sorts_by_its_latest_cost(db: Path) -> None:
     }
     assert labels["latest_costs"] == "直近の事業費（千円）"
     ds = make_datasette(db, None)
-    html = asyncio.run(ds.client.get("/three/rows_jimujigyo_sheet", params={"_sort_desc": "latest_costs"})).text
+    html = asyncio.run(
+        ds.client.get("/three/rows_jimujigyo_sheet", params={"_sort_desc": "latest_costs"})
+    ).text
     assert f'<span class="hyoka-money">{rows[0]["latest_costs"]:,}</span>' in html
