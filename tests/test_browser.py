@@ -70,7 +70,7 @@ def test_search_facet_and_follow_page_link(server, browser, expected) -> None:
     page.fill("input[name=_search]", "福祉")
     page.press("input[name=_search]", "Enter")
     page.wait_for_url("**_search=*")
-    assert f"{len(want)} rows" in page.inner_text("h3")
+    assert page.inner_text("h3") == f"{len(want)}件（検索: 福祉）"
 
     page.locator(".facet-info[data-column=rating] a", has_text="D").first.click()
     page.wait_for_url("**rating=D*")
