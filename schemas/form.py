@@ -179,6 +179,11 @@ class TableSpec(Described):
     )
     value: str = Field(description="Entry field for a year cell's content (e.g. amount, value)")
     type: Literal["text", "int"] = Field(default="text", description="int: amounts as whole numbers")
+    total: str | None = Field(
+        default=None,
+        description="With unit: the row (its key as read) whose latest figure the layout's view shows as "
+        "latest_<table>: the latest year's, of the first kind in [years] kinds that it has",
+    )
     unit: str | None = Field(
         default=None,
         max_length=20,

@@ -57,6 +57,7 @@ ORDER = [
     "history",
     "build_state",
     "lock",
+    "sources",
     "build",
     "export",
     "check_html",

@@ -70,7 +70,7 @@ def test_search_facet_and_follow_page_link(server, browser, expected) -> None:
     page.fill("input[name=_search]", "福祉")
     page.press("input[name=_search]", "Enter")
     page.wait_for_url("**_search=*")
-    assert f"{len(want)} rows" in page.inner_text("h3")
+    assert page.inner_text("h3") == f"{len(want)}件（検索: 福祉）"
 
     page.locator(".facet-info[data-column=rating] a", has_text="D").first.click()
     page.wait_for_url("**rating=D*")
@@ -304,4 +304,76 @@ def test_query_boxes_are_lists_of_what_exists(years_server, browser) -> None:
     page.locator("form.sql input[type=submit]").click()
     page.wait_for_url("**to_year=2021*")
     assert page.locator("table.rows-and-columns tbody tr").count() == 59
+    page.close()
+
+
+# -- issue 25 in a browser: three layouts and two years ----------------------------------------
+@pytest.fixture(scope="module")
+def mixed_server(tmp_path_factory, expected):
+    """Koganei's sample and a FY2021 report, four school sheets and the twelve 池田市 sheets."""
+    from conftest import SHARED, need_shared
+
+    real = SHARED / "corpus" / "real"
+    need_shared(real)
+    raw = tmp_path_factory.mktemp("mixed")
+    pdfs = [*sample_and_next_year(raw, expected)]
+    for pdf in [
+        *sorted(real.glob("wakayama-kogyo-gakkohyoka-*.pdf")),
+        *sorted((real / "ikeda").glob("*.pdf")),
+    ]:
+        shutil.copy(pdf, raw / pdf.name)
+        pdfs.append(raw / pdf.name)
+    result = build_database(pdfs, raw / "hyoka.db")
+    assert len(result.loaded) == 18 and not result.failed
+    with serving(raw / "hyoka.db") as base:
+        yield base
+
+
+def _legend(page) -> list[str]:
+    return [p.inner_text() for p in page.locator(".hyoka-legend p.hyoka-scale").all()]
+
+
+def test_each_layout_reads_its_own_scale_and_labels(mixed_server, browser) -> None:
+    """Filtered to each layout, the legend shows that layout's scales only; the layout and
+    change facets read in Japanese; the export links say they are for scripts."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(mixed_server + "/hyoka/evaluation_rows")
+    everything = _legend(page)
+    assert len(everything) >= 3 and any("未実施" in line for line in everything)
+    layouts = page.locator(".facet-info[data-column=layout] li a").all_inner_texts()
+    assert all(
+        any(t.startswith(name) for t in layouts) for name in ("地域福祉計画 評価表", "事務事業評価シート")
+    )
+    changes = page.locator(".facet-info[data-column=change] li a").all_inner_texts()
+    assert any(t.startswith("同じ") for t in changes) and not any(t.startswith("same") for t in changes)
+    assert page.locator("p.export-links").inner_text().startswith("スクリプト用のデータ")
+    for slug in ("koganei-welfare", "school-evaluation-sheet", "jimujigyo-sheet"):
+        page.goto(mixed_server + f"/hyoka/evaluation_rows?layout={slug}")
+        lines = _legend(page)
+        assert lines and all(line in everything for line in lines), slug
+        if slug == "koganei-welfare":
+            assert len(lines) == 1 and "未実施" in lines[0]
+        else:
+            assert not any("未実施" in line for line in lines), slug
+    page.goto(mixed_server + "/hyoka/rows_jimujigyo_sheet?_sort_desc=latest_costs")
+    assert page.locator("input[name=_search]").count() == 1
+    assert page.locator(".facet-info[data-column=direction]").count() == 1
+    first = page.locator("table.rows-and-columns tbody tr").first
+    assert "," in first.locator("td.col-latest_costs").inner_text()
+    assert page.locator("th[data-column=latest_costs]").inner_text().startswith("直近の事業費（千円）")
+    page.close()
+
+
+def test_downgrades_charts_and_links_over_years(mixed_server, browser) -> None:
+    """Downgrades open on the latest year; the charts have a panel per series; a page link
+    opens a new tab."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(mixed_server + "/hyoka/downgrades")
+    years = page.locator("table.rows-and-columns td.col-fiscal_year").all_inner_texts()
+    assert years and set(years) == {"2021"}
+    assert page.locator("form.sql select[name=year]").count() == 1
+    page.goto(mixed_server + "/-/hyoka/graphs")
+    assert page.locator("#chart-per-year").inner_text().count("件数") >= 3
+    page.goto(mixed_server + "/hyoka/evaluation_rows?layout=jimujigyo-sheet")
+    assert page.locator("a.hyoka-page").first.get_attribute("target") == "_blank"
     page.close()

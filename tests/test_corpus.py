@@ -81,9 +81,8 @@ ACCEPTED = {
     "wakayama-kogyo-gakkohyoka-h27.pdf": ("school-evaluation-sheet", 4),
     "wakayama-kogyo-gakkohyoka-r2.pdf": ("school-evaluation-sheet", 3),
     "wakayama-kogyo-gakkohyoka-r4.pdf": ("school-evaluation-sheet", 12),
-    # sheets over several pages (issue 23); 003's 別紙 page (a list, not a sheet) is a problem
-    **{f"kobe/kobe-r25-{n}.pdf": ("kobe-jimujigyo", 1) for n in ("001", "008", "011", "014")},
-    "kobe/kobe-r25-003.pdf": ("kobe-jimujigyo", 1, [("not_a_form", 4)]),
+    # sheets over several pages (issue 23); 003's 別紙 page is read as its sheet's appendix
+    **{f"kobe/kobe-r25-{n}.pdf": ("kobe-jimujigyo", 1) for n in ("001", "003", "008", "011", "014")},
     "kobe/kobe-r25-007.pdf": ("kobe-jimujigyo", 2),
     **{f"yokohama/yokohama-r7-{n}.pdf": ("yokohama-jigyo", 1) for n in ("002", "004", "007", "013", "017")},
 }  # fmt: skip

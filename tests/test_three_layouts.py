@@ -88,7 +88,7 @@ def test_each_row_is_stored_once_and_read_back_whole(db: Path) -> None:
         assert len(rows) == len(records) == len(flat), file
         texts = [f.name for f in report.layout.fields if f.role == "text"]
         for record, row, (joined,) in zip(records, rows, flat, strict=True):
-            for f in report.layout.fields:
+            for f in (f for f in report.layout.fields if f.role != "latest"):  # latest: the view's own
                 value = record.get(f.name)
                 stored = json.loads(row[f.name]) if isinstance(value, list) else row[f.name]
                 assert stored == (int(value) if isinstance(value, bool) else value), (file, f.name)
@@ -290,3 +290,27 @@ def test_charts_give_each_publisher_its_own_panel(db: Path) -> None:
     series = _rows(db, "select count(distinct series) from reports")[0][0]
     assert series >= 3 and per_year.count(">件数<") == series  # one count axis per panel
     assert "担当課なし" not in html
+
+
+def test_a_forms_view_sorts_by_its_latest_cost(db: Path) -> None:
+    """Issue 25: the form's view has the latest 事業費 (settled, else budget, of the latest
+    year) beside each project's name, to sort by; it equals the costs table's own figure."""
+    rows = _rows(db, "select id, name, latest_costs from rows_jimujigyo_sheet order by latest_costs desc")
+    assert rows[0]["latest_costs"] >= rows[-1]["latest_costs"] and all(r["latest_costs"] for r in rows)
+    for r in rows:
+        (want,) = _rows(
+            db,
+            f"select amount from costs where evaluation_id = {r['id']} and item = '事業費' "
+            "order by fiscal_year desc, kind = '決算' desc limit 1",
+        )
+        assert r["latest_costs"] == want[0], r["name"]
+    labels = {
+        r[0]: r[1]
+        for r in _rows(db, "select name, label from layout_fields where layout = 'jimujigyo-sheet'")
+    }
+    assert labels["latest_costs"] == "直近の事業費（千円）"
+    ds = make_datasette(db, None)
+    html = asyncio.run(
+        ds.client.get("/three/rows_jimujigyo_sheet", params={"_sort_desc": "latest_costs"})
+    ).text
+    assert f'<span class="hyoka-money">{rows[0]["latest_costs"]:,}</span>' in html

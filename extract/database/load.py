@@ -33,9 +33,9 @@ from extract.manifest import SHAPE_VERSION
 from schemas.report import LayoutInfo, Report
 
 
-def layout_fields_of(db: Database, layout: str) -> list[tuple[str, str, str]]:
-    """(scope, name, role) of one layout's row fields, then its sheet fields, in the layout's order."""
-    sql = """select scope, name, role from layout_fields where layout = ? and scope in ('row', 'sheet')
+def layout_fields_of(db: Database, layout: str) -> list[tuple[str, str, str, str | None]]:
+    """(scope, name, role, of) of one layout's row fields, then its sheet fields, in the layout's order."""
+    sql = """select scope, name, role, "of" from layout_fields where layout = ? and scope in ('row', 'sheet')
         order by scope = 'sheet', position"""
     return [tuple(row) for row in db.execute(sql, [layout]).fetchall()]
 
@@ -101,7 +101,9 @@ def ensure_views(db: Database) -> None:
         db.create_view(name, sql, replace=True)
     for (layout,) in db.execute("select distinct layout from layout_fields").fetchall():
         db.create_view(
-            layout_view_name(layout), layout_view_sql(layout, layout_fields_of(db, layout)), replace=True
+            layout_view_name(layout),
+            layout_view_sql(layout, layout_fields_of(db, layout), set(db.table_names())),
+            replace=True,
         )
         remarks = remark_fields_of(db, layout)
         if remarks:
@@ -257,7 +259,7 @@ def _load_layout(db: Database, layout: LayoutInfo) -> None:
         {"id": f"{layout.name}:{scope}:{f.name}", "layout": layout.name, "layout_label": layout.label,
          "layout_description": layout.description,
          "position": i, "scope": scope, "name": f.name, "label": f.label, "description": f.description,
-         "role": f.role}
+         "role": f.role, "of": f.of}
         for scope, fields in scopes
         for i, f in enumerate(fields)
     ]  # fmt: skip

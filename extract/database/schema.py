@@ -11,6 +11,9 @@ integers; a report is known by the SHA-256 of its PDF (``reports.sha256``).
 
 from __future__ import annotations
 
+import json
+import re
+
 PDF_MOUNT = "pdfs"  # where Datasette serves raw/: the views link each row to its page there
 
 # table -> (columns, primary key, foreign keys as (column, other table, other column))
@@ -64,7 +67,7 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
     ),
     "layout_fields": (
         {"id": str, "layout": str, "layout_label": str, "layout_description": str, "position": int, "scope": str,
-         "name": str, "label": str, "description": str, "role": str},
+         "name": str, "label": str, "description": str, "role": str, "of": str},
         "id",
         [],
     ),
@@ -176,10 +179,28 @@ def _quoted(layout: str) -> str:
     return "'" + layout.replace("'", "''") + "'"
 
 
-def layout_view_sql(layout: str, fields: list[tuple[str, str, str]]) -> str:
-    """One layout's rows, each of its fields a column: (scope, name, role) in the layout's order."""
+def _latest(name: str, of: str) -> str:
+    """A form's latest money figure: the latest year's amount of the table's total row, of the
+    first kind the layout lists that it has (決算 before 予算). Names and texts come from the
+    layout: identifiers must be plain, texts are quoted."""
+    spec = json.loads(of)
+    table, key, value = spec["table"], spec["key"], spec["value"]
+    if not all(re.fullmatch(r"[a-z][a-z0-9_]*", n) for n in (table, key, value)):
+        raise ValueError(f"{name}: not a table and columns of a form")
+    order = " ".join(f"WHEN {_quoted(k)} THEN {i}" for i, k in enumerate(spec["kinds"]))
+    return f"""(SELECT t.[{value}] FROM [{table}] t WHERE t.evaluation_id = e.id AND t.[{key}] = {_quoted(spec["total"])}
+        ORDER BY t.fiscal_year DESC, CASE t.kind {order} ELSE {len(spec["kinds"])} END LIMIT 1) AS [{name}]"""
+
+
+def layout_view_sql(layout: str, fields: list[tuple[str, str, str, str | None]], tables: set[str]) -> str:
+    """One layout's rows, each of its fields a column: (scope, name, role, of) in the layout's
+    order; ``tables``, those the database has (a latest figure needs its table)."""
     columns, taken = [], set()
-    for scope, name, role in fields:
+    for scope, name, role, of in fields:
+        if role == "latest":
+            if of and json.loads(of)["table"] in tables:
+                columns.append(_latest(name, of))
+            continue
         if scope == "sheet":
             source = "s.title" if role == "title" else f"json_extract(s.fields, '$.{name}')"
             columns.append(f"{source} AS [{name}]")

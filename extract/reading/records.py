@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from pydantic import BaseModel
 
 from extract.reading.comments import CommentReader
@@ -133,6 +135,16 @@ def form_layout_info(layout: FormLayout) -> LayoutInfo:
                       role="money" if t.unit else "text"),
             *(FieldInfo(name=f"{t.name}.{c.name}", label=c.label, description=c.description) for c in t.columns),
         ]  # fmt: skip
+    fields += [
+        FieldInfo(
+            name=f"latest_{t.name}", label=f"直近の{t.total}（{t.unit}）", role="latest",
+            description=f"直近の{t.total}: {t.unit}, the latest year's figure ({' before '.join(layout.years.kinds)})",
+            of=json.dumps({"table": t.name, "key": t.key, "value": t.value, "total": t.total,
+                           "kinds": layout.years.kinds}, ensure_ascii=False),
+        )
+        for t in layout.tables
+        if t.total and t.unit and t.key
+    ]  # fmt: skip
     return LayoutInfo(
         name=layout.name, label=layout.label, description=layout.description, kind="form", fields=fields,
         queries=layout.queries,

@@ -16,7 +16,7 @@ from pathlib import Path
 from stat import S_ISREG
 from urllib.parse import quote
 
-from extract.database.schema import PDF_MOUNT
+from extract.database.schema import PDF_MOUNT, layout_view_name
 from extract.manifest import sha256_of
 from extract.site.labels import label
 
@@ -135,6 +135,8 @@ def _table_columns(conn: sqlite3.Connection) -> tuple[dict[tuple[str, str], str]
         labels.setdefault((table, column), heading)
         if role == "money":
             money.add((table, column))
+    for layout, name in conn.execute("select layout, name from layout_fields where role = 'latest'"):
+        money.add((layout_view_name(layout), name))  # a form view's latest figure
     return labels, frozenset(money)
 
 

@@ -106,3 +106,10 @@ for (const [name, options] of Object.entries(choices)) {
   for (const [value, label] of options) select.add(new Option(label, value, false, value === input.value));
   input.replaceWith(select);
 }
+
+// Datasette's row count in Japanese: "58 rows" -> "58件", "2 rows where search matches "防災"" -> "2件（検索: 防災）"
+for (const count of document.querySelectorAll("body.hyoka h3")) {
+  const text = count.textContent.trim().replace(/\s+/g, " ");
+  const found = text.match(/^([\d,]+) rows?(?: where search matches "(.*)")?$/);
+  if (found) count.textContent = `${found[1]}件` + (found[2] ? `（検索: ${found[2]}）` : "");
+}
