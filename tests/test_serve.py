@@ -521,3 +521,15 @@ def test_a_row_page_is_headed_in_japanese(ds) -> None:
     )
     excel = get(ds, "/-/excel/hyoka/evaluations/1.csv")
     assert excel.status_code == 200 and "名称" in excel.content.decode("utf-8-sig").splitlines()[0]
+
+
+def test_texts_read_as_labelled_parts(ds, expected) -> None:
+    """Issue 25: 本文 shows each text under its field's label (事業実績, 今後の事業計画・展望 …);
+    the stored column (and search) keeps the plain texts."""
+    html = get(ds, "/hyoka/evaluation_rows", id="1").text
+    first = expected["evaluations"][0]
+    cell = html.split('<td class="col-texts')[1].split("</td>")[0]
+    assert f'<div class="hyoka-part"><b>事業実績</b> ' in cell and "<b>今後の事業計画・展望</b>" in cell
+    assert first["results"].split("\n")[0] in cell
+    (row,) = get(ds, "/hyoka/evaluation_rows.json", _shape="array", id="1").json()
+    assert "事業実績" not in row["texts"] and row["texts"].startswith(first["results"].split("\n")[0])
