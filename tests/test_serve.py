@@ -505,3 +505,31 @@ def test_a_queries_year_and_series_are_chosen_from_what_exists(two_years) -> Non
         two_years, "/years/rating_changes_between.json", _shape="array", series="no such series"
     ).json()
     assert none == []
+
+
+def test_a_row_page_is_headed_in_japanese(ds) -> None:
+    """Issue 25: /hyoka/evaluations/1 heads its columns in Japanese like every table page."""
+    html = get(ds, "/hyoka/evaluations/1").text
+    labels = json.loads(html.split('id="hyoka-labels">')[1].split("</script>")[0])
+    assert (
+        labels["title"] == "名称"
+        and labels["department"] == "担当課"
+        and labels["item_id"].startswith("項目")
+    )
+    assert (
+        'class="hyoka-tools"' in html and "<title>" in html and "select" not in html.split("<title>")[1][:80]
+    )
+    excel = get(ds, "/-/excel/hyoka/evaluations/1.csv")
+    assert excel.status_code == 200 and "名称" in excel.content.decode("utf-8-sig").splitlines()[0]
+
+
+def test_texts_read_as_labelled_parts(ds, expected) -> None:
+    """Issue 25: 本文 shows each text under its field's label (事業実績, 今後の事業計画・展望 …);
+    the stored column (and search) keeps the plain texts."""
+    html = get(ds, "/hyoka/evaluation_rows", id="1").text
+    first = expected["evaluations"][0]
+    cell = html.split('<td class="col-texts')[1].split("</td>")[0]
+    assert f'<div class="hyoka-part"><b>事業実績</b> ' in cell and "<b>今後の事業計画・展望</b>" in cell
+    assert first["results"].split("\n")[0] in cell
+    (row,) = get(ds, "/hyoka/evaluation_rows.json", _shape="array", id="1").json()
+    assert "事業実績" not in row["texts"] and row["texts"].startswith(first["results"].split("\n")[0])
