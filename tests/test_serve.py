@@ -529,7 +529,7 @@ def test_texts_read_as_labelled_parts(ds, expected) -> None:
     html = get(ds, "/hyoka/evaluation_rows", id="1").text
     first = expected["evaluations"][0]
     cell = html.split('<td class="col-texts')[1].split("</td>")[0]
-    assert f'<div class="hyoka-part"><b>事業実績</b> ' in cell and "<b>今後の事業計画・展望</b>" in cell
+    assert '<div class="hyoka-part"><b>事業実績</b> ' in cell and "<b>今後の事業計画・展望</b>" in cell
     assert first["results"].split("\n")[0] in cell
     (row,) = get(ds, "/hyoka/evaluation_rows.json", _shape="array", id="1").json()
     assert "事業実績" not in row["texts"] and row["texts"].startswith(first["results"].split("\n")[0])

@@ -170,8 +170,12 @@ def remember(datasette, name: str, conn: sqlite3.Connection) -> None:
         frozenset({"title", *titles}),
         dict(conn.execute("select distinct layout, layout_label from layout_fields").fetchall()),
         *_table_columns(conn),
-        {(layout, name): label_ for layout, name, label_ in conn.execute(
-            "select layout, name, label from layout_fields where scope = 'row'")},
+        {
+            (layout, name): label_
+            for layout, name, label_ in conn.execute(
+                "select layout, name, label from layout_fields where scope = 'row'"
+            )
+        },
     )
     _SEEN.setdefault(datasette, {})[name] = found
 
