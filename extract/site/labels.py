@@ -70,6 +70,7 @@ _DB_COLUMNS = {
     "fields": "項目 (JSON): the row's or sheet's fields that have no column of their own, by the layout's names",
     "layout": "様式: the name of the layout the report was read with",
     "layout_sha256": "様式のSHA-256: of the layout file's content when the report was read (a build reads the PDF again when it changes)",
+    "of": "対象: what the field is of (a rating label's axis; a latest figure's table, row and kinds, JSON)",
     "layout_description": "様式の説明: what the layout reads, from its file",
     "layout_label": "様式名: the layout's Japanese name",
     "series": "系列: reports of one form and publisher, year after year",
