@@ -20,8 +20,8 @@ _OCR = (
 
 
 def _role(role: str) -> dict[str, str]:
-    """A field's part in the database's record model (``roles_of``): its sheet's title, an
-    item's number or title, the group (an item's parent) a remark is on."""
+    """A field's part in the database's record model (``roles_of``): its sheet's title, the
+    groups a box lists, an item's number or title, the group (an item's parent) a remark is on."""
     return {"role": role}
 
 
@@ -85,7 +85,9 @@ class Policy(_Model):
     goal_no: int | None = Field(description="基本目標番号: 基本目標 number")
     goal_title: str | None = Field(description="基本目標: 基本目標 title")
     policy_title: str = Field(description="基本施策: 基本施策 title", json_schema_extra=_role("title"))
-    measures: list[Measure] = Field(description="The 施策 listed in the sheet's 【基本施策】 box")
+    measures: list[Measure] = Field(
+        description="The 施策 listed in the sheet's 【基本施策】 box", json_schema_extra=_role("groups")
+    )
     page: int = Field(description="PDF page (1-based) where the sheet starts")
 
 

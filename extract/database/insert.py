@@ -51,7 +51,7 @@ def insert_sheets(db: Database, report: Report, rid: int) -> Sheets:
     rows, groups = [], []
     for no in sorted(set(boxes) | set(sheets) | set(pages)):
         box, sheet = boxes.get(no), sheets.get(no)
-        boxed = box.model_dump(exclude={"sheet_no", "page", "measures"}) if box else {}
+        boxed = box.model_dump(exclude={"sheet_no", "page", _BOX_ROLES["groups"]}) if box else {}
         title = boxed.pop(_BOX_ROLES.get("title", ""), None)
         own = boxed | (sheet.model_dump(exclude={"sheet_no", "page"}) if sheet else {})
         own = {k: v for k, v in own.items() if v is not None}
@@ -63,7 +63,7 @@ def insert_sheets(db: Database, report: Report, rid: int) -> Sheets:
             }
         )  # fmt: skip
         out.sheet[no] = sid
-        for group in box.model_dump()["measures"] if box else []:
+        for group in box.model_dump()[_BOX_ROLES["groups"]] if box else []:
             number, title = group.get(_GROUP_ROLES["number"]), group.get(_GROUP_ROLES["title"])
             groups.append({"id": iid, "report_id": rid, "sheet_id": sid, "item_no": number, "title": title})
             out.group[(no, number)] = iid

@@ -53,7 +53,7 @@ def layout_info(layout: RowLayout) -> LayoutInfo:
     ]
     sheet += [FieldInfo(name=f.name, label=f.label, description=f.description) for f in layout.sheet_fields]
     if layout.policy_box:
-        sheet = _model_fields(Policy, {"sheet_no", "page", "measures"}) + sheet
+        sheet = _model_fields(Policy, {"sheet_no", "page", roles_of(Policy)["groups"]}) + sheet
     remarks = _model_fields(Comment, {"page", "ocr"}) if layout.comments else []
     return LayoutInfo(
         name=layout.name, label=layout.label, description=layout.description, kind=layout.kind, fields=fields,
