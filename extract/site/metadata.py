@@ -29,7 +29,7 @@ QUERIES = {
             "select v.id, v.fiscal_year, v.issued_by, v.title, v.department, v.prev_rating, "
             "c.from_rating as previous_report_rating, v.rating, "
             "case when c.from_rating is not null and c.from_rating is not v.prev_rating "
-            "then '前年度の報告書と不一致' end as mismatch, v.page, v.source_file "
+            "then '前年度の報告書と不一致' end as mismatch, v.page, v.source_file, v.report_id "
             "from evaluation_rows v left join rating_change_pairs c on c.to_evaluation_id = v.id "
             "where (v.change = 'down' or c.change = 'down') and v.fiscal_year = coalesce(nullif(:year, ''), "
             "(select max(e.fiscal_year) from evaluations e left join rating_change_pairs p "

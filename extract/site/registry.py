@@ -45,6 +45,9 @@ class Scales:
     who: dict[int, str] = field(default_factory=dict)  # report id -> publisher and form, for a legend
     layout_of: dict[int, str] = field(default_factory=dict)  # report id -> layout name
     axis_label: dict[tuple[str, str], str] = field(default_factory=dict)  # (layout, axis) -> its label
+    # (column, code) -> the one meaning every report agrees on, worked out once: a page of a query
+    # without report_id asks it for every rating cell, and there may be 10,000 reports
+    _agreed: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
 
     def _axis(self, report: int, column: str) -> str | None:
         return self.axis_of.get(report) if column in GENERIC_RATINGS else column
@@ -57,9 +60,12 @@ class Scales:
     def meaning(self, report: int | None, column: str, code: str) -> str | None:
         """What ``code`` means there; for a row that names no report, only a meaning every
         report of the database that uses the code agrees on (else none: no guess)."""
-        reports = [report] if report is not None else list(self.axis_of)
-        meanings = {self.of(r, column)[code] for r in reports if code in self.of(r, column)}
-        return meanings.pop() if len(meanings) == 1 else None
+        if report is not None:
+            return self.of(report, column).get(code)
+        if (column, code) not in self._agreed:
+            meanings = {self.of(r, column)[code] for r in self.axis_of if code in self.of(r, column)}
+            self._agreed[(column, code)] = meanings.pop() if len(meanings) == 1 else None
+        return self._agreed[(column, code)]
 
     def legend(self, reports: list[int] | None = None) -> list[tuple[str, dict[str, str]]]:
         """One line per distinct scale of these reports (all when None): who prints it, its meanings."""
