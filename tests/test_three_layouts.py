@@ -92,7 +92,10 @@ def test_each_row_is_stored_once_and_read_back_whole(db: Path) -> None:
                 value = record.get(f.name)
                 stored = json.loads(row[f.name]) if isinstance(value, list) else row[f.name]
                 assert stored == (int(value) if isinstance(value, bool) else value), (file, f.name)
-            expected = "\n".join(record[k] for k in texts if isinstance(record.get(k), str) and record[k])
+            labels = {f.name: f.label for f in report.layout.fields}
+            expected = "\n".join(
+                f"{labels[k]}：{record[k]}" for k in texts if isinstance(record.get(k), str) and record[k]
+            )
             assert joined == (expected or None), file
 
 

@@ -117,16 +117,20 @@ _SOURCE = "(SELECT file FROM reports WHERE id = e.report_id)"
 
 # A row's texts: the text fields of the layout its report was read with (reports.text_fields,
 # so a later edit of the layout file changes no loaded row, nor what the search index holds
-# for it), in the layout's order, one per line.
-_TEXTS = """(SELECT group_concat(j.value, char(10)) FROM json_each(e.fields) j
-    WHERE j.type = 'text' AND j.value <> '' AND j.key IN
-        (SELECT value FROM json_each((SELECT text_fields FROM reports WHERE id = e.report_id))))"""
+# for it), in the layout's order, one per line; what the search index holds of them.
+_TEXT_PARTS = """FROM json_each(e.fields) j WHERE j.type = 'text' AND j.value <> '' AND j.key IN
+        (SELECT value FROM json_each((SELECT text_fields FROM reports WHERE id = e.report_id)))"""
+_TEXTS = f"(SELECT group_concat(j.value, char(10)) {_TEXT_PARTS})"
+# What a reader sees of them: each under its field's label (事業実績：…), in the flat view
+_LABELLED_TEXTS = f"""(SELECT group_concat(coalesce((SELECT label FROM layout_fields
+    WHERE id = e.layout || ':row:' || j.key), j.key) || '：' || j.value, char(10)) {_TEXT_PARTS})"""
 
 # Titles by scalar subqueries, not joins: SQLite computes them only for the rows it shows, so a
 # count or a facet of the flat view reads the indexes of evaluations alone (it keeps a LEFT JOIN).
 EVALUATION_ROWS_SQL = f"""
 SELECT e.id, e.fiscal_year, coalesce(e.municipality, e.publisher) AS issued_by, e.title, e.department,
-    e.rating, e.change, e.direction, e.page, e.prev_rating, {_TEXTS} AS texts, e.municipality, e.publisher,
+    e.rating, e.change, e.direction, e.page, e.prev_rating, {_LABELLED_TEXTS} AS texts, e.municipality,
+    e.publisher,
     (SELECT title FROM sheets WHERE id = e.sheet_id) AS sheet_title,
     e.group_no, e.item_no, e.flag, e.layout,
     (SELECT title FROM reports WHERE id = e.report_id) AS report_title, e.sheet_no,
@@ -152,8 +156,8 @@ _SHEET_TEXTS = """(SELECT group_concat(j.value, char(10)) FROM sheets s, json_ea
 # contentless index without its table of sizes ("does not support scanning").
 FTS = {
     "evaluation_rows_fts": (
-        f"""SELECT v.id, v.title, v.department, v.texts, v.group_title, v.sheet_title, {_SHEET_TEXTS}
-        FROM evaluation_rows v""",
+        f"""SELECT v.id, v.title, v.department, (SELECT {_TEXTS} FROM evaluations e WHERE e.id = v.id),
+        v.group_title, v.sheet_title, {_SHEET_TEXTS} FROM evaluation_rows v""",
         "report_id",
     ),
     "remarks_fts": (f"SELECT id, {_REMARK_TEXTS} FROM remarks", "report_id"),

@@ -50,28 +50,6 @@ def _evaluation_id(row, table: str | None) -> int | None:
     return None
 
 
-# a row's texts, each with its field's label (the flat view joins them for the search index)
-_PARTS = """select e.layout, j.key, j.value from evaluations e join reports r on r.id = e.report_id,
-    json_each(r.text_fields) t, json_each(e.fields) j
-where e.id = :id and j.key = t.value and j.type = 'text' and j.value <> '' order by t.key"""
-
-
-def _labelled_texts(datasette, database: str, found, evaluation: int):
-    """本文 as labelled parts (事業実績: …), from the row's own fields and its layout's labels."""
-
-    async def parts() -> Markup:
-        rows = (await datasette.get_database(database).execute(_PARTS, {"id": evaluation})).rows
-        return Markup(
-            "".join(
-                f'<div class="hyoka-part"><b>{escape(found.field_labels.get((layout, key), key))}</b> '
-                f"{escape(text)}</div>"
-                for layout, key, text in rows
-            )
-        )
-
-    return parts
-
-
 def _values(found) -> dict[str, dict[str, str]]:
     """Stored value -> what a reader sees: hyoka's own words in Japanese, a layout by its label."""
     return {**VALUE_LABELS, "layout": found.layouts}
@@ -106,9 +84,6 @@ def render_cell(row, value, column, table, database, datasette):
     found = known(datasette, database)
     if found is None or value is None:
         return None
-    keys = row.keys()  # a sqlite3.Row: `in row` would look among its values
-    if column == "texts" and isinstance(value, str) and _rows_of_evaluations(table) and "id" in keys:
-        return _labelled_texts(datasette, database, found, row["id"])
     if column == "source_url" and isinstance(value, str) and value.startswith(("http://", "https://")):
         link = f'<a class="hyoka-source" href="{escape(value)}" target="_blank" rel="noopener">公開元</a>'
         return Markup(link)

@@ -120,7 +120,6 @@ class HyokaDatabase:
     # a form's table column -> its heading, from the layout (事業費等（千円）), and the money columns
     table_labels: dict[tuple[str, str], str] = field(default_factory=dict)
     money: frozenset[tuple[str, str]] = frozenset()
-    field_labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (layout, field) -> its label
 
     def heading(self, table: str | None, column: str) -> str:
         """A column's Japanese heading on this table's page (a form's table: its layout's)."""
@@ -176,12 +175,6 @@ def remember(datasette, name: str, conn: sqlite3.Connection) -> None:
         frozenset({"title", *titles}),
         dict(conn.execute("select distinct layout, layout_label from layout_fields").fetchall()),
         *_table_columns(conn),
-        {
-            (layout, name): label_
-            for layout, name, label_ in conn.execute(
-                "select layout, name, label from layout_fields where scope = 'row'"
-            )
-        },
     )
     _SEEN.setdefault(datasette, {})[name] = found
 
