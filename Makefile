@@ -34,9 +34,8 @@ lint: $(BIN)/hyoka
 # The real-PDF corpus and the gold records live in ../shared, outside the clone. Without them
 # the tests that need them skip; say so before and after the run, where nobody can miss it.
 # Under CI=true they fail instead (tests/conftest.py), and so does this check.
-# Every ../shared path a test reads (need_shared in tests/conftest.py): one missing is named.
-SHARED_NEEDS := corpus/koganei-fy2020.pdf corpus/real/ikeda corpus/real/kobe corpus/real/yokohama \
-  gold/fy2020.json gold/real gold/ikeda gold/kobe gold/yokohama tools/score_form.py
+# Every ../shared path a test reads, listed in tests/shared_needs.txt: one missing is named.
+SHARED_NEEDS := $(shell grep -v '^\#' tests/shared_needs.txt)
 shared-check:
 	@missing=""; for p in $(SHARED_NEEDS); do [ -e "$(SHARED)/$$p" ] || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -9,6 +9,7 @@ a place in ACCEPTED, where it must give rows that look like a real report.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,25 @@ def _looks_like_a_report(report: dict, layout: str, rows: int, problems: list | 
             assert row[roles["number"]] is not None
         if "rating" in roles:
             assert row[roles["rating"]] in {"A", "B", "C", "D"}
+
+
+NEEDS = Path(__file__).with_name("shared_needs.txt")
+_NAMED = re.compile(r'"([A-Za-z0-9_./-]+\.(?:pdf|json))"')
+_BASES = ("corpus/real", "corpus", "gold/real", "gold")  # where a test's bare file name points
+
+
+def test_shared_check_names_every_file_a_test_reads() -> None:
+    """`make shared-check` (tests/shared_needs.txt) names every ../shared file a test reads, so a
+    missing one is said before pytest runs and stops a CI run, where it must not skip."""
+    listed = [
+        ln.strip() for ln in NEEDS.read_text(encoding="utf-8").splitlines() if ln.strip() and ln[0] != "#"
+    ]
+    for path in listed:
+        need_shared(SHARED / path)
+    named = {
+        m for test in Path(__file__).parent.glob("*.py") for m in _NAMED.findall(test.read_text("utf-8"))
+    }
+    found = {f"{base}/{name}" for name in named for base in _BASES if (SHARED / base / name).is_file()}
+    assert found, "the tests name files of ../shared"
+    uncovered = sorted(p for p in found if not any(p == n or p.startswith(n + "/") for n in listed))
+    assert uncovered == [], f"add to {NEEDS.name}: {uncovered}"
