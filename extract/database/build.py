@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from extract.database.build_state import BuildResult, BuildState, is_file
 from extract.database.lock import BuildRefused, holding_lock
-from extract.database.sources import read_sources, sources_digest
+from extract.database.sources import Sources, read_sources
 from extract.errors import HyokaError, PdfTooCostly
 from extract.manifest import (
     SHAPE_VERSION,
@@ -71,8 +71,8 @@ def build_database(
     settings = settings or ExtractSettings()
     digests = layout_digests(tuple(Path(d) for d in settings.layouts), settings.layout)
     folders = sorted({p.parent for p in pdfs})
-    sources = (sources_digest(folders), read_sources(folders))  # a bad file stops here, before any change
-    if up_to_date(pdfs, db_path, identity, prune, digests, sources[0]):
+    sources = read_sources(folders)  # a bad file stops here, before any change
+    if up_to_date(pdfs, db_path, identity, prune, digests, sources.digest):
         for pdf in pdfs:
             if on_file:
                 on_file(pdf)
@@ -190,7 +190,7 @@ def _build(
     given: set[str],
     fill: Callable[[BuildState], None],
     digests: dict[str, str] | None = None,
-    sources: tuple[str, dict[str, str]] | None = None,
+    sources: Sources | None = None,
 ) -> BuildResult:
     """Open a working copy, let ``fill`` load and remove reports, link and swap it in. A
     database of an older shape is remade from scratch, from the files given (all of its own)."""
@@ -242,7 +242,7 @@ def _finish(
     changed: bool,
     folder: str | None,
     series: set[str] | None,
-    sources: tuple[str, dict[str, str]] | None = None,
+    sources: Sources | None = None,
 ) -> bool:
     """Link the series that changed (all when ``series`` is None or the overrides changed),
     keep the publishers' addresses (``sources``: digest and mapping, None to leave them) and
@@ -253,13 +253,13 @@ def _finish(
     digest = overrides_digest(identity)
     same_folder = folder is None or stored_setting(db, "pdf_folder") == folder
     same_overrides = stored_setting(db, "identity_digest") == digest
-    same_sources = sources is None or (stored_setting(db, "sources_digest") or "") == sources[0]
+    same_sources = sources is None or (stored_setting(db, "sources_digest") or "") == sources.digest
     if not changed and same_folder and same_overrides and same_sources:
         return False
     if sources is not None:
         db["sources"].delete_where()
-        db["sources"].insert_all(({"file": f, "url": u} for f, u in sorted(sources[1].items())), pk="file")
-        store_setting(db, "sources_digest", sources[0])
+        db["sources"].insert_all(({"file": f, "url": u} for f, u in sorted(sources.urls.items())), pk="file")
+        store_setting(db, "sources_digest", sources.digest)
     ensure_views(db)
     link_reports(db, load_overrides(identity), series if same_overrides else None)
     store_setting(db, "identity_digest", digest)

@@ -183,11 +183,10 @@ def _quoted(layout: str) -> str:
     return "'" + layout.replace("'", "''") + "'"
 
 
-def _latest(name: str, of: str) -> str:
+def _latest(name: str, spec: dict) -> str:
     """A form's latest money figure: the latest year's amount of the table's total row, of the
     first kind the layout lists that it has (決算 before 予算). Names and texts come from the
     layout: identifiers must be plain, texts are quoted."""
-    spec = json.loads(of)
     table, key, value = spec["table"], spec["key"], spec["value"]
     if not all(re.fullmatch(r"[a-z][a-z0-9_]*", n) for n in (table, key, value)):
         raise ValueError(f"{name}: not a table and columns of a form")
@@ -202,8 +201,9 @@ def layout_view_sql(layout: str, fields: list[tuple[str, str, str, str | None]],
     columns, taken = [], set()
     for scope, name, role, of in fields:
         if role == "latest":
-            if of and json.loads(of)["table"] in tables:
-                columns.append(_latest(name, of))
+            spec = json.loads(of or "{}")
+            if spec.get("table") in tables:
+                columns.append(_latest(name, spec))
             continue
         if scope == "sheet":
             source = "s.title" if role == "title" else f"json_extract(s.fields, '$.{name}')"

@@ -16,6 +16,7 @@ import io
 import re
 import tomllib
 from pathlib import Path
+from typing import NamedTuple
 
 from extract.errors import HyokaError
 
@@ -29,9 +30,15 @@ class SourcesFileError(HyokaError):
     """A sources file that cannot be read: the build stops and changes nothing."""
 
 
-def _entries(path: Path) -> list[tuple[str, str]]:
+class Sources(NamedTuple):
+    """What the sources files say, and their fingerprint (part of "nothing changed")."""
+
+    digest: str  # '' when there is no sources file
+    urls: dict[str, str]  # PDF file name -> publisher's URL
+
+
+def _entries(path: Path, text: str) -> list[tuple[str, str]]:
     """(file name, URL) pairs as the file gives them, unchecked."""
-    text = path.read_text(encoding="utf-8-sig")
     if path.suffix == ".toml":
         table = tomllib.loads(text).get("sources", {})
         if not isinstance(table, dict):
@@ -58,37 +65,26 @@ def _present(folders: list[Path]) -> list[Path]:
     return found
 
 
-def read_sources(folders: list[Path]) -> dict[str, str]:
-    """File name -> publisher's URL, from every sources file in these folders."""
-    out: dict[str, str] = {}
-    for path in _present(folders):
+def read_sources(folders: list[Path]) -> Sources:
+    """File name -> publisher's URL from every sources file in these folders, each read once."""
+    urls: dict[str, str] = {}
+    digest = hashlib.sha256()
+    found = _present(folders)
+    for path in found:
         try:
             if path.stat().st_size > MAX_BYTES:
                 raise SourcesFileError(path, f"over {MAX_BYTES // (1024 * 1024)} MiB: not a list of sources")
-            entries = _entries(path)
+            data = path.read_bytes()
+            entries = _entries(path, data.decode("utf-8-sig"))
         except (OSError, ValueError, UnicodeDecodeError, tomllib.TOMLDecodeError, csv.Error) as exc:
             why = exc.strerror if isinstance(exc, OSError) else exc
             raise SourcesFileError(path, f"cannot read the sources ({why})") from None
+        digest.update(str(path).encode() + b"\0" + data)
         for name, url in entries:
             if not name or "/" in name or "\\" in name or name.startswith("."):
                 raise SourcesFileError(path, f"{name!r}: a PDF's file name, without a folder")
             if len(url) > MAX_URL or not _URL.fullmatch(url):
                 raise SourcesFileError(path, f"{name}: not an http(s) address: {url[:80]!r}")
-            if out.setdefault(name, url) != url:
-                raise SourcesFileError(path, f"{name}: two addresses ({out[name]} and {url})")
-    return out
-
-
-def sources_digest(folders: list[Path]) -> str:
-    """Fingerprint of the sources files in these folders ('' when there is none)."""
-    found = _present(folders)
-    if not found:
-        return ""
-    digest = hashlib.sha256()
-    for path in found:
-        try:
-            with path.open("rb") as fh:
-                digest.update(str(path).encode() + b"\0" + fh.read(MAX_BYTES + 1))
-        except OSError:
-            digest.update(str(path).encode() + b"\0unreadable")  # read_sources says why
-    return digest.hexdigest()
+            if urls.setdefault(name, url) != url:
+                raise SourcesFileError(path, f"{name}: two addresses ({urls[name]} and {url})")
+    return Sources(digest.hexdigest() if found else "", urls)

@@ -21,7 +21,7 @@ from extract.database.schema import PDF_MOUNT, layout_view_name
 from extract.database.search import match_query
 from extract.site import pages
 from extract.site.guard import read_only
-from extract.site.labels import VALUE_LABELS, describe
+from extract.site.labels import describe
 from extract.site.registry import is_hyoka, known, pdf_href, remember
 
 _EVALUATION_KEYS = ("evaluation_id", "to_evaluation_id", "from_evaluation_id")
@@ -48,11 +48,6 @@ def _evaluation_id(row, table: str | None) -> int | None:
     if "id" in keys and isinstance(row["id"], int) and _rows_of_evaluations(table):
         return row["id"]  # a row of evaluations (the table, the flat views, canned queries)
     return None
-
-
-def _values(found) -> dict[str, dict[str, str]]:
-    """Stored value -> what a reader sees: hyoka's own words in Japanese, a layout by its label."""
-    return {**VALUE_LABELS, "layout": found.layouts}
 
 
 def _report_of(row) -> int | None:
@@ -93,8 +88,8 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup(link) if href else None
     if (table, column) in found.money and isinstance(value, int):
         return Markup(f'<span class="hyoka-money">{value:,}</span>')
-    if isinstance(value, str) and value in _values(found).get(column, {}):
-        shown = _values(found)[column][value]
+    if isinstance(value, str) and value in found.values.get(column, {}):
+        shown = found.values[column][value]
         return Markup(f'<span class="hyoka-value" title="{escape(value)}">{escape(shown)}</span>')
     if column in found.titles and isinstance(value, str):
         return _history_link(datasette, database, row, table, value)
@@ -162,7 +157,7 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
         "hyoka_graphs": datasette.urls.path(f"/-/{tilde_encode(database)}/graphs"),
         "hyoka_columns": [(c, found.heading(table, c), describe(c)) for c in names],
         "hyoka_labels": _json_for_script({c: found.heading(table, c) for c in names}),
-        "hyoka_values": _json_for_script({c: v for c, v in _values(found).items() if c in names}),
+        "hyoka_values": _json_for_script({c: v for c, v in found.values.items() if c in names}),
         "hyoka_legend": _legend(found, table, request)
         if any(c in found.scales.columns for c in names)
         else [],

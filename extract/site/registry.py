@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from extract.database.schema import PDF_MOUNT, layout_view_name
 from extract.manifest import sha256_of
-from extract.site.labels import label
+from extract.site.labels import VALUE_LABELS, label
 
 MARKER_TABLES = ("build_info", "evaluation_rows_fts")
 
@@ -116,7 +116,8 @@ class HyokaDatabase:
     files: frozenset[str] = frozenset()  # the reports' PDF file names, looked up for every page link
     sha256: dict[str, str] = field(default_factory=dict)  # PDF file name -> the SHA-256 the build read
     titles: frozenset[str] = frozenset({"title"})  # columns holding an item's title (linked to its history)
-    layouts: dict[str, str] = field(default_factory=dict)  # layout name -> its label (様式名)
+    # column -> stored value -> what a reader sees: hyoka's own words, a layout by its 様式名
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
     # a form's table column -> its heading, from the layout (事業費等（千円）), and the money columns
     table_labels: dict[tuple[str, str], str] = field(default_factory=dict)
     money: frozenset[tuple[str, str]] = frozenset()
@@ -166,15 +167,18 @@ def remember(datasette, name: str, conn: sqlite3.Connection) -> None:
     titles = {
         r[0] for r in conn.execute("select name from layout_fields where scope = 'row' and role = 'title'")
     }
+    layouts = dict(conn.execute("select distinct layout, layout_label from layout_fields").fetchall())
+    table_labels, money = _table_columns(conn)
     found = HyokaDatabase(
-        reports,
-        read_scales(conn),
-        dict(folders),
-        frozenset(reports.values()),
-        hashes,
-        frozenset({"title", *titles}),
-        dict(conn.execute("select distinct layout, layout_label from layout_fields").fetchall()),
-        *_table_columns(conn),
+        reports=reports,
+        scales=read_scales(conn),
+        folders=dict(folders),
+        files=frozenset(reports.values()),
+        sha256=hashes,
+        titles=frozenset({"title", *titles}),
+        values={**VALUE_LABELS, "layout": layouts},
+        table_labels=table_labels,
+        money=money,
     )
     _SEEN.setdefault(datasette, {})[name] = found
 
