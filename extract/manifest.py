@@ -17,7 +17,7 @@ from pathlib import Path
 BUILTIN_LAYOUTS = Path(__file__).parent / "layouts"
 _NAME_SCAN_BYTES = 256 * 1024  # a larger layout file is refused when loaded (schemas.layout)
 REPORT_KEY = ("municipality", "publisher", "fiscal_year", "title")  # one report per key; --replace swaps
-SHAPE_VERSION = "9"  # of the tables, views and search indexes: a database of another is rebuilt once
+SHAPE_VERSION = "10"  # of the tables, views and search indexes: a database of another is rebuilt once
 
 
 def sha256_of(path: Path) -> str:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.layout import RESERVED_NAMES, Detect, LayoutName, Query, check_pattern, check_sizes
+from schemas.layout import RESERVED_NAMES, Detect, LayoutName, Query, Scale, check_pattern, check_sizes
 
 
 class _Frozen(BaseModel):
@@ -292,6 +292,10 @@ class FormLayout(_Frozen):
     )
     marks: list[str] = Field(min_length=1, description="Glyphs that mark a chosen item (○)")
     rating_pattern: str = Field(description="Regex with groups 'letter' and 'label' for rating cells")
+    scale: Scale = Field(
+        default_factory=Scale,
+        description="the ratings' letters, best first (a form prints each meaning beside its letter)",
+    )
     ignore: list[str] = Field(
         default_factory=list, description="Regexes of printed texts that carry no value (headings)"
     )
@@ -339,6 +343,12 @@ class FormLayout(_Frozen):
         if any(f.labels or f.source or f.table for f in self.report):
             raise ValueError(
                 f"layout {self.name}: report fields are read by free, cell, constant or file_name"
+            )
+        if self.ratings and not self.scale.letters:
+            raise ValueError(f"layout {self.name}: [[ratings]] need scale.letters, the ratings best first")
+        if self.scale.line or self.scale.table_header:
+            raise ValueError(
+                f"layout {self.name}: a form reads each rating's meaning beside it: scale takes letters only"
             )
         if self.blocks and self.sheet is None:
             raise ValueError(f"layout {self.name}: blocks need a [sheet] (start)")

@@ -12,6 +12,7 @@ whitespace removed (``squash``), unless a field says otherwise.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Any, Literal
 
 import regex
@@ -221,13 +222,43 @@ class Comments(_Frozen):
     opinion: str
 
 
-class Scale(_Frozen):
-    """Where the rating scale is printed: lines such as 'A … 達成' and/or a small table."""
+MAX_RATING_CHARS = 3
 
+
+class Scale(_Frozen):
+    """The rating scale: its letters, best first (what a rating cell may print, and the order
+    that tells an upgrade from a downgrade), and where a row form prints their meanings:
+    lines such as 'A … 達成' and/or a small table."""
+
+    letters: list[str] = Field(
+        default_factory=list,
+        description="the ratings a cell may print, best first (NFKC: 'Ａ' is read as 'A')",
+    )
     line: str | None = Field(default=None, description="a free line; group 1 the letter, group 2 its meaning")
     table_header: str | None = Field(
         default=None, description="a cell whose right-hand neighbours are letter / meaning pairs"
     )
+
+    @model_validator(mode="after")
+    def _letters(self) -> Scale:
+        check_letters(self.letters)
+        return self
+
+
+def check_letters(letters: list[str]) -> list[str]:
+    """A scale's ratings: short, printed (no space), each once, as NFKC upper-cases them (the
+    reader folds a cell's text so before it compares)."""
+    for letter in letters:
+        if not 0 < len(letter) <= MAX_RATING_CHARS or letter != letter.strip() or not letter.isprintable():
+            raise ValueError(
+                f"scale.letters: {letter!r} is not a rating (1–{MAX_RATING_CHARS} printed characters)"
+            )
+        if unicodedata.normalize("NFKC", letter).upper() != letter:
+            folded = unicodedata.normalize("NFKC", letter).upper()
+            raise ValueError(f"scale.letters: write {letter!r} as {folded!r} (cells are read so)")
+    if len(set(letters)) != len(letters):
+        raise ValueError("scale.letters: a rating is given twice")
+    return letters
 
 
 class ReportSpec(_Frozen):
@@ -328,6 +359,10 @@ class RowLayout(_Frozen):
         row = [c for c in self.columns if c.scope == "row"]
         if [c.role for c in row].count("rating") != 1:
             raise ValueError("a row layout needs exactly one row column with role 'rating' (the row anchor)")
+        if not self.scale.letters:
+            raise ValueError(
+                "scale.letters: the ratings a row's rating cell may print, best first, e.g. ['A', 'B', 'C', 'D']"
+            )
         if not any(c.required for c in row):
             raise ValueError("a row layout needs a required column: a table without it is not this form")
         for c in self.columns:

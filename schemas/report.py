@@ -5,13 +5,12 @@ Every description is written once here; the README and the Datasette metadata re
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.form import Project
-from schemas.layout import LayoutName, Query, check_sizes
+from schemas.layout import LayoutName, Query, check_letters, check_sizes
 
 _OCR = (
     "OCR: Tesseract's mean word confidence (0–100) on the page the record was read from by OCR "
@@ -33,15 +32,6 @@ def roles_of(model: type[BaseModel]) -> dict[str, str]:
         if isinstance(extra, dict) and isinstance(extra.get("role"), str):
             out.setdefault(extra["role"], name)
     return out
-
-
-class Rating(StrEnum):
-    """The four grades of the rating scale; "no rating" is ``None``."""
-
-    A = "A"
-    B = "B"
-    C = "C"
-    D = "D"
 
 
 class _Model(BaseModel):
@@ -147,12 +137,21 @@ class LayoutInfo(_Model):
         default=None,
         description="SHA-256 of the layout file's content: a build reads the PDF again when it changes",
     )
+    rating_letters: list[str] = Field(
+        default_factory=list,
+        description="the ratings of its scale, best first: what tells an upgrade from a downgrade",
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _bounded(cls, data: Any) -> Any:
         check_sizes(data)
         return data
+
+    @model_validator(mode="after")
+    def _letters(self) -> LayoutInfo:
+        check_letters(self.rating_letters)
+        return self
 
 
 class Comment(_Model):

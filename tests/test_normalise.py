@@ -78,13 +78,21 @@ def test_numbering_is_parsed_before_width_folding() -> None:
     ],
 )
 def test_parse_rating(text: str, want: str | None) -> None:
-    assert parse_rating(text) == want
+    assert parse_rating(text, ["A", "B", "C", "D"]) == want
 
 
 @pytest.mark.parametrize("text", ["E", "AB", "」 A", "済"])
 def test_parse_rating_refuses_other_text(text: str) -> None:
+    with pytest.raises(ValueError, match="A/B/C/D"):
+        parse_rating(text, ["A", "B", "C", "D"])
+
+
+@pytest.mark.parametrize(("text", "want"), [("S", "S"), ("ｓ", "S"), ("◎", "◎"), ("△", "△"), ("—", None)])
+def test_parse_rating_reads_the_letters_its_layout_declares(text: str, want: str | None) -> None:
+    """A scale is the layout's: S–C or ◎○△ read like A–D, and A is no rating on them."""
+    assert parse_rating(text, ["S", "A", "B", "C"] if want in {"S", None} else ["◎", "○", "△"]) == want
     with pytest.raises(ValueError):
-        parse_rating(text)
+        parse_rating("D", ["S", "A", "B", "C"])
 
 
 @pytest.mark.parametrize(

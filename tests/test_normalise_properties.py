@@ -107,21 +107,24 @@ def test_parse_numbering_reads_what_was_printed(
     assert parse_numbering(title) == (None, None, title)  # idempotent on the title it gives
 
 
+_ABCD = ["A", "B", "C", "D"]
+
+
 @given(TEXT)
 def test_parse_rating_returns_a_grade_none_or_says_why(text: str) -> None:
     try:
-        value = parse_rating(text)
+        value = parse_rating(text, _ABCD)
     except ValueError as exc:
         assert "not a rating" in str(exc)
     else:
         assert value in {None, "A", "B", "C", "D"}
-        assert parse_rating(value or "") == value
+        assert parse_rating(value or "", _ABCD) == value
 
 
 @given(st.sampled_from("ABCDabcdＡＢＣＤａｂｃｄ"), st.text(" \t\n\u3000", max_size=3))
 def test_parse_rating_reads_every_printed_grade(letter: str, pad: str) -> None:
     grade = unicodedata.normalize("NFKC", letter).upper()
-    assert parse_rating(pad + letter + pad) == grade
+    assert parse_rating(pad + letter + pad, _ABCD) == grade
 
 
 @given(TEXT, st.sampled_from(["【新規】", "【感染症対応】"]))

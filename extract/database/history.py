@@ -274,7 +274,7 @@ def _link_year(
 def _rows_of_year(db: Database, year: int, series: dict | None) -> dict[tuple[str, str], dict[str, Any]]:
     sql = """select il.stable_id, l.department_key, l.department_match, e.id, e.department, e.prev_rating,
             e.rating, e.title, e.item_no, e.group_no, e.sheet_no, e.municipality, e.publisher,
-            r.title as plan_title, il.match_method, il.match_score
+            r.title as plan_title, r.rating_letters, il.match_method, il.match_score
         from evaluation_links l join evaluations e on e.id = l.evaluation_id
         join item_links il on il.item_id = e.item_id
         join reports r on r.id = e.report_id where r.fiscal_year = ?"""
@@ -302,7 +302,8 @@ def changes_between(db: Database, from_year: int, to_year: int, series: dict | N
                 "item_no": shown["item_no"], "title": shown["title"],
                 "department": shown["department"],
                 "from_rating": b["rating"] if b else None, "to_rating": a["rating"] if a else None,
-                "change": change(b and b["rating"], a and a["rating"], before_present=b is not None, after_present=a is not None),
+                "change": change(b and b["rating"], a and a["rating"], json.loads(shown["rating_letters"] or "[]"),
+                                 before_present=b is not None, after_present=a is not None),
                 "printed_prev_rating": a["prev_rating"] if a else None,
                 "match_method": a["match_method"] if a else None,
                 "match_score": a["match_score"] if a else None,

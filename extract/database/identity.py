@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -120,8 +121,16 @@ def match_departments(earlier: list[str], later: list[str]) -> list[tuple[str | 
     return pairs
 
 
-def change(before: str | None, after: str | None, *, before_present: bool, after_present: bool) -> str:
-    """up / down / same between two ratings (A best); added / dropped when a side is absent."""
+def change(
+    before: str | None,
+    after: str | None,
+    letters: Sequence[str],
+    *,
+    before_present: bool,
+    after_present: bool,
+) -> str:
+    """up / down / same between two ratings (``letters``: the later report's scale, best
+    first); added / dropped when a side is absent."""
     if not before_present:
         return "added"
     if not after_present:
@@ -132,7 +141,17 @@ def change(before: str | None, after: str | None, *, before_present: bool, after
         return "new rating"
     if after is None:
         return "no rating"
-    return "up" if after < before else "down"
+    return ranked_change(before, after, letters)
+
+
+def ranked_change(before: str, after: str, letters: Sequence[str]) -> str:
+    """up / down / same between two ratings on a scale whose ``letters`` go best first;
+    'off scale' when one of two different ratings is not on it (a JSON's rating, say)."""
+    if before == after:
+        return "same"
+    if before not in letters or after not in letters:
+        return "off scale"
+    return "up" if letters.index(after) < letters.index(before) else "down"
 
 
 _PREFECTURAL = re.compile(r"^\S{1,4}?[都道府県]立")

@@ -193,7 +193,8 @@ def _evaluation(
         "municipality": info.municipality, "publisher": info.publisher, "sheet_no": record["sheet_no"],
         "group_no": values.get("group"), "item_no": item["item_no"], "title": item["title"],
         "flag": item["flag"], "department": values.get("department"), "prev_rating": values.get("prev_rating"),
-        "rating": values.get("rating"), "change": change_of(values.get("prev_rating"), values.get("rating")),
+        "rating": values.get("rating"),
+        "change": change_of(values.get("prev_rating"), values.get("rating"), scale_letters(report)),
         "direction": values.get("direction"), "page": record["page"], "ocr": record.get("ocr"),
         "fields": _json(fields),
     }  # fmt: skip
@@ -217,3 +218,9 @@ def insert_remarks(db: Database, report: Report, rid: int, sheets: Sheets) -> No
             }
         )  # fmt: skip
     db["remarks"].insert_all(rows)
+
+
+def scale_letters(report: Report) -> list[str]:
+    """The report's ratings, best first: its layout's scale, else the order it prints its
+    scale in (a JSON written before layouts named their letters)."""
+    return report.layout.rating_letters or list(report.rating_scale)

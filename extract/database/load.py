@@ -16,7 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from extract.database.identity import institution_key
-from extract.database.insert import insert_remarks, insert_rows, insert_sheets
+from extract.database.insert import insert_remarks, insert_rows, insert_sheets, scale_letters
 from extract.database.schema import (
     FTS,
     FTS_OPTIONS,
@@ -199,6 +199,7 @@ def load_report(db: Database, report: Report, folder: Path | None = None) -> int
                 "issuer": info.issuer, "pages": info.source.pages,
                 "text_fields": json.dumps([f.name for f in report.layout.fields if f.role == "text"]),
                 "folder": str(folder) if folder else None,
+                "rating_letters": json.dumps(scale_letters(report), ensure_ascii=False),
             }
         ).last_pk  # fmt: skip
         db["rating_scale"].insert_all(

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+
+from extract.database.identity import ranked_change
 
 PDF_MOUNT = "pdfs"  # where Datasette serves raw/: the views link each row to its page there
 
@@ -23,7 +26,7 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
             "id": int, "sha256": str, "file": str, "layout": str, "layout_sha256": str, "series": str,
             "municipality": str,
             "publisher": str, "title": str, "fiscal_year": int, "fiscal_year_label": str, "published": str,
-            "issuer": str, "pages": int, "text_fields": str, "folder": str,
+            "issuer": str, "pages": int, "text_fields": str, "folder": str, "rating_letters": str,
         },
         "id",
         [],
@@ -104,13 +107,13 @@ ROLE_COLUMNS = {
 }  # fmt: skip
 
 
-def change_of(prev_rating: str | None, rating: str | None) -> str:
-    """A row's rating change as its report prints it (A is best)."""
+def change_of(prev_rating: str | None, rating: str | None, letters: Sequence[str]) -> str:
+    """A row's rating change as its report prints it (``letters``: the scale, best first)."""
     if rating is None:
         return "no rating"
     if prev_rating is None:
         return "new rating"
-    return "up" if rating < prev_rating else "down" if rating > prev_rating else "same"
+    return ranked_change(prev_rating, rating, letters)
 
 
 _SOURCE = "(SELECT file FROM reports WHERE id = e.report_id)"

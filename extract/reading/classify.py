@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from extract.reading import patterns as lp
 from extract.reading.columns import find_table
 from extract.reading.comments import find_comment_tables
-from extract.reading.normalise import fiscal_year, squash
+from extract.reading.normalise import fiscal_year, fold_rating, squash
 from schemas.grid import PageGrid
 from schemas.layout import RowLayout
 from schemas.pages import PageKind
@@ -44,31 +45,33 @@ def has_kana(grid: PageGrid) -> bool:
     return bool(_KANA.search(page_text(grid)))
 
 
-def rated_table(grid: PageGrid) -> list[str] | None:
-    """Header words of a ruled table with a column of A–D letters: a form no layout knows."""
+def rated_table(grid: PageGrid, letters: Collection[str]) -> tuple[list[str], list[str]] | None:
+    """The ratings and header words of a ruled table with a column of ratings (``letters``:
+    those of every scale a layout declares): a form no layout knows."""
     for table in grid.tables:
-        by_col: dict[int, int] = {}
+        by_col: dict[int, list[str]] = {}
         for cell in table.cells:
-            if re.fullmatch(r"\s*[A-DＡ-Ｄ]\s*", cell.text):
-                by_col[cell.col] = by_col.get(cell.col, 0) + 1
-        if any(n >= 2 for n in by_col.values()):
+            if (folded := fold_rating(cell.text)) in letters:
+                by_col.setdefault(cell.col, []).append(folded)
+        if seen := next((found for found in by_col.values() if len(found) >= 2), None):
             short = [c.text.replace("\n", "") for c in table.cells if 0 < len(c.text.strip()) <= 12]
-            return [w for w in short if not re.fullmatch(r"\s*[A-DＡ-Ｄ]\s*", w)][:8]
+            return sorted(set(seen)), [w for w in short if fold_rating(w) not in letters][:8]
     return None
 
 
-def evaluation_signs(grid: PageGrid) -> list[str]:
+def evaluation_signs(grid: PageGrid, letters: Collection[str]) -> list[str]:
     """What on the page looks like an evaluation sheet, said as seen: a title naming an
-    evaluation (評価シート, 評価書 …, a line of at most 30 letters), a ruled table of A–D
-    ratings, ○/● marks in cells of a page with a heading that ends in 評価 (事業評価, not
+    evaluation (評価シート, 評価書 …, a line of at most 30 letters), a ruled table of ratings
+    (``letters``, a column of them), ○/● marks in cells of a page with a heading that ends in 評価 (事業評価, not
     「人事評価を活用している」, a question); then, as further evidence, a grid of
     label cells beside their values. Empty when the page shows none of the first three (a
     list, a budget, minutes: no layout is missing for them)."""
     texts = [t.strip() for t in grid.free_text + [c.text for t in grid.tables for c in t.cells]]
     title = next((t for t in texts if len(s := squash(t)) <= 30 and _EVALUATION_TITLE.search(s)), None)
     signs = [f"the title 「{' '.join(title.split())}」"] if title else []
-    if words := rated_table(grid):
-        signs.append(f"a ruled table with A–D ratings (headers: {' / '.join(words)})")
+    if found := rated_table(grid, letters):
+        seen, words = found
+        signs.append(f"a ruled table with ratings {'/'.join(seen)} (headers: {' / '.join(words)})")
     marks = sum(1 for t in grid.tables for c in t.cells if _MARK.fullmatch(c.text))
     if marks >= 2 and (signs or any(len(s := squash(t)) <= 10 and s.endswith("評価") for t in texts)):
         signs.append(f"○/● marks in {marks} cells")

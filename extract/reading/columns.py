@@ -10,6 +10,7 @@ at the vertical gap its glyphs leave between the two header words.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from extract.reading import patterns as lp
@@ -49,9 +50,12 @@ def _names(words: str, compiled: list[tuple[str, list[re.Pattern[str]]]], taken:
     return [n for n, pats in compiled if n not in taken and any(p.search(words) for p in pats)]
 
 
-def map_columns(table: Table, columns: list[Column], required: set[str]) -> ColumnMap | None:
+def map_columns(
+    table: Table, columns: list[Column], required: set[str], letters: Sequence[str] = ()
+) -> ColumnMap | None:
     """Find the header row whose words name at least the ``required`` columns; the rating
-    column may be named by none of its header words but by its content (``_rating_by_content``)."""
+    column may be named by none of its header words but by its content, the scale's
+    ``letters`` (``_rating_by_content``)."""
     compiled = compile_columns(columns)
     rating = next((c.name for c in columns if c.role == "rating"), None)
     for r in range(len(table.ys) - 1):
@@ -75,7 +79,7 @@ def map_columns(table: Table, columns: list[Column], required: set[str]) -> Colu
             first, last = min(first, cell.row), max(last, cell.last_row)
         by_content: dict[str, str] = {}
         if rating and spans and required - (spans.keys() | cuts.keys()) == {rating}:
-            found = _rating_by_content(table, r, named, last)
+            found = _rating_by_content(table, r, named, last, letters)
             if found is not None:
                 spans[rating] = (found.bbox.x0, found.bbox.x1)
                 by_content[rating] = squash(found.text)
@@ -87,7 +91,9 @@ def map_columns(table: Table, columns: list[Column], required: set[str]) -> Colu
     return None
 
 
-def _rating_by_content(table: Table, r: int, named: list[Cell], last: int) -> Cell | None:
+def _rating_by_content(
+    table: Table, r: int, named: list[Cell], last: int, letters: Sequence[str]
+) -> Cell | None:
     """The one header cell of row ``r`` that names no column and heads a column of ratings:
     below the header, every cell under it that prints anything prints one letter of the
     scale (or a dash), and one at least a letter. None when no cell, or more than one, does."""
@@ -104,16 +110,16 @@ def _rating_by_content(table: Table, r: int, named: list[Cell], last: int) -> Ce
             if c.row > below and c.text.strip()
             and head.bbox.x0 - 1.0 <= c.bbox.x0 + min(4.0, c.bbox.width / 2) <= head.bbox.x1 + 1.0
         ]  # fmt: skip
-        letters = [_letter(text) for text in body]
-        if body and all(x is not False for x in letters) and any(letters):
+        read = [_letter(text, letters) for text in body]
+        if body and all(x is not False for x in read) and any(read):
             found.append(head)
     return found[0] if len(found) == 1 else None
 
 
-def _letter(text: str) -> str | None | bool:
+def _letter(text: str, letters: Sequence[str]) -> str | None | bool:
     """A rating letter, None for a dash (no rating), False for any other text."""
     try:
-        return parse_rating(text)
+        return parse_rating(text, letters)
     except ValueError:
         return False
 
@@ -316,7 +322,7 @@ def find_table(grid: PageGrid, layout: RowLayout) -> list[tuple[Table, ColumnMap
     """The page's tables that carry this layout's header."""
     found = []
     for table in grid.tables:
-        cmap = map_columns(table, row_columns(layout), required_columns(layout))
+        cmap = map_columns(table, row_columns(layout), required_columns(layout), layout.scale.letters)
         if cmap is not None:
             found.append((table, cmap))
     return found

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from extract.reading.draft import DraftField, _fields, is_label, pattern_of
 from extract.reading.form_cells import TOL, FormPage, right_stack
-from extract.reading.normalise import numbered_entries, squash
+from extract.reading.normalise import fold_rating, numbered_entries, squash
 from extract.reading.text import line_text
 from schemas.grid import Cell, PageGrid, Table
 
@@ -75,6 +75,7 @@ class RowDraft:
     headings: list[str] = field(default_factory=list)
     scale_line: str | None = None
     scale_table: str | None = None
+    letters: list[str] = field(default_factory=list)  # the rating column's letters, A before B
     text: str = "wrap"
     continue_rows: bool = False
     cover: bool = False
@@ -107,6 +108,7 @@ def draft_rows(grids: list[PageGrid], name: str) -> RowDraft | None:
     draft.headings = _headings(found)
     draft.scale_line = _SCALE_LINE if _scale_lines(pages) >= 2 else None
     draft.scale_table = _scale_table(pages)
+    draft.letters = sorted({fold_rating(c.text) for c in found.body[found.rating] if _is_letter(c)})
     draft.text = _text_rule(found)
     draft.continue_rows = sum(1 for g in pages if g.tables) > 1
     draft.cover = not pages[0].tables and found.grid is not pages[0]

@@ -28,6 +28,7 @@ from schemas.layout import RowLayout
 _MARKS = ["○", "●"]
 _EMPTY = ["-", "‐", "－", "―", "—", "ー", "−"]
 _RATING = r"^(?P<letter>[A-EＡ-Ｅ])\s*[.．。、:：・]?\s*(?P<label>.*)$"
+_LETTERS = ["A", "B", "C", "D", "E"]  # the letters _RATING reads, NFKC
 
 
 def q(text: str) -> str:
@@ -95,6 +96,12 @@ def _head(d: Draft) -> list[str]:
         f"all = {_qs(d.detect)}",
         "",
     ]
+    if any(f.rating for f in d.fields):
+        out += [
+            "[scale]",
+            f"letters = {_qs(_LETTERS)}  # what rating_pattern reads, best first: keep those the form prints",
+            "",
+        ]
     if d.start is not None:
         why = "the title is not on every page" if d.start == d.title else "on the first page only"
         out += [
@@ -257,15 +264,19 @@ def write_rows(d: RowDraft) -> str:
     )
     out += ["cover = true  # page 1 has no table: a cover with the title and dates"] if d.cover else []
     out += ["# publisher: not guessed; add publisher = '…(.+)' (group 1 the name as printed)", ""]
+    out += [
+        "[scale]",
+        f"letters = {_qs(d.letters)}  # the ratings seen, A before B: list them best first, add the unseen",
+    ]
     if d.scale_line or d.scale_table:
-        out.append("[scale]  # the rating scale as printed")
+        out.append("# the rating scale as printed")
         out += [f"line = {q(d.scale_line)}  # lines 'A・・・meaning'"] if d.scale_line else []
         out += (
             [f"table_header = {q(d.scale_table)}  # beside letters and their meanings"]
             if d.scale_table
             else []
         )
-        out.append("")
+    out.append("")
     for c in d.columns:
         out += _row_column(c)
     for f in d.sheet_fields:

@@ -42,7 +42,7 @@ from extract.reading.form_sheets import (
     starts_sheet,
 )
 from extract.reading.form_tables import TableRead, era_years, read_choices, read_table, table_cell
-from extract.reading.normalise import fiscal_year, squash
+from extract.reading.normalise import fiscal_year, fold_rating, squash
 from extract.reading.text import line_text
 from schemas.form import FieldSpec, FormLayout, Project, RatingSpec, TableSpec
 from schemas.grid import Cell, PageGrid
@@ -346,7 +346,12 @@ def _rating(page: FormPage, spec: RatingSpec, layout: FormLayout, data: dict) ->
     match = lp.match(layout.rating_pattern, text, re.DOTALL)
     if match is None:
         return [f"{spec.label}: not a rating: {text!r}"]
-    data[spec.name] = nfkc(match.group("letter"))
+    letter = fold_rating(match.group("letter"))
+    if letter not in layout.scale.letters:
+        return [
+            f"{spec.label}: {text!r} rates {letter!r}, none of the scale's {'/'.join(layout.scale.letters)}"
+        ]
+    data[spec.name] = letter
     data[spec.label_field] = match.group("label").strip() or None
     return []
 

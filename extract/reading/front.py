@@ -8,16 +8,14 @@ cells it read (``Taken``); what else a cover or scale page prints is kept as the
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from extract.reading import patterns as lp
-from extract.reading.normalise import era_month, fiscal_year, fold_kangxi, squash
+from extract.reading.normalise import era_month, fiscal_year, fold_kangxi, fold_rating, squash
 from schemas.grid import NOTHING, Cell, PageGrid, Taken, TextLine, ids_of
 from schemas.layout import RowLayout
-
-_LETTER = {"A", "B", "C", "D"}
 
 
 @dataclass
@@ -93,8 +91,9 @@ class FrontReader:
                 if match := pattern.match(fold_kangxi(line.text)):
                     match, right = self._meaning_beside(grid, line, pattern, match)
                     read += [right] if right is not None else []
-                    if _has_meaning(match):  # not a letter whose meaning was not found
-                        self.scale.setdefault(_letter(match.group(1)), match.group(2))
+                    letter = fold_rating(match.group(1))
+                    if _has_meaning(match) and letter in scale.letters:  # a letter with its meaning
+                        self.scale.setdefault(letter, match.group(2))
                         read.append(line)
         if scale.table_header:
             return ids_of(read) | self._read_scale_table(grid, lp.compile(scale.table_header))
@@ -133,11 +132,11 @@ class FrontReader:
         read: list[Cell] = []
         for table in grid.tables:
             for head in (c for c in table.cells if header.search(squash(c.text))):
-                pairs = _pairs_right_of(table.cells, head)
+                pairs = _pairs_right_of(table.cells, head, self.layout.scale.letters)
                 if len(pairs) >= 2:
                     for letter, meaning in pairs:
                         self.scale.setdefault(
-                            _letter(letter.text), fold_kangxi(meaning.text).replace("\n", "")
+                            fold_rating(letter.text), fold_kangxi(meaning.text).replace("\n", "")
                         )
                         read += [letter, meaning]
                     read.append(head)
@@ -159,15 +158,11 @@ class FrontReader:
         return name if count >= 2 else None
 
 
-def _letter(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().upper()
-
-
-def _pairs_right_of(cells: list[Cell], head: Cell) -> list[tuple[Cell, Cell]]:
+def _pairs_right_of(cells: list[Cell], head: Cell, letters: Sequence[str]) -> list[tuple[Cell, Cell]]:
     letters = [
         c for c in cells
         if c.row >= head.row and c.last_row <= head.last_row and c.bbox.x0 >= head.bbox.x1 - 1.5
-        and _letter(c.text) in _LETTER
+        and fold_rating(c.text) in letters
     ]  # fmt: skip
     pairs = []
     for letter in letters:

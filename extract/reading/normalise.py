@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 _CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}  # ①..⑳
@@ -127,14 +128,20 @@ def parse_numbering(text: str) -> tuple[int | None, int | None, str]:
     return measure, initiative, match.group(3).strip()
 
 
-def parse_rating(text: str) -> str | None:
-    """'A'/'Ａ'/' b ' -> 'A'/'A'/'B'; '—', '－', '-', '' -> None; anything else raises ValueError."""
-    folded = unicodedata.normalize("NFKC", text).strip().upper()
+def fold_rating(text: str) -> str:
+    """A rating cell's text as a scale's letters are written: NFKC, stripped, upper case."""
+    return unicodedata.normalize("NFKC", text).strip().upper()
+
+
+def parse_rating(text: str, letters: Sequence[str]) -> str | None:
+    """One of the layout's ``letters`` (its scale, best first): with A–D, 'A'/'Ａ'/' b ' ->
+    'A'/'A'/'B'; '—', '－', '-', '' -> None; anything else raises ValueError."""
+    folded = fold_rating(text)
     if folded in _NO_RATING or text.strip() in _NO_RATING:
         return None
-    if folded in {"A", "B", "C", "D"}:
+    if folded in letters:
         return folded
-    raise ValueError(f"not a rating: {text!r}")
+    raise ValueError(f"not a rating of the scale {'/'.join(letters)}: {text!r}")
 
 
 def split_marker(text: str, marker: str) -> tuple[bool, str]:

@@ -246,7 +246,8 @@ def _extract(
             found = _detect(path, candidates, grid) if settings.layout is None else None
             chosen = (found, grid.page_no) if found else None
             if found is None and settings.layout is None:
-                if len(signs := evaluation_signs(grid)) > len(looks[1] if looks else []):
+                signs = evaluation_signs(grid, {x for c in candidates for x in c.scale.letters})
+                if len(signs) > len(looks[1] if looks else []):
                     looks = (grid.page_no, signs)  # the page that shows the most of a sheet
                 seen.append((bool(grid.tables or grid.free_lines or grid.unreadable), grid.unreadable))
                 pending.append(grid)

@@ -59,6 +59,7 @@ def layout_info(layout: RowLayout) -> LayoutInfo:
         name=layout.name, label=layout.label, description=layout.description, kind=layout.kind, fields=fields,
         sheet_fields=sheet,
         remark_fields=remarks, queries=layout.queries,
+        rating_letters=layout.scale.letters,
     )  # fmt: skip
 
 
@@ -149,6 +150,7 @@ def form_layout_info(layout: FormLayout) -> LayoutInfo:
         name=layout.name, label=layout.label, description=layout.description, kind="form", fields=fields,
         queries=layout.queries,
         tables=tables, table_columns=columns,
+        rating_letters=layout.scale.letters,
     )  # fmt: skip
 
 

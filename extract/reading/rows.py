@@ -347,9 +347,9 @@ class RowReader:
 
     def _rating(self, text: str, page: int) -> str | None:
         try:
-            return parse_rating(text)
+            return parse_rating(text, self.layout.scale.letters)
         except ValueError:
-            message = f"rating cell reads {text!r}"
+            message = f"rating cell reads {text!r}, none of the scale's {'/'.join(self.layout.scale.letters)}"
             self.problems.append(Problem(code="unreadable_rating", message=message, page=page))
             return None
 

@@ -6,10 +6,12 @@ offline. Each function takes plain rows (from SQL) and returns the SVG text.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import vl_convert
 
-RATINGS = ["A", "B", "C", "D", "評価なし"]
-_COLOURS = ["#1a9850", "#91cf60", "#fdae61", "#d73027", "#bdbdbd"]
+NO_RATING = "評価なし"
+_BEST, _WORST, _NONE = (26, 152, 80), (215, 48, 39), "#bdbdbd"
 _CONFIG = {
     "font": "IPAexGothic, IPAPGothic, sans-serif",
     "axis": {"labelFontSize": 12, "titleFontSize": 12},
@@ -23,13 +25,33 @@ def _svg(spec: dict) -> str:
     return vl_convert.vegalite_to_svg(spec)
 
 
-def _rating_colour(title: str) -> dict:
+@dataclass(frozen=True)
+class Words:
+    """What the charts call things, from the database: the ratings of the reports' scales,
+    best first, and the labels their layouts give the rating, the printed previous rating and
+    the department (事業評価, 達成度 …; 担当課, 所管課 …)."""
+
+    letters: list[str]
+    rating: str = "評価"
+    prev_rating: str = "前年度の評価"
+    department: str = "担当"
+
+
+def _colours(n: int) -> list[str]:
+    """Green for the best rating to red for the worst, evenly between."""
+    steps = [i / (n - 1) if n > 1 else 0.0 for i in range(n)]
+    mixed = [tuple(round(b + (w - b) * t) for b, w in zip(_BEST, _WORST, strict=True)) for t in steps]
+    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in mixed]
+
+
+def _rating_colour(title: str, letters: list[str]) -> dict:
+    domain = [*letters, NO_RATING]
     return {
         "field": "rating",
         "type": "nominal",
         "title": title,
-        "scale": {"domain": RATINGS, "range": _COLOURS},
-        "sort": RATINGS,
+        "scale": {"domain": domain, "range": [*_colours(len(letters)), _NONE]},
+        "sort": domain,
     }
 
 
@@ -39,21 +61,21 @@ def _integer_ticks(values: list[dict]) -> dict:
     return {"values": list(range(-top, top + 1))} if top <= 10 else {}
 
 
-def ratings_per_department(rows: list[dict]) -> str:
+def ratings_per_department(rows: list[dict], words: Words) -> str:
     """Stacked bars per department: how many of its rows got each rating in one year (rows
     whose form names no department are left out: they are no department's).
 
     ``rows``: {department, rating (None = 評価なし), n}.
     """
-    values = [{**r, "rating": r["rating"] or "評価なし"} for r in rows if r["department"]]
+    values = [{**r, "rating": r["rating"] or NO_RATING} for r in rows if r["department"]]
     return _svg(
         {
             "data": {"values": values},
             "mark": {"type": "bar", "tooltip": True},
             "encoding": {
-                "y": {"field": "department", "type": "nominal", "title": "担当課", "sort": "-x"},
+                "y": {"field": "department", "type": "nominal", "title": words.department, "sort": "-x"},
                 "x": {"field": "n", "type": "quantitative", "title": "件数"},
-                "color": _rating_colour("評価"),
+                "color": _rating_colour(words.rating, words.letters),
                 "order": {"field": "rating", "sort": "ascending"},
             },
             "width": 420,
@@ -61,13 +83,13 @@ def ratings_per_department(rows: list[dict]) -> str:
     )
 
 
-def ratings_per_year(rows: list[dict]) -> str:
+def ratings_per_year(rows: list[dict], words: Words) -> str:
     """Stacked bars: how many rows got each rating, per fiscal year, one panel per plan, each
     with its own count axis (58 rows of one plan are not slivers beside 451 of another).
 
     ``rows``: {plan (its name and its rating's label), fiscal_year, rating (None = 評価なし), n}.
     """
-    values = [{**r, "rating": r["rating"] or "評価なし"} for r in rows]
+    values = [{**r, "rating": r["rating"] or NO_RATING} for r in rows]
     return _svg(
         {
             "data": {"values": values},
@@ -75,7 +97,7 @@ def ratings_per_year(rows: list[dict]) -> str:
             "encoding": {
                 "x": {"field": "fiscal_year", "type": "ordinal", "title": "年度", "axis": {"labelAngle": 0}},
                 "y": {"field": "n", "type": "quantitative", "title": "件数"},
-                "color": _rating_colour("評価"),
+                "color": _rating_colour(words.rating, words.letters),
                 "order": {"field": "rating", "sort": "ascending"},
                 "column": {"field": "plan", "type": "nominal", "title": None},
             },
@@ -86,7 +108,7 @@ def ratings_per_year(rows: list[dict]) -> str:
     )
 
 
-def changes_per_department(rows: list[dict]) -> str:
+def changes_per_department(rows: list[dict], words: Words) -> str:
     """Diverging bars per department: rows rated up (right) and down (left) against last year.
 
     ``rows``: {department, change ('up' or 'down'), n}.
@@ -102,7 +124,7 @@ def changes_per_department(rows: list[dict]) -> str:
             "data": {"values": values},
             "mark": {"type": "bar", "tooltip": True},
             "encoding": {
-                "y": {"field": "department", "type": "nominal", "title": "担当課", "sort": "-x"},
+                "y": {"field": "department", "type": "nominal", "title": words.department, "sort": "-x"},
                 "x": {
                     "field": "n",
                     "type": "quantitative",
@@ -112,7 +134,7 @@ def changes_per_department(rows: list[dict]) -> str:
                 "color": {
                     "field": "向き",
                     "type": "nominal",
-                    "title": "評価",
+                    "title": words.rating,
                     "scale": {"domain": ["上がった", "下がった"], "range": ["#1a9850", "#d73027"]},
                 },
             },
@@ -121,21 +143,23 @@ def changes_per_department(rows: list[dict]) -> str:
     )
 
 
-def history_points(rows: list[dict]) -> list[dict]:
+def history_points(rows: list[dict], words: Words) -> list[dict]:
     """The points of a history chart: each report's rating, and the previous year's rating as
     printed (前年度事業評価) where no report of that year is loaded."""
     reported = {(r["fiscal_year"], r["department"]) for r in rows if r["rating"]}
-    points = [{**r, "kind": "事業評価"} for r in rows if r["rating"]]
+    points = [{**r, "kind": words.rating} for r in rows if r["rating"]]
     for r in rows:
         year = r["fiscal_year"] - 1
         if r["prev_rating"] and (year, r["department"]) not in reported:
-            points.append(
-                {**r, "fiscal_year": year, "rating": r["prev_rating"], "kind": "前年度事業評価（記載）"}
-            )
+            points.append({**r, "fiscal_year": year, "rating": r["prev_rating"], "kind": _printed(words)})
     return sorted(points, key=lambda p: (p["department"] or "", p["fiscal_year"]))
 
 
-def rating_history(rows: list[dict], rating_label: str = "評価") -> str:
+def _printed(words: Words) -> str:
+    return f"{words.prev_rating}（記載）"
+
+
+def rating_history(rows: list[dict], words: Words) -> str:
     """One item's ratings over the years, one line per department (one line, 担当課の記載なし,
     for a form that names none); the rating axis titled as its layout calls it.
 
@@ -144,9 +168,9 @@ def rating_history(rows: list[dict], rating_label: str = "評価") -> str:
     values = [
         {
             **{k: p[k] for k in ("fiscal_year", "rating", "kind")},
-            "department": p["department"] or "担当課の記載なし",
+            "department": p["department"] or f"{words.department}の記載なし",
         }
-        for p in history_points(rows)
+        for p in history_points(rows, words)
     ]
     return _svg(
         {
@@ -161,7 +185,7 @@ def rating_history(rows: list[dict], rating_label: str = "評価") -> str:
                             "type": "nominal",
                             "title": "種類",
                             "scale": {
-                                "domain": ["事業評価", "前年度事業評価（記載）"],
+                                "domain": [words.rating, _printed(words)],
                                 "range": ["circle", "diamond"],
                             },
                         }
@@ -173,10 +197,10 @@ def rating_history(rows: list[dict], rating_label: str = "評価") -> str:
                 "y": {
                     "field": "rating",
                     "type": "ordinal",
-                    "title": rating_label,
-                    "scale": {"domain": RATINGS[:4]},
+                    "title": words.rating,
+                    "scale": {"domain": words.letters},
                 },
-                "color": {"field": "department", "type": "nominal", "title": "担当課"},
+                "color": {"field": "department", "type": "nominal", "title": words.department},
             },
             "width": {"step": 80},
             "height": 180,

@@ -26,10 +26,10 @@ _DB_COLUMNS = {
     "source_url": "公開元のページ: the publisher's own address of the PDF (sources.csv beside the PDFs), at the row's page",
     "url": "公開元: the address the publisher put the PDF at",
     "pdf_url": "PDFのページ: link that opens the PDF at the row's page",
-    "change": "評価の変化: up / down / same / new rating / no rating, from 前年度 to 今年度 (A > B > C > D)",
+    "change": "評価の変化: up / down / same / new rating / no rating / off scale, from 前年度 to 今年度 on the report's scale (best first)",
     "file": "PDFファイル: file name of the report",
     "pages": "ページ数: pages in the PDF",
-    "code": "評価: rating code (A-D)",
+    "code": "評価: rating code, one of the report's scale",
     "axis": "評価軸: the rating field the scale is for (empty: every rating of the report)",
     "description": "評価基準: what the rating means, as printed",
     "kind": "種類: kind of problem found while reading",
@@ -56,8 +56,8 @@ _DB_COLUMNS = {
     "value": "値: its value",
     "rows": "件数: number of rows",
     "department": "担当課: department responsible for this row",
-    "rating": "事業評価: this year's rating, A-D (the layout's rating column: 事業評価, 達成度, 成果指標の達成状況 …)",
-    "prev_rating": "前年度事業評価: last year's rating, A-D, where the form prints it",
+    "rating": "事業評価: this year's rating, a letter of the report's scale (the layout's rating column: 事業評価, 達成度, 成果指標の達成状況 …)",
+    "prev_rating": "前年度事業評価: last year's rating, where the form prints it",
     "item_no": "番号: the item's number as printed (① -> 1)",
     "group_no": "区分番号: the number of the group the item is listed under",
     "group_title": "区分: the title of that group",
@@ -85,6 +85,7 @@ _DB_COLUMNS = {
     "sql": "SQL: the query",
     "columns": "列の説明 (JSON): the query's own columns, name -> label and what it holds",
     "no_rating": "評価なし: rows without a rating",
+    "rating_letters": "評価の尺度 (JSON): the ratings of the report's scale, best first, from its layout",
 }
 
 # Japanese headings for schema fields whose description does not start with one
@@ -98,7 +99,7 @@ _HEADINGS = {
 VALUE_LABELS = {
     "change": {
         "up": "上がった", "down": "下がった", "same": "同じ", "new rating": "前年度評価なし",
-        "no rating": "評価なし", "added": "追加", "dropped": "なくなった",
+        "no rating": "評価なし", "off scale": "尺度外の評価", "added": "追加", "dropped": "なくなった",
     },
     "match_method": {
         "exact": "同名", "fuzzy": "名称の小さな変更", "numbered": "同じ番号・位置", "override": "手動の指定",

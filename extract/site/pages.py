@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import re
 from urllib.parse import parse_qsl, unquote, urlencode
 
@@ -98,10 +99,11 @@ async def graphs(datasette, request):
     year = int(request.args.get("year") or moved[0]["y"] or (years[-1] if years else 0))
     per_year, changes = await _per_year(db), await _rows(db, _CHANGES, {"year": year})
     per_department = await _rows(db, _PER_DEPARTMENT, {"year": year})
+    words = await _words(db, None, [r["rating"] for r in per_year])
     svgs = await asyncio.gather(
-        asyncio.to_thread(charts.ratings_per_year, per_year),
-        asyncio.to_thread(charts.changes_per_department, changes),
-        asyncio.to_thread(charts.ratings_per_department, per_department),
+        asyncio.to_thread(charts.ratings_per_year, per_year, words),
+        asyncio.to_thread(charts.changes_per_department, changes, words),
+        asyncio.to_thread(charts.ratings_per_department, per_department, words),
     )
     context = {
         "database": name, "db_url": "/" + tilde_encode(name), "years": years, "year": year,
@@ -118,9 +120,29 @@ from item_history h where h.stable_id = (
     select l.stable_id from evaluations e join item_links l on l.item_id = e.item_id
     where e.id = :evaluation)
 order by h.department_key, h.fiscal_year"""
-# what the row's layout calls its rating (事業評価, 達成度 …): the history chart's axis
-_RATING_LABEL = """select f.label from layout_fields f join evaluations e on e.layout = f.layout
-where e.id = :evaluation and f.scope = 'row' and f.role = 'rating' order by f.position limit 1"""
+# what the layouts of the reports shown (all: report null) call their rating, printed previous
+# rating and department (事業評価, 達成度 …), the most used first; and their scales, best first
+_ROLE_LABELS = """select f.role, f.label from layout_fields f join reports r on r.layout = f.layout
+where f.scope = 'row' and f.role in ('rating', 'prev_rating', 'department')
+    and (:report is null or r.id in (select value from json_each(:report)))
+group by f.role, f.label order by count(*) desc, min(f.position)"""
+_LETTERS = """select distinct rating_letters from reports
+where :report is null or id in (select value from json_each(:report)) order by id"""
+
+
+async def _words(db, reports: list[int] | None, ratings: list[str | None]) -> charts.Words:
+    """What the charts call ratings and departments here: the layouts' labels (several joined
+    by ・) and their scales' letters in order, then any rating no scale lists (a JSON's)."""
+    params = {"report": json.dumps(reports) if reports is not None else None}
+    labels: dict[str, list[str]] = {}
+    for r in await _rows(db, _ROLE_LABELS, params):
+        labels.setdefault(r["role"], []).append(r["label"])
+    letters: list[str] = []
+    for r in await _rows(db, _LETTERS, params):
+        letters += [x for x in json.loads(r["rating_letters"] or "[]") if x not in letters]
+    letters += sorted({x for x in ratings if x and x not in letters})
+    named = {role: "・".join(found[:3]) for role, found in labels.items()}
+    return charts.Words(letters=letters, **named)
 
 
 async def history(datasette, request):
@@ -143,8 +165,9 @@ async def history(datasette, request):
          "prev_meaning": r["prev_rating"] and scales.meaning(r["report_id"], "prev_rating", r["prev_rating"])}
         for r in rows
     ]  # fmt: skip
-    axis = await _rows(datasette.get_database(name), _RATING_LABEL, {"evaluation": evaluation})
-    svg = await asyncio.to_thread(charts.rating_history, rows, axis[0]["label"] if axis else "評価")
+    ratings = [x for r in rows for x in (r["rating"], r["prev_rating"])]
+    words = await _words(datasette.get_database(name), sorted({r["report_id"] for r in rows}), ratings)
+    svg = await asyncio.to_thread(charts.rating_history, rows, words)
     context = {
         "database": name, "db_url": "/" + tilde_encode(name), "rows": rows, "chart": Markup(svg),
         "title": rows[-1]["title"], "evaluation": evaluation,
