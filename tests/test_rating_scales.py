@@ -140,3 +140,5 @@ def test_charts_colour_the_scale_they_are_given() -> None:
         words,
     )
     assert ">S<" in svg and ">所管課<" in svg and ">達成度<" in svg and ">評価なし<" in svg
+    # the best green, the worst red, one step between, and grey for no rating
+    assert set(re.findall(r'fill="(#[0-9a-f]{6})"', svg)) == {"#1a9850", "#c7be60", "#d73027", "#bdbdbd"}

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 import vl_convert
 
 NO_RATING = "評価なし"
-_BEST, _WORST, _NONE = (26, 152, 80), (215, 48, 39), "#bdbdbd"
+# best to worst (ColorBrewer RdYlGn's ends): a scale of four gets these, another is spread over them
+_RAMP = [(0x1A, 0x98, 0x50), (0x91, 0xCF, 0x60), (0xFD, 0xAE, 0x61), (0xD7, 0x30, 0x27)]
+_NONE = "#bdbdbd"
 _CONFIG = {
     "font": "IPAexGothic, IPAPGothic, sans-serif",
     "axis": {"labelFontSize": 12, "titleFontSize": 12},
@@ -38,10 +40,14 @@ class Words:
 
 
 def _colours(n: int) -> list[str]:
-    """Green for the best rating to red for the worst, evenly between."""
-    steps = [i / (n - 1) if n > 1 else 0.0 for i in range(n)]
-    mixed = [tuple(round(b + (w - b) * t) for b, w in zip(_BEST, _WORST, strict=True)) for t in steps]
-    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in mixed]
+    """Green for the best rating to red for the worst, evenly along the ramp."""
+    out = []
+    for i in range(n):
+        at = i * (len(_RAMP) - 1) / (n - 1) if n > 1 else 0.0
+        low = min(int(at), len(_RAMP) - 2)
+        mixed = [round(a + (b - a) * (at - low)) for a, b in zip(_RAMP[low], _RAMP[low + 1], strict=True)]
+        out.append("#{:02x}{:02x}{:02x}".format(*mixed))
+    return out
 
 
 def _rating_colour(title: str, letters: list[str]) -> dict:
