@@ -222,3 +222,58 @@ def test_text_in_an_amount_cell_is_a_remark(tmp_path: Path, layout: str) -> None
     remark = {"item": "経費1", "fiscal_year": 2023, "kind": "決算", "text": "（再掲）"}
     assert project.cost_remarks == [remark]  # type: ignore[attr-defined]
     assert not [p for p in report.problems if "amount" in p.message or "再掲" in p.message]
+
+
+LINES_TABLE = """
+[[tables]]
+name = "results"
+label = "実績"
+description = "results: each indicator over two lines, by year"
+shape = "lines"
+corner = '^項目$'
+key = "row"
+value = "value"
+"""
+INDICATORS = [f"指標{i}" for i in range(1, 21)]
+PAGE1_INDICATORS = 15
+
+
+def _indicators(names: list[str], top: float, header: bool) -> list[Box]:
+    """A row header over two slot rows per indicator (a line each), values by year."""
+    boxes = rows([LEFT, *YEARS, RIGHT], top, [["項目", "4年度実績", "5年度実績", ""]]) if header else []
+    top += 20.0 if header else 0.0
+    for n in names:
+        i = INDICATORS.index(n) + 1
+        boxes.append(Box(LEFT, top, LABEL, top + 40.0, [n]))
+        boxes += rows([*YEARS, RIGHT], top, [[f"{i}", f"{i}1", ""], [f"{i}2", f"{i}3", ""]])
+        top += 40.0
+    return boxes
+
+
+@pytest.mark.parametrize("header_again", [True, False], ids=["header-again", "no-header"])
+def test_a_lines_table_cut_by_a_page_break_goes_on(tmp_path: Path, header_again: bool) -> None:
+    """A table of row headers over several lines (神戸市's 事業実績等) that fills page 1 goes on
+    at the top of page 2, under its header printed again or under none: every line is read,
+    in order, and nothing is left over."""
+    path = tmp_path / "lines.toml"
+    head = LAYOUT.split("[[tables]]")[0].replace("kinds = ['決算', '予算']", "kinds = ['実績']")
+    path.write_text(head + LINES_TABLE, encoding="utf-8")
+    page1 = Page(free=[TITLE])
+    page1.boxes += rows([LEFT, LABEL, RIGHT], 70.0, [["事業名", "試験事業"]])
+    page1.boxes += _indicators(INDICATORS[:PAGE1_INDICATORS], 110.0, header=True)
+    page2 = Page(free=[TITLE])
+    page2.boxes += _indicators(INDICATORS[PAGE1_INDICATORS:], 70.0, header=header_again)
+    report = extract_pdf(draw([page1, page2], tmp_path / "lines.pdf"), ExtractSettings(layout=str(path)))
+    (project,) = report.projects
+    got = [
+        (e["row"], e["line"], [(v["fiscal_year"], v["value"]) for v in e["values"]])
+        for e in project.results  # type: ignore[attr-defined]
+    ]
+    want = [
+        (n, line, [(2022, f"{i}{'' if line == 1 else 2}"), (2023, f"{i}{1 if line == 1 else 3}")])
+        for i, n in enumerate(INDICATORS, 1)
+        for line in (1, 2)
+    ]
+    assert got == want
+    missing = [f"{name}: label not found" for name in ("目的", "事業内容", "課題")]  # not printed here
+    assert [p.message for p in report.problems] == missing

@@ -125,16 +125,19 @@ def read_table(page: FormPage, spec: TableSpec, layout: FormLayout) -> TableRead
     page.use(corner, *heads)
     read = TableRead(table, _columns(page, table, heads, spec, layout), heads=[corner, *heads])
     if spec.shape == "lines":
-        _lines(page, read, corner, spec)
-        return read
-    started = _rows(page, read, corner, spec, layout, spec.start is None)
+        started = _lines(page, read, corner, spec)
+    else:
+        started = _rows(page, read, corner, spec, layout, spec.start is None)
     while started is not None and spec.shape != "columns" and (nxt := page.next_table(table)) is not None:
         found = _goes_on(page, nxt, corner, read, spec, layout)
         if found is None:
             break
         corner, columns, heads = found
         part = TableRead(nxt, columns, heads=heads)
-        started = _rows(page, part, corner, spec, layout, started)
+        if spec.shape == "lines":
+            started = _lines(page, part, corner, spec)
+        else:
+            started = _rows(page, part, corner, spec, layout, started)
         read.entries += part.entries
         read.problems += part.problems
         read.remarks += part.remarks
@@ -261,12 +264,14 @@ def _rows(
     return started
 
 
-def _lines(page: FormPage, read: TableRead, corner: Cell, spec: TableSpec) -> None:
+def _lines(page: FormPage, read: TableRead, corner: Cell, spec: TableSpec) -> bool | None:
     """Row headers spanning several slot rows, each line a caption across the year columns
-    (the item) and/or a row of year cells: one entry per line with anything printed."""
+    (the item) and/or a row of year cells: one entry per line with anything printed. None
+    when the table ended (a stop row, a row of another section), else True: it may go on on
+    the next page (``read_table``)."""
     table, years = read.table, [c for c in read.columns if c.fiscal_year is not None]
     if not years:
-        return
+        return None
     first = min((i for i, y in enumerate(table.ys) if y >= corner.bbox.bottom - TOL), default=len(table.ys))
     r = first
     while r < len(table.ys) - 1:
@@ -277,7 +282,7 @@ def _lines(page: FormPage, read: TableRead, corner: Cell, spec: TableSpec) -> No
         key_cell = max(keys, key=lambda c: c.bbox.x0)
         name = tight(lp.sub(spec.strip, "", key_cell.text.strip()) if spec.strip else key_cell.text)
         if key_cell.bbox.x1 > corner.bbox.x1 + TOL or matches(spec.stop, squash(name)):
-            return
+            return None
         page.use(*keys)
         last = max(key_cell.last_row, r)
         for line, (caption, starts) in enumerate(_line_rows(page, table, range(r, last + 1), years), 1):
@@ -291,6 +296,7 @@ def _lines(page: FormPage, read: TableRead, corner: Cell, spec: TableSpec) -> No
             if values or caption:
                 read.entries.append({spec.key: name, "line": line, "item": caption, "values": values})
         r = last + 1
+    return True
 
 
 def _line_rows(
