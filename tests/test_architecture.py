@@ -33,7 +33,7 @@ ORDER = [
     "columns",
     "boxes",
     "rows",
-    "comments",
+    "remarks",
     "classify",
     "front",
     "leftovers",
