@@ -142,7 +142,7 @@ class Derived(_Frozen):
 
 
 class Marker(Derived):
-    marker: str = Field(description="the printed tag, matched literally, e.g. 【新規】")
+    marker: str = Field(description="the printed tag, matched literally, e.g. 【重点】")
 
 
 class Numbering(Derived):
@@ -221,7 +221,7 @@ class BoxGroups(_Frozen):
     """The numbered groups a heading box lists (施策(1) | title …): a list of {number, title}."""
 
     name: Key = Field(description="record key of the list")
-    label: str = Field(description="Japanese name of one group (施策), in messages")
+    label: str = Field(description="Japanese name of one group, in messages (the 項目 of 項目(1))")
     description: str = Field(description="what the list holds")
     pattern: str = Field(description="a group's label cell matches this; group 1 is its number")
     number: Derived = Field(description="the group's number, from the label")
