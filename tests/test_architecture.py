@@ -252,6 +252,33 @@ def test_no_stage_writes_to_a_page_it_was_given() -> None:
     assert writes == {}
 
 
+def _marked_sets(source: str) -> list[str]:
+    """Parameters that hand a mutable set of cell ids to a function to mark (``set[int]``): a
+    step returns what it took (a ``Taken``, a frozenset) instead."""
+    return [
+        f"line {node.lineno}: {node.name}({arg.arg})"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+        if arg.annotation is not None
+        and ast.unparse(arg.annotation).replace(" ", "") in ("set[int]", "set[int]|None")
+    ]
+
+
+def test_no_step_marks_a_set_it_was_given() -> None:
+    """Readers (and the draft's steps) return what they consumed, none marks a shared set."""
+    found = {
+        path.name: hits
+        for path in sorted((ROOT / "extract").rglob("*.py"))
+        if (hits := _marked_sets(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}
+    assert _marked_sets("def _fields(page, taken: set[int]) -> None:\n    taken.add(1)\n") == [
+        "line 1: _fields(taken)"
+    ]
+    assert _marked_sets("def _fields(page, taken: Taken) -> Taken:\n    return taken | {1}\n") == []
+
+
 def test_the_page_write_check_sees_a_reader_marking_the_grid() -> None:
     """The check above on the shapes it must catch (and one it must let pass)."""
     marking = "def read(grid: PageGrid) -> None:\n    grid.used.add(1)\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TypeVar
 
 from extract.reading.front import FrontReader
 from extract.reading.remarks import RemarkReader
@@ -10,7 +11,17 @@ from extract.reading.rows import RowReader
 from schemas.form import FormLayout, Project
 from schemas.grid import OcrRead, PageSource
 from schemas.layout import HeadingBox, Remarks, RowLayout
-from schemas.report import FieldInfo, LayoutInfo, OcrPage, Problem, Report, ReportInfo, SourceFile
+from schemas.report import (
+    Evaluation,
+    FieldInfo,
+    LayoutInfo,
+    OcrPage,
+    Problem,
+    Remark,
+    Report,
+    ReportInfo,
+    SourceFile,
+)
 
 
 def describe_layout(layout: RowLayout | FormLayout) -> LayoutInfo:
@@ -192,29 +203,44 @@ def to_form_report(
     )
 
 
+_Marked = TypeVar("_Marked", Evaluation, Remark, Project)
+
+
 def mark_ocr(report: Report, pages: dict[int, OcrRead]) -> Report:
-    """The report with what OCR read marked: each record from a page read by OCR carries that
-    page's confidence (``ocr``), the pages are listed (``ocr_pages``), and each word read below
-    the threshold is a problem with its page and box. A report read from text: unchanged."""
+    """A copy of the report with what OCR read marked (the readers' report is left as they
+    made it): each record from a page read by OCR carries that page's confidence (``ocr``),
+    the pages are listed (``ocr_pages``), and each word read below the threshold is a problem
+    with its page and box. A report read from text: the same."""
     if not pages:
         return report
-    for record in [*report.evaluations, *report.remarks, *report.projects]:
-        if record.page in pages:
-            record.ocr = pages[record.page].confidence
-    for no, read in sorted(pages.items()):
-        report.ocr_pages.append(
-            OcrPage(
-                page=no,
-                confidence=read.confidence,
-                words=read.words,
-                doubtful=len(read.doubtful),
-                skew=read.skew,
-            )
+
+    def marked(records: list[_Marked]) -> list[_Marked]:
+        return [
+            r.model_copy(update={"ocr": pages[r.page].confidence}) if r.page in pages else r for r in records
+        ]
+
+    listed = [
+        OcrPage(
+            page=no, confidence=read.confidence, words=read.words, doubtful=len(read.doubtful), skew=read.skew
         )
-        for word in read.doubtful:
-            box = [round(v, 1) for v in (word.bbox.x0, word.bbox.top, word.bbox.x1, word.bbox.bottom)]
-            report.problems.append(
-                Problem(code="ocr_doubtful", message=f"OCR is unsure of the line {word.text!r} (least word confidence {word.confidence:g})",
-                        page=no, bbox=box)
-            )  # fmt: skip
-    return report
+        for no, read in sorted(pages.items())
+    ]
+    doubtful = [
+        Problem(
+            code="ocr_doubtful",
+            message=f"OCR is unsure of the line {word.text!r} (least word confidence {word.confidence:g})",
+            page=no,
+            bbox=[round(v, 1) for v in (word.bbox.x0, word.bbox.top, word.bbox.x1, word.bbox.bottom)],
+        )
+        for no, read in sorted(pages.items())
+        for word in read.doubtful
+    ]
+    return report.model_copy(
+        update={
+            "evaluations": marked(report.evaluations),
+            "remarks": marked(report.remarks),
+            "projects": marked(report.projects),
+            "ocr_pages": [*report.ocr_pages, *listed],
+            "problems": [*report.problems, *doubtful],
+        }
+    )
