@@ -106,7 +106,8 @@ class FieldInfo(_Model):
     role: str = Field(
         default="text",
         description="number / group / title / department / rating (the first axis) / prev_rating / axis "
-        "(a further rating axis) / rating_label (the meaning printed beside an axis's letter) / text",
+        "(a further rating axis) / rating_label (the meaning printed beside an axis's letter) / sheet (the "
+        "sheet a remark is on) / groups (the list of groups of a heading box) / text",
     )
     of: str | None = Field(default=None, description="a rating_label's axis: the field whose letter it names")
 
