@@ -487,8 +487,8 @@ class RowLayout(_Frozen):
                 raise ValueError(f"column {c.name}: one_line joins a title")
         names = [f for f, _, _ in self.fields()] + [c.name for c in self.columns if c.scope == "sheet"]
         names += [f.name for f in self.sheet_fields]
-        if self.box:
-            names += self.box.on_rows
+        if self.box:  # a box's fields are the sheet's columns of the view rows_<name>
+            names += [n for n in self.box.names() if not self.box.groups or n != self.box.groups.name]
         if len(set(names)) != len(names):
             raise ValueError("field names must be unique")
         if self.box:

@@ -65,7 +65,12 @@ def test_the_own_fields_are_the_views_own_columns(built_db: Path) -> None:
         (lambda d: d["box"].update(on_rows=["measures"]), "no field of the box"),
         (lambda d: d["box"].update(on_rows=["nothing"]), "no field of the box"),
         (lambda d: d["box"].update(on_rows=["goal_no", "measure_title"]), "no field of the box"),
-        (lambda d: d["box"].update(on_rows=["department"]), "field names must be unique"),
+        (lambda d: d["box"].update(on_rows=["department"]), "no field of the box"),
+        (lambda d: d["box"]["fields"][0].update(name="results"), "field names must be unique"),
+        (
+            lambda d: d["box"]["fields"][0]["number"].update(field="initiative_no"),
+            "field names must be unique",
+        ),
         (lambda d: d["box"].update(fields=[]), "at least 1"),
         (lambda d: d["box"].update(colour="red"), "Extra inputs"),
         (lambda d: d["remarks"]["columns"][3].update(role="text"), "exactly one column with role 'body'"),
