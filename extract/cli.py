@@ -418,7 +418,7 @@ def serve(db: Path, host: str, port: int, pdfs: Path | None) -> None:
 @options.DB
 @click.option(
     "--table", default="evaluation_rows", show_default=True,
-    help="A table or view of the database: evaluation_rows, a layout's rows_<layout>, costs, rating_changes …",
+    help="A table or view of the database: evaluation_rows, a layout's rows_<layout>, a form's tables, rating_changes …",
 )  # fmt: skip
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write CSV here")
 @click.option(

@@ -143,7 +143,7 @@ class Derived(_Frozen):
 
 
 class Marker(Derived):
-    marker: str = Field(description="the printed tag, matched literally, e.g. 【新規】")
+    marker: str = Field(description="the printed tag, matched literally, e.g. 【重点】")
 
 
 class Numbering(Derived):
@@ -203,23 +203,89 @@ class ItemTitle(Derived):
     fallback: str | None = Field(default=None, description="the row field to use where the list is missing")
 
 
-class PolicyBox(_Frozen):
-    """A heading box above each sheet's table (Koganei's 【基本施策】): goal, policy and its measures."""
+class BoxField(_Frozen):
+    """A labelled value of a sheet's heading box (基本目標 | 1 福祉のまちづくり), read into ``name``."""
 
-    marker: str
-    goal: str
-    policy: str
-    measure: str = Field(description="label of a measure line; group 1 is the measure number")
+    name: Key = Field(description="record key (ASCII)")
+    label: str = Field(description="Japanese label (database column heading)")
+    description: str = Field(description="what the value holds")
+    pattern: str = Field(description="the label cell's text matches this")
+    role: Literal["title", "text"] = Field(
+        default="text", description="title: names the sheet (the box is read when its title is)"
+    )
+    number: Derived | None = Field(
+        default=None, description="the number the value opens with (1 …), split off into this field"
+    )
 
 
-class Comments(_Frozen):
-    """A second table kind: a committee's comments and the publisher's answers."""
+class BoxGroups(_Frozen):
+    """The numbered groups a heading box lists (施策(1) | title …): a list of {number, title}."""
 
-    sheet: str
-    policy: str
-    number: str
-    response: str
-    opinion: str
+    name: Key = Field(description="record key of the list")
+    label: str = Field(description="Japanese name of one group, in messages (the 項目 of 項目(1))")
+    description: str = Field(description="what the list holds")
+    pattern: str = Field(description="a group's label cell matches this; group 1 is its number")
+    number: Derived = Field(description="the group's number, from the label")
+    title: Derived = Field(description="the group's title, the value beside the label")
+
+
+class HeadingBox(_Frozen):
+    """A box printed over each sheet's table (a plan's goal, policy and measures): one record
+    per sheet under the report key ``key``; a new title starts a sheet."""
+
+    key: Key = Field(description="the report's key for the boxes")
+    marker: str | None = Field(default=None, description="a free line printed over the box, read with it")
+    fields: list[BoxField] = Field(min_length=1)
+    groups: BoxGroups | None = None
+    on_rows: list[Key] = Field(
+        default_factory=list, description="box fields every rated row of the sheet carries too"
+    )
+
+    def names(self) -> list[str]:
+        """Every field of a box record, in order (a number before the value it opens)."""
+        out: list[str] = []
+        for f in self.fields:
+            out += [f.number.field, f.name] if f.number else [f.name]
+        return out + ([self.groups.name] if self.groups else [])
+
+
+RemarkRole = Literal["sheet", "title", "number", "body", "answer", "text"]
+
+
+class RemarkColumn(_Frozen):
+    """One column of a remarks table (a committee's comments and the answers), found by its
+    header words like a row column."""
+
+    name: Key = Field(description="record key (ASCII)")
+    label: str = Field(description="Japanese label (database column heading)")
+    description: str = Field(description="what the column holds")
+    header: list[str] = Field(min_length=1, description="alternatives: a header cell matching any names it")
+    role: RemarkRole = Field(
+        default="text",
+        description="sheet: the number of the sheet remarked on (words run together); title: that "
+        "sheet's title, kept only beside a sheet number; number: the item remarked on, (1)① (the "
+        "(1) goes to ``group``); body: the remark itself, one record per cell; answer, text: texts",
+    )
+    required: bool = Field(default=False, description="a table without this column is not a remarks table")
+    group: Derived | None = Field(default=None, description="a number column's (n): the group's number")
+    item_from_body: bool = Field(
+        default=False, description="a number column giving the group alone: the item is the body's leading ①"
+    )
+
+    def names(self) -> list[str]:
+        return [self.group.field, self.name] if self.group else [self.name]
+
+
+class Remarks(_Frozen):
+    """A second table kind: remarks on the sheets (a committee's comments and the answers), one
+    record per body cell under the report key ``key``. A first row on a page that names no
+    sheet, title or number runs on from the last remark: its texts are joined to it."""
+
+    key: Key = Field(description="the report's key for the remarks")
+    columns: list[RemarkColumn] = Field(min_length=1)
+
+    def names(self) -> list[str]:
+        return [n for c in self.columns for n in c.names()]
 
 
 MAX_RATING_CHARS = 3
@@ -312,6 +378,84 @@ class Detect(_Frozen):
         return self
 
 
+# The report's own keys (schemas/report.py ``Report``): a box's or the remarks' key may not
+# take one's place. A box's fields are columns of its layout's view rows_<name>, a remark's of
+# remarks_<name>, beside hyoka's own (extract/database/schema.py): those names are refused
+# (tests/test_hostile_layouts.py keeps the three lists whole).
+REPORT_KEYS = frozenset(
+    {
+        "report",
+        "layout",
+        "rating_scale",
+        "boxes",
+        "sheets",
+        "evaluations",
+        "remarks",
+        "projects",
+        "problems",
+        "ocr_pages",
+    }
+)
+BOX_OWN = frozenset(
+    {
+        "id",
+        "fiscal_year",
+        "municipality",
+        "publisher",
+        "sheet_no",
+        "change",
+        "page",
+        "pdf_url",
+        "source_file",
+        "report_id",
+        "item_id",
+        "ocr",
+    }
+)
+REMARK_OWN = frozenset(
+    {"id", "fiscal_year", "municipality", "page", "pdf_url", "source_file", "report_id", "ocr"}
+)
+
+
+def _unique(names: list[str], own: frozenset[str], where: str) -> None:
+    if clash := sorted(own.intersection(names)):
+        raise ValueError(f"{where}: {clash[0]!r} is one of hyoka's own fields of the record")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{where}: field names must be unique")
+
+
+def _check_box(box: HeadingBox) -> None:
+    """One title field; names unique and none of hyoka's; the rows carry declared fields."""
+    if box.key in REPORT_KEYS:
+        raise ValueError(f"box.key: {box.key!r} is one of the report's own keys")
+    if [f.role for f in box.fields].count("title") != 1:
+        raise ValueError("box.fields: exactly one field with role 'title' (it starts a sheet)")
+    names = box.names() + ([box.groups.number.field, box.groups.title.field] if box.groups else [])
+    _unique(names, BOX_OWN, "box")
+    if box.groups and box.groups.number.field == box.groups.title.field:
+        raise ValueError("box.groups: number and title need two names")
+    if unknown := [n for n in box.on_rows if n not in box.names() or box.groups and n == box.groups.name]:
+        raise ValueError(f"box.on_rows: {unknown[0]!r} is no field of the box")
+
+
+def _check_remarks(remarks: Remarks) -> None:
+    """One required body column; at most one sheet, title and number column; parts in place."""
+    if remarks.key in REPORT_KEYS:
+        raise ValueError(f"remarks.key: {remarks.key!r} is one of the report's own keys")
+    roles = [c.role for c in remarks.columns]
+    body = [c for c in remarks.columns if c.role == "body"]
+    if len(body) != 1 or not body[0].required:
+        raise ValueError("remarks.columns: exactly one column with role 'body', and it is required")
+    if twice := [r for r in ("sheet", "title", "number") if roles.count(r) > 1]:
+        raise ValueError(f"remarks.columns: one column with role {twice[0]!r} at most")
+    for c in remarks.columns:
+        if (c.group or c.item_from_body) and c.role != "number":
+            raise ValueError(f"remarks.columns.{c.name}: group and item_from_body belong to a number column")
+        if c.item_from_body and not c.group:
+            raise ValueError(f"remarks.columns.{c.name}: item_from_body needs the column's group")
+    _unique(remarks.names(), REMARK_OWN, "remarks")
+
+
 class RowLayout(_Frozen):
     """A row table: one record per rated row (Koganei's 評価表, a school's 学校評価シート)."""
 
@@ -325,8 +469,8 @@ class RowLayout(_Frozen):
     columns: list[Column] = Field(min_length=1)
     sheet_fields: list[LabelledField] = Field(default_factory=list)
     item_title: ItemTitle | None = None
-    policy_box: PolicyBox | None = None
-    comments: Comments | None = None
+    box: HeadingBox | None = None
+    remarks: Remarks | None = None
     continue_rows: bool = Field(
         default=False, description="an unrated, unnumbered first row on a page continues the last row"
     )
@@ -378,8 +522,16 @@ class RowLayout(_Frozen):
                 raise ValueError(f"column {c.name}: one_line joins a title")
         names = [f for f, _, _ in self.fields()] + [c.name for c in self.columns if c.scope == "sheet"]
         names += [f.name for f in self.sheet_fields]
+        if self.box:  # a box's fields are the sheet's columns of the view rows_<name>
+            names += [n for n in self.box.names() if not self.box.groups or n != self.box.groups.name]
         if len(set(names)) != len(names):
             raise ValueError("field names must be unique")
+        if self.box:
+            _check_box(self.box)
+        if self.remarks:
+            _check_remarks(self.remarks)
+        if self.box and self.remarks and self.box.key == self.remarks.key:
+            raise ValueError(f"box.key and remarks.key: both {self.box.key!r}")
         self._check_patterns()
         return self
 
@@ -394,12 +546,14 @@ class RowLayout(_Frozen):
         ]
         checks += [(p, 0, f"columns.{c.name}.header") for c in self.columns for p in c.header]
         checks += [(f.pattern, 0, f"sheet_fields.{f.name}") for f in self.sheet_fields]
-        if self.policy_box:
-            box = self.policy_box
-            checks += [(box.goal, 0, "policy_box.goal"), (box.policy, 0, "policy_box.policy"),
-                       (box.measure, 1, "policy_box.measure")]  # fmt: skip
-        if self.comments:
-            checks += [(p, 0, "comments") for p in self.comments.model_dump().values()]
+        if self.box:
+            checks += [(f.pattern, 0, f"box.fields.{f.name}") for f in self.box.fields]
+            if self.box.groups:
+                checks.append((self.box.groups.pattern, 1, "box.groups.pattern"))
+        if self.remarks:
+            checks += [
+                (p, 0, f"remarks.columns.{c.name}.header") for c in self.remarks.columns for p in c.header
+            ]
         if self.report.municipality:
             check_pattern(self.report.municipality, 1, "report.municipality")
             if regex.compile(self.report.municipality).groups != 1:

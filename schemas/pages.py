@@ -8,7 +8,7 @@ from enum import StrEnum
 class PageKind(StrEnum):
     COVER = "cover"
     SCALE = "scale"
-    COMMENTS = "comments"
+    REMARKS = "remarks"
     SHEET = "sheet"
     UNREADABLE = "unreadable"
     OTHER = "other"

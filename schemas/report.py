@@ -7,31 +7,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from schemas.form import Project
-from schemas.layout import LayoutName, Query, check_letters, check_sizes
+from schemas.layout import REPORT_KEYS, Key, LayoutName, Query, check_letters, check_sizes
 
 _OCR = (
     "OCR: Tesseract's mean word confidence (0–100) on the page the record was read from by OCR "
     "(a scan); null when read from the PDF's text layer"
 )
-
-
-def _role(role: str) -> dict[str, str]:
-    """A field's part in the database's record model (``roles_of``): its sheet's title, the
-    groups a box lists, an item's number or title, the group (an item's parent) a remark is on."""
-    return {"role": role}
-
-
-def roles_of(model: type[BaseModel]) -> dict[str, str]:
-    """role -> the field of ``model`` that plays it (the database keeps those in columns)."""
-    out: dict[str, str] = {}
-    for name, info in model.model_fields.items():
-        extra = info.json_schema_extra
-        if isinstance(extra, dict) and isinstance(extra.get("role"), str):
-            out.setdefault(extra["role"], name)
-    return out
 
 
 class _Model(BaseModel):
@@ -63,22 +54,19 @@ class ReportInfo(_Model):
     source: SourceFile = Field(description="The PDF this report was extracted from")
 
 
-class Measure(_Model):
-    measure_no: int = Field(description="施策番号: 施策 number, (1) -> 1", json_schema_extra=_role("number"))
-    measure_title: str = Field(
-        description="施策: title as printed in the 【基本施策】 box", json_schema_extra=_role("title")
-    )
+class Box(BaseModel):
+    """A sheet's heading box (a plan's goal and policy, the groups it lists). Besides its sheet
+    and page it holds the fields the layout's ``[box]`` declares, by name (``Report.layout``
+    lists them with their labels and roles)."""
 
+    model_config = ConfigDict(extra="allow")
 
-class Policy(_Model):
-    sheet_no: int = Field(description="Order of the 基本施策 sheet in the report, from 1")
-    goal_no: int | None = Field(description="基本目標番号: 基本目標 number")
-    goal_title: str | None = Field(description="基本目標: 基本目標 title")
-    policy_title: str = Field(description="基本施策: 基本施策 title", json_schema_extra=_role("title"))
-    measures: list[Measure] = Field(
-        description="The 施策 listed in the sheet's 【基本施策】 box", json_schema_extra=_role("groups")
-    )
+    sheet_no: int = Field(description="Order of the sheet in the report, from 1")
     page: int = Field(description="PDF page (1-based) where the sheet starts")
+
+    @model_serializer(mode="wrap")
+    def _page_last(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _last(handler(self), ("page",))
 
 
 class Evaluation(BaseModel):
@@ -108,7 +96,8 @@ class FieldInfo(_Model):
     role: str = Field(
         default="text",
         description="number / group / title / department / rating (the first axis) / prev_rating / axis "
-        "(a further rating axis) / rating_label (the meaning printed beside an axis's letter) / text",
+        "(a further rating axis) / rating_label (the meaning printed beside an axis's letter) / sheet (the "
+        "sheet a remark is on) / groups (the list of groups of a heading box) / text",
     )
     of: str | None = Field(default=None, description="a rating_label's axis: the field whose letter it names")
 
@@ -141,6 +130,12 @@ class LayoutInfo(_Model):
         default_factory=list,
         description="the ratings of its scale, best first: what tells an upgrade from a downgrade",
     )
+    box_key: Key | None = Field(default=None, description="the report's key of its sheets' heading boxes")
+    box_groups: FieldInfo | None = Field(default=None, description="a box's list of groups (role: groups)")
+    group_fields: list[FieldInfo] = Field(
+        default_factory=list, description="the fields of a listed group (roles: number, title)"
+    )
+    remark_key: Key | None = Field(default=None, description="the report's key of its remarks")
 
     @model_validator(mode="before")
     @classmethod
@@ -149,28 +144,35 @@ class LayoutInfo(_Model):
         return data
 
     @model_validator(mode="after")
-    def _letters(self) -> LayoutInfo:
+    def _checked(self) -> LayoutInfo:
         check_letters(self.rating_letters)
+        keys = [k for k in (self.box_key, self.remark_key) if k]
+        if set(keys) & REPORT_KEYS or len(set(keys)) != len(keys):
+            raise ValueError(f"box_key, remark_key: {keys} (one of the report's own keys, or twice)")
         return self
 
+    def box_names(self) -> set[str]:
+        """The keys a heading box record may have besides its sheet and page."""
+        return {f.name for f in self.sheet_fields} | ({self.box_groups.name} if self.box_groups else set())
 
-class Comment(_Model):
-    sheet_no: int | None = Field(
-        description="シート: sheet commented on; null for 計画全体について", json_schema_extra=_role("sheet")
-    )
-    policy_title: str | None = Field(description="基本施策: 基本施策 title of that sheet")
-    measure_no: int | None = Field(
-        description="施策番号: 施策 number commented on", json_schema_extra=_role("group")
-    )
-    initiative_no: int | None = Field(
-        description="事業番号: 個別事業 number commented on", json_schema_extra=_role("number")
-    )
-    opinion: str = Field(
-        description="委員会の意見: 委員会による評価(意見および質問), the committee's comment"
-    )
-    response: str | None = Field(description="市の回答: 市の回答・対応等, the city's answer")
-    page: int = Field(description="PDF page (1-based) where the comment starts")
+
+class Remark(BaseModel):
+    """A remark on the report's sheets (a committee's comment and the answer): the fields the
+    layout's ``[remarks]`` declares, by name, then its page."""
+
+    model_config = ConfigDict(extra="allow")
+
+    page: int = Field(description="PDF page (1-based) where the remark starts")
     ocr: float | None = Field(default=None, description=_OCR)
+
+    @model_serializer(mode="wrap")
+    def _page_last(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _last(handler(self), ("page", "ocr"))
+
+
+def _last(out: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """A record with hyoka's own ``keys`` after the layout's fields, as printed."""
+    return {**{k: v for k, v in out.items() if k not in keys}, **{k: out[k] for k in keys if k in out}}
 
 
 class Problem(_Model):
@@ -196,12 +198,84 @@ class Report(_Model):
     report: ReportInfo
     layout: LayoutInfo
     rating_scale: dict[str, str] = Field(description="Rating code -> description as printed")
-    policies: list[Policy] = Field(default_factory=list)
+    boxes: list[Box] = Field(
+        default_factory=list, description="the sheets' heading boxes, printed under the layout's box_key"
+    )
     sheets: list[Sheet] = Field(default_factory=list)
     evaluations: list[Evaluation] = Field(default_factory=list)
-    comments: list[Comment] = Field(default_factory=list)
+    remarks: list[Remark] = Field(
+        default_factory=list, description="remarks on the sheets, printed under the layout's remark_key"
+    )
     projects: list[Project] = Field(default_factory=list, description="form layouts: one record per sheet")
     problems: list[Problem] = Field(
         default_factory=list, description="What could not be read cleanly; nothing is dropped silently"
     )
     ocr_pages: list[OcrPage] = Field(default_factory=list, description="The pages read by OCR (scans)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named(cls, data: Any) -> Any:
+        """A report as printed: its boxes and remarks under the keys its layout names."""
+        if not isinstance(data, dict):
+            return data
+        layout = data.get("layout")
+        named = (
+            layout
+            if isinstance(layout, dict)
+            else layout.model_dump()
+            if isinstance(layout, LayoutInfo)
+            else {}
+        )
+        data = dict(data)
+        for own, key in (("boxes", named.get("box_key")), ("remarks", named.get("remark_key"))):
+            if isinstance(key, str) and key in data and key not in cls.model_fields:
+                if own in data:
+                    raise ValueError(f"{own} and {key}: the same records twice")
+                data[own] = data.pop(key)
+        for key in [k for k in data if k not in cls.model_fields]:
+            if data[key] != []:  # an empty list under a key another layout names loses nothing
+                raise ValueError(
+                    f"{str(key)[:40]!r}: not a key of a report read with its layout (written by an "
+                    "earlier hyoka? extract the PDF again)"
+                )
+            del data[key]
+        return data
+
+    @model_validator(mode="after")
+    def _declared(self) -> Report:
+        """Boxes and remarks hold only the fields their layout declares, as plain values."""
+        layout = self.layout
+        groups = {f.name for f in layout.group_fields}
+        remarks = {f.name for f in layout.remark_fields}
+        for key, records, names in (
+            (layout.box_key, self.boxes, layout.box_names()),
+            (layout.remark_key, self.remarks, remarks),
+        ):
+            for record in records:
+                if key is None:
+                    raise ValueError("records of a kind the layout does not declare (box_key, remark_key)")
+                for name, value in (record.model_extra or {}).items():
+                    if name not in names:
+                        raise ValueError(f"{key}: {name[:40]!r} is no field the layout declares")
+                    if layout.box_groups and name == layout.box_groups.name and key == layout.box_key:
+                        _check_groups(key, value, groups)
+                    elif not _plain(value):
+                        raise ValueError(f"{key}.{name}: a number, a text, true/false or null")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _print_named(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        named = {"boxes": self.layout.box_key, "remarks": self.layout.remark_key}
+        return {named.get(k) or k: v for k, v in handler(self).items() if k not in named or named[k]}
+
+
+def _plain(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _check_groups(key: str, value: Any, names: set[str]) -> None:
+    """A box's groups: a list of records with the group fields the layout declares."""
+    if not isinstance(value, list) or not all(
+        isinstance(g, dict) and set(g) <= names and all(_plain(v) for v in g.values()) for g in value
+    ):
+        raise ValueError(f"{key}: a box's groups are records of {sorted(names)}")

@@ -33,7 +33,7 @@ ORDER = [
     "columns",
     "boxes",
     "rows",
-    "comments",
+    "remarks",
     "classify",
     "front",
     "leftovers",
@@ -252,6 +252,33 @@ def test_no_stage_writes_to_a_page_it_was_given() -> None:
     assert writes == {}
 
 
+def _marked_sets(source: str) -> list[str]:
+    """Parameters that hand a mutable set of cell ids to a function to mark (``set[int]``): a
+    step returns what it took (a ``Taken``, a frozenset) instead."""
+    return [
+        f"line {node.lineno}: {node.name}({arg.arg})"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+        if arg.annotation is not None
+        and ast.unparse(arg.annotation).replace(" ", "") in ("set[int]", "set[int]|None")
+    ]
+
+
+def test_no_step_marks_a_set_it_was_given() -> None:
+    """Readers (and the draft's steps) return what they consumed, none marks a shared set."""
+    found = {
+        path.name: hits
+        for path in sorted((ROOT / "extract").rglob("*.py"))
+        if (hits := _marked_sets(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}
+    assert _marked_sets("def _fields(page, taken: set[int]) -> None:\n    taken.add(1)\n") == [
+        "line 1: _fields(taken)"
+    ]
+    assert _marked_sets("def _fields(page, taken: Taken) -> Taken:\n    return taken | {1}\n") == []
+
+
 def test_the_page_write_check_sees_a_reader_marking_the_grid() -> None:
     """The check above on the shapes it must catch (and one it must let pass)."""
     marking = "def read(grid: PageGrid) -> None:\n    grid.used.add(1)\n"
@@ -284,12 +311,12 @@ def _publisher_field_names() -> set[str]:
     return names - own
 
 
-def _code_words(path: Path) -> set[str]:
-    """The identifiers and the words of the string literals of a file's code (docstrings and
-    comments left out: prose may say "costs" without naming a table)."""
-    text = path.read_text(encoding="utf-8")
-    if path.suffix != ".py":
-        return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+def _code_parts(text: str, suffix: str) -> tuple[set[str], list[str]]:
+    """The identifiers and the string literals of a file's code (docstrings and comments left
+    out: prose may say "costs" without naming a table); of a template or a script, its words
+    and its whole text."""
+    if suffix != ".py":
+        return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)), [text]
     tree = ast.parse(text)
     docstrings = {
         id(node.body[0].value)
@@ -299,23 +326,28 @@ def _code_words(path: Path) -> set[str]:
         and isinstance(node.body[0], ast.Expr)
         and isinstance(node.body[0].value, ast.Constant)
     }
-    words: set[str] = set()
+    identifiers: set[str] = set()
+    literals: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
-            words.add(node.id)
+            identifiers.add(node.id)
         elif isinstance(node, ast.Attribute):
-            words.add(node.attr)
+            identifiers.add(node.attr)
         elif isinstance(node, ast.arg | ast.keyword) and node.arg:
-            words.add(node.arg)
+            identifiers.add(node.arg)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            identifiers.add(node.name)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
-            words |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", node.value))
-    return words
+            literals.append(node.value)
+    return identifiers, literals
 
 
-def test_the_database_and_the_site_know_no_publisher_field() -> None:
-    """Issue 23: the database and site wings work through roles; a layout's own names (Koganei's
-    initiative_title, a form's costs table, a query's latest_cost) live in its file only."""
-    names = _publisher_field_names()
+def test_no_code_knows_a_publisher_field() -> None:
+    """Issue 23: hyoka's code (extract/ but its layout files, and schemas/) works through roles
+    and the names a layout file gives; a layout's own names (Koganei's initiative_title, its
+    report keys policies and comments, a form's costs table) and its own words (【基本施策】,
+    施策番号, 委員会の意見) live in its file only."""
+    names, keys, words = _publisher_field_names(), _publisher_keys(), _publisher_words()
     assert {
         "initiative_title",
         "measure_no",
@@ -324,9 +356,97 @@ def test_the_database_and_the_site_know_no_publisher_field() -> None:
         "latest_cost",
         "results_covid",
     } <= names
+    assert {"policies", "comments", "measures"} <= keys
+    assert {"【基本施策】", "基本施策", "施策番号", "委員会", "【新規】"} <= words
     found = []
-    for wing in ("database", "site"):
-        for path in sorted((ROOT / "extract" / wing).rglob("*")):
-            if path.suffix in (".py", ".html", ".js") and "__pycache__" not in path.parts:
-                found += [f"{path.relative_to(ROOT)}: {name}" for name in sorted(_code_words(path) & names)]
+    for path in _code_files():
+        text = path.read_text(encoding="utf-8")
+        found += [
+            f"{path.relative_to(ROOT)}: {hit}"
+            for hit in _publisher_hits(text, path.suffix, names, keys, words)
+        ]
     assert found == []
+
+
+def test_the_publisher_check_sees_a_name_a_key_and_a_word() -> None:
+    """The check above on the shapes it must catch, and the prose it lets pass."""
+    names, keys, words = {"policy_title"}, {"comments"}, {"基本施策"}
+    prose = '"""Docstrings say policy_title, comments and 基本施策."""\n# so do comments: policy_title\n'
+    assert _publisher_hits(prose + "x = 'a comments column'\n", ".py", names, keys, words) == []
+    assert _publisher_hits("row.comments = 1\n", ".py", names, keys, words) == ["comments"]
+    assert _publisher_hits("def comments(): pass\n", ".py", names, keys, words) == ["comments"]
+    assert _publisher_hits("x = {'comments': 1}\n", ".py", names, keys, words) == ["comments"]
+    assert _publisher_hits("x = r['policy_title']\n", ".py", names, keys, words) == ["policy_title"]
+    assert _publisher_hits("sql = 'select policy_title from t'\n", ".py", names, keys, words) == [
+        "policy_title"
+    ]
+    assert _publisher_hits("f(policy_title=1)\n", ".py", names, keys, words) == ["policy_title"]
+    assert _publisher_hits("label = 'the 基本施策 box'\n", ".py", names, keys, words) == ["基本施策"]
+    assert _publisher_hits("<th>基本施策</th>", ".html", names, keys, words) == ["基本施策"]
+
+
+def _code_files() -> list[Path]:
+    """hyoka's code: extract/ (its shipped layout files aside) and schemas/."""
+    layouts = ROOT / "extract" / "layouts"
+    return sorted(
+        p
+        for p in [*(ROOT / "extract").rglob("*"), *(ROOT / "schemas").rglob("*")]
+        if p.suffix in (".py", ".html", ".js") and "__pycache__" not in p.parts and layouts not in p.parents
+    )
+
+
+def _publisher_hits(text: str, suffix: str, names: set[str], keys: set[str], words: set[str]) -> list[str]:
+    """A layout's field names (an identifier, or a word of a string literal), its plain-word
+    keys (an identifier, or a whole string literal: prose may say "comments") and its
+    Japanese words (in a string literal) found in code."""
+    identifiers, literals = _code_parts(text, suffix)
+    literal_words = {w for lit in literals for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", lit)}
+    hits = sorted((identifiers | literal_words) & names)
+    hits += sorted((identifiers | set(literals)) & keys)
+    return hits + sorted(w for w in words if any(w in lit for lit in literals))
+
+
+def _publisher_keys() -> set[str]:
+    """The report keys and group lists a shipped layout names: plain words (policies, comments)."""
+    from extract.reading.layout import all_layouts
+    from schemas.layout import RowLayout
+
+    keys: set[str] = set()
+    for layout in all_layouts():
+        if isinstance(layout, RowLayout) and layout.box:
+            keys |= {layout.box.key} | ({layout.box.groups.name} if layout.box.groups else set())
+        if isinstance(layout, RowLayout) and layout.remarks:
+            keys.add(layout.remarks.key)
+    return keys
+
+
+# A word of a shipped layout's box or remarks that is hyoka's own too: シート, the page unit it
+# reads (評価シート), with which Koganei also heads its sheet-number column.
+_OWN_WORDS = {"シート"}
+_JAPANESE_WORD = re.compile(r"【[^】]+】|[\u3005\u30a0-\u30ff\u3400-\u9fff]{2,}")
+
+
+def _publisher_words() -> set[str]:
+    """The Japanese words a shipped layout declares for what hyoka once knew by name: every
+    marker (a box's 【基本施策】, a flag's 【新規】, a split's 【感染症対応】), and the kanji and
+    katakana words of its heading box's and remarks' labels and label patterns."""
+    from extract.reading.layout import all_layouts
+    from schemas.layout import RowLayout
+
+    words: set[str] = set()
+    for layout in all_layouts():
+        if not isinstance(layout, RowLayout):
+            continue
+        texts = [c.flag.marker for c in layout.columns if c.flag]
+        texts += [c.split.marker for c in layout.columns if c.split]
+        if box := layout.box:
+            texts += [box.marker or ""] + [t for f in box.fields for t in (f.label, f.pattern)]
+            texts += [f.number.label for f in box.fields if f.number]
+            if box.groups:
+                g = box.groups
+                texts += [g.label, g.pattern, g.number.label, g.title.label]
+        if layout.remarks:
+            texts += [c.label for c in layout.remarks.columns]
+            texts += [c.group.label for c in layout.remarks.columns if c.group]
+        words |= {w for t in texts for w in _JAPANESE_WORD.findall(t)}
+    return words - _OWN_WORDS

@@ -101,7 +101,7 @@ def test_layout_check_shows_columns_rows_and_problems() -> None:
     lines = done.stdout.splitlines()
     assert lines[0] == "layout koganei-welfare on koganei-fy2020.pdf"
     assert lines.count("  row:") == 58  # each row, its fields whole below it
-    assert "page 6: sheet" in lines and "page 3: comments" in lines
+    assert "page 6: sheet" in lines and "page 3: remarks" in lines
     assert any(
         "found: measure, initiative_title, department, results, prev_rating, rating, outlook" in x
         for x in lines

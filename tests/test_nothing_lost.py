@@ -73,14 +73,15 @@ def test_unknown_page_between_sheets(sample, tmp_path) -> None:
     assert "お知らせ" in report.problems[0].message
 
 
-def test_comment_without_opinion(expected, tmp_path) -> None:
+def test_remark_without_body(expected, tmp_path) -> None:
     records = copy.deepcopy(expected)
     records["comments"][1]["opinion"] = ""
     pdf = tmp_path / "no-opinion.pdf"
     render.render_report(records, pdf)
     report = extract_pdf(pdf)
-    assert len(report.comments) == 4
-    assert [p.code for p in report.problems] == ["comment_without_opinion"]
+    assert len(report.remarks) == 4
+    assert [p.code for p in report.problems] == ["remark_without_body"]
+    assert "委員会の意見" in report.problems[0].message  # the body column's label, from the layout
     assert records["comments"][1]["response"][:20] in report.problems[0].message.replace("\n", "")
 
 

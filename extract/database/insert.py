@@ -11,12 +11,15 @@ from typing import Any
 from sqlite_utils import Database
 
 from extract.database.schema import ROLE_COLUMNS, change_of
-from schemas.report import Comment, LayoutInfo, Measure, Policy, Report, roles_of
+from schemas.report import FieldInfo, LayoutInfo, Report
 
-# Which field of a heading box, of a group it lists and of a remark plays which part
-_BOX_ROLES = roles_of(Policy)
-_GROUP_ROLES = roles_of(Measure)
-_REMARK_ROLES = roles_of(Comment)
+
+def _roles(fields: list[FieldInfo]) -> dict[str, str]:
+    """Which field of a heading box, of a group it lists or of a remark plays which part."""
+    out: dict[str, str] = {}
+    for f in fields:
+        out.setdefault(f.role, f.name)
+    return out
 
 
 def _json(value: dict[str, Any]) -> str:
@@ -42,7 +45,9 @@ class Sheets:
 def insert_sheets(db: Database, report: Report, rid: int) -> Sheets:
     """One row per sheet: its title and fields (its heading box's, its own labelled ones), and
     the groups its box lists, each an item without a parent."""
-    boxes = {p.sheet_no: p for p in report.policies}
+    boxes = {b.sheet_no: b for b in report.boxes}
+    box_roles, group_roles = _roles(report.layout.sheet_fields), _roles(report.layout.group_fields)
+    listed = report.layout.box_groups.name if report.layout.box_groups else ""
     sheets = {s.sheet_no: s for s in report.sheets}
     pages = {e.sheet_no: e.page for e in reversed(report.evaluations)}
     pages |= {i + 1: p.page for i, p in enumerate(report.projects)}
@@ -51,8 +56,8 @@ def insert_sheets(db: Database, report: Report, rid: int) -> Sheets:
     rows, groups = [], []
     for no in sorted(set(boxes) | set(sheets) | set(pages)):
         box, sheet = boxes.get(no), sheets.get(no)
-        boxed = box.model_dump(exclude={"sheet_no", "page", _BOX_ROLES["groups"]}) if box else {}
-        title = boxed.pop(_BOX_ROLES.get("title", ""), None)
+        boxed = box.model_dump(exclude={"sheet_no", "page", listed}) if box else {}
+        title = boxed.pop(box_roles.get("title", ""), None)
         own = boxed | (sheet.model_dump(exclude={"sheet_no", "page"}) if sheet else {})
         own = {k: v for k, v in own.items() if v is not None}
         rows.append(
@@ -63,8 +68,8 @@ def insert_sheets(db: Database, report: Report, rid: int) -> Sheets:
             }
         )  # fmt: skip
         out.sheet[no] = sid
-        for group in box.model_dump()[_BOX_ROLES["groups"]] if box else []:
-            number, title = group.get(_GROUP_ROLES["number"]), group.get(_GROUP_ROLES["title"])
+        for group in box.model_dump().get(listed, []) if box else []:
+            number, title = group.get(group_roles.get("number", "")), group.get(group_roles.get("title", ""))
             groups.append({"id": iid, "report_id": rid, "sheet_id": sid, "item_no": number, "title": title})
             out.group[(no, number)] = iid
             iid += 1
@@ -203,17 +208,20 @@ def _evaluation(
 def insert_remarks(db: Database, report: Report, rid: int, sheets: Sheets) -> None:
     """Remarks on the report's sheets (a committee's comments and the answers), each linked to
     its sheet when the sheet has a heading box; numbers in columns, texts as JSON."""
-    kept = {"page", "ocr", *_REMARK_ROLES.values()}
+    roles = {
+        r: n for r, n in _roles(report.layout.remark_fields).items() if r in ("sheet", "group", "number")
+    }
+    kept = {"page", "ocr", *roles.values()}
     rows = []
-    for remark in report.comments:
+    for remark in report.remarks:
         record = remark.model_dump()
-        no = record.get(_REMARK_ROLES.get("sheet", ""))
+        no = record.get(roles.get("sheet", ""))
         own = {k: v for k, v in record.items() if k not in kept and v is not None}
         rows.append(
             {
                 "report_id": rid, "sheet_id": sheets.sheet.get(no) if no in sheets.boxed else None,
-                "sheet_no": no, "group_no": record.get(_REMARK_ROLES.get("group", "")),
-                "item_no": record.get(_REMARK_ROLES.get("number", "")), "page": remark.page,
+                "sheet_no": no, "group_no": record.get(roles.get("group", "")),
+                "item_no": record.get(roles.get("number", "")), "page": remark.page,
                 "fields": _json(own), "ocr": remark.ocr,
             }
         )  # fmt: skip

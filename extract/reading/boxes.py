@@ -17,7 +17,7 @@ from typing import NamedTuple
 from extract.reading import patterns as lp
 from extract.reading.normalise import fold_kangxi, leading_number, squash, to_int
 from schemas.grid import NOTHING, BBox, Cell, PageGrid, Table, Taken, ids_of
-from schemas.layout import PolicyBox
+from schemas.layout import HeadingBox
 
 MAX_LABEL_CHARS = 60
 
@@ -113,26 +113,40 @@ def _free_lines_after(
     return None, NOTHING
 
 
-Box = tuple[int | None, str | None, str, dict[int, str]]
+class BoxRead(NamedTuple):
+    """A heading box's fields by name (a number split off a value in its own field) and its
+    groups by number."""
+
+    fields: dict[str, int | str | None]
+    groups: dict[int, str]
 
 
-def policy_box(grid: PageGrid, box: PolicyBox) -> tuple[Box | None, Taken]:
-    """A sheet's heading box (Koganei's 【基本施策】): goal number and title, policy title and
-    the measures by number (None without a policy title), and what it read."""
-    marker = ids_of(line for line in grid.free_lines if squash(line.text) == squash(box.marker))
+def heading_box(grid: PageGrid, box: HeadingBox) -> tuple[BoxRead | None, Taken]:
+    """A sheet's heading box as the layout declares it (None without its title), and what it
+    read: the marker line, each declared label and its value."""
+    marker = (
+        ids_of(line for line in grid.free_lines if squash(line.text) == squash(box.marker))
+        if box.marker
+        else NOTHING
+    )
     pairs = label_value_pairs(grid)
-    goal = next((v for k, v, _ in pairs if lp.search(box.goal, k)), None)
-    policy = next((v for k, v, _ in pairs if lp.search(box.policy, k)), None)
-    if not policy:
-        return None, marker
-    measures: dict[int, str] = {}
-    for k, value, _ in pairs:
-        if match := lp.search(box.measure, k):
-            measures[int(to_int(match.group(1)) or 0)] = value
-    heads = (box.goal, box.policy, box.measure)
+    values: dict[str, int | str | None] = {}
+    for spec in box.fields:
+        value = next((v for k, v, _ in pairs if lp.search(spec.pattern, k)), None)
+        if spec.role == "title" and not value:
+            return None, marker
+        if spec.number:
+            values[spec.number.field], value = leading_number(value) if value else (None, None)
+        values[spec.name] = value
+    groups: dict[int, str] = {}
+    heads = [f.pattern for f in box.fields]
+    if box.groups:
+        heads.append(box.groups.pattern)
+        for k, value, _ in pairs:
+            if match := lp.search(box.groups.pattern, k):
+                groups[int(to_int(match.group(1)) or 0)] = value
     read = frozenset(i for k, _, ids in pairs if any(lp.search(p, k) for p in heads) for i in ids)
-    goal_no, goal_title = leading_number(goal) if goal else (None, None)
-    return (goal_no, goal_title, policy, measures), marker | read
+    return BoxRead(values, groups), marker | read
 
 
 # how a cell cut by a page break is joined again: (first part, its cell, second part, its cell)

@@ -7,8 +7,8 @@ from collections.abc import Collection
 
 from extract.reading import patterns as lp
 from extract.reading.columns import find_table
-from extract.reading.comments import find_comment_tables
 from extract.reading.normalise import fiscal_year, fold_rating, squash
+from extract.reading.remarks import find_remark_tables
 from schemas.grid import PageGrid
 from schemas.layout import RowLayout
 from schemas.pages import PageKind
@@ -24,8 +24,8 @@ def classify(grid: PageGrid, layout: RowLayout) -> PageKind:
         return PageKind.UNREADABLE
     if find_table(grid, layout):
         return PageKind.SHEET
-    if find_comment_tables(grid, layout):
-        return PageKind.COMMENTS
+    if find_remark_tables(grid, layout):
+        return PageKind.REMARKS
     if layout.scale.line:
         scale = lp.compile(layout.scale.line)
         if sum(1 for text in grid.free_text if scale.match(text)) >= 2:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from extract.reading import patterns as lp
@@ -30,7 +30,7 @@ from extract.reading.form_sheets import block_pages, stack
 from extract.reading.normalise import squash
 from extract.settings import ExtractSettings
 from schemas.form import BlockSpec
-from schemas.grid import Cell, PageGrid, Table
+from schemas.grid import NOTHING, Cell, PageGrid, Table, Taken
 
 MAX_LABEL = 20  # characters (NFKC, no whitespace): a longer text is a value, not a label
 _YEAR = re.compile(r"(?:R|令和|H|平成)?(?:元|[0-9]{1,2})年度")
@@ -149,12 +149,13 @@ def draft_grids(grids: list[PageGrid], file_name: str, name: str) -> Draft:
     draft = Draft(
         name, title, title_free, [], start, _era(pages, file_name), len(grids), [g.page_no for g in sheet]
     )
-    taken: set[int] = set()
-    draft.tables = _tables(page, taken)
+    # each step takes cells the next ones leave alone: what it took, returned
+    draft.tables, taken = _tables(page)
     key, areas = _block_areas(page, taken) if start is not None else ("", [])  # blocks need a [sheet]
     if areas:
-        draft.blocks = [_block(key, areas, draft, taken, title)]
-    draft.fields = _fields(page.outside(areas) if areas else page, taken, title, len(_all_fields(draft)))
+        block, draft.tables, took = _block(key, areas, draft.tables, taken, title)
+        draft.blocks, taken = [block], taken | took
+    draft.fields, _ = _fields(page.outside(areas) if areas else page, taken, title, len(_all_fields(draft)))
     first = [f for f in draft.fields if f.page == sheet[0].page_no and not f.chosen]
     draft.detect = [pattern_of(title, anchored=False)] + [pattern_of(f.label, False) for f in first[:3]]
     draft.report = _report(page, pages[0], title, title_free, file_name, draft.era)
@@ -213,9 +214,10 @@ def _is_year(key: str) -> bool:
     return len(key) <= 16 and _YEAR.search(key) is not None
 
 
-def _tables(page: FormPage, taken: set[int]) -> list[DraftTable]:
-    """Every header row of year cells, with the cells of its table body marked taken."""
+def _tables(page: FormPage) -> tuple[list[DraftTable], Taken]:
+    """Every header row of year cells, and the cells of the tables' heads and bodies."""
     out: list[DraftTable] = []
+    taken = NOTHING
     for table in page.grid.tables:
         for first, heads in _year_rows(page, table):
             corner = next(
@@ -230,10 +232,8 @@ def _tables(page: FormPage, taken: set[int]) -> list[DraftTable]:
             )
             corner_key = page.key(corner) if corner is not None else ""
             x0 = corner.bbox.x0 if corner is not None and corner_key else table.bbox.x0
-            rows, values = _body(page, table, first, x0, taken)
-            taken.update(id(c) for c in heads)
-            if corner is not None:
-                taken.add(id(corner))
+            rows, values, body = _body(page, table, first, x0)
+            taken |= body | {id(c) for c in heads} | ({id(corner)} if corner is not None else set())
             n = len(out) + 1
             pattern = pattern_of(corner_key if corner_key else page.key(first))
             after = None
@@ -255,7 +255,7 @@ def _tables(page: FormPage, taken: set[int]) -> list[DraftTable]:
                     columns=_named_columns(page, heads, first),
                 )
             )
-    return out
+    return out, taken
 
 
 _WHOLE = re.compile(r"[▲△\-－]?[0-9]{1,3}(?:,[0-9]{3})*|[▲△\-－]?[0-9]+|[-－―‐ー]")
@@ -297,13 +297,12 @@ def _year_rows(page: FormPage, table: Table) -> list[tuple[Cell, list[Cell]]]:
     return out
 
 
-def _body(
-    page: FormPage, table: Table, first: Cell, x0: float, taken: set[int]
-) -> tuple[list[str], list[str]]:
+def _body(page: FormPage, table: Table, first: Cell, x0: float) -> tuple[list[str], list[str], Taken]:
     """The table's rows under its header row, up to a row whose key cell runs past the corner
-    (as the form reader stops): their cells marked taken, their keys and filled values returned."""
+    (as the form reader stops): their keys, filled values and cells."""
     keys: list[str] = []
     values: list[str] = []
+    taken: set[int] = set()
     for r in range(len(table.ys) - 1):
         if table.ys[r] < first.bbox.bottom - TOL:
             continue
@@ -316,7 +315,7 @@ def _body(
         taken.update(id(c) for c in starts)
         keys += [page.key(c) for c in starts if c.bbox.x1 <= first.bbox.x0 + TOL and page.key(c)]
         values += [page.key(c) for c in starts if c.bbox.x0 >= first.bbox.x0 - TOL and page.key(c)]
-    return keys, values
+    return keys, values, frozenset(taken)
 
 
 def _heading_above(page: FormPage, cell: Cell) -> str | None:
@@ -330,7 +329,7 @@ def _all_fields(draft: Draft) -> list[DraftField]:
     return draft.fields + [f for b in draft.blocks for f in b.fields]
 
 
-def _block_areas(page: FormPage, taken: set[int]) -> tuple[str, list[FormPage]]:
+def _block_areas(page: FormPage, taken: Taken) -> tuple[str, list[FormPage]]:
     """A label printed twice or more in one column with a value beside it opens a block each
     time (細事業 1, 2, …): the areas from each to the next."""
     cells = [
@@ -349,28 +348,30 @@ def _span(area: FormPage) -> tuple[float, float]:
     return min(c.bbox.top for _, c in area.cells) - TOL, max(c.bbox.bottom for _, c in area.cells)
 
 
-def _block(key: str, areas: list[FormPage], draft: Draft, taken: set[int], title: str) -> DraftBlock:
-    """The first block's fields and tables; the other blocks' cells and tables left out."""
+def _block(
+    key: str, areas: list[FormPage], tables: list[DraftTable], taken: Taken, title: str
+) -> tuple[DraftBlock, list[DraftTable], Taken]:
+    """The first block's fields and tables (renumbered after the sheet's), the sheet's tables
+    outside every block, and the cells it took: its fields' and all of the other blocks'."""
     first = areas[0]
     label = next(c for _, c in first.cells if first.key(c) == key)
     number = any(first.key(c).isdigit() and c.bbox.x1 <= label.bbox.x0 + TOL for _, c in first.cells)
     spans = [_span(a) for a in areas]
-    inside = [t for t in draft.tables if spans[0][0] <= t.top < spans[0][1]]
-    later = [t for t in draft.tables if any(top <= t.top < bottom for top, bottom in spans[1:])]
-    draft.tables = [t for t in draft.tables if t not in inside and t not in later]
-    for n, table in enumerate(inside, len(draft.tables) + 1):
-        table.name = f"table_{n:02d}"
-    block = DraftBlock("block_01", key, pattern_of(key), number, tables=inside)
-    block.fields = _fields(first, taken, title, len(draft.fields))
-    for area in areas[1:]:
-        taken.update(id(c) for _, c in area.cells)
-    return block
+    inside = [t for t in tables if spans[0][0] <= t.top < spans[0][1]]
+    later = [t for t in tables if any(top <= t.top < bottom for top, bottom in spans[1:])]
+    outside = [t for t in tables if t not in inside and t not in later]
+    own = [replace(t, name=f"table_{n:02d}") for n, t in enumerate(inside, len(outside) + 1)]
+    block = DraftBlock("block_01", key, pattern_of(key), number, tables=own)
+    block.fields, took = _fields(first, taken, title, 0)
+    return block, outside, took | {id(c) for area in areas[1:] for _, c in area.cells}
 
 
-def _fields(page: FormPage, taken: set[int], title: str, numbered: int = 0) -> list[DraftField]:
-    """Label cells outside the tables with the value right of (else below) each."""
+def _fields(page: FormPage, before: Taken, title: str, numbered: int = 0) -> tuple[list[DraftField], Taken]:
+    """Label cells outside the tables (none of ``before``) with the value right of (else
+    below) each, and the cells they took."""
     out: list[DraftField] = []
     seen = {title}
+    taken = set(before)
     for _, cell in page.cells:
         key = page.key(cell)
         if id(cell) in taken or key in seen or not is_label(key):
@@ -392,7 +393,7 @@ def _fields(page: FormPage, taken: set[int], title: str, numbered: int = 0) -> l
         spec.chosen = sample is not None and "●" in sample and "○" in sample
         spec.rating = sample is not None and re.match(r"[A-DＡ-Ｄ](?:$|[.．。、:：・\s])", sample) is not None
         out.append(spec)
-    return out
+    return out, frozenset(taken) - before
 
 
 def _heading(page: FormPage, right: Cell) -> bool:

@@ -371,7 +371,9 @@ def _sheet_fields(found: _Found, title: str) -> list[DraftField]:
     taken = {id(c) for c in found.table.cells if c.bbox.bottom > band + TOL}
     taken |= {id(c) for _, c in page.cells if _LETTER.fullmatch(page.key(c))}  # a scale's letters
     out: list[DraftField] = []
-    for f in _fields(page, taken, title):  # 施策(1), 施策(2): one pattern, one field
+    fields, took = _fields(page, frozenset(taken), title)
+    taken |= took  # the cells beside those labels are no list's
+    for f in fields:  # 施策(1), 施策(2): one pattern, one field
         if not f.rating and not f.chosen and f.pattern not in {o.pattern for o in out}:
             f.name = f"field_{len(out) + 1:02d}"
             out.append(f)

@@ -11,7 +11,6 @@ from pathlib import Path
 from extract.errors import NotAnEvaluationReport, PdfTooCostly, PdfUnreadable, SlowLayoutPattern
 from extract.reading.classify import classify, evaluation_signs, has_kana, page_text
 from extract.reading.columns import find_table
-from extract.reading.comments import CommentReader
 from extract.reading.form_trace import trace_pages
 from extract.reading.forms import FormReader
 from extract.reading.front import FrontReader
@@ -29,6 +28,7 @@ from extract.reading.normalise import squash
 from extract.reading.paragraphs import TEXT_RULES
 from extract.reading.patterns import TIME_LIMIT, SlowPattern
 from extract.reading.records import mark_ocr, to_form_report, to_report
+from extract.reading.remarks import RemarkReader
 from extract.reading.rows import RowReader
 from extract.settings import ExtractSettings
 from schemas.form import FormLayout
@@ -102,14 +102,14 @@ class _RowSession:
     layout: Layout
     front: FrontReader = field(init=False)
     rows: RowReader = field(init=False)
-    comments: CommentReader = field(init=False)
+    remarks: RemarkReader = field(init=False)
     leftovers: Leftovers = field(init=False)
     problems: list[Problem] = field(default_factory=list)
     kinds: list[PageKind] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.front, self.rows = FrontReader(self.layout), RowReader(self.layout)
-        self.comments = CommentReader(self.layout)
+        self.remarks = RemarkReader(self.layout)
         self.leftovers = Leftovers(self.layout.running_head, self.layout.boilerplate)
 
     def finish(self) -> None:
@@ -123,7 +123,7 @@ class _RowSession:
         handlers: dict[PageKind, Callable[[PageGrid], Taken]] = {
             PageKind.COVER: self.front.read_cover,
             PageKind.SCALE: self.front.read_scale_page,
-            PageKind.COMMENTS: self.comments.read_page,
+            PageKind.REMARKS: self.remarks.read_page,
             PageKind.SHEET: self._sheet,
             PageKind.UNREADABLE: self._unreadable,
             PageKind.OTHER: self._other,
@@ -160,7 +160,7 @@ class _RowSession:
 
     def report(self, source: PageSource) -> Report:
         problems = self.problems + self.leftovers.problems(self.front.title)
-        return to_report(source, self.layout, self.front, self.rows, self.comments, problems)
+        return to_report(source, self.layout, self.front, self.rows, self.remarks, problems)
 
 
 def texts_by_layout(grid: PageGrid, layout: RowLayout) -> PageGrid:

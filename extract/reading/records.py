@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import json
+from typing import TypeVar
 
-from pydantic import BaseModel
-
-from extract.reading.comments import CommentReader
 from extract.reading.front import FrontReader
+from extract.reading.remarks import RemarkReader
 from extract.reading.rows import RowReader
 from schemas.form import FormLayout, Project
 from schemas.grid import OcrRead, PageSource
-from schemas.layout import RowLayout
+from schemas.layout import HeadingBox, Remarks, RowLayout
 from schemas.report import (
-    Comment,
+    Evaluation,
     FieldInfo,
     LayoutInfo,
     OcrPage,
-    Policy,
     Problem,
+    Remark,
     Report,
     ReportInfo,
     SourceFile,
-    roles_of,
 )
 
 
@@ -52,28 +50,62 @@ def layout_info(layout: RowLayout) -> LayoutInfo:
         if c.scope == "sheet"
     ]
     sheet += [FieldInfo(name=f.name, label=f.label, description=f.description) for f in layout.sheet_fields]
-    if layout.policy_box:
-        sheet = _model_fields(Policy, {"sheet_no", "page", roles_of(Policy)["groups"]}) + sheet
-    remarks = _model_fields(Comment, {"page", "ocr"}) if layout.comments else []
+    box, groups = _box_fields(layout.box) if layout.box else ([], [])
     return LayoutInfo(
-        name=layout.name, label=layout.label, description=layout.description, kind=layout.kind, fields=fields,
-        sheet_fields=sheet,
-        remark_fields=remarks, queries=layout.queries,
+        name=layout.name,
+        label=layout.label,
+        description=layout.description,
+        kind=layout.kind,
+        fields=fields,
+        sheet_fields=box + sheet,
+        remark_fields=_remark_fields(layout.remarks) if layout.remarks else [],
+        queries=layout.queries,
+        box_key=layout.box.key if layout.box else None,
+        box_groups=groups[0] if groups else None,
+        group_fields=groups[1:],
+        remark_key=layout.remarks.key if layout.remarks else None,
         rating_letters=layout.scale.letters,
-    )  # fmt: skip
+    )
 
 
-def _model_fields(model: type[BaseModel], skip: set[str]) -> list[FieldInfo]:
-    """A record model's fields as a layout lists them: label and description from the field's
-    description ("基本施策: …"), role from its metadata (``roles_of``)."""
-    role_of = {name: role for role, name in roles_of(model).items()}
-    out = []
-    for name, info in model.model_fields.items():
-        if name in skip:
-            continue
-        label, _, rest = (info.description or name).partition(": ")
+def _box_fields(box: HeadingBox) -> tuple[list[FieldInfo], list[FieldInfo]]:
+    """A heading box's fields as a sheet's (a number split off a value first), and its list of
+    groups followed by a group's number and title (empty without groups)."""
+    fields: list[FieldInfo] = []
+    for f in box.fields:
+        if f.number:
+            fields.append(
+                FieldInfo(name=f.number.field, label=f.number.label, description=f.number.description)
+            )
+        fields.append(FieldInfo(name=f.name, label=f.label, description=f.description, role=f.role))
+    if not box.groups:
+        return fields, []
+    g = box.groups
+    return fields, [
+        FieldInfo(name=g.name, label=g.label, description=g.description, role="groups"),
+        FieldInfo(name=g.number.field, label=g.number.label, description=g.number.description, role="number"),
+        FieldInfo(name=g.title.field, label=g.title.label, description=g.title.description, role="title"),
+    ]
+
+
+# the database's record model knows a remark's sheet, group and item number (the rest is text)
+_REMARK_ROLES = {"sheet": "sheet", "number": "number"}
+
+
+def _remark_fields(remarks: Remarks) -> list[FieldInfo]:
+    """A remark's fields: a number column's group (role group) before its item (role number)."""
+    out: list[FieldInfo] = []
+    for c in remarks.columns:
+        if c.group:
+            out.append(
+                FieldInfo(
+                    name=c.group.field, label=c.group.label, description=c.group.description, role="group"
+                )
+            )
         out.append(
-            FieldInfo(name=name, label=label, description=rest or label, role=role_of.get(name, "text"))
+            FieldInfo(
+                name=c.name, label=c.label, description=c.description, role=_REMARK_ROLES.get(c.role, "text")
+            )
         )
     return out
 
@@ -83,7 +115,7 @@ def to_report(
     layout: RowLayout,
     front: FrontReader,
     rows: RowReader,
-    comments: CommentReader,
+    remarks: RemarkReader,
     problems: list[Problem],
 ) -> Report:
     info = ReportInfo(
@@ -101,11 +133,11 @@ def to_report(
         report=info,
         layout=layout_info(layout),
         rating_scale=front.scale,
-        policies=rows.policies(),
+        boxes=rows.boxes(),
         sheets=rows.sheets(),
         evaluations=rows.evaluations(),
-        comments=comments.comments(),
-        problems=problems + rows.problems + comments.problems + rows.check(),
+        remarks=remarks.remarks(),
+        problems=problems + rows.problems + remarks.problems + rows.check(),
     )
 
 
@@ -173,29 +205,44 @@ def to_form_report(
     )
 
 
+_Marked = TypeVar("_Marked", Evaluation, Remark, Project)
+
+
 def mark_ocr(report: Report, pages: dict[int, OcrRead]) -> Report:
-    """The report with what OCR read marked: each record from a page read by OCR carries that
-    page's confidence (``ocr``), the pages are listed (``ocr_pages``), and each word read below
-    the threshold is a problem with its page and box. A report read from text: unchanged."""
+    """A copy of the report with what OCR read marked (the readers' report is left as they
+    made it): each record from a page read by OCR carries that page's confidence (``ocr``),
+    the pages are listed (``ocr_pages``), and each word read below the threshold is a problem
+    with its page and box. A report read from text: the same."""
     if not pages:
         return report
-    for record in [*report.evaluations, *report.comments, *report.projects]:
-        if record.page in pages:
-            record.ocr = pages[record.page].confidence
-    for no, read in sorted(pages.items()):
-        report.ocr_pages.append(
-            OcrPage(
-                page=no,
-                confidence=read.confidence,
-                words=read.words,
-                doubtful=len(read.doubtful),
-                skew=read.skew,
-            )
+
+    def marked(records: list[_Marked]) -> list[_Marked]:
+        return [
+            r.model_copy(update={"ocr": pages[r.page].confidence}) if r.page in pages else r for r in records
+        ]
+
+    listed = [
+        OcrPage(
+            page=no, confidence=read.confidence, words=read.words, doubtful=len(read.doubtful), skew=read.skew
         )
-        for word in read.doubtful:
-            box = [round(v, 1) for v in (word.bbox.x0, word.bbox.top, word.bbox.x1, word.bbox.bottom)]
-            report.problems.append(
-                Problem(code="ocr_doubtful", message=f"OCR is unsure of the line {word.text!r} (least word confidence {word.confidence:g})",
-                        page=no, bbox=box)
-            )  # fmt: skip
-    return report
+        for no, read in sorted(pages.items())
+    ]
+    doubtful = [
+        Problem(
+            code="ocr_doubtful",
+            message=f"OCR is unsure of the line {word.text!r} (least word confidence {word.confidence:g})",
+            page=no,
+            bbox=[round(v, 1) for v in (word.bbox.x0, word.bbox.top, word.bbox.x1, word.bbox.bottom)],
+        )
+        for no, read in sorted(pages.items())
+        for word in read.doubtful
+    ]
+    return report.model_copy(
+        update={
+            "evaluations": marked(report.evaluations),
+            "remarks": marked(report.remarks),
+            "projects": marked(report.projects),
+            "ocr_pages": [*report.ocr_pages, *listed],
+            "problems": [*report.problems, *doubtful],
+        }
+    )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extract.reading import patterns as lp
-from extract.reading.boxes import SheetFields, policy_box, sheet_field_values
+from extract.reading.boxes import SheetFields, heading_box, sheet_field_values
 from extract.reading.columns import (
     ColumnMap,
     body_cells,
@@ -39,16 +39,16 @@ from extract.reading.normalise import (
 )
 from extract.reading.paragraphs import TEXT_RULES
 from schemas.grid import NOTHING, Cell, PageGrid, Table, Taken, ids_of
-from schemas.layout import Column, RowLayout
-from schemas.report import Evaluation, Measure, Policy, Problem, Sheet
+from schemas.layout import Column, HeadingBox, RowLayout
+from schemas.report import Box, Evaluation, Problem, Sheet
 
 
 @dataclass
 class _Sheet:
     sheet_no: int
     page: int
-    box: dict[str, Any] = field(default_factory=dict)  # goal_no, goal_title, policy_title
-    measures: dict[int, str] = field(default_factory=dict)
+    box: dict[str, Any] = field(default_factory=dict)  # its heading box's fields, by name
+    groups: dict[int, str] = field(default_factory=dict)  # the groups its box lists, by number
     fields: SheetFields = field(default_factory=SheetFields)
 
 
@@ -94,8 +94,8 @@ class RowReader:
         again). Returns what this page gave to the records."""
         tables = find_table(grid, self.layout)
         read = NOTHING
-        if self.layout.policy_box:
-            read = self._read_box(grid)
+        if self.layout.box:
+            read = self._read_box(grid, self.layout.box)
         elif tables and (not self._sheets or self._starts_sheet(grid)):
             self._sheets.append(_Sheet(len(self._sheets) + 1, grid.page_no))
             self._item, self._group = None, None
@@ -136,23 +136,24 @@ class RowReader:
         return any(lp.search(title, squash(t)) for t in texts)
 
     # -- what a sheet prints once ---------------------------------------------------------
-    def _read_box(self, grid: PageGrid) -> Taken:
-        assert self.layout.policy_box is not None
-        found, read = policy_box(grid, self.layout.policy_box)
+    def _read_box(self, grid: PageGrid, spec: HeadingBox) -> Taken:
+        """A heading box starts a sheet, unless it names the sheet before (the same numbers and
+        title): then the groups it lists go on that sheet's."""
+        found, read = heading_box(grid, spec)
         if found is None:
             return read
-        goal_no, goal_title, policy, measures = found
         current = self._sheets[-1] if self._sheets else None
+        numbers = [f.number.field for f in spec.fields if f.number]
+        title = next(f.name for f in spec.fields if f.role == "title")
         if (
             current
-            and current.box["goal_no"] == goal_no
-            and _same_title(current.box["policy_title"], policy, grid)
+            and all(current.box.get(n) == found.fields[n] for n in numbers)
+            and _same_title(str(current.box.get(title) or ""), str(found.fields[title]), grid)
         ):
-            for no, title in measures.items():
-                current.measures.setdefault(no, title)
+            for no, text in found.groups.items():
+                current.groups.setdefault(no, text)
             return read
-        sheet = _Sheet(len(self._sheets) + 1, grid.page_no, measures=measures)
-        sheet.box = {"goal_no": goal_no, "goal_title": goal_title, "policy_title": policy}
+        sheet = _Sheet(len(self._sheets) + 1, grid.page_no, box=found.fields, groups=found.groups)
         self._sheets.append(sheet)
         self._item, self._group = None, None
         return read
@@ -180,8 +181,7 @@ class RowReader:
         if not self._sheets:
             message = "evaluation table before any heading box"
             self.problems.append(Problem(code="sheet_without_box", message=message, page=grid.page_no))
-            box = {"goal_no": None, "goal_title": None, "policy_title": ""}
-            self._sheets.append(_Sheet(1, grid.page_no, box=box))
+            self._sheets.append(_Sheet(1, grid.page_no, box=_no_box(self.layout.box)))
         columns = {
             c.name: body_cells(table, cmap, c.name, TEXT_RULES[self.layout.text].cell)
             for c in row_columns(self.layout)
@@ -362,9 +362,10 @@ class RowReader:
             for r in self._rows:
                 if r.sheet is sheet and r.item.number is not None:
                     numbers.setdefault(r.item.group, set()).add(r.item.number)
-            for measure in sorted(set(sheet.measures) - set(numbers)):
-                found.append(Problem(code="measure_without_rows", message=f"sheet {sheet.sheet_no}: 施策({measure}) "
-                                     "is listed in the box but has no rows", page=sheet.page))  # fmt: skip
+            named = self.layout.box.groups.label if self.layout.box and self.layout.box.groups else ""
+            for group in sorted(set(sheet.groups) - set(numbers)):
+                message = f"sheet {sheet.sheet_no}: {named}({group}) is listed in the box but has no rows"
+                found.append(Problem(code="group_without_rows", message=message, page=sheet.page))
             for group, seen in numbers.items():
                 missing = sorted(set(range(1, max(seen) + 1)) - seen)
                 if missing:
@@ -373,16 +374,19 @@ class RowReader:
                                          f"items {missing} are missing", page=sheet.page))  # fmt: skip
         return found
 
-    def policies(self) -> list[Policy]:
-        if not self.layout.policy_box:
+    def boxes(self) -> list[Box]:
+        """Each sheet's heading box: its fields, then the groups it lists by number."""
+        spec = self.layout.box
+        if spec is None:
             return []
-        return [
-            Policy(
-                sheet_no=s.sheet_no, **s.box, page=s.page,
-                measures=[Measure(measure_no=n, measure_title=t) for n, t in sorted(s.measures.items())],
-            )
-            for s in self._sheets
-        ]  # fmt: skip
+        out = []
+        for s in self._sheets:
+            groups = {}
+            if spec.groups:
+                number, title = spec.groups.number.field, spec.groups.title.field
+                groups = {spec.groups.name: [{number: n, title: t} for n, t in sorted(s.groups.items())]}
+            out.append(Box(sheet_no=s.sheet_no, **s.box, **groups, page=s.page))
+        return out
 
     def sheets(self) -> list[Sheet]:
         return [
@@ -396,8 +400,8 @@ class RowReader:
 
     def _record(self, row: _Row) -> dict[str, Any]:
         out: dict[str, Any] = {"sheet_no": row.sheet.sheet_no}
-        if self.layout.policy_box:
-            out.update(goal_no=row.sheet.box["goal_no"], policy_title=row.sheet.box["policy_title"])
+        if self.layout.box:
+            out.update({name: row.sheet.box.get(name) for name in self.layout.box.on_rows})
         for column in row_columns(self.layout):
             if column.role == "number":
                 out[column.name] = row.item.number
@@ -436,3 +440,12 @@ def _same_title(printed: str, again: str, grid: PageGrid) -> bool:
         return False
     a, b = squash(printed), squash(again)
     return a == b or difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.85
+
+
+def _no_box(spec: HeadingBox | None) -> dict[str, Any]:
+    """The box of a sheet whose box was not found: each field empty, the title ''."""
+    if spec is None:
+        return {}
+    out: dict[str, Any] = {name: None for name in spec.names() if not spec.groups or name != spec.groups.name}
+    out |= {f.name: "" for f in spec.fields if f.role == "title"}
+    return out
