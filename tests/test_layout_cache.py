@@ -181,7 +181,11 @@ LABELLED = [(0, 0, "事業名"), (0, 1, "市税の徴収"), (1, 0, "担当課"),
         (["上田 裕子（学校評価委員会委員長）"], [], []),
         (["緊急避妊に係る診療が可能な産婦人科医療機関等一覧"], LABELLED[:6], []),
         (["一覧"], [(0, 0, "対応"), (0, 1, "○"), (1, 1, "○")], []),
+        # a column of ratings, letters of a layout's scale, under its headers
+        (["実施状況"], [(0, 0, "項目"), (0, 1, "判定"), (1, 0, "広報"), (1, 1, "Ｂ"), (2, 0, "相談"), (2, 1, "A")],
+         ["a ruled table with ratings A/B (headers: 項目 / 判定 / 広報 / 相談)"]),
+        (["実施状況"], [(0, 0, "項目"), (0, 1, "判定"), (1, 0, "広報"), (1, 1, "S"), (2, 0, "相談"), (2, 1, "S")], []),
     ],
 )  # fmt: skip
 def test_what_looks_like_an_evaluation_sheet(lines: list[str], cells: list, signs: list[str]) -> None:
-    assert evaluation_signs(_grid(lines, cells)) == signs
+    assert evaluation_signs(_grid(lines, cells), {"A", "B", "C", "D"}) == signs
