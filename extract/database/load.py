@@ -50,12 +50,17 @@ _CHILDREN = ("issues", "remarks", "evaluations", "items", "sheets", "rating_scal
 
 
 def open_database(path: Path, scratch: bool = False) -> Database:
-    """``scratch``: a working copy that is thrown away unless the build ends, so no commit
-    waits for the disk (the build syncs the file once, before renaming it in)."""
+    """``scratch``: a new file that is thrown away unless the build ends, so no commit waits
+    for the disk (the build syncs the file once, before renaming it in). Otherwise the file
+    itself, in WAL mode: a reader keeps its snapshot while the build writes, and a kill leaves
+    the last commit (the WAL's uncommitted pages are ignored when it is next opened)."""
     db = Database(path)
     if scratch:
         db.execute("PRAGMA journal_mode = MEMORY")
         db.execute("PRAGMA synchronous = OFF")
+    else:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")  # the one commit of a build is on disk when it ends
     return db
 
 
@@ -65,11 +70,16 @@ PAGE_SIZE = 16384  # rows of a couple of KB fill large pages better (12 % smalle
 ENCODING = "UTF-16be"
 
 
+def new_file(db: Database) -> None:
+    """A new file's large pages and UTF-16, set before its first page is written."""
+    if not db.execute("select count(*) from sqlite_master").fetchone()[0]:
+        db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+        db.execute(f"PRAGMA encoding = '{ENCODING}'")
+
+
 def ensure_tables(db: Database) -> None:
     """The tables of TABLES that are missing; a new file first gets the large pages and UTF-16."""
-    if not db.execute("select count(*) from sqlite_master").fetchone()[0]:
-        db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # only a new file takes them
-        db.execute(f"PRAGMA encoding = '{ENCODING}'")
+    new_file(db)
     for name, (columns, pk, fks) in TABLES.items():
         if not db[name].exists():
             db[name].create(columns, pk=pk, foreign_keys=fks)
