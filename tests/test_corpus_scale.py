@@ -350,3 +350,62 @@ def test_a_changed_layout_leaves_the_index_as_a_fresh_build_makes_it(tmp_path: P
             [match_query("幽霊")],
         )
         assert found.fetchone()[0] == 0
+
+
+def test_a_server_serves_what_a_build_commits_while_it_runs(tmp_path: Path, extracted: dict) -> None:
+    """`hyoka serve` reads the database a build changes in place: its pages answer during and
+    after the build, and after the commit show the new report, with its rating's meaning (what
+    the plugin read of the database is read again)."""
+    from test_serve import serving
+
+    first = corpus.write(corpus.variant(extracted, 0), tmp_path / "json")
+    other = corpus.variant(extracted, 1)
+    other["rating_scale"] = {code: f"{meaning}（第二版）" for code, meaning in other["rating_scale"].items()}
+    second = corpus.write(other, tmp_path / "json")
+    db = tmp_path / "h.db"
+    _build([first], db)
+    with serving(db) as base:
+        for _ in range(12):  # every connection Datasette keeps is opened (each reads the database once)
+            assert len(_json(f"{base}/h/reports.json?_shape=array")) == 1
+        _build([first, second], db)
+        ids = [r["id"] for r in _json(f"{base}/h/reports.json?_shape=array")]
+        assert len(ids) == 2
+        new = max(ids)
+        page = _text(f"{base}/h/evaluations?report_id={new}&rating=A")
+        meaning = other["rating_scale"]["A"]
+        assert f'class="hyoka-rating" data-rating="A" title="A: {meaning}"' in page
+        assert _check_whole(db) == 2
+
+
+def test_what_the_site_read_of_a_database_is_read_again_after_a_build(
+    tmp_path: Path, extracted: dict
+) -> None:
+    """Whichever connection answers a request (each reads the database once, when opened), the
+    request first reads again what a build changed: here, after a commit, the next request knows
+    the new report."""
+    import asyncio
+
+    from extract.site.registry import known
+    from extract.site.serve import make_datasette
+
+    first, second = corpus.write_corpus(extracted, tmp_path / "json", 2)
+    db = tmp_path / "h.db"
+    _build([first], db)
+    ds = make_datasette(db, None)
+    assert asyncio.run(ds.client.get("/h/reports.json")).status_code == 200
+    assert len(known(ds, "h").reports) == 1
+    _build([first, second], db)
+    assert len(known(ds, "h").reports) == 1  # not read again until a request comes
+    assert asyncio.run(ds.client.get("/-/versions.json")).status_code == 200
+    assert len(known(ds, "h").reports) == 2
+
+
+def _json(url: str):
+    return json.loads(_text(url))
+
+
+def _text(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        return resp.read().decode()

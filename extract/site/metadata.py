@@ -167,7 +167,7 @@ TABLES: dict[str, dict] = {
 
 def database_columns(db_path: Path) -> dict[str, list[str]]:
     """Every table and view of the database (search-index internals left out) -> its columns."""
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro&immutable=1", uri=True)
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         names = [
             r[0]
@@ -188,7 +188,7 @@ FACET_ROLES = ("department", "rating", "axis", "direction")
 def layout_documents(db_path: Path) -> dict[str, dict]:
     """Each layout's view (rows_<name>) with its field descriptions, written once, in the
     layout file, and stored by the build."""
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro&immutable=1", uri=True)
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     views: dict[str, dict] = {}
     try:
         if not conn.execute("select 1 from sqlite_master where name = 'layout_fields'").fetchone():
@@ -226,7 +226,7 @@ def layout_queries(db_path: Path) -> tuple[dict[str, dict], list[str]]:
     """The layouts' canned queries to serve, and one line for each left out. Datasette looks a
     canned query up before a table, so a layout query named like a built-in query, a table or
     view, or an earlier layout's query would replace it silently: the one already there wins."""
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro&immutable=1", uri=True)
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         if not conn.execute("select 1 from sqlite_master where name = 'layout_queries'").fetchone():
             return {}, []
