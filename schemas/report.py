@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.form import Project
-from schemas.layout import LayoutName, Query, check_sizes
+from schemas.layout import LayoutName, Query, check_query_indexes, check_sizes
 
 _OCR = (
     "OCR: Tesseract's mean word confidence (0–100) on the page the record was read from by OCR "
@@ -153,6 +153,11 @@ class LayoutInfo(_Model):
     def _bounded(cls, data: Any) -> Any:
         check_sizes(data)
         return data
+
+    @model_validator(mode="after")
+    def _indexed(self) -> LayoutInfo:
+        check_query_indexes(self.queries, {f.name for f in self.fields})
+        return self
 
 
 class Comment(_Model):

@@ -21,8 +21,10 @@ from extract.database.schema import (
     FTS,
     FTS_OPTIONS,
     INDEXES,
+    LAYOUT_INDEX,
     TABLES,
     VIEWS,
+    layout_index_sql,
     layout_view_name,
     layout_view_sql,
     remarks_view_name,
@@ -281,10 +283,32 @@ def _load_layout(db: Database, layout: LayoutInfo) -> None:
             {
                 "id": f"{layout.name}:{q.name}",
                 "layout": layout.name,
-                **q.model_dump(),
+                **q.model_dump(exclude={"indexes"}),
                 "columns": json.dumps(q.columns, ensure_ascii=False),
             }
             for q in layout.queries
         ),
         pk="id",
     )
+    _layout_indexes(db, layout)
+
+
+def _layout_indexes(db: Database, layout: LayoutInfo) -> None:
+    """The indexes the layout's queries ask for, as this report's layout has them: missing ones
+    made, ones it no longer asks for dropped (so an edited layout leaves none behind)."""
+    fields = [(f.name, f.role) for f in layout.fields]
+    wanted = dict(
+        layout_index_sql(layout.name, list(index), fields) for q in layout.queries for index in q.indexes
+    )
+    prefix = f"{LAYOUT_INDEX}{layout.name}:"
+    present = {
+        row[0]
+        for row in db.execute(
+            "select name from sqlite_master where type = 'index' and substr(name, 1, length(?)) = ?",
+            [prefix, prefix],
+        )
+    }
+    for name in sorted(present - wanted.keys()):
+        db.execute(f"DROP INDEX [{name}]")
+    for name in sorted(wanted.keys() - present):
+        db.execute(wanted[name])

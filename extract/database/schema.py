@@ -195,10 +195,45 @@ def _latest(name: str, spec: dict) -> str:
         ORDER BY t.fiscal_year DESC, CASE t.kind {order} ELSE {len(spec["kinds"])} END LIMIT 1) AS [{name}]"""
 
 
+def row_expressions(fields: list[tuple[str, str]], table: str = "") -> dict[str, str]:
+    """Each row field's expression over ``evaluations`` as the layout's view reads it, by
+    (name, role) in the layout's order: the column of its role (the first field of the role),
+    else its value in the row's JSON. An index on a view's column is an index on this."""
+    out, taken = {}, set()
+    for name, role in fields:
+        if role == "latest":
+            continue
+        if role in ROLE_COLUMNS and role not in taken:
+            taken.add(role)
+            out[name] = f"{table}{ROLE_COLUMNS[role]}"
+        else:
+            out[name] = f"json_extract({table}fields, '$.{name}')"
+    return out
+
+
+# Columns of every layout's view that are columns of evaluations (schemas.layout.INDEXED_BASE)
+VIEW_BASE_COLUMNS = ("fiscal_year", "report_id", "municipality", "publisher", "sheet_no", "change", "page")
+LAYOUT_INDEX = "idx_layout:"  # a layout's query indexes are named idx_layout:<layout>:<columns>
+
+
+def layout_index_sql(layout: str, columns: list[str], fields: list[tuple[str, str]]) -> tuple[str, str]:
+    """(name, CREATE INDEX) of an index a layout's query asks for on its view's columns: on the
+    expressions the view reads them by, over that layout's rows only (a partial index, which
+    the view's own WHERE layout = … lets SQLite use). Names were checked by the layout's schema."""
+    expressions = row_expressions(fields) | {c: c for c in VIEW_BASE_COLUMNS}
+    name = f"{LAYOUT_INDEX}{layout}:{','.join(columns)}"
+    sql = (
+        f"CREATE INDEX [{name}] ON evaluations ({', '.join(expressions[c] for c in columns)}) "
+        f"WHERE layout = {_quoted(layout)}"
+    )
+    return name, sql
+
+
 def layout_view_sql(layout: str, fields: list[tuple[str, str, str, str | None]], tables: set[str]) -> str:
     """One layout's rows, each of its fields a column: (scope, name, role, of) in the layout's
     order; ``tables``, those the database has (a latest figure needs its table)."""
-    columns, taken = [], set()
+    columns = []
+    rows = row_expressions([(name, role) for scope, name, role, _ in fields if scope == "row"], "e.")
     for scope, name, role, of in fields:
         if role == "latest":
             spec = json.loads(of or "{}")
@@ -208,11 +243,8 @@ def layout_view_sql(layout: str, fields: list[tuple[str, str, str, str | None]],
         if scope == "sheet":
             source = "s.title" if role == "title" else f"json_extract(s.fields, '$.{name}')"
             columns.append(f"{source} AS [{name}]")
-        elif role in ROLE_COLUMNS and role not in taken:
-            taken.add(role)
-            columns.append(f"e.{ROLE_COLUMNS[role]} AS [{name}]")
         else:
-            columns.append(f"json_extract(e.fields, '$.{name}') AS [{name}]")
+            columns.append(f"{rows[name]} AS [{name}]")
     return f"""
 SELECT e.id, e.fiscal_year, e.municipality, e.publisher, e.sheet_no, {", ".join(columns)},
     e.change, e.page, '/{PDF_MOUNT}/' || {_SOURCE} || '#page=' || e.page AS pdf_url,
