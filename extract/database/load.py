@@ -22,6 +22,7 @@ from extract.database.schema import (
     FTS_OPTIONS,
     INDEXES,
     LAYOUT_INDEX,
+    RETIRED_INDEXES,
     TABLES,
     VIEWS,
     layout_index_sql,
@@ -95,6 +96,8 @@ def ensure_db_shape(db: Database) -> bool:
     for table, indexes in INDEXES.items():
         for columns in indexes:
             db[table].create_index(columns, if_not_exists=True)
+    for name in RETIRED_INDEXES:
+        db.execute(f"DROP INDEX IF EXISTS [{name}]")
     rebuilt = stored_setting(db, "shape_version") != SHAPE_VERSION or not all(
         db[name].exists() for name in FTS
     )

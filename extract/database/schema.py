@@ -87,14 +87,22 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
 # Indexes beyond one per foreign key: the flat page's facets, and the layouts' views in their
 # order (a report's rows as printed: the rowid ends every index), so a query in that order
 # stops after the rows it returns instead of sorting them all. A facet whose column does not
-# lead an index counts by scanning the smallest index holding it (prev_rating, change,
-# fiscal_year): a few tens of ms at 10,000 reports, for less than half the bytes of an index each.
+# lead an index counts by scanning the smallest index holding it (prev_rating, fiscal_year):
+# a few tens of ms at 10,000 reports, for less than half the bytes of an index each. The
+# canned queries' (metadata.QUERIES) lead with a facet's column: ratings_by_department reads
+# (department, fiscal_year, rating) alone, d_ratings gets its D rows in its order, downgrades
+# finds its year's rows by (change, fiscal_year) (each sorted or read every row at 10,000
+# reports: 1-4 s).
 INDEXES: dict[str, list[list[str]]] = {
     "evaluations": [
-        ["department"], ["rating", "prev_rating", "change"], ["municipality"], ["layout", "fiscal_year", "report_id"],
+        ["department", "fiscal_year", "rating"], ["rating", "fiscal_year", "sheet_no", "group_no", "item_no"],
+        ["change", "fiscal_year", "prev_rating"], ["municipality"], ["layout", "fiscal_year", "report_id"],
     ],
     "reports": [["municipality", "publisher", "fiscal_year", "title"], ["series"], ["sha256"]],
 }  # fmt: skip
+
+# Indexes of an earlier INDEXES, dropped from a database that has them (their bytes are on every row)
+RETIRED_INDEXES = ("idx_evaluations_department", "idx_evaluations_rating_prev_rating_change")
 
 # Columns of evaluations that hold a layout field of this role (its first field of the role);
 # the other fields of a row are in its JSON ``fields``.
