@@ -14,7 +14,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from schemas.layout import RESERVED_NAMES, Detect, LayoutName, Query, Scale, check_pattern, check_sizes
+from schemas.layout import (
+    RESERVED_NAMES,
+    Detect,
+    LayoutName,
+    Query,
+    Scale,
+    check_pattern,
+    check_query_indexes,
+    check_sizes,
+)
 
 
 class _Frozen(BaseModel):
@@ -339,6 +348,8 @@ class FormLayout(_Frozen):
             )
         if len(set(names)) != len(names):
             raise ValueError(f"layout {self.name}: a field is given twice")
+        rows = {f.name for f in self.fields} | {n for r in self.ratings for n in (r.name, r.label_field)}
+        check_query_indexes(self.queries, rows | {c.name for c in self.choices})
         _check_patterns([self.rating_pattern, self.years.pattern] + self.ignore)
         if any(f.labels or f.source or f.table for f in self.report):
             raise ValueError(

@@ -343,9 +343,34 @@ class ReportSpec(_Frozen):
     cover: bool = Field(default=False, description="a cover page without tables carries title and dates")
 
 
+# A layout's query may ask for indexes on its view's columns: its row fields, or these columns
+# every row has. Each index costs bytes on every row of the layout (a partial index: that
+# layout's rows only), so a layout gets a few, of a few columns each.
+INDEXED_BASE = ("fiscal_year", "report_id", "municipality", "publisher", "sheet_no", "change", "page")
+MAX_INDEXES = 4
+MAX_INDEX_COLUMNS = 4
+
+
+def check_query_indexes(queries: list[Query], row_fields: set[str]) -> None:
+    """Every index a layout's queries ask for names columns of its rows, each once, and the
+    layout asks for at most MAX_INDEXES: else one line naming the query."""
+    declared = {tuple(index) for q in queries for index in q.indexes}
+    if len(declared) > MAX_INDEXES:
+        raise ValueError(f"queries: {len(declared)} indexes, at most {MAX_INDEXES} a layout")
+    for q in queries:
+        for index in q.indexes:
+            unknown = [c for c in index if c not in row_fields and c not in INDEXED_BASE]
+            if unknown:
+                raise ValueError(f"query {q.name}: index on {unknown[0]}: not a column of the layout's rows")
+            if len(set(index)) != len(index):
+                raise ValueError(f"query {q.name}: an index names a column twice")
+
+
 class Query(_Frozen):
     """A canned query the layout brings to the site, over its own view rows_<layout name>:
-    one read-only SELECT, named apart from hyoka's own queries and tables."""
+    one read-only SELECT, named apart from hyoka's own queries and tables; with the indexes
+    it needs on that view's columns (the build keeps them: a query that filters or sorts on a
+    column no index leads reads every row of the layout)."""
 
     name: Key = Field(description="URL name (ASCII)")
     title: str = Field(max_length=MAX_STRING)
@@ -354,6 +379,13 @@ class Query(_Frozen):
     columns: dict[Key, str] = Field(
         default_factory=dict,
         description="the query's own columns (not a field of the layout): name -> 'label: what it holds'",
+    )
+    indexes: list[Annotated[list[Key], Field(min_length=1, max_length=MAX_INDEX_COLUMNS)]] = Field(
+        default_factory=list,
+        max_length=MAX_INDEXES,
+        description="indexes the query needs: each a list of the view's columns (row fields, or "
+        + ", ".join(INDEXED_BASE)
+        + ")",
     )
 
     @model_validator(mode="after")
@@ -532,6 +564,7 @@ class RowLayout(_Frozen):
             _check_remarks(self.remarks)
         if self.box and self.remarks and self.box.key == self.remarks.key:
             raise ValueError(f"box.key and remarks.key: both {self.box.key!r}")
+        check_query_indexes(self.queries, {f for f, _, _ in self.fields()})
         self._check_patterns()
         return self
 

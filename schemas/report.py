@@ -17,7 +17,15 @@ from pydantic import (
 )
 
 from schemas.form import Project
-from schemas.layout import REPORT_KEYS, Key, LayoutName, Query, check_letters, check_sizes
+from schemas.layout import (
+    REPORT_KEYS,
+    Key,
+    LayoutName,
+    Query,
+    check_letters,
+    check_query_indexes,
+    check_sizes,
+)
 
 _OCR = (
     "OCR: Tesseract's mean word confidence (0–100) on the page the record was read from by OCR "
@@ -146,6 +154,7 @@ class LayoutInfo(_Model):
     @model_validator(mode="after")
     def _checked(self) -> LayoutInfo:
         check_letters(self.rating_letters)
+        check_query_indexes(self.queries, {f.name for f in self.fields})
         keys = [k for k in (self.box_key, self.remark_key) if k]
         if set(keys) & REPORT_KEYS or len(set(keys)) != len(keys):
             raise ValueError(f"box_key, remark_key: {keys} (one of the report's own keys, or twice)")

@@ -46,10 +46,22 @@ def _contents(db_path: Path) -> dict[str, list[tuple]]:
     return out
 
 
+def _copy(db_path: Path, to: Path) -> None:
+    """A copy of the database as committed: the file alone may lack the last commits, still in
+    its WAL while a connection is open."""
+    to.unlink(missing_ok=True)
+    src, dst = sqlite3.connect(db_path), sqlite3.connect(to)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
 def _rebuilt(db_path: Path, tmp: Path) -> dict[str, list[tuple]]:
     """The same reports with the search indexes, links and changes made from scratch."""
     copy = tmp / "full.db"
-    shutil.copyfile(db_path, copy)
+    _copy(db_path, copy)
     db = Database(copy)
     db.execute("delete from build_info where name = 'shape_version'")
     assert ensure_db_shape(db)
@@ -149,7 +161,7 @@ def test_kill_during_a_build_over_a_corpus_keeps_a_whole_database(
     base = _corpus_db(tmp_path_factory, extracted)
     work = tmp_path_factory.mktemp("kill")
     db = work / "h.db"
-    shutil.copyfile(base, db)
+    _copy(base, db)
     folder = base.parent / "json"
     new = corpus.write(corpus.variant(extracted, 999_999), work / "json")
     shutil.copytree(folder, work / "json", dirs_exist_ok=True)
@@ -158,7 +170,10 @@ def test_kill_during_a_build_over_a_corpus_keeps_a_whole_database(
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while not list(work.glob("h.db.tmp-*")) and proc.poll() is None and time.monotonic() < deadline:
+    lock = work / "h.db.lock"  # the build holds it from its start (it writes in place)
+    while proc.poll() is None and time.monotonic() < deadline:
+        if lock.exists() and lock.read_text().strip() == str(proc.pid):
+            break
         time.sleep(0.01)
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
@@ -198,18 +213,22 @@ def _check_whole(db: Path) -> int:
 
 
 def test_a_server_reading_during_a_build_keeps_its_snapshot(tmp_path_factory, extracted: dict) -> None:
-    """Why the build writes a copy and renames it, not the file in place: the site opens the
-    database immutable, and an in-place write under an open immutable connection reads as a
-    malformed database. The renamed copy leaves the open file as it was."""
+    """The build writes the file in place, in WAL mode: a reader as the site opens it (read-only)
+    that began reading before the build keeps what it saw, and is not blocked, nor does it block
+    the build; its next read transaction sees the build's commit."""
     work = tmp_path_factory.mktemp("live")
     db = work / "h.db"
-    shutil.copyfile(_corpus_db(tmp_path_factory, extracted), db)
-    reader = sqlite3.connect(f"file:{db}?immutable=1", uri=True)
+    _copy(_corpus_db(tmp_path_factory, extracted), db)
+    reader = sqlite3.connect(f"file:{db}?mode=ro", uri=True, isolation_level=None)
     try:
+        reader.execute("begin")
         assert reader.execute("select count(*) from reports").fetchone()[0] == CORPUS
         _build([corpus.write(corpus.variant(extracted, 777_777), work / "json")], db)
         assert reader.execute("select count(*) from evaluation_rows").fetchone()[0] == CORPUS * 58
         assert reader.execute("select count(*) from reports").fetchone()[0] == CORPUS
+        reader.execute("commit")
+        assert reader.execute("select count(*) from reports").fetchone()[0] == CORPUS + 1
+        assert reader.execute("pragma journal_mode").fetchone()[0] == "wal"
     finally:
         reader.close()
     assert _check_whole(db) == CORPUS + 1
@@ -239,8 +258,10 @@ def _older_database(tmp_path: Path, extracted: dict) -> tuple[Path, Path, Path]:
     first, second = corpus.write_corpus(extracted, tmp_path / "json", 2)
     db = tmp_path / "h.db"
     _build([first, second], db)
-    with sqlite3.connect(db) as conn:
+    conn = sqlite3.connect(db)
+    with conn:
         conn.execute("update build_info set value = '2' where name = 'shape_version'")
+    conn.close()  # the last connection: its commit leaves the WAL for the file, which the tests compare
     return db, first, second
 
 
@@ -329,3 +350,62 @@ def test_a_changed_layout_leaves_the_index_as_a_fresh_build_makes_it(tmp_path: P
             [match_query("幽霊")],
         )
         assert found.fetchone()[0] == 0
+
+
+def test_a_server_serves_what_a_build_commits_while_it_runs(tmp_path: Path, extracted: dict) -> None:
+    """`hyoka serve` reads the database a build changes in place: its pages answer during and
+    after the build, and after the commit show the new report, with its rating's meaning (what
+    the plugin read of the database is read again)."""
+    from test_serve import serving
+
+    first = corpus.write(corpus.variant(extracted, 0), tmp_path / "json")
+    other = corpus.variant(extracted, 1)
+    other["rating_scale"] = {code: f"{meaning}（第二版）" for code, meaning in other["rating_scale"].items()}
+    second = corpus.write(other, tmp_path / "json")
+    db = tmp_path / "h.db"
+    _build([first], db)
+    with serving(db) as base:
+        for _ in range(12):  # every connection Datasette keeps is opened (each reads the database once)
+            assert len(_json(f"{base}/h/reports.json?_shape=array")) == 1
+        _build([first, second], db)
+        ids = [r["id"] for r in _json(f"{base}/h/reports.json?_shape=array")]
+        assert len(ids) == 2
+        new = max(ids)
+        page = _text(f"{base}/h/evaluations?report_id={new}&rating=A")
+        meaning = other["rating_scale"]["A"]
+        assert f'class="hyoka-rating" data-rating="A" title="A: {meaning}"' in page
+        assert _check_whole(db) == 2
+
+
+def test_what_the_site_read_of_a_database_is_read_again_after_a_build(
+    tmp_path: Path, extracted: dict
+) -> None:
+    """Whichever connection answers a request (each reads the database once, when opened), the
+    request first reads again what a build changed: here, after a commit, the next request knows
+    the new report."""
+    import asyncio
+
+    from extract.site.registry import known
+    from extract.site.serve import make_datasette
+
+    first, second = corpus.write_corpus(extracted, tmp_path / "json", 2)
+    db = tmp_path / "h.db"
+    _build([first], db)
+    ds = make_datasette(db, None)
+    assert asyncio.run(ds.client.get("/h/reports.json")).status_code == 200
+    assert len(known(ds, "h").reports) == 1
+    _build([first, second], db)
+    assert len(known(ds, "h").reports) == 1  # not read again until a request comes
+    assert asyncio.run(ds.client.get("/-/versions.json")).status_code == 200
+    assert len(known(ds, "h").reports) == 2
+
+
+def _json(url: str):
+    return json.loads(_text(url))
+
+
+def _text(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        return resp.read().decode()

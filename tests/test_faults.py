@@ -101,7 +101,8 @@ def test_kill_during_a_build_keeps_the_previous_database(tmp_path: Path, expecte
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while not list(tmp_path.glob("h.db.tmp-*")) and time.monotonic() < deadline:
+    lock = tmp_path / "h.db.lock"  # the build holds it from its start (it writes in place)
+    while not (lock.exists() and lock.read_text().strip() == str(proc.pid)) and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(1.0)  # well into extracting and loading the new reports
     assert proc.poll() is None, "the build ended before the kill: give it more to do"

@@ -84,6 +84,79 @@ def test_a_layout_query_may_not_take_a_builtin_name(tmp_path: Path, name: str) -
     _one_line(run_hyoka("extract", "--layouts", str(folder), str(SAMPLE_PDF)), name, "hyoka's own")
 
 
+def _with_indexed_query(indexes: str) -> str:
+    sql = "select id from rows_mine order by fiscal_year"
+    query = f'\n[[queries]]\nname = "q"\ntitle = "t"\ndescription = "d"\nsql = "{sql}"\nindexes = {indexes}\n'
+    return _renamed(KOGANEI, "koganei-welfare", "mine") + query
+
+
+@pytest.mark.parametrize(
+    "indexes, says",
+    [
+        ('[["title); drop table reports; --"]]', "String should match pattern"),
+        ('[["no_such_field"]]', "query q: index on no_such_field: not a column of the layout's rows"),
+        ('[["goal_title"]]', "index on goal_title: not a column of the layout's rows"),  # a sheet field
+        ('[["rating", "rating"]]', "an index names a column twice"),
+        ("[[]]", "at least 1 item"),
+        ('[["a"], ["b"], ["c"], ["d"], ["e"]]', "at most 4 items"),
+        ('[["rating", "fiscal_year", "page", "change", "sheet_no"]]', "at most 4 items"),
+    ],
+)
+def test_a_layout_querys_bad_index_is_refused_on_load(tmp_path: Path, indexes: str, says: str) -> None:
+    """An index is a cost on every row: a layout names columns of its own rows, a few of them."""
+    folder = _layout(tmp_path / "layouts", "mine", _with_indexed_query(indexes))
+    _one_line(run_hyoka("extract", "--layouts", str(folder), str(SAMPLE_PDF)), "mine.toml", says)
+
+
+def test_a_layout_querys_index_is_built_and_used(tmp_path: Path) -> None:
+    """The index a layout's query asks for is on the view's expressions, over that layout's rows
+    only, and SQLite uses it for the query; a layout that no longer asks for it drops it."""
+    folder = _layout(tmp_path / "layouts", "mine", _with_indexed_query('[["department", "results_covid"]]'))
+    db = tmp_path / "h.db"
+    build = ("build", "--layouts", str(folder), "--layout", "mine", "--db", str(db), str(SAMPLE_PDF))
+    done = run_hyoka(*build)
+    assert done.returncode == 0, done.stderr
+    name = "idx_layout:mine:department,results_covid"
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("select sql from sqlite_master where name = ?", [name]).fetchone()[0] == (
+            f"CREATE INDEX [{name}] ON evaluations "
+            "(department, json_extract(fields, '$.results_covid')) WHERE layout = 'mine'"
+        )
+        plan = conn.execute(
+            "explain query plan select id from rows_mine where department = ? and results_covid = ? order by id",
+            ["a", "b"],
+        ).fetchall()
+        assert any(name in row[-1] for row in plan), plan
+    finally:
+        conn.close()
+    (folder / "mine.toml").write_text(_with_indexed_query("[]"), encoding="utf-8")
+    again = run_hyoka(*build)
+    assert again.returncode == 0, again.stderr
+    conn = sqlite3.connect(db)
+    try:
+        assert not conn.execute("select name from sqlite_master where name like 'idx_layout:%'").fetchall()
+    finally:
+        conn.close()
+
+
+def test_a_hostile_index_in_an_extracted_json_is_not_loaded(tmp_path: Path, extracted: dict) -> None:
+    """--from-json reads the layout's query indexes from the JSON: they are checked there too."""
+    folder = tmp_path / "json"
+    folder.mkdir()
+    report = json.loads(json.dumps(extracted))
+    for index, says in (
+        ("fields) where 1; --", "String should match pattern"),
+        ("not_a_field", "index on not_a_field: not a column of the layout's rows"),
+    ):
+        report["layout"]["queries"][0]["indexes"] = [[index]]
+        (folder / "koganei-fy2020.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+        done = run_hyoka("build", "--from-json", str(folder), "--db", str(tmp_path / "h.db"))
+        assert done.returncode == 1
+        assert "failed: koganei-fy2020.json: not an extracted report" in done.stderr
+        assert says in done.stderr, done.stderr
+
+
 def test_a_hostile_query_in_an_extracted_json_is_not_loaded(tmp_path: Path, extracted: dict) -> None:
     """--from-json reads the layout's queries from the JSON: they are checked there too."""
     folder = tmp_path / "json"

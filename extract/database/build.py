@@ -1,17 +1,19 @@
-"""Build the database from PDFs: extract and load each new or changed PDF, then swap atomically.
+"""Build the database from PDFs: extract and load each new or changed PDF, in one transaction.
 
 A rerun with nothing new is answered from the manifest before the heavy stages are imported.
 One build of a database runs at a time (lock.py).
 
-The build works on a copy of the database and renames it over the old one only at the end,
-so a reader (or a crash, or a kill) never sees a half-written file and a failed file never
-costs what was loaded before. A PDF already loaded (same SHA-256) is not parsed again.
+An existing database is changed in place, in one SQLite transaction in WAL mode: a reader (or a
+crash, or a kill) sees the database as the last build left it until the commit, a failed file
+never costs what was loaded before, and adding a PDF writes that PDF's pages, not the file (a
+copy of the whole file cost 2.23 s of the 2.23 s to add one PDF at 10,000 reports). A new
+database is built in a temporary file and renamed in, so a failed first build leaves none. A
+PDF already loaded (same SHA-256) is not parsed again.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -192,14 +194,14 @@ def _build(
     digests: dict[str, str] | None = None,
     sources: Sources | None = None,
 ) -> BuildResult:
-    """Open a working copy, let ``fill`` load and remove reports, link and swap it in. A
-    database of an older shape is remade from scratch, from the files given (all of its own)."""
+    """Open the database for writing, let ``fill`` load and remove reports, link them and commit.
+    A database of an older shape is remade from scratch, from the files given (all of its own)."""
     result = BuildResult()
     if db_path.is_symlink():  # build the database the link names: the link stays a link
         db_path = db_path.resolve()
     _refuse_unless_sqlite(db_path)
     older = _older_database(db_path, given)
-    with _working_copy(db_path, fresh=older is not None) as (db, tmp):
+    with _writing(db_path, fresh=older is not None) as (db, tmp):
         from extract.database.load import ensure_db_shape
 
         reshaped = ensure_db_shape(db)  # from here on, each report keeps its own index rows
@@ -236,7 +238,7 @@ def _refuse_unless_sqlite(db_path: Path) -> None:
 
 def _finish(
     db: Database,
-    tmp: Path,
+    tmp: Path | None,
     db_path: Path,
     identity: Path | None,
     changed: bool,
@@ -246,7 +248,7 @@ def _finish(
 ) -> bool:
     """Link the series that changed (all when ``series`` is None or the overrides changed),
     keep the publishers' addresses (``sources``: digest and mapping, None to leave them) and
-    swap the working copy in, if anything changed; whether it was written."""
+    commit, if anything changed; whether it was written. A new database (``tmp``) is renamed in."""
     from extract.database.history import link_reports, load_overrides
     from extract.database.load import ensure_views, store_setting, stored_setting
 
@@ -255,6 +257,7 @@ def _finish(
     same_overrides = stored_setting(db, "identity_digest") == digest
     same_sources = sources is None or (stored_setting(db, "sources_digest") or "") == sources.digest
     if not changed and same_folder and same_overrides and same_sources:
+        db.execute("COMMIT")  # nothing of the reports: what ensure_db_shape added, if anything
         return False
     if sources is not None:
         db["sources"].delete_where()
@@ -265,10 +268,13 @@ def _finish(
     store_setting(db, "identity_digest", digest)
     if folder:
         store_setting(db, "pdf_folder", folder)
-    db.close()
-    with tmp.open("rb+") as fh:
-        os.fsync(fh.fileno())  # whole on disk before it takes the database's name
-    os.replace(tmp, db_path)
+    db.execute("COMMIT")
+    if tmp is not None:
+        db.execute("PRAGMA journal_mode = WAL")  # how every later build writes it (see _writing)
+        db.close()
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())  # whole on disk before it takes the database's name
+        os.replace(tmp, db_path)
     return True
 
 
@@ -297,24 +303,40 @@ def _refuse_unless_all(db_path: Path, shape: str, missing: set[str], how: str) -
 
 
 @contextmanager
-def _working_copy(db_path: Path, fresh: bool = False) -> Iterator[tuple[Database, Path]]:
-    """A copy of the database to build in (an empty one when ``fresh``); whatever happens, no
-    temporary file is left."""
-    from extract.database.load import open_database
+def _writing(db_path: Path, fresh: bool = False) -> Iterator[tuple[Database, Path | None]]:
+    """The database to build in, in an open transaction that ``_finish`` commits: whatever else
+    happens it is rolled back. An existing database in place (emptied first when ``fresh``), with
+    the path of the temporary file None; a new one in a temporary file (no commit waits for the
+    disk: it is synced once, before it is renamed in). No temporary file is left."""
+    from extract.database.load import new_file, open_database
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for stale in db_path.parent.glob(f"{db_path.name}.tmp-*"):
-        stale.unlink()  # left by a killed build: a live one would hold the lock (lock.py)
-    tmp = db_path.with_name(f"{db_path.name}.tmp-{os.getpid()}")
-    if db_path.exists() and not fresh:
-        shutil.copyfile(db_path, tmp)
-    db = open_database(tmp, scratch=True)
+        stale.unlink()  # left by a killed first build: a live one would hold the lock (lock.py)
+    tmp = None if db_path.exists() else db_path.with_name(f"{db_path.name}.tmp-{os.getpid()}")
+    db = open_database(tmp or db_path, scratch=tmp is not None)
     try:
+        if tmp is not None:
+            new_file(db)  # its page size and encoding, before its first page is written
+        db.execute("BEGIN IMMEDIATE")
+        if fresh:
+            _empty(db)
         yield db, tmp
     finally:
-        db.close()
-        if tmp.exists():
+        db.close()  # a transaction still open (the build failed) is rolled back
+        if tmp is not None and tmp.exists():
             tmp.unlink()
+
+
+def _empty(db: Database) -> None:
+    """Drop every table and view of a database of an older shape, inside the build's transaction
+    (its page size and encoding stay: SQLite changes them only by rewriting the file)."""
+    objects = db.execute(
+        "select type, name from sqlite_master where type in ('table', 'view') and name not like 'sqlite_%' "
+        "order by type = 'table', sql not like 'CREATE VIRTUAL%'"
+    ).fetchall()
+    for kind, name in objects:  # views, then search indexes (their own tables go with them), then tables
+        db.execute(f"DROP {kind.upper()} IF EXISTS [{name}]")
 
 
 def _extract_one(job: tuple[Path, ExtractSettings | None]) -> Report | str:

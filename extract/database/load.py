@@ -21,8 +21,11 @@ from extract.database.schema import (
     FTS,
     FTS_OPTIONS,
     INDEXES,
+    LAYOUT_INDEX,
+    RETIRED_INDEXES,
     TABLES,
     VIEWS,
+    layout_index_sql,
     layout_view_name,
     layout_view_sql,
     remarks_view_name,
@@ -50,12 +53,17 @@ _CHILDREN = ("issues", "remarks", "evaluations", "items", "sheets", "rating_scal
 
 
 def open_database(path: Path, scratch: bool = False) -> Database:
-    """``scratch``: a working copy that is thrown away unless the build ends, so no commit
-    waits for the disk (the build syncs the file once, before renaming it in)."""
+    """``scratch``: a new file that is thrown away unless the build ends, so no commit waits
+    for the disk (the build syncs the file once, before renaming it in). Otherwise the file
+    itself, in WAL mode: a reader keeps its snapshot while the build writes, and a kill leaves
+    the last commit (the WAL's uncommitted pages are ignored when it is next opened)."""
     db = Database(path)
     if scratch:
         db.execute("PRAGMA journal_mode = MEMORY")
         db.execute("PRAGMA synchronous = OFF")
+    else:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")  # the one commit of a build is on disk when it ends
     return db
 
 
@@ -65,11 +73,16 @@ PAGE_SIZE = 16384  # rows of a couple of KB fill large pages better (12 % smalle
 ENCODING = "UTF-16be"
 
 
+def new_file(db: Database) -> None:
+    """A new file's large pages and UTF-16, set before its first page is written."""
+    if not db.execute("select count(*) from sqlite_master").fetchone()[0]:
+        db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+        db.execute(f"PRAGMA encoding = '{ENCODING}'")
+
+
 def ensure_tables(db: Database) -> None:
     """The tables of TABLES that are missing; a new file first gets the large pages and UTF-16."""
-    if not db.execute("select count(*) from sqlite_master").fetchone()[0]:
-        db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # only a new file takes them
-        db.execute(f"PRAGMA encoding = '{ENCODING}'")
+    new_file(db)
     for name, (columns, pk, fks) in TABLES.items():
         if not db[name].exists():
             db[name].create(columns, pk=pk, foreign_keys=fks)
@@ -83,6 +96,8 @@ def ensure_db_shape(db: Database) -> bool:
     for table, indexes in INDEXES.items():
         for columns in indexes:
             db[table].create_index(columns, if_not_exists=True)
+    for name in RETIRED_INDEXES:
+        db.execute(f"DROP INDEX IF EXISTS [{name}]")
     rebuilt = stored_setting(db, "shape_version") != SHAPE_VERSION or not all(
         db[name].exists() for name in FTS
     )
@@ -272,10 +287,32 @@ def _load_layout(db: Database, layout: LayoutInfo) -> None:
             {
                 "id": f"{layout.name}:{q.name}",
                 "layout": layout.name,
-                **q.model_dump(),
+                **q.model_dump(exclude={"indexes"}),
                 "columns": json.dumps(q.columns, ensure_ascii=False),
             }
             for q in layout.queries
         ),
         pk="id",
     )
+    _layout_indexes(db, layout)
+
+
+def _layout_indexes(db: Database, layout: LayoutInfo) -> None:
+    """The indexes the layout's queries ask for, as this report's layout has them: missing ones
+    made, ones it no longer asks for dropped (so an edited layout leaves none behind)."""
+    fields = [(f.name, f.role) for f in layout.fields]
+    wanted = dict(
+        layout_index_sql(layout.name, list(index), fields) for q in layout.queries for index in q.indexes
+    )
+    prefix = f"{LAYOUT_INDEX}{layout.name}:"
+    present = {
+        row[0]
+        for row in db.execute(
+            "select name from sqlite_master where type = 'index' and substr(name, 1, length(?)) = ?",
+            [prefix, prefix],
+        )
+    }
+    for name in sorted(present - wanted.keys()):
+        db.execute(f"DROP INDEX [{name}]")
+    for name in sorted(wanted.keys() - present):
+        db.execute(wanted[name])

@@ -22,7 +22,7 @@ from extract.database.search import match_query
 from extract.site import pages
 from extract.site.guard import read_only
 from extract.site.labels import describe
-from extract.site.registry import is_hyoka, known, pdf_href, remember
+from extract.site.registry import is_hyoka, known, pdf_href, refresh, remember
 
 _EVALUATION_KEYS = ("evaluation_id", "to_evaluation_id", "from_evaluation_id")
 
@@ -34,9 +34,26 @@ def prepare_connection(conn, database, datasette) -> None:
     if not is_hyoka(conn):
         return
     remember(datasette, database, conn)
-    conn.create_function("escape_fts", 1, match_query)
-    conn.create_function("hyoka_match", 1, match_query)
+    # deterministic: SQLite works a constant call out once per statement, not once per row
+    conn.create_function("escape_fts", 1, match_query, deterministic=True)
+    conn.create_function("hyoka_match", 1, match_query, deterministic=True)
     read_only(conn)
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Before each request, what the plugin read of a database read again if a build changed it
+    since (a build commits in place while the site serves)."""
+
+    def wrap(app):
+        async def fresh(scope, receive, send):
+            if scope.get("type") == "http":
+                refresh(datasette)
+            await app(scope, receive, send)
+
+        return fresh
+
+    return wrap
 
 
 def _evaluation_id(row, table: str | None) -> int | None:

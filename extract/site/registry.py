@@ -2,12 +2,14 @@
 
 A database is hyoka's when it holds the hidden ``build_info`` table and the search index
 ``evaluation_rows_fts`` (``is_hyoka``), whatever its file is called. The first connection to
-each database tells (Datasette's ``prepare_connection``); the served databases are immutable,
-so the report files and rating scale read then stay true.
+each database tells (Datasette's ``prepare_connection``). A build may commit while the site
+serves (it writes in place): every request first compares the file and its WAL with what they
+were when the database was read (``refresh``), and reads it again when a build changed it.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import weakref
 from dataclasses import dataclass, field
@@ -121,6 +123,7 @@ class HyokaDatabase:
     # a form's table column -> its heading, from the layout (事業費等（千円）), and the money columns
     table_labels: dict[tuple[str, str], str] = field(default_factory=dict)
     money: frozenset[tuple[str, str]] = frozenset()
+    stamp: tuple = ()  # the file and its WAL when this was read (see stamp_of)
 
     def heading(self, table: str | None, column: str) -> str:
         """A column's Japanese heading on this table's page (a form's table: its layout's)."""
@@ -154,8 +157,25 @@ def is_hyoka(conn: sqlite3.Connection) -> bool:
     return conn.execute(sql, MARKER_TABLES).fetchone()[0] == len(MARKER_TABLES)
 
 
+def stamp_of(path: str | None) -> tuple:
+    """What a build's commit changes: the database file or its WAL (a commit goes there first,
+    and to the file when it is checkpointed). Taken before reading, so a commit in between is
+    seen at the next request."""
+    stamps = []
+    for name in (path, f"{path}-wal") if path else ():
+        try:
+            st = os.stat(name)
+        except OSError:
+            stamps.append(None)
+            continue
+        stamps.append((st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(stamps)
+
+
 def remember(datasette, name: str, conn: sqlite3.Connection) -> None:
     """Note a hyoka database: its reports' files and their rating scales."""
+    database = datasette.databases.get(name)
+    stamp = stamp_of(getattr(database, "path", None))
     reports = dict(conn.execute("select id, file from reports").fetchall())
     columns = {row[1] for row in conn.execute("pragma table_info(reports)")}
     folders = (
@@ -179,8 +199,27 @@ def remember(datasette, name: str, conn: sqlite3.Connection) -> None:
         values={**VALUE_LABELS, "layout": layouts},
         table_labels=table_labels,
         money=money,
+        stamp=stamp,
     )
     _SEEN.setdefault(datasette, {})[name] = found
+
+
+def refresh(datasette) -> list[str]:
+    """Read again each hyoka database a build changed since it was read; their names."""
+    changed = []
+    for name, found in list(_SEEN.get(datasette, {}).items()):
+        database = datasette.databases.get(name)
+        path = getattr(database, "path", None)
+        if path is None or stamp_of(path) == found.stamp:
+            continue
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            if is_hyoka(conn):
+                remember(datasette, name, conn)
+                changed.append(name)
+        finally:
+            conn.close()
+    return changed
 
 
 def known(datasette, name: str | None) -> HyokaDatabase | None:

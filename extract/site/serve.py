@@ -26,6 +26,7 @@ from extract.errors import HyokaError
 from extract.manifest import read_rows
 from extract.site import is_hyoka
 from extract.site.metadata import layout_queries, metadata
+from extract.site.registry import stamp_of
 
 SETTINGS = {"default_page_size": 100, "sql_time_limit_ms": 3000, "suggest_facets": False}
 
@@ -54,13 +55,34 @@ def _is_hyoka_file(db: Path) -> bool:
         conn.close()
 
 
-def make_datasette(db: Path, pdfs: Path | None) -> Datasette:
-    """A Datasette over one immutable database, its metadata in memory, PDFs at /pdfs/."""
+def site_metadata(db: Path, pdfs: Path | None) -> dict:
+    """The metadata of the database served: its views, columns, facets and canned queries."""
     name = db.stem
     meta = metadata(db, name, pdfs, db_url="/" + tilde_encode(name))
     if pdfs:  # the plugin serves each report's PDF at /pdfs/NAME, from here before anywhere else
         meta["plugins"] = {"hyoka": {"pdfs": str(pdfs)}}
-    return Datasette(immutables=[str(db)], metadata=meta, settings=SETTINGS)
+    return meta
+
+
+def make_datasette(db: Path, pdfs: Path | None) -> Datasette:
+    """A Datasette over one database, opened read-only (not immutable: a build may commit in
+    place while it serves; each reading statement sees one commit whole, in WAL mode), its
+    metadata in memory, PDFs at /pdfs/."""
+    return Datasette(files=[str(db)], metadata=site_metadata(db, pdfs), settings=SETTINGS)
+
+
+def fresh_metadata(ds: Datasette, db: Path, pdfs: Path | None, app):
+    """The ASGI app, with the metadata made again before a request when a build changed the
+    database since (a new layout brings views and canned queries)."""
+    seen = [stamp_of(str(db))]
+
+    async def serve_fresh(scope, receive, send):
+        if scope.get("type") == "http" and stamp_of(str(db)) != seen[0]:
+            seen[0] = stamp_of(str(db))  # before reading: a commit in between is seen next time
+            ds._metadata_local = site_metadata(db, pdfs)  # Datasette 0.65 reads it on every request
+        await app(scope, receive, send)
+
+    return serve_fresh
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -115,5 +137,5 @@ def serve(db: Path, pdfs: Path | None, host: str, port: int, say: Callable[[str]
         f" (PDFs from {folder})" if folder else " (PDFs from the folders the build read)" if spread else ""
     )
     say(f"serving {db} on http://{host}:{port}/" + source)
-    config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")
+    config = uvicorn.Config(fresh_metadata(ds, db, folder, ds.app()), log_level="warning", lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])
