@@ -21,6 +21,7 @@ import pytest
 from conftest import ROOT, SAMPLE_PDF, run_hyoka
 from render import Variant, render_report
 
+from extract.database.build import build_database
 from extract.errors import HyokaError
 from extract.reading.pipeline import extract_pdf
 
@@ -270,3 +271,25 @@ def test_memory_peak_on_the_sample_is_bounded(reader: str) -> None:
     assert done.returncode == 0 and json.loads(done.stdout)["evaluations"]
     print(f"\npeak memory extracting the sample ({reader}): {peak_kb / 1024:.0f} MiB")
     assert peak_kb < 200 * 1024
+
+
+def test_a_database_deleted_while_read_leaves_nothing_in_the_new_one(tmp_path: Path) -> None:
+    """`rm hyoka.db` while `hyoka serve` still reads it leaves its -wal and -shm behind; the
+    next build makes a new file, and SQLite must not replay the old one's log into it."""
+    db = tmp_path / "hyoka.db"
+    old = sqlite3.connect(db)
+    old.execute("PRAGMA journal_mode = WAL")
+    old.execute("create table old_report (x)")
+    old.execute("insert into old_report values (1)")
+    old.commit()
+    reader = sqlite3.connect(db)  # keeps the log: the writer's close does not checkpoint it away
+    reader.execute("select * from old_report").fetchall()
+    old.close()
+    db.unlink()
+    assert Path(f"{db}-wal").exists()
+    build_database([SAMPLE_PDF], db)
+    reader.close()
+    tables = {
+        r[0] for r in sqlite3.connect(db).execute("select name from sqlite_master where type = 'table'")
+    }
+    assert "old_report" not in tables and "evaluations" in tables

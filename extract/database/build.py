@@ -274,6 +274,8 @@ def _finish(
         db.close()
         with tmp.open("rb+") as fh:
             os.fsync(fh.fileno())  # whole on disk before it takes the database's name
+        for leftover in (Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
+            leftover.unlink(missing_ok=True)  # of a database deleted while read: SQLite would replay it
         os.replace(tmp, db_path)
     return True
 
