@@ -311,14 +311,25 @@ class Scale(_Frozen):
         return self
 
 
+# what a rating cell prints for "no rating" (a dash, なし): never a letter of a scale
+NO_RATING = frozenset({"", "—", "―", "－", "-", "‐", "‑", "–", "ー", "─", "━", "ｰ", "なし", "無"})
+
+
 def check_letters(letters: list[str]) -> list[str]:
     """A scale's ratings: short, printed (no space), each once, as NFKC upper-cases them (the
-    reader folds a cell's text so before it compares)."""
+    reader folds a cell's text so before it compares), none a mark of no rating."""
     for letter in letters:
-        if not 0 < len(letter) <= MAX_RATING_CHARS or letter != letter.strip() or not letter.isprintable():
+        printed = (
+            0 < len(letter) <= MAX_RATING_CHARS
+            and letter.isprintable()
+            and not any(c.isspace() for c in letter)
+        )
+        if not printed:
             raise ValueError(
-                f"scale.letters: {letter!r} is not a rating (1–{MAX_RATING_CHARS} printed characters)"
+                f"scale.letters: {letter!r} is not a rating (1–{MAX_RATING_CHARS} printed characters, no space)"
             )
+        if letter in NO_RATING:
+            raise ValueError(f"scale.letters: {letter!r} is read as no rating")
         if unicodedata.normalize("NFKC", letter).upper() != letter:
             folded = unicodedata.normalize("NFKC", letter).upper()
             raise ValueError(f"scale.letters: write {letter!r} as {folded!r} (cells are read so)")

@@ -50,6 +50,9 @@ def _with_letters(tmp_path: Path, name: str, letters: list[str]) -> Path:
         (["ａ", "B"], "write 'ａ' as 'A'"),
         (["A ", "B"], "is not a rating"),
         (["ABCD", "B"], "is not a rating"),
+        (["A B", "C"], "is not a rating"),
+        (["A", "-"], "is read as no rating"),
+        (["A", "なし"], "is read as no rating"),
     ],
 )
 def test_a_row_layout_names_its_scale(letters: list[str], says: str) -> None:

@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
+from schemas.layout import NO_RATING
+
 _CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}  # ①..⑳
 _CIRCLED.update({chr(0x3251 + i): i + 21 for i in range(15)})  # ㉑..㉟
 _CIRCLED.update({chr(0x32B1 + i): i + 36 for i in range(15)})  # ㊱..㊿
@@ -23,7 +25,6 @@ _MAX_DIGITS = 18  # a number a report prints, and one SQLite's 64-bit integers h
 _DIGITS = rf"[0-9０-９]{{1,{_MAX_DIGITS}}}(?![0-9０-９])"
 _NUMBERING = re.compile(rf"^\s*(?:[(（]\s*({_DIGITS})\s*[)）])?\s*([{_CIRCLED_CLASS}])?\s*(.*)$", re.DOTALL)
 _LEADING_CIRCLED = re.compile(rf"^\s*([{_CIRCLED_CLASS}])")
-_NO_RATING = {"", "—", "―", "－", "-", "‐", "‑", "–", "ー", "─", "━", "ｰ", "なし", "無"}
 _ERA_START = {"令和": 2019, "平成": 1989, "昭和": 1926}
 _ERA = r"(令和|平成|昭和)\s*(元|[0-9０-９]{1,2})\s*"
 _FISCAL = re.compile(_ERA + r"年度")
@@ -137,7 +138,7 @@ def parse_rating(text: str, letters: Sequence[str]) -> str | None:
     """One of the layout's ``letters`` (its scale, best first): with A–D, 'A'/'Ａ'/' b ' ->
     'A'/'A'/'B'; '—', '－', '-', '' -> None; anything else raises ValueError."""
     folded = fold_rating(text)
-    if folded in _NO_RATING or text.strip() in _NO_RATING:
+    if folded in NO_RATING or text.strip() in NO_RATING:
         return None
     if folded in letters:
         return folded
