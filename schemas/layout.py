@@ -98,7 +98,7 @@ def check_detect(patterns: list[str]) -> list[str]:
 # their place on the site (tests/test_hostile_layouts.py keeps this list complete).
 RESERVED_NAMES = frozenset(
     {
-        "d_ratings", "downgrades", "item_history", "prev_rating_audit", "rating_changes_between",
+        "worst_ratings", "downgrades", "item_history", "prev_rating_audit", "rating_changes_between",
         "ratings_by_department", "build_info", "remarks", "evaluation_links", "evaluation_rows",
         "evaluations", "item_links", "items", "issues", "layout_fields", "layout_queries",
         "sheets", "sources", "rating_audit", "rating_change_pairs", "rating_changes", "rating_scale", "reports",

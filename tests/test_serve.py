@@ -74,15 +74,16 @@ def test_every_canned_query_runs(ds, expected) -> None:
         assert get(ds, f"/hyoka/{name}").text.count(query["title"].split(" ")[0]) >= 1
     downs = get(ds, "/hyoka/downgrades.json", _shape="array").json()
     assert len(downs) == 6
-    ds_rows = get(ds, "/hyoka/d_ratings.json", _shape="array").json()
-    assert {r["rating"] for r in ds_rows} == {"D"}
-    assert len(ds_rows) == sum(e["rating"] == "D" for e in expected["evaluations"])
+    worst = get(ds, "/hyoka/worst_ratings.json", _shape="array").json()  # D: the last of Koganei's A–D
+    assert {r["rating"] for r in worst} == {"D"}
+    assert len(worst) == sum(e["rating"] == "D" for e in expected["evaluations"])
     covid = get(ds, "/hyoka/covid_effects.json", _shape="array").json()
     assert covid and all(r["outlook_covid"] != "影響なし" or r["results_covid"] for r in covid)
     history = get(ds, "/hyoka/item_history.json", _shape="array", title="CoCoバス").json()
     assert [r["rating"] for r in history] == ["B"]
     spread = get(ds, "/hyoka/ratings_by_department.json", _shape="array").json()
     assert sum(r["rows"] for r in spread) == 58
+    assert {r["rating"] for r in spread} == {e["rating"] for e in expected["evaluations"]}
 
 
 @pytest.mark.parametrize(
@@ -327,7 +328,7 @@ def test_page_is_a_link_in_every_table_view_and_query_that_has_one(ds) -> None:
         "sheets",
         "remarks_koganei_welfare",
         "downgrades",
-        "d_ratings",
+        "worst_ratings",
         "item_history",
     } <= set(checked)
 

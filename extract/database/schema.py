@@ -93,7 +93,7 @@ TABLES: dict[str, tuple[dict[str, type], str, list[tuple[str, str, str]]]] = {
 # lead an index counts by scanning the smallest index holding it (prev_rating, fiscal_year):
 # a few tens of ms at 10,000 reports, for less than half the bytes of an index each. The
 # canned queries' (metadata.QUERIES) lead with a facet's column: ratings_by_department reads
-# (department, fiscal_year, rating) alone, d_ratings gets its D rows in its order, downgrades
+# (department, fiscal_year, rating) alone, worst_ratings its rows by rating, downgrades
 # finds its year's rows by (change, fiscal_year) (each sorted or read every row at 10,000
 # reports: 1-4 s).
 INDEXES: dict[str, list[list[str]]] = {

@@ -45,11 +45,15 @@ QUERIES = {
             "order by v.fiscal_year, v.sheet_no, v.group_no, v.item_no"
         ),
     },
-    "d_ratings": {
-        "title": "D評価の行 (rated D)",
-        "description": "Rows rated D this year. What D means is the row's own report's scale (the legend "
-        "and each rating's tooltip): 未実施 in one, 不十分 in another.",
-        "sql": _ROWS_SELECT + " where rating = 'D'" + _ORDER,
+    "worst_ratings": {
+        "title": "最低評価の行 (rated worst on their scale)",
+        "description": "Rows rated the last letter of their own report's scale (D on A–D, C on S–C). What "
+        "it means is that report's (the legend and each rating's tooltip): 未実施 in one, 不十分 in another.",
+        # the scales' worst letters first, by the index that leads with rating; then each row's own
+        "sql": _ROWS_SELECT
+        + " where rating in (select distinct json_extract(rating_letters, '$[#-1]') from reports)"
+        " and rating = (select json_extract(r.rating_letters, '$[#-1]') from reports r"
+        " where r.id = evaluation_rows.report_id)" + _ORDER,
     },
     "item_history": {
         "title": "事業の評価履歴 (one item across reports)",
@@ -93,12 +97,11 @@ QUERIES = {
     },
     "ratings_by_department": {
         "title": "担当課別の評価分布 (ratings per department)",
-        "description": "How many rows each department has at each rating, per report year.",
+        "description": "How many rows each department has at each rating of its report's scale, per "
+        "report year (rating empty: no rating).",
         "sql": (
-            "select fiscal_year, department, count(*) as rows, "
-            "sum(rating = 'A') as A, sum(rating = 'B') as B, sum(rating = 'C') as C, "
-            "sum(rating = 'D') as D, sum(rating is null) as no_rating "
-            "from evaluation_rows group by fiscal_year, department order by fiscal_year, rows desc"
+            "select fiscal_year, department, rating, count(*) as rows "
+            "from evaluation_rows group by fiscal_year, department, rating order by fiscal_year, department, rating"
         ),
     },
 }
