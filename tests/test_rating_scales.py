@@ -16,10 +16,11 @@ from conftest import ROOT, SAMPLE_PDF, SHARED, need_shared
 from sqlite_utils import Database
 
 from extract.database.identity import ranked_change
-from extract.database.load import load_report
+from extract.database.load import ensure_views, load_report
 from extract.reading.pipeline import extract_pdf
 from extract.settings import ExtractSettings
 from extract.site import charts
+from extract.site.metadata import QUERIES
 from schemas.form import FormLayout
 from schemas.layout import RowLayout
 from schemas.report import Report
@@ -89,12 +90,21 @@ def test_up_and_down_follow_the_scale(before: str, after: str, letters: list[str
     assert ranked_change(before, after, letters) == change
 
 
-def _changes(report: Report) -> dict[str, int]:
+def _loaded(report: Report) -> Database:
     db = Database(memory=True)
     load_report(db, report)
-    return {
-        r["change"]: r["n"] for r in db.query("select change, count(*) n from evaluations group by change")
-    }
+    ensure_views(db)
+    return db
+
+
+def _changes(report: Report) -> dict[str, int]:
+    rows = _loaded(report).query("select change, count(*) n from evaluations group by change")
+    return {r["change"]: r["n"] for r in rows}
+
+
+def _reversed(report: Report) -> Report:
+    layout = report.layout.model_copy(update={"rating_letters": ["D", "C", "B", "A"]})
+    return report.model_copy(update={"layout": layout})
 
 
 def test_the_database_orders_changes_by_the_layout_scale(extracted: dict) -> None:
@@ -103,10 +113,7 @@ def test_the_database_orders_changes_by_the_layout_scale(extracted: dict) -> Non
     report = Report.model_validate(extracted)
     assert report.layout.rating_letters == ["A", "B", "C", "D"]
     as_read = _changes(report)
-    reversed_scale = report.model_copy(
-        update={"layout": report.layout.model_copy(update={"rating_letters": ["D", "C", "B", "A"]})}
-    )
-    flipped = _changes(reversed_scale)
+    flipped = _changes(_reversed(report))
     assert as_read["up"] > 0 and as_read["down"] > 0
     assert flipped == {**as_read, "up": as_read["down"], "down": as_read["up"]}
 
@@ -145,3 +152,14 @@ def test_charts_colour_the_scale_they_are_given() -> None:
     assert ">S<" in svg and ">所管課<" in svg and ">達成度<" in svg and ">評価なし<" in svg
     # the best green, the worst red, one step between, and grey for no rating
     assert set(re.findall(r'fill="(#[0-9a-f]{6})"', svg)) == {"#1a9850", "#c7be60", "#d73027", "#bdbdbd"}
+
+
+def test_the_worst_ratings_query_takes_the_last_letter_of_each_scale(extracted: dict) -> None:
+    """The site's 最低評価の行: D rows of the sample as read; its A rows when its scale is D–A."""
+    report = Report.model_validate(extracted)
+    sql = QUERIES["worst_ratings"]["sql"]
+    as_read = {r["rating"] for r in _loaded(report).query(sql)}
+    reversed_rows = list(_loaded(_reversed(report)).query(sql))
+    assert as_read == {"D"}
+    assert {r["rating"] for r in reversed_rows} == {"A"}
+    assert len(reversed_rows) == sum(e["rating"] == "A" for e in extracted["evaluations"])
