@@ -21,6 +21,7 @@ from extract.reading.pipeline import extract_pdf
 from extract.settings import ExtractSettings
 from extract.site import charts
 from extract.site.metadata import QUERIES
+from extract.site.pages import merged_scales
 from schemas.form import FormLayout
 from schemas.layout import RowLayout
 from schemas.report import Report
@@ -163,3 +164,24 @@ def test_the_worst_ratings_query_takes_the_last_letter_of_each_scale(extracted: 
     assert as_read == {"D"}
     assert {r["rating"] for r in reversed_rows} == {"A"}
     assert len(reversed_rows) == sum(e["rating"] == "A" for e in extracted["evaluations"])
+
+
+@pytest.mark.parametrize(
+    ("scales", "merged"),
+    [
+        ([["A", "B", "C", "D"]], ["A", "B", "C", "D"]),
+        ([["A", "B", "C", "D"], ["S", "A", "B", "C"]], ["S", "A", "B", "C", "D"]),
+        ([["A", "B", "C", "D", "E"], ["A", "B", "C", "D"]], ["A", "B", "C", "D", "E"]),
+        ([["◎", "○", "△"], ["A", "B", "C"]], ["◎", "A", "○", "B", "△", "C"]),
+    ],
+)
+def test_a_chart_of_several_scales_ranks_their_letters_together(scales: list, merged: list) -> None:
+    """Reports of several layouts in one chart: a letter stands where its scales put it."""
+    assert merged_scales(scales) == merged
+
+
+def test_a_rating_on_no_scale_is_grey_in_a_chart() -> None:
+    """A rating no scale lists (a JSON's) is drawn apart in grey, not as the worst."""
+    scale = charts.rating_colour("評価", charts.Words(letters=["A", "B"], others=["X"]))["scale"]
+    colour = dict(zip(scale["domain"], scale["range"], strict=True))
+    assert colour == {"A": "#1a9850", "B": "#d73027", "X": "#bdbdbd", charts.NO_RATING: "#bdbdbd"}

@@ -6,7 +6,7 @@ offline. Each function takes plain rows (from SQL) and returns the SVG text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import vl_convert
 
@@ -34,6 +34,7 @@ class Words:
     the department (事業評価, 達成度 …; 担当課, 所管課 …)."""
 
     letters: list[str]
+    others: list[str] = field(default_factory=list)  # ratings on no scale: grey, after the scale's
     rating: str = "評価"
     prev_rating: str = "前年度の評価"
     department: str = "担当"
@@ -50,13 +51,16 @@ def _colours(n: int) -> list[str]:
     return out
 
 
-def _rating_colour(title: str, letters: list[str]) -> dict:
-    domain = [*letters, NO_RATING]
+def rating_colour(title: str, words: Words) -> dict:
+    domain = [*words.letters, *words.others, NO_RATING]
     return {
         "field": "rating",
         "type": "nominal",
         "title": title,
-        "scale": {"domain": domain, "range": [*_colours(len(letters)), _NONE]},
+        "scale": {
+            "domain": domain,
+            "range": [*_colours(len(words.letters)), *[_NONE] * (len(domain) - len(words.letters))],
+        },
         "sort": domain,
     }
 
@@ -81,7 +85,7 @@ def ratings_per_department(rows: list[dict], words: Words) -> str:
             "encoding": {
                 "y": {"field": "department", "type": "nominal", "title": words.department, "sort": "-x"},
                 "x": {"field": "n", "type": "quantitative", "title": "件数"},
-                "color": _rating_colour(words.rating, words.letters),
+                "color": rating_colour(words.rating, words),
                 "order": {"field": "rating", "sort": "ascending"},
             },
             "width": 420,
@@ -103,7 +107,7 @@ def ratings_per_year(rows: list[dict], words: Words) -> str:
             "encoding": {
                 "x": {"field": "fiscal_year", "type": "ordinal", "title": "年度", "axis": {"labelAngle": 0}},
                 "y": {"field": "n", "type": "quantitative", "title": "件数"},
-                "color": _rating_colour(words.rating, words.letters),
+                "color": rating_colour(words.rating, words),
                 "order": {"field": "rating", "sort": "ascending"},
                 "column": {"field": "plan", "type": "nominal", "title": None},
             },
@@ -204,7 +208,7 @@ def rating_history(rows: list[dict], words: Words) -> str:
                     "field": "rating",
                     "type": "ordinal",
                     "title": words.rating,
-                    "scale": {"domain": words.letters},
+                    "scale": {"domain": [*words.letters, *words.others]},
                 },
                 "color": {"field": "department", "type": "nominal", "title": words.department},
             },

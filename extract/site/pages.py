@@ -132,17 +132,28 @@ where :report is null or id in (select value from json_each(:report)) order by i
 
 async def _words(db, reports: list[int] | None, ratings: list[str | None]) -> charts.Words:
     """What the charts call ratings and departments here: the layouts' labels (several joined
-    by ・) and their scales' letters in order, then any rating no scale lists (a JSON's)."""
+    by ・), their scales' letters in order, and apart any rating no scale lists (a JSON's)."""
     params = {"report": json.dumps(reports) if reports is not None else None}
     labels: dict[str, list[str]] = {}
     for r in await _rows(db, _ROLE_LABELS, params):
         labels.setdefault(r["role"], []).append(r["label"])
-    letters: list[str] = []
-    for r in await _rows(db, _LETTERS, params):
-        letters += [x for x in json.loads(r["rating_letters"] or "[]") if x not in letters]
-    letters += sorted({x for x in ratings if x and x not in letters})
+    letters = merged_scales(
+        [json.loads(r["rating_letters"] or "[]") for r in await _rows(db, _LETTERS, params)]
+    )
+    others = sorted({x for x in ratings if x and x not in letters})
     named = {role: "・".join(found[:3]) for role, found in labels.items()}
-    return charts.Words(letters=letters, **named)
+    return charts.Words(letters=letters, others=others, **named)
+
+
+def merged_scales(scales: list[list[str]]) -> list[str]:
+    """Several scales' letters as one, best first: each letter placed by its mean position on
+    the scales that have it (0 best, 1 worst), so S of S–C stands before A of A–D."""
+    places: dict[str, list[float]] = {}
+    for scale in scales:
+        for i, letter in enumerate(scale):
+            places.setdefault(letter, []).append(i / (len(scale) - 1) if len(scale) > 1 else 0.0)
+    order = list(places)  # first seen: ties keep it
+    return sorted(order, key=lambda x: (sum(places[x]) / len(places[x]), order.index(x)))
 
 
 async def history(datasette, request):
