@@ -154,7 +154,9 @@ class LayoutInfo(_Model):
     @model_validator(mode="after")
     def _checked(self) -> LayoutInfo:
         check_letters(self.rating_letters)
-        check_query_indexes(self.queries, {f.name for f in self.fields})
+        check_query_indexes(
+            self.queries, {f.name for f in self.fields if f.role != "latest"}
+        )  # as row_expressions
         keys = [k for k in (self.box_key, self.remark_key) if k]
         if set(keys) & REPORT_KEYS or len(set(keys)) != len(keys):
             raise ValueError(f"box_key, remark_key: {keys} (one of the report's own keys, or twice)")

@@ -157,6 +157,22 @@ def test_a_hostile_index_in_an_extracted_json_is_not_loaded(tmp_path: Path, extr
         assert says in done.stderr, done.stderr
 
 
+def test_an_index_on_a_computed_column_is_refused_in_a_json() -> None:
+    """A form's latest figure (latest_costs) is computed in its view, not stored in a row: an
+    index on it would fail mid-build (KeyError), so a JSON asking for one is refused on load."""
+    from extract.reading.layout import load_layout
+    from extract.reading.records import form_layout_info
+    from schemas.report import LayoutInfo
+
+    info = form_layout_info(load_layout(ROOT / "extract" / "layouts" / "jimujigyo-sheet.toml")).model_dump()
+    assert "latest_costs" in {f["name"] for f in info["fields"]}
+    info["queries"] = [
+        {"name": "q", "title": "t", "description": "d", "sql": "select 1", "indexes": [["latest_costs"]]}
+    ]
+    with pytest.raises(ValueError, match="index on latest_costs: not a column of the layout's rows"):
+        LayoutInfo.model_validate(info)
+
+
 def test_a_hostile_query_in_an_extracted_json_is_not_loaded(tmp_path: Path, extracted: dict) -> None:
     """--from-json reads the layout's queries from the JSON: they are checked there too."""
     folder = tmp_path / "json"

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 
 from extract.database.identity import ranked_change
+from schemas.layout import INDEXED_BASE
 
 PDF_MOUNT = "pdfs"  # where Datasette serves raw/: the views link each row to its page there
 
@@ -222,8 +223,6 @@ def row_expressions(fields: list[tuple[str, str]], table: str = "") -> dict[str,
     return out
 
 
-# Columns of every layout's view that are columns of evaluations (schemas.layout.INDEXED_BASE)
-VIEW_BASE_COLUMNS = ("fiscal_year", "report_id", "municipality", "publisher", "sheet_no", "change", "page")
 LAYOUT_INDEX = "idx_layout:"  # a layout's query indexes are named idx_layout:<layout>:<columns>
 
 
@@ -231,7 +230,7 @@ def layout_index_sql(layout: str, columns: list[str], fields: list[tuple[str, st
     """(name, CREATE INDEX) of an index a layout's query asks for on its view's columns: on the
     expressions the view reads them by, over that layout's rows only (a partial index, which
     the view's own WHERE layout = … lets SQLite use). Names were checked by the layout's schema."""
-    expressions = row_expressions(fields) | {c: c for c in VIEW_BASE_COLUMNS}
+    expressions = row_expressions(fields) | {c: c for c in INDEXED_BASE}  # columns of evaluations
     name = f"{LAYOUT_INDEX}{layout}:{','.join(columns)}"
     sql = (
         f"CREATE INDEX [{name}] ON evaluations ({', '.join(expressions[c] for c in columns)}) "
