@@ -7,6 +7,7 @@ and the order the layout gives decides `change` in the database and in `hyoka ch
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -185,3 +186,12 @@ def test_a_rating_on_no_scale_is_grey_in_a_chart() -> None:
     scale = charts.rating_colour("評価", charts.Words(letters=["A", "B"], others=["X"]))["scale"]
     colour = dict(zip(scale["domain"], scale["range"], strict=True))
     assert colour == {"A": "#1a9850", "B": "#d73027", "X": "#bdbdbd", charts.NO_RATING: "#bdbdbd"}
+
+
+def test_a_json_written_before_scales_keeps_the_order_it_had(extracted: dict) -> None:
+    """A report JSON from before layouts named their letters (no rating_letters) loads with its
+    ratings in text order, A before B, as hyoka ordered them then: the same changes."""
+    report = Report.model_validate(extracted)
+    older = report.model_copy(update={"layout": report.layout.model_copy(update={"rating_letters": []})})
+    assert _changes(older) == _changes(report)
+    assert json.loads(_loaded(older)["reports"].get(1)["rating_letters"]) == ["A", "B", "C", "D"]

@@ -229,6 +229,12 @@ def insert_remarks(db: Database, report: Report, rid: int, sheets: Sheets) -> No
 
 
 def scale_letters(report: Report) -> list[str]:
-    """The report's ratings, best first: its layout's scale, else the order it prints its
-    scale in (a JSON written before layouts named their letters)."""
-    return report.layout.rating_letters or list(report.rating_scale)
+    """The report's ratings, best first: its layout's scale; for a JSON written before layouts
+    named their letters, every rating it holds in text order (A before B: how hyoka ordered
+    them then)."""
+    if report.layout.rating_letters:
+        return list(report.layout.rating_letters)
+    rated = [f.name for f in report.layout.fields if f.role in ("rating", "prev_rating", "axis")]
+    records = [r.model_dump() for r in (*report.evaluations, *report.projects)]
+    held = {r.get(name) for r in records for name in rated} | set(report.rating_scale)
+    return sorted(x for x in held if isinstance(x, str))
