@@ -163,7 +163,8 @@ class Column(_Frozen):
     role: Role = Field(
         default="text",
         description="number / group: numbering of items and of their group; title: names the item; "
-        "department: who is responsible; rating / prev_rating: A–D (rating anchors the rows); text",
+        "department: who is responsible; rating / prev_rating: a letter of scale.letters (rating anchors "
+        "the rows); text",
     )
     scope: Literal["row", "sheet"] = Field(
         default="row",

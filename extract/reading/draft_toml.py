@@ -158,7 +158,7 @@ def _block(b: DraftBlock) -> list[str]:
 def _field(f: DraftField, key: str = "fields") -> list[str]:
     if f.rating and key == "fields":
         return [
-            f"[[ratings]]  # page {f.page}: {f.label} | {_sample(f.sample)} (a letter A–D: a rating)",
+            f"[[ratings]]  # page {f.page}: {f.label} | {_sample(f.sample)} (a letter and its label: a rating)",
             f'name = "{f.name}"',
             f"label = {q(f.label)}",
             f"description = {q(f.label)}",

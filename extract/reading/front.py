@@ -159,13 +159,13 @@ class FrontReader:
 
 
 def _pairs_right_of(cells: list[Cell], head: Cell, letters: Sequence[str]) -> list[tuple[Cell, Cell]]:
-    letters = [
+    rated = [
         c for c in cells
         if c.row >= head.row and c.last_row <= head.last_row and c.bbox.x0 >= head.bbox.x1 - 1.5
         and fold_rating(c.text) in letters
     ]  # fmt: skip
     pairs = []
-    for letter in letters:
+    for letter in rated:
         meaning = next(
             (
                 c

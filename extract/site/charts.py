@@ -170,7 +170,7 @@ def _printed(words: Words) -> str:
 
 
 def rating_history(rows: list[dict], words: Words) -> str:
-    """One item's ratings over the years, one line per department (one line, 担当課の記載なし,
+    """One item's ratings over the years, one line per department (one line, …の記載なし,
     for a form that names none); the rating axis titled as its layout calls it.
 
     ``rows``: {fiscal_year, department, prev_rating, rating}; see ``history_points``.

@@ -2,7 +2,7 @@
 
 Datasette checks the SQL typed at ``?sql=``, but not a canned query's, and a layout file (or
 the JSON a build loads) brings canned queries of its own: ``VACUUM INTO 'x.db'`` or ``ATTACH
-'x.db'`` would write a file on a GET even though the database itself is immutable. SQLite asks
+'x.db'`` would write a file on a GET even though the site opens the database read-only. SQLite asks
 this authorizer about every statement as it is prepared, whoever wrote it, so what writes is
 refused before it runs: writes of every kind (the temporary schema too), ATTACH and DETACH
 (VACUUM attaches its target, so it is refused with them), transactions (a lock held open by one
