@@ -140,6 +140,39 @@ def test_a_layout_querys_index_is_built_and_used(tmp_path: Path) -> None:
         conn.close()
 
 
+def test_json_layouts_together_ask_for_no_more_indexes_than_the_database_allows(
+    tmp_path: Path, extracted: dict, monkeypatch
+) -> None:
+    """Each layout index costs a scan of every row when made: JSONs each naming a layout of its
+    own with indexes stop at the database's budget, before the scan; the others load."""
+    from extract.database import load
+    from extract.database.build import build_from_json
+
+    monkeypatch.setattr(load, "MAX_LAYOUT_INDEXES", 3)
+    folder = tmp_path / "json"
+    folder.mkdir()
+    for i in range(3):
+        report = json.loads(json.dumps(extracted))
+        report["layout"]["name"] = f"mine{i}"
+        report["layout"]["queries"][0]["indexes"] = [["department"], ["rating"]]
+        report["report"]["source"] |= {"file": f"r{i}.pdf", "sha256": f"{i}" * 64}
+        report["report"]["fiscal_year"] = 2000 + i
+        (folder / f"r{i}.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    db = tmp_path / "h.db"
+    result = build_from_json(sorted(folder.glob("*.json")), db)
+    assert result.loaded == ["r0.pdf"]
+    assert result.failed == [
+        (f"r{i}.pdf", f"layout mine{i}: its queries' 2 indexes would make 4 in the database, at most 3")
+        for i in (1, 2)
+    ]
+    conn = sqlite3.connect(db)
+    try:
+        made = conn.execute("select name from sqlite_master where name like 'idx_layout:%'").fetchall()
+    finally:
+        conn.close()
+    assert len(made) == 2
+
+
 def test_a_hostile_index_in_an_extracted_json_is_not_loaded(tmp_path: Path, extracted: dict) -> None:
     """--from-json reads the layout's query indexes from the JSON: they are checked there too."""
     folder = tmp_path / "json"

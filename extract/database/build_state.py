@@ -105,6 +105,10 @@ class BuildState:
             return (
                 f"same report as {self.known[clash]['file']} ({label}): remove one, or rebuild with --replace"
             )
+        from extract.database.load import load_report, series_key, too_many_indexes
+
+        if why := too_many_indexes(self.db, report.layout):
+            return why
         if clash:
             self._delete(clash)
         if sha in self.stale:  # read again with its layout's new file: the old records go
@@ -113,8 +117,6 @@ class BuildState:
             self._delete(sha, count=False)
         if pdf.name in self.by_file:  # the PDF changed: its new content replaces the old report
             self._delete(self.by_file[pdf.name], count=False)
-        from extract.database.load import load_report, series_key
-
         load_report(self.db, report, folder)
         self.series.add(series_key(report))
         if report.problems:

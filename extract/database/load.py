@@ -297,6 +297,31 @@ def _load_layout(db: Database, layout: LayoutInfo) -> None:
     _layout_indexes(db, layout)
 
 
+# Indexes the layouts' queries may ask for in one database, over all its layouts: each costs a
+# scan of every row when made, so a folder of JSONs each naming a layout of its own is stopped
+# before the scans (a layout may ask for MAX_INDEXES; five shipped layouts ask for none).
+MAX_LAYOUT_INDEXES = 64
+
+
+def too_many_indexes(db: Database, layout: LayoutInfo) -> str | None:
+    """Why the report's layout may not bring its query indexes here (None: it may)."""
+    wanted = {tuple(index) for q in layout.queries for index in q.indexes}
+    if not wanted:
+        return None
+    prefix = f"{LAYOUT_INDEX}{layout.name}:"
+    others = db.execute(
+        "select count(*) from sqlite_master where type = 'index' and name like ? escape '\\' "
+        "and substr(name, 1, length(?)) <> ?",
+        [LAYOUT_INDEX.replace("_", "\\_") + "%", prefix, prefix],
+    ).fetchone()[0]
+    if others + len(wanted) > MAX_LAYOUT_INDEXES:
+        return (
+            f"layout {layout.name}: its queries' {len(wanted)} indexes would make {others + len(wanted)} "
+            f"in the database, at most {MAX_LAYOUT_INDEXES}"
+        )
+    return None
+
+
 def _layout_indexes(db: Database, layout: LayoutInfo) -> None:
     """The indexes the layout's queries ask for, as this report's layout has them: missing ones
     made, ones it no longer asks for dropped (so an edited layout leaves none behind)."""
