@@ -492,6 +492,8 @@ def _check_remarks(remarks: Remarks) -> None:
         raise ValueError("remarks.columns: exactly one column with role 'body', and it is required")
     if twice := [r for r in ("sheet", "title", "number") if roles.count(r) > 1]:
         raise ValueError(f"remarks.columns: one column with role {twice[0]!r} at most")
+    if "title" in roles and "sheet" not in roles:  # the title is kept beside its sheet's number
+        raise ValueError("remarks.columns: a column with role 'title' needs one with role 'sheet'")
     for c in remarks.columns:
         if (c.group or c.item_from_body) and c.role != "number":
             raise ValueError(f"remarks.columns.{c.name}: group and item_from_body belong to a number column")

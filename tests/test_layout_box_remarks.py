@@ -77,6 +77,10 @@ def test_the_own_fields_are_the_views_own_columns(built_db: Path) -> None:
         (lambda d: d["remarks"]["columns"][3].update(required=False), "exactly one column with role 'body'"),
         (lambda d: d["remarks"]["columns"][4].update(role="body"), "exactly one column with role 'body'"),
         (lambda d: d["remarks"]["columns"][1].update(role="sheet"), "one column with role 'sheet' at most"),
+        (
+            lambda d: d["remarks"]["columns"][0].update(role="text"),
+            "role 'title' needs one with role 'sheet'",
+        ),
         (lambda d: d["remarks"]["columns"][4].update(item_from_body=True), "belong to a number column"),
         (lambda d: d["remarks"]["columns"][2].pop("group"), "item_from_body needs the column's group"),
         (lambda d: d["remarks"]["columns"][4].update(name="ocr"), "'ocr' is one of hyoka's own"),
