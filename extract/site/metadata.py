@@ -49,11 +49,13 @@ QUERIES = {
         "title": "最低評価の行 (rated worst on their scale)",
         "description": "Rows rated the last letter of their own report's scale (D on A–D, C on S–C). What "
         "it means is that report's (the legend and each rating's tooltip): 未実施 in one, 不十分 in another.",
-        # the scales' worst letters first, by the index that leads with rating; then each row's own
+        # the scales' worst letters, by the index that leads with rating (in its order: sorting
+        # the rows found instead took 1.6 s at 10,000 reports); then each row's own scale's
         "sql": _ROWS_SELECT
         + " where rating in (select distinct json_extract(rating_letters, '$[#-1]') from reports)"
         " and rating = (select json_extract(r.rating_letters, '$[#-1]') from reports r"
-        " where r.id = evaluation_rows.report_id)" + _ORDER,
+        " where r.id = evaluation_rows.report_id)"
+        " order by rating, fiscal_year, sheet_no, group_no, item_no",
     },
     "item_history": {
         "title": "事業の評価履歴 (one item across reports)",
