@@ -57,7 +57,7 @@ test: system-deps lint
 check: lint
 	$(BIN)/python -m pytest -q tests/test_architecture.py tests/test_normalise.py tests/test_settings.py \
 	  tests/test_docs.py tests/test_hostile_site.py tests/test_extract_gold.py tests/test_form_golds.py \
-	  tests/test_layout_box_remarks.py
+	  tests/test_layout_box_remarks.py tests/test_rating_scales.py
 
 bench: $(BIN)/hyoka
 	$(BIN)/pip install -q $(EDITABLE) -e '.[test,bench]'
