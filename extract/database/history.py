@@ -129,10 +129,6 @@ def link_reports(db: Database, overrides: Overrides, series: set[str] | None = N
                 changes = changes_between(db, previous, year, parts[0])
                 db["rating_change_pairs"].insert_all({k: row[k] for k in _PAIR_COLUMNS} for row in changes)
             previous = year
-    # downgrades finds its year's changes and each row's pair by them (without, it read every
-    # pair for every row: 280 s at 10,000 reports)
-    db["rating_change_pairs"].create_index(["change", "to_year"], if_not_exists=True)
-    db["rating_change_pairs"].create_index(["to_evaluation_id"], if_not_exists=True)
     db.create_view("rating_changes", CHANGES_SQL, replace=True)
     db.create_view("rating_audit", AUDIT_SQL, replace=True)
     db.create_view("item_history", HISTORY_SQL, replace=True)
@@ -145,6 +141,10 @@ def _create_link_tables(db: Database) -> None:
     db["rating_change_pairs"].drop(ignore=True)
     db["rating_change_pairs"].create(_PAIR_COLUMNS)
     db.execute(f"CREATE INDEX idx_rating_change_pairs_row ON rating_change_pairs({_PAIR_ROW})")
+    # downgrades finds its year's changes and each row's pair by them (without, it read every
+    # pair for every row: 280 s at 10,000 reports)
+    db["rating_change_pairs"].create_index(["change", "to_year"])
+    db["rating_change_pairs"].create_index(["to_evaluation_id"])
     db["item_links"].create_index(["stable_id"])
 
 
